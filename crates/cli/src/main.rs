@@ -1,0 +1,4 @@
+//! The `https-kit` command.
+#![forbid(unsafe_code)]
+
+fn main() {}

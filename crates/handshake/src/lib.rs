@@ -1,0 +1,2 @@
+//! https-handshake: sans-IO TLS 1.3 client and server (the seed's handshake stage).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! `cargo xtask`: demo, bench, limbo.
+fn main() {}
