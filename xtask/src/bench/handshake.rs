@@ -1,0 +1,141 @@
+//! `handshake/*` rows: full and resumed TLS 1.3 handshakes per second, client and server in one thread.
+
+use super::fixtures::{Chain, ServerKey};
+use super::{compare_rates, locked_version, peers, Opts, Row, Side, Work};
+use anyhow::Result;
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, KeyPair as _};
+use ring::{agreement, digest, hkdf, hmac};
+
+pub fn run(opts: &Opts) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let suite = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
+    let group = rustls::crypto::ring::kx_group::X25519;
+    for kind in [ServerKey::EcdsaP256, ServerKey::Rsa2048] {
+        let chain = Chain::new(kind)?;
+        let client = peers::client_config(&chain, peers::provider_for(suite, group), false)?;
+        let server = peers::server_config(&chain, peers::provider_for(suite, group), 0)?;
+        let mut buf = Vec::with_capacity(8192);
+        let rustls_side: Work = Box::new(move || {
+            peers::handshake(&client, &server, &mut buf).expect("rustls handshake");
+            1.0
+        });
+        let mut baselines = vec![Side {
+            name: "rustls",
+            version: locked_version("rustls"),
+            work: rustls_side,
+        }];
+        if let ServerKey::EcdsaP256 = kind {
+            let floor = Floor::new(&chain)?;
+            baselines.push(Side {
+                name: "floor",
+                version: locked_version("ring"),
+                work: Box::new(move || {
+                    floor.run();
+                    1.0
+                }),
+            });
+        }
+        let id = format!("handshake/full/x25519/{}", kind.name());
+        let ours = ours_full(&chain)?;
+        rows.extend(compare_rates(opts, &id, "handshakes/s", 1.0, ours, baselines));
+    }
+    Ok(rows)
+}
+
+/// Our side: one full handshake between our client and our server.
+fn ours_full(chain: &Chain) -> Result<Work<'static>> {
+    let _ = chain;
+    anyhow::bail!("our handshake is not wired into the bench yet")
+}
+
+/// The ring operations a full ECDSA P-256 / X25519 handshake cannot avoid, and nothing else.
+struct Floor {
+    rng: SystemRandom,
+    signer: EcdsaKeyPair,
+    leaf_spki: Vec<u8>,
+    root_spki: Vec<u8>,
+    leaf_tbs: Vec<u8>,
+    leaf_sig: Vec<u8>,
+    transcript: Vec<u8>,
+}
+
+impl Floor {
+    fn new(chain: &Chain) -> Result<Floor> {
+        let rng = SystemRandom::new();
+        let signer = EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &chain.leaf_key_pkcs8,
+            &rng,
+        )
+        .map_err(|e| anyhow::anyhow!("leaf key: {e}"))?;
+        let leaf_spki = signer.public_key().as_ref().to_vec();
+        // The chain check is one ECDSA verify of the leaf's TBS by the root key.
+        let (leaf_tbs, leaf_sig, root_spki) = split_signed(&chain.leaf_der, &chain.root_der)?;
+        Ok(Floor {
+            rng,
+            signer,
+            leaf_spki,
+            root_spki,
+            leaf_tbs,
+            leaf_sig,
+            transcript: vec![0x16; 3000],
+        })
+    }
+
+    fn run(&self) {
+        // Two ephemeral X25519 key pairs and two agreements.
+        let a = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng).expect("x25519");
+        let b = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng).expect("x25519");
+        let a_pub = a.compute_public_key().expect("pub");
+        let b_pub = b.compute_public_key().expect("pub");
+        let mut shared = [0u8; 32];
+        agreement::agree_ephemeral(a, &agreement::UnparsedPublicKey::new(&agreement::X25519, b_pub.as_ref()), |s| {
+            shared.copy_from_slice(s)
+        })
+        .expect("agree");
+        agreement::agree_ephemeral(b, &agreement::UnparsedPublicKey::new(&agreement::X25519, a_pub.as_ref()), |s| {
+            shared.copy_from_slice(s)
+        })
+        .expect("agree");
+        // CertificateVerify: one sign, one verify; the chain: one verify.
+        let th = digest::digest(&digest::SHA256, &self.transcript);
+        let sig = self.signer.sign(&self.rng, th.as_ref()).expect("sign");
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, &self.leaf_spki)
+            .verify(th.as_ref(), sig.as_ref())
+            .expect("verify cv");
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, &self.root_spki)
+            .verify(&self.leaf_tbs, &self.leaf_sig)
+            .expect("verify chain");
+        // The key schedule, on both sides: 3 extracts, 7 secrets, 2 finished keys + MACs, 8 key/IV expands.
+        for _ in 0..2 {
+            let mut prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[0; 32]).extract(&[0; 32]);
+            for _ in 0..3 {
+                let mut okm = [0u8; 32];
+                for _ in 0..6 {
+                    prk.expand(&[b"tls13 derived".as_slice()], hkdf::HKDF_SHA256)
+                        .and_then(|o| o.fill(&mut okm))
+                        .expect("expand");
+                }
+                prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &okm).extract(&shared);
+            }
+            let key = hmac::Key::new(hmac::HMAC_SHA256, &shared);
+            for _ in 0..2 {
+                std::hint::black_box(hmac::sign(&key, th.as_ref()));
+            }
+            std::hint::black_box(digest::digest(&digest::SHA256, &self.transcript));
+        }
+    }
+}
+
+/// The TBS bytes and signature of `leaf`, and the raw public key of `root` (ring wants the point).
+fn split_signed(leaf: &[u8], root: &[u8]) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    use x509_parser::prelude::*;
+    let (_, leaf_cert) = X509Certificate::from_der(leaf)?;
+    let (_, root_cert) = X509Certificate::from_der(root)?;
+    Ok((
+        leaf_cert.tbs_certificate.as_ref().to_vec(),
+        leaf_cert.signature_value.data.to_vec(),
+        root_cert.public_key().subject_public_key.data.to_vec(),
+    ))
+}
