@@ -1,0 +1,229 @@
+//! A record layer for one connection: deframing, the current keys, the content-type rules of RFC 8446
+//! §5 (compatibility change_cipher_spec, alerts, close_notify) and truncation detection.
+
+use crate::frame::{write_plaintext, Deframer, MAX_PLAINTEXT_LEN};
+use crate::{Alert, AlertDescription, ContentType, RecordError, RecordOpener, RecordSealer};
+use bytes::BytesMut;
+
+/// What [`RecordLayer::next_incoming`] hands up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incoming {
+    /// Handshake bytes (may hold several messages or part of one; the handshake layer reassembles).
+    Handshake(BytesMut),
+    /// Application data.
+    ApplicationData(BytesMut),
+    /// The peer sent close_notify: it will send nothing more. Later records are ignored.
+    CloseNotify,
+    /// The peer sent user_canceled (a warning; a close_notify should follow).
+    UserCanceled,
+}
+
+/// One connection's record layer, sans IO. Starts without keys (plaintext records); the handshake
+/// installs an opener/sealer when each traffic secret is ready.
+#[derive(Debug, Default)]
+pub struct RecordLayer {
+    deframer: Deframer,
+    opener: Option<RecordOpener>,
+    sealer: Option<RecordSealer>,
+    ccs_allowed: bool,
+    ccs_seen: bool,
+    peer_closed: bool,
+    close_sent: bool,
+    failed: Option<RecordError>,
+}
+
+impl RecordLayer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes from the transport; returns how many were taken (the buffer is bounded: drain with
+    /// [`RecordLayer::next_incoming`] and feed the rest).
+    #[must_use = "feed may take only part of the data"]
+    pub fn feed(&mut self, data: &[u8]) -> usize {
+        self.deframer.feed(data)
+    }
+
+    /// Reads once from a blocking transport. `Ok(0)` is EOF: then call [`RecordLayer::eof`].
+    pub fn read_from(&mut self, rd: &mut dyn std::io::Read) -> std::io::Result<usize> {
+        self.deframer.read_from(rd)
+    }
+
+    pub fn deframer_mut(&mut self) -> &mut Deframer {
+        &mut self.deframer
+    }
+
+    /// Installs the key for reading (sequence number restarts at 0).
+    pub fn set_opener(&mut self, opener: RecordOpener) {
+        self.opener = Some(opener);
+    }
+
+    /// Installs the key for writing (sequence number restarts at 0).
+    pub fn set_sealer(&mut self, sealer: RecordSealer) {
+        self.sealer = Some(sealer);
+    }
+
+    pub fn opener_mut(&mut self) -> Option<&mut RecordOpener> {
+        self.opener.as_mut()
+    }
+
+    pub fn sealer_mut(&mut self) -> Option<&mut RecordSealer> {
+        self.sealer.as_mut()
+    }
+
+    /// Opens or closes the window in which one unprotected change_cipher_spec (0x01) is silently dropped
+    /// (RFC 8446 §5: after the first ClientHello, before the peer's Finished). Outside it, or for a second
+    /// one, a CCS is unexpected_message.
+    pub fn allow_compat_ccs(&mut self, allowed: bool) {
+        self.ccs_allowed = allowed;
+    }
+
+    /// True once the peer's close_notify arrived.
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// True if the sealer's key has reached its usage limit (a KeyUpdate is due).
+    pub fn key_update_due(&self) -> bool {
+        self.sealer
+            .as_ref()
+            .is_some_and(RecordSealer::key_update_due)
+    }
+
+    fn fail(&mut self, err: RecordError) -> RecordError {
+        self.failed = Some(err.clone());
+        err
+    }
+
+    /// The next piece of content, or `None` when more bytes are needed. Errors are final: send
+    /// `err.alert()` (unless it is `PeerAlert`) and close.
+    pub fn next_incoming(&mut self) -> Result<Option<Incoming>, RecordError> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
+        loop {
+            if self.peer_closed {
+                // RFC 8446 §6.1: data after a closure alert is ignored.
+                return Ok(None);
+            }
+            let record = match self.deframer.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(self.fail(e)),
+            };
+            let (typ, content) = match record.typ {
+                ContentType::ChangeCipherSpec => {
+                    if record.payload() != [1] {
+                        return Err(self.fail(RecordError::UnexpectedMessage {
+                            reason: "change_cipher_spec must be the single byte 0x01",
+                        }));
+                    }
+                    if !self.ccs_allowed || self.ccs_seen {
+                        return Err(self.fail(RecordError::UnexpectedMessage {
+                            reason:
+                                "change_cipher_spec outside the handshake's compatibility window",
+                        }));
+                    }
+                    self.ccs_seen = true;
+                    continue;
+                }
+                outer => match self.opener.as_mut() {
+                    Some(opener) => match opener.open(record) {
+                        Ok(x) => x,
+                        Err(e) => return Err(self.fail(e)),
+                    },
+                    None if outer == ContentType::ApplicationData => {
+                        return Err(self.fail(RecordError::UnexpectedMessage {
+                            reason: "a protected record arrived before any key was installed",
+                        }))
+                    }
+                    None => (outer, record.into_payload()),
+                },
+            };
+            match typ {
+                ContentType::Handshake if content.is_empty() => {
+                    return Err(self.fail(RecordError::DecodeError {
+                        reason: "empty handshake fragment",
+                    }))
+                }
+                ContentType::Handshake => return Ok(Some(Incoming::Handshake(content))),
+                ContentType::ApplicationData => {
+                    if self.opener.is_none() {
+                        return Err(self.fail(RecordError::UnexpectedMessage {
+                            reason: "application data must be protected",
+                        }));
+                    }
+                    return Ok(Some(Incoming::ApplicationData(content)));
+                }
+                ContentType::Alert => {
+                    let alert = match Alert::decode(&content) {
+                        Ok(a) => a,
+                        Err(e) => return Err(self.fail(e)),
+                    };
+                    return match alert.description {
+                        AlertDescription::CloseNotify => {
+                            self.peer_closed = true;
+                            Ok(Some(Incoming::CloseNotify))
+                        }
+                        AlertDescription::UserCanceled => Ok(Some(Incoming::UserCanceled)),
+                        _ => Err(self.fail(RecordError::PeerAlert(alert))),
+                    };
+                }
+                // open() never returns a protected CCS; unreachable in practice, rejected anyway.
+                ContentType::ChangeCipherSpec => {
+                    return Err(self.fail(RecordError::UnexpectedMessage {
+                        reason: "change_cipher_spec must not be protected",
+                    }))
+                }
+            }
+        }
+    }
+
+    /// The transport reached EOF. `Ok` if the peer closed with close_notify; otherwise
+    /// `Truncated` (a truncation attack or a crash), saying whether a record was cut in half.
+    pub fn eof(&mut self) -> Result<(), RecordError> {
+        if self.peer_closed {
+            return Ok(());
+        }
+        Err(self.fail(RecordError::Truncated {
+            mid_record: self.deframer.has_pending_bytes(),
+        }))
+    }
+
+    /// Appends `payload` as records of type `typ`: protected if a sealer is installed, plaintext
+    /// otherwise (application data is refused without keys). Fragments to 2^14 or record_size_limit.
+    pub fn write(
+        &mut self,
+        typ: ContentType,
+        payload: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), RecordError> {
+        if self.close_sent {
+            return Err(RecordError::Internal {
+                reason: "write after close_notify was sent",
+            });
+        }
+        match self.sealer.as_mut() {
+            Some(sealer) => sealer.seal_fragmented(typ, payload, MAX_PLAINTEXT_LEN, out),
+            None if typ == ContentType::ApplicationData => Err(RecordError::Internal {
+                reason: "application data needs keys",
+            }),
+            None => {
+                write_plaintext(typ, payload, out);
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends an alert record (protected once keys are installed).
+    pub fn write_alert(&mut self, alert: Alert, out: &mut BytesMut) -> Result<(), RecordError> {
+        self.write(ContentType::Alert, &alert.encode(), out)
+    }
+
+    /// Appends close_notify; nothing may be written after it.
+    pub fn write_close_notify(&mut self, out: &mut BytesMut) -> Result<(), RecordError> {
+        self.write_alert(Alert::close_notify(), out)?;
+        self.close_sent = true;
+        Ok(())
+    }
+}
