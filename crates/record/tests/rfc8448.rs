@@ -3,8 +3,8 @@
 
 use bytes::BytesMut;
 use https_record::{
-    hkdf_expand_label, write_plaintext_with, Alert, CipherSuite, ContentType, Deframer, HashAlg, Incoming,
-    RecordLayer, RecordOpener, RecordSealer, TrafficKeys,
+    hkdf_expand_label, write_plaintext_with, Alert, CipherSuite, ContentType, Deframer, HashAlg,
+    Incoming, RecordLayer, RecordOpener, RecordSealer, TrafficKeys,
 };
 use std::collections::HashMap;
 
@@ -50,15 +50,26 @@ impl Vectors {
             let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
             trace.insert(k.trim().to_string(), hex::decode(v).expect("hex value"));
         }
-        Some(Self { json: serde_json::from_str(&json).expect("valid JSON"), trace })
+        Some(Self {
+            json: serde_json::from_str(&json).expect("valid JSON"),
+            trace,
+        })
     }
 
     fn j(&self, key: &str) -> Vec<u8> {
-        hex::decode(self.json[key].as_str().unwrap_or_else(|| panic!("{key} missing"))).expect("hex")
+        hex::decode(
+            self.json[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key} missing")),
+        )
+        .expect("hex")
     }
 
     fn t(&self, key: &str) -> Vec<u8> {
-        self.trace.get(key).unwrap_or_else(|| panic!("{key} missing from the trace")).clone()
+        self.trace
+            .get(key)
+            .unwrap_or_else(|| panic!("{key} missing from the trace"))
+            .clone()
     }
 
     fn keys(&self, who: &str, stage: &str) -> TrafficKeys {
@@ -75,7 +86,9 @@ fn seal_at(keys: &TrafficKeys, seq: u64, typ: ContentType, content: &[u8]) -> Ve
     let mut sealer = RecordSealer::new(SUITE, keys);
     let mut out = BytesMut::new();
     for _ in 0..seq {
-        sealer.seal_into(ContentType::ApplicationData, b"skip", &mut BytesMut::new()).unwrap();
+        sealer
+            .seal_into(ContentType::ApplicationData, b"skip", &mut BytesMut::new())
+            .unwrap();
     }
     sealer.seal_into(typ, content, &mut out).unwrap();
     out.to_vec()
@@ -87,7 +100,9 @@ fn open_at(keys: &TrafficKeys, seq: u64, record: &[u8]) -> (ContentType, Vec<u8>
     let mut opener = RecordOpener::new(SUITE, keys);
     for _ in 0..seq {
         let mut r = BytesMut::new();
-        sealer.seal_into(ContentType::ApplicationData, b"skip", &mut r).unwrap();
+        sealer
+            .seal_into(ContentType::ApplicationData, b"skip", &mut r)
+            .unwrap();
         opener.open_in_place(&mut r).unwrap();
     }
     let mut buf = record.to_vec();
@@ -99,10 +114,30 @@ fn open_at(keys: &TrafficKeys, seq: u64, record: &[u8]) -> (ContentType, Vec<u8>
 fn derives_the_published_keys_and_ivs() {
     let Some(v) = Vectors::load() else { return };
     for (who, stage, key, iv) in [
-        ("server", "handshake", "server_handshake_write_key", "server_handshake_write_iv"),
-        ("client", "handshake", "client_handshake_write_key", "client_handshake_write_iv"),
-        ("server", "application", "server_application_write_key", "server_application_write_iv"),
-        ("client", "application", "client_application_write_key", "client_application_write_iv"),
+        (
+            "server",
+            "handshake",
+            "server_handshake_write_key",
+            "server_handshake_write_iv",
+        ),
+        (
+            "client",
+            "handshake",
+            "client_handshake_write_key",
+            "client_handshake_write_iv",
+        ),
+        (
+            "server",
+            "application",
+            "server_application_write_key",
+            "server_application_write_iv",
+        ),
+        (
+            "client",
+            "application",
+            "client_application_write_key",
+            "client_application_write_iv",
+        ),
     ] {
         let keys = v.keys(who, stage);
         assert_eq!(keys.key(), v.j(key).as_slice(), "{key}");
@@ -122,7 +157,10 @@ fn hkdf_expand_label_matches_the_key_schedule() {
         &v.j("hash_client_hello_server_hello"),
         &mut out,
     );
-    assert_eq!(out.as_slice(), v.j("client_handshake_traffic_secret").as_slice());
+    assert_eq!(
+        out.as_slice(),
+        v.j("client_handshake_traffic_secret").as_slice()
+    );
     hkdf_expand_label(
         HashAlg::Sha256,
         &v.j("master_secret"),
@@ -130,7 +168,10 @@ fn hkdf_expand_label_matches_the_key_schedule() {
         &v.j("hash_client_hello_server_finished"),
         &mut out,
     );
-    assert_eq!(out.as_slice(), v.j("server_application_traffic_secret_0").as_slice());
+    assert_eq!(
+        out.as_slice(),
+        v.j("server_application_traffic_secret_0").as_slice()
+    );
 }
 
 #[test]
@@ -145,17 +186,37 @@ fn reproduces_the_server_handshake_flight() {
     ] {
         flight.extend(v.t(m));
     }
-    let sealed = seal_at(&v.keys("server", "handshake"), 0, ContentType::Handshake, &flight);
-    assert_eq!(hex::encode(&sealed), hex::encode(v.t("Record_ServerHandshakeMessages")));
-    let (typ, opened) = open_at(&v.keys("server", "handshake"), 0, &v.t("Record_ServerHandshakeMessages"));
+    let sealed = seal_at(
+        &v.keys("server", "handshake"),
+        0,
+        ContentType::Handshake,
+        &flight,
+    );
+    assert_eq!(
+        hex::encode(&sealed),
+        hex::encode(v.t("Record_ServerHandshakeMessages"))
+    );
+    let (typ, opened) = open_at(
+        &v.keys("server", "handshake"),
+        0,
+        &v.t("Record_ServerHandshakeMessages"),
+    );
     assert_eq!((typ, opened), (ContentType::Handshake, flight));
 }
 
 #[test]
 fn reproduces_the_client_finished() {
     let Some(v) = Vectors::load() else { return };
-    let sealed = seal_at(&v.keys("client", "handshake"), 0, ContentType::Handshake, &v.j("client_finished_message"));
-    assert_eq!(hex::encode(sealed), hex::encode(v.t("Record_ClientFinished")));
+    let sealed = seal_at(
+        &v.keys("client", "handshake"),
+        0,
+        ContentType::Handshake,
+        &v.j("client_finished_message"),
+    );
+    assert_eq!(
+        hex::encode(sealed),
+        hex::encode(v.t("Record_ClientFinished"))
+    );
 }
 
 #[test]
@@ -167,8 +228,14 @@ fn reproduces_the_new_session_ticket() {
     assert_eq!(typ, ContentType::Handshake);
     assert_eq!(nst.first(), Some(&4u8), "NewSessionTicket message type");
     let ticket = v.t("SessionTicket");
-    assert!(nst.windows(ticket.len()).any(|w| w == ticket.as_slice()), "ticket inside the message");
-    assert_eq!(seal_at(&keys, 0, ContentType::Handshake, &nst), v.t("Record_NewSessionTicket"));
+    assert!(
+        nst.windows(ticket.len()).any(|w| w == ticket.as_slice()),
+        "ticket inside the message"
+    );
+    assert_eq!(
+        seal_at(&keys, 0, ContentType::Handshake, &nst),
+        v.t("Record_NewSessionTicket")
+    );
 }
 
 #[test]
@@ -179,28 +246,56 @@ fn reproduces_application_data_and_close_notify_both_ways() {
     let close = Alert::close_notify().encode();
 
     assert_eq!(
-        seal_at(&client, 0, ContentType::ApplicationData, &v.t("Client_AppData")),
+        seal_at(
+            &client,
+            0,
+            ContentType::ApplicationData,
+            &v.t("Client_AppData")
+        ),
         v.t("Record_Client_AppData")
     );
-    assert_eq!(seal_at(&client, 1, ContentType::Alert, &close), v.t("Record_Client_CloseNotify"));
+    assert_eq!(
+        seal_at(&client, 1, ContentType::Alert, &close),
+        v.t("Record_Client_CloseNotify")
+    );
     // The server's NewSessionTicket used sequence number 0.
     assert_eq!(
-        seal_at(&server, 1, ContentType::ApplicationData, &v.t("Server_AppData")),
+        seal_at(
+            &server,
+            1,
+            ContentType::ApplicationData,
+            &v.t("Server_AppData")
+        ),
         v.t("Record_Server_AppData")
     );
-    assert_eq!(seal_at(&server, 2, ContentType::Alert, &close), v.t("Record_Server_CloseNotify"));
+    assert_eq!(
+        seal_at(&server, 2, ContentType::Alert, &close),
+        v.t("Record_Server_CloseNotify")
+    );
 }
 
 #[test]
 fn plaintext_hellos_reframe_identically() {
     let Some(v) = Vectors::load() else { return };
-    for (name, version) in [("Record_ClientHello_1", 0x0301), ("Record_ServerHello", 0x0303)] {
+    for (name, version) in [
+        ("Record_ClientHello_1", 0x0301),
+        ("Record_ServerHello", 0x0303),
+    ] {
         let record = v.t(name);
         let mut out = BytesMut::new();
-        write_plaintext_with(ContentType::Handshake, version, &record[5..], 1 << 14, &mut out);
+        write_plaintext_with(
+            ContentType::Handshake,
+            version,
+            &record[5..],
+            1 << 14,
+            &mut out,
+        );
         assert_eq!(out.as_ref(), record.as_slice(), "{name}");
     }
-    assert_eq!(&v.t("Record_ServerHello")[5..], v.t("Message_ServerHello").as_slice());
+    assert_eq!(
+        &v.t("Record_ServerHello")[5..],
+        v.t("Message_ServerHello").as_slice()
+    );
 }
 
 /// The client's whole receive side of the trace through one RecordLayer, one byte at a time.
@@ -211,7 +306,11 @@ fn client_side_of_the_trace_through_a_record_layer() {
     let boundary_hs = wire.len();
     wire.extend(v.t("Record_ServerHandshakeMessages"));
     let boundary_app = wire.len();
-    for r in ["Record_NewSessionTicket", "Record_Server_AppData", "Record_Server_CloseNotify"] {
+    for r in [
+        "Record_NewSessionTicket",
+        "Record_Server_AppData",
+        "Record_Server_CloseNotify",
+    ] {
         wire.extend(v.t(r));
     }
     let mut layer = RecordLayer::new();
@@ -230,10 +329,18 @@ fn client_side_of_the_trace_through_a_record_layer() {
         }
     }
     assert_eq!(got.len(), 5);
-    assert_eq!(got[0], Incoming::Handshake(BytesMut::from(&v.t("Message_ServerHello")[..])));
-    assert!(matches!(&got[1], Incoming::Handshake(b) if b.ends_with(&v.t("Message_Server_Finished"))));
+    assert_eq!(
+        got[0],
+        Incoming::Handshake(BytesMut::from(&v.t("Message_ServerHello")[..]))
+    );
+    assert!(
+        matches!(&got[1], Incoming::Handshake(b) if b.ends_with(&v.t("Message_Server_Finished")))
+    );
     assert!(matches!(&got[2], Incoming::Handshake(b) if b.first() == Some(&4)));
-    assert_eq!(got[3], Incoming::ApplicationData(BytesMut::from(&v.t("Server_AppData")[..])));
+    assert_eq!(
+        got[3],
+        Incoming::ApplicationData(BytesMut::from(&v.t("Server_AppData")[..]))
+    );
     assert_eq!(got[4], Incoming::CloseNotify);
     assert!(layer.eof().is_ok(), "close_notify came before EOF");
 }
@@ -241,7 +348,11 @@ fn client_side_of_the_trace_through_a_record_layer() {
 #[test]
 fn deframer_splits_the_concatenated_trace() {
     let Some(v) = Vectors::load() else { return };
-    let names = ["Record_ServerHello", "Record_ServerHandshakeMessages", "Record_NewSessionTicket"];
+    let names = [
+        "Record_ServerHello",
+        "Record_ServerHandshakeMessages",
+        "Record_NewSessionTicket",
+    ];
     let wire: Vec<u8> = names.iter().flat_map(|n| v.t(n)).collect();
     let mut d = Deframer::new();
     assert_eq!(d.feed(&wire), wire.len());
