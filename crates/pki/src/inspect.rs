@@ -185,7 +185,8 @@ fn describe_cert(der: &[u8]) -> Result<Description> {
         serial: Some(serial),
         not_before: Some(rfc3339(cert.validity().not_before.to_datetime())),
         not_after: Some(rfc3339(not_after)),
-        expires_in_days: Some((not_after - now).whole_days()),
+        // Rounded to the nearest day: a 397-day certificate says 397 right after issuance.
+        expires_in_days: Some(((not_after - now).whole_seconds() + 43_200).div_euclid(86_400)),
         subject_alt_names: sans,
         key: spki_algorithm(cert.public_key()),
         signature_algorithm: Some(sig_alg_name(&cert.signature_algorithm.algorithm)),
