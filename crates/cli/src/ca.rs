@@ -12,13 +12,19 @@ use crate::output::{print_json, with_spinner, Failure};
 #[derive(Subcommand, Debug)]
 pub enum CaCommand {
     /// Create a root CA: DIR/ca.crt (share it) and DIR/ca.key (keep it secret)
-    #[command(after_help = "Examples:\n  https-kit ca init --dir ./ca --name \"Dev CA\"\n  https-kit ca init --dir ./ca --key-type rsa-3072 --permit-dns example.internal")]
+    #[command(
+        after_help = "Examples:\n  https-kit ca init --dir ./ca --name \"Dev CA\"\n  https-kit ca init --dir ./ca --key-type rsa-3072 --permit-dns example.internal"
+    )]
     Init(InitArgs),
     /// Create an intermediate CA signed by a parent CA: DIR/ca.crt, DIR/ca.key, DIR/chain.crt
-    #[command(after_help = "Example:\n  https-kit ca intermediate --dir ./int --parent ./ca --name \"Dev Issuing CA\"")]
+    #[command(
+        after_help = "Example:\n  https-kit ca intermediate --dir ./int --parent ./ca --name \"Dev Issuing CA\""
+    )]
     Intermediate(IntermediateArgs),
     /// Check a CSR against the CA's policy and sign it (seed step 3)
-    #[command(after_help = "Example:\n  https-kit ca sign site.csr --dir ./ca --out site.crt\n\nPolicy: at least one DNS/IP subjectAltName, well-formed names, no *.tld wildcard,\nRSA >= 2048 bits, names inside the CA's name constraints. Refusals exit with 1.")]
+    #[command(
+        after_help = "Example:\n  https-kit ca sign site.csr --dir ./ca --out site.crt\n\nPolicy: at least one DNS/IP subjectAltName, well-formed names, no *.tld wildcard,\nRSA >= 2048 bits, names inside the CA's name constraints. Refusals exit with 1."
+    )]
     Sign(SignArgs),
 }
 
@@ -188,13 +194,22 @@ fn init(a: InitArgs) -> Result<(), Failure> {
     files::ensure_dir(&dir, CA_DIR_MODE)?;
     let (crt, key) = (dir.join("ca.crt"), dir.join("ca.key"));
     let mut set = FileSet::new(a.force);
-    set.add(&crt, ca.cert_pem(), PUBLIC_MODE)
-        .add(&key, ca.key().to_pkcs8_pem().as_bytes(), KEY_MODE);
+    set.add(&crt, ca.cert_pem(), PUBLIC_MODE).add(
+        &key,
+        ca.key().to_pkcs8_pem().as_bytes(),
+        KEY_MODE,
+    );
     set.commit()?;
     report_ca(&ca, &dir, a.json, "root CA");
     if !a.json {
-        println!("\nnext: https-kit cert issue localhost 127.0.0.1 --dir {}", shell(&dir));
-        println!("      (clients trust it with e.g. curl --cacert {})", shell(&crt));
+        println!(
+            "\nnext: https-kit cert issue localhost 127.0.0.1 --dir {}",
+            shell(&dir)
+        );
+        println!(
+            "      (clients trust it with e.g. curl --cacert {})",
+            shell(&crt)
+        );
     }
     Ok(())
 }
@@ -204,21 +219,34 @@ fn intermediate(a: IntermediateArgs) -> Result<(), Failure> {
     let mut options = CaOptions::intermediate(&a.name).days(a.days);
     options.key_type = a.key_type.into();
     options.permit_dns = a.permit_dns;
-    let targets = [a.dir.join("ca.crt"), a.dir.join("ca.key"), a.dir.join("chain.crt")];
+    let targets = [
+        a.dir.join("ca.crt"),
+        a.dir.join("ca.key"),
+        a.dir.join("chain.crt"),
+    ];
     refuse_existing(&targets, a.force)?;
-    let ca = with_spinner(options.key_type.is_slow(), "generating the intermediate's key", || {
-        parent.new_intermediate(&options)
-    })
+    let ca = with_spinner(
+        options.key_type.is_slow(),
+        "generating the intermediate's key",
+        || parent.new_intermediate(&options),
+    )
     .map_err(Failure::pki)?;
     files::ensure_dir(&a.dir, CA_DIR_MODE)?;
     let mut set = FileSet::new(a.force);
     set.add(&a.dir.join("ca.crt"), ca.cert_pem(), PUBLIC_MODE)
-        .add(&a.dir.join("ca.key"), ca.key().to_pkcs8_pem().as_bytes(), KEY_MODE)
+        .add(
+            &a.dir.join("ca.key"),
+            ca.key().to_pkcs8_pem().as_bytes(),
+            KEY_MODE,
+        )
         .add(&a.dir.join("chain.crt"), ca.chain_pem(), PUBLIC_MODE);
     set.commit()?;
     report_ca(&ca, &a.dir, a.json, "intermediate CA");
     if !a.json {
-        println!("\nnext: https-kit cert issue localhost --dir {}", shell(&a.dir));
+        println!(
+            "\nnext: https-kit cert issue localhost --dir {}",
+            shell(&a.dir)
+        );
     }
     Ok(())
 }
@@ -251,7 +279,11 @@ fn sign(a: SignArgs) -> Result<(), Failure> {
             "description": facts,
         }));
     } else {
-        println!("CA \"{}\" checked {} and signed it", ca.common_name(), a.csr.display());
+        println!(
+            "CA \"{}\" checked {} and signed it",
+            ca.common_name(),
+            a.csr.display()
+        );
         println!("  certificate: {}", a.out.display());
         if let Some(fc) = &a.fullchain {
             println!("  fullchain:   {}", fc.display());
@@ -326,7 +358,10 @@ pub fn load_ca(dir: &Path) -> Result<CertificateAuthority, Failure> {
 
 fn report_ca(ca: &CertificateAuthority, dir: &Path, json: bool, what: &str) {
     let facts = https_pki::inspect::describe(ca.cert_pem().as_bytes()).ok();
-    let not_after = facts.as_ref().and_then(|f| f.not_after.clone()).unwrap_or_default();
+    let not_after = facts
+        .as_ref()
+        .and_then(|f| f.not_after.clone())
+        .unwrap_or_default();
     if json {
         print_json(&json!({
             "kind": what,
@@ -341,9 +376,19 @@ fn report_ca(ca: &CertificateAuthority, dir: &Path, json: bool, what: &str) {
         }));
         return;
     }
-    println!("created {what} \"{}\" ({})", ca.common_name(), ca.key().algorithm());
-    println!("  certificate: {}   (give this to clients to trust)", dir.join("ca.crt").display());
-    println!("  private key: {}   (mode 0600: keep it secret)", dir.join("ca.key").display());
+    println!(
+        "created {what} \"{}\" ({})",
+        ca.common_name(),
+        ca.key().algorithm()
+    );
+    println!(
+        "  certificate: {}   (give this to clients to trust)",
+        dir.join("ca.crt").display()
+    );
+    println!(
+        "  private key: {}   (mode 0600: keep it secret)",
+        dir.join("ca.key").display()
+    );
     if !ca.is_root() {
         println!("  chain:       {}", dir.join("chain.crt").display());
     }
@@ -361,7 +406,9 @@ fn report_ca(ca: &CertificateAuthority, dir: &Path, json: bool, what: &str) {
 /// A path as a user would paste it into a shell (quoted if needed).
 pub fn shell(p: &Path) -> String {
     let s = p.display().to_string();
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-~+=:,@".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-~+=:,@".contains(c))
+    {
         s
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))

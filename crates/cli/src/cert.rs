@@ -13,7 +13,9 @@ use crate::output::{print_json, with_spinner, Failure};
 #[derive(Subcommand, Debug)]
 pub enum CertCommand {
     /// Make a key and a certificate for NAMEs, signed by the CA: PREFIX.crt, PREFIX.key, PREFIX.fullchain.crt
-    #[command(after_help = "Examples:\n  https-kit cert issue localhost 127.0.0.1 ::1\n  https-kit cert issue '*.dev.example.test' dev.example.test --dir ./ca --out dev\n  https-kit cert issue alice --client --out alice\n\nNAMEs are DNS names, wildcards (*.example.test) or IP addresses; the first is the CN.")]
+    #[command(
+        after_help = "Examples:\n  https-kit cert issue localhost 127.0.0.1 ::1\n  https-kit cert issue '*.dev.example.test' dev.example.test --dir ./ca --out dev\n  https-kit cert issue alice --client --out alice\n\nNAMEs are DNS names, wildcards (*.example.test) or IP addresses; the first is the CN."
+    )]
     Issue(IssueArgs),
 }
 
@@ -54,7 +56,9 @@ pub fn run(cmd: CertCommand) -> Result<(), Failure> {
 
 /// `*.example.com` -> `_wildcard.example.com`; characters unsafe in file names -> `_`.
 fn default_prefix(first: &str) -> PathBuf {
-    let s = first.replace('*', "_wildcard").replace([':', '/', '\\', '[', ']'], "_");
+    let s = first
+        .replace('*', "_wildcard")
+        .replace([':', '/', '\\', '[', ']'], "_");
     PathBuf::from(s)
 }
 
@@ -77,12 +81,18 @@ fn issue(a: IssueArgs) -> Result<(), Failure> {
     let full = with_suffix(&prefix, ".fullchain.crt");
     refuse_existing(&[crt.clone(), key.clone(), full.clone()], a.force)?;
     let key_type: KeyType = a.key_type.into();
-    let profile = if a.client { Profile::client() } else { Profile::server() }
-        .days(a.days)
-        .key_type(key_type);
-    let issued = with_spinner(key_type.is_slow(), &format!("generating a {key_type} key"), || {
-        ca.issue(&a.names, &profile)
-    })
+    let profile = if a.client {
+        Profile::client()
+    } else {
+        Profile::server()
+    }
+    .days(a.days)
+    .key_type(key_type);
+    let issued = with_spinner(
+        key_type.is_slow(),
+        &format!("generating a {key_type} key"),
+        || ca.issue(&a.names, &profile),
+    )
     .map_err(Failure::pki)?;
     let mut set = FileSet::new(a.force);
     set.add(&crt, issued.cert_pem.clone(), PUBLIC_MODE)
@@ -101,11 +111,17 @@ fn issue(a: IssueArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let kind = if a.client { "client" } else { "server" };
-    println!("issued a {kind} certificate from CA \"{}\"", ca.common_name());
+    println!(
+        "issued a {kind} certificate from CA \"{}\"",
+        ca.common_name()
+    );
     println!("  names:       {}", facts.subject_alt_names.join(", "));
     println!("  certificate: {}", crt.display());
     println!("  private key: {}   (mode 0600)", key.display());
-    println!("  fullchain:   {}   (certificate + intermediates: what a server sends)", full.display());
+    println!(
+        "  fullchain:   {}   (certificate + intermediates: what a server sends)",
+        full.display()
+    );
     println!(
         "  expires:     {} (in {} days)",
         facts.not_after.as_deref().unwrap_or("?"),
@@ -114,7 +130,11 @@ fn issue(a: IssueArgs) -> Result<(), Failure> {
     println!("  sha256:      {}", facts.sha256_fingerprint);
     let ca_crt = shell(&dir.join("ca.crt"));
     if a.client {
-        println!("\nnext: curl --cert {} --key {} --cacert {ca_crt} https://...", shell(&crt), shell(&key));
+        println!(
+            "\nnext: curl --cert {} --key {} --cacert {ca_crt} https://...",
+            shell(&crt),
+            shell(&key)
+        );
     } else {
         println!(
             "\nnext: openssl s_server -accept 8443 -cert {} -key {} -www   # then: curl --cacert {ca_crt} https://{}:8443/",

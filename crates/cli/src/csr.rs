@@ -13,7 +13,9 @@ use crate::output::{print_json, Failure};
 #[derive(Subcommand, Debug)]
 pub enum CsrCommand {
     /// Create a certificate signing request signed by a private key
-    #[command(after_help = "Examples:\n  https-kit csr new --key site.key --cn www.example.test --san DNS:www.example.test --san DNS:example.test --out site.csr\n  https-kit csr new --key site.key --cn localhost --san DNS:localhost --san IP:127.0.0.1 --san IP:::1 --out site.csr\n\nWithout --san, the CN is requested as the only DNS/IP name.")]
+    #[command(
+        after_help = "Examples:\n  https-kit csr new --key site.key --cn www.example.test --san DNS:www.example.test --san DNS:example.test --out site.csr\n  https-kit csr new --key site.key --cn localhost --san DNS:localhost --san IP:127.0.0.1 --san IP:::1 --out site.csr\n\nWithout --san, the CN is requested as the only DNS/IP name."
+    )]
     New(NewArgs),
 }
 
@@ -56,18 +58,26 @@ fn new(a: NewArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(format!("--san: {e}")))?;
     if sans.is_empty() {
         let Some(cn) = &a.cn else {
-            return Err(Failure::usage("give --cn NAME and/or at least one --san DNS:name|IP:addr"));
+            return Err(Failure::usage(
+                "give --cn NAME and/or at least one --san DNS:name|IP:addr",
+            ));
         };
         sans.push(SubjectAltName::from_name(cn).map_err(|e| Failure::usage(format!("--cn: {e}")))?);
     }
-    let cn = a.cn.clone().unwrap_or_else(|| sans.first().map(|s| s.value()).unwrap_or_default());
+    let cn =
+        a.cn.clone()
+            .unwrap_or_else(|| sans.first().map(|s| s.value()).unwrap_or_default());
     let text = files::read_text(&a.key)?;
     let key = PrivateKey::from_pem(&text).map_err(|e| Failure::file(&a.key, e))?;
     let csr = Csr::new(&key, &cn, &sans).map_err(Failure::pki)?;
     let mut set = FileSet::new(a.force);
     set.add(&a.out, csr.to_pem(), PUBLIC_MODE);
     set.commit()?;
-    let names: Vec<String> = csr.subject_alt_names().iter().map(ToString::to_string).collect();
+    let names: Vec<String> = csr
+        .subject_alt_names()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     if a.json {
         print_json(&json!({
             "csr": a.out,
@@ -78,7 +88,10 @@ fn new(a: NewArgs) -> Result<(), Failure> {
         }));
         return Ok(());
     }
-    println!("created a certificate signing request, signed with {}", a.key.display());
+    println!(
+        "created a certificate signing request, signed with {}",
+        a.key.display()
+    );
     println!("  request:  {}", a.out.display());
     println!("  subject:  CN={cn}");
     println!("  names:    {}", names.join(", "));

@@ -23,7 +23,13 @@ pub fn read_text(path: &Path) -> Result<String, Failure> {
 
 /// Read an input file as bytes; failure names the file (exit 2).
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
-    fs::read(path).map_err(|e| Failure::usage(format!("{}: cannot read: {}", path.display(), io_reason(&e))))
+    fs::read(path).map_err(|e| {
+        Failure::usage(format!(
+            "{}: cannot read: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -39,8 +45,13 @@ pub fn ensure_dir(dir: &Path, mode: u32) -> Result<(), Failure> {
     if dir.is_dir() {
         return Ok(());
     }
-    fs::create_dir_all(dir)
-        .map_err(|e| Failure::usage(format!("{}: cannot create directory: {}", dir.display(), io_reason(&e))))?;
+    fs::create_dir_all(dir).map_err(|e| {
+        Failure::usage(format!(
+            "{}: cannot create directory: {}",
+            dir.display(),
+            io_reason(&e)
+        ))
+    })?;
     set_mode(dir, mode)
         .map_err(|e| Failure::usage(format!("{}: cannot set permissions: {e}", dir.display())))
 }
@@ -90,7 +101,10 @@ impl FileSet {
                 )));
             }
             if path.is_dir() {
-                return Err(Failure::usage(format!("{}: is a directory", path.display())));
+                return Err(Failure::usage(format!(
+                    "{}: is a directory",
+                    path.display()
+                )));
             }
         }
         let mut temps: Vec<(PathBuf, &Path)> = Vec::new();
@@ -99,14 +113,20 @@ impl FileSet {
                 Ok(tmp) => temps.push((tmp, path)),
                 Err(e) => {
                     cleanup(&temps);
-                    return Err(Failure::usage(format!("{}: cannot write: {e}", path.display())));
+                    return Err(Failure::usage(format!(
+                        "{}: cannot write: {e}",
+                        path.display()
+                    )));
                 }
             }
         }
         for (i, (tmp, path)) in temps.iter().enumerate() {
             if let Err(e) = fs::rename(tmp, path) {
                 cleanup(temps.get(i..).unwrap_or(&[]));
-                return Err(Failure::usage(format!("{}: cannot write: {e}", path.display())));
+                return Err(Failure::usage(format!(
+                    "{}: cannot write: {e}",
+                    path.display()
+                )));
             }
         }
         Ok(())
@@ -170,7 +190,9 @@ pub fn default_ca_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(d).join("https-kit");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     if cfg!(target_os = "macos") {
         home.join("Library/Application Support/https-kit")
     } else {

@@ -8,7 +8,9 @@ use crate::output::{print_json, Failure};
 
 /// `inspect` options.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  https-kit inspect site.crt\n  https-kit inspect site.fullchain.crt --json\n  https-kit inspect site.csr\n\nWith --json, one object for a single item, an array for a bundle.")]
+#[command(
+    after_help = "Examples:\n  https-kit inspect site.crt\n  https-kit inspect site.fullchain.crt --json\n  https-kit inspect site.csr\n\nWith --json, one object for a single item, an array for a bundle."
+)]
 pub struct InspectArgs {
     /// A PEM file (certificate, bundle, CSR, private or public key) or a DER certificate/CSR
     pub file: PathBuf,

@@ -12,7 +12,9 @@ use crate::output::{print_json, Failure};
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
     /// Generate a private key (PKCS#8 PEM, mode 0600) and optionally its public key (SPKI PEM)
-    #[command(after_help = "Examples:\n  https-kit key new --out site.key --pub site.pub\n  https-kit key new --type rsa-2048 --out site.key")]
+    #[command(
+        after_help = "Examples:\n  https-kit key new --out site.key --pub site.pub\n  https-kit key new --type rsa-2048 --out site.key"
+    )]
     New(NewArgs),
 }
 

@@ -387,11 +387,16 @@ impl CertificateAuthority {
     /// The certificate gets the CSR's CN and SANs only; other requested extensions are ignored.
     pub fn sign_csr(&self, csr: &Csr, profile: &Profile) -> Result<Signed> {
         if profile.enforce_policy {
-            self.check_policy(csr.subject_alt_names(), csr.unsupported_names(), csr.algorithm())?;
+            self.check_policy(
+                csr.subject_alt_names(),
+                csr.unsupported_names(),
+                csr.algorithm(),
+            )?;
         }
-        let public_key = rcgen::SubjectPublicKeyInfo::from_der(csr.public_key_der()).map_err(|_| {
-            Error::UnsupportedKey(format!("cannot certify a {} key", csr.algorithm()))
-        })?;
+        let public_key =
+            rcgen::SubjectPublicKeyInfo::from_der(csr.public_key_der()).map_err(|_| {
+                Error::UnsupportedKey(format!("cannot certify a {} key", csr.algorithm()))
+            })?;
         let cn = csr
             .common_name()
             .map(str::to_string)
@@ -504,8 +509,12 @@ fn check_constraints(
 ) -> Result<()> {
     let matches = |gn: &GeneralName<'_>| -> Option<bool> {
         match (san, gn) {
-            (SubjectAltName::Dns(d), GeneralName::DNSName(base)) => Some(names::dns_within(d, base)),
-            (SubjectAltName::Ip(ip), GeneralName::IPAddress(net)) => Some(names::ip_within(ip, net)),
+            (SubjectAltName::Dns(d), GeneralName::DNSName(base)) => {
+                Some(names::dns_within(d, base))
+            }
+            (SubjectAltName::Ip(ip), GeneralName::IPAddress(net)) => {
+                Some(names::ip_within(ip, net))
+            }
             _ => None,
         }
     };

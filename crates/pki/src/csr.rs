@@ -59,13 +59,23 @@ impl Csr {
             what: "CSR",
             reason,
         };
-        let (rest, req) = X509CertificationRequest::from_der(der)
-            .map_err(|e| malformed(e.to_string()))?;
+        let (rest, req) =
+            X509CertificationRequest::from_der(der).map_err(|e| malformed(e.to_string()))?;
         if !rest.is_empty() {
             return Err(malformed(format!("{} trailing bytes", rest.len())));
         }
-        req.verify_signature().map_err(|_| Error::CsrSignature)?;
         let info = &req.certification_request_info;
+        let algorithm = spki_algorithm(&info.subject_pki);
+        // ring refuses to verify RSA signatures below 2048 bits; say why instead of reporting a
+        // bad signature.
+        if let KeyAlgorithm::Rsa { bits } = algorithm {
+            if bits < 2048 {
+                return Err(Error::Policy(format!(
+                    "the request's key is RSA-{bits}; at least 2048 bits are required"
+                )));
+            }
+        }
+        req.verify_signature().map_err(|_| Error::CsrSignature)?;
         let common_name = info
             .subject
             .iter_common_name()
@@ -92,7 +102,7 @@ impl Csr {
             names,
             unsupported_names,
             public_key_der: info.subject_pki.raw.to_vec(),
-            algorithm: spki_algorithm(&info.subject_pki),
+            algorithm,
         })
     }
 

@@ -119,7 +119,11 @@ pub fn describe_all(input: &[u8]) -> Result<Vec<Description>> {
                         what: "public key",
                         reason: e.to_string(),
                     })?;
-                Ok(key_description(Kind::PublicKey, spki_algorithm(&spki), b.contents()))
+                Ok(key_description(
+                    Kind::PublicKey,
+                    spki_algorithm(&spki),
+                    b.contents(),
+                ))
             }
             other => Err(Error::WrongLabel {
                 expected: "CERTIFICATE, CERTIFICATE REQUEST, PRIVATE KEY or PUBLIC KEY".into(),

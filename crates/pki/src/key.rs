@@ -11,7 +11,9 @@ use crate::pemutil;
 use crate::{Error, Result};
 
 /// The key types this crate can generate. ECDSA P-256 is the default: small, fast, universal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyType {
     /// ECDSA on NIST P-256 with SHA-256.
@@ -220,12 +222,12 @@ impl PrivateKey {
     /// RSA-3072/4096 take seconds (see [`KeyType::is_slow`]).
     pub fn generate(key_type: KeyType) -> Result<Self> {
         let pkcs8: Zeroizing<Vec<u8>> = match key_type {
-            KeyType::EcdsaP256 => {
-                Zeroizing::new(rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?.serialize_der())
-            }
-            KeyType::EcdsaP384 => {
-                Zeroizing::new(rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?.serialize_der())
-            }
+            KeyType::EcdsaP256 => Zeroizing::new(
+                rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?.serialize_der(),
+            ),
+            KeyType::EcdsaP384 => Zeroizing::new(
+                rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?.serialize_der(),
+            ),
             KeyType::Ed25519 => {
                 Zeroizing::new(rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?.serialize_der())
             }
@@ -260,7 +262,12 @@ impl PrivateKey {
     pub fn from_pem(pem_text: &str) -> Result<Self> {
         let block = pemutil::parse_one(
             pem_text.as_bytes(),
-            &["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY"],
+            &[
+                "PRIVATE KEY",
+                "EC PRIVATE KEY",
+                "RSA PRIVATE KEY",
+                "ENCRYPTED PRIVATE KEY",
+            ],
         )?;
         let der = Zeroizing::new(block.contents().to_vec());
         match block.tag() {
@@ -332,9 +339,15 @@ impl rsa::rand_core::RngCore for RingRng {
         #[allow(clippy::expect_used)]
         ring::rand::SecureRandom::fill(&self.0, dest).expect("OS random source failed");
     }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> std::result::Result<(), rsa::rand_core::Error> {
+    fn try_fill_bytes(
+        &mut self,
+        dest: &mut [u8],
+    ) -> std::result::Result<(), rsa::rand_core::Error> {
         ring::rand::SecureRandom::fill(&self.0, dest).map_err(|_| {
-            rsa::rand_core::Error::from(std::num::NonZeroU32::new(rsa::rand_core::Error::CUSTOM_START).unwrap_or(std::num::NonZeroU32::MIN))
+            rsa::rand_core::Error::from(
+                std::num::NonZeroU32::new(rsa::rand_core::Error::CUSTOM_START)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            )
         })
     }
 }
@@ -426,19 +439,28 @@ mod tests {
 
     #[test]
     fn generated_keys_reload_from_their_own_pem() {
-        for t in [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Ed25519, KeyType::Rsa2048] {
+        for t in [
+            KeyType::EcdsaP256,
+            KeyType::EcdsaP384,
+            KeyType::Ed25519,
+            KeyType::Rsa2048,
+        ] {
             let k = PrivateKey::generate(t).unwrap();
             assert_eq!(k.algorithm(), t.algorithm());
             let again = PrivateKey::from_pem(&k.to_pkcs8_pem()).unwrap();
             assert_eq!(again.public_key_der(), k.public_key_der());
-            assert_eq!(public_key_algorithm_from_pem(&k.public_key_pem()).unwrap(), t.algorithm());
+            assert_eq!(
+                public_key_algorithm_from_pem(&k.public_key_pem()).unwrap(),
+                t.algorithm()
+            );
         }
     }
 
     #[test]
     fn certificate_pem_is_not_a_key() {
-        let err = PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-            .unwrap_err();
+        let err =
+            PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+                .unwrap_err();
         assert!(matches!(err, Error::WrongLabel { .. }), "{err}");
     }
 

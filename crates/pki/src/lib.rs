@@ -47,8 +47,7 @@ mod names;
 mod pemutil;
 
 pub use ca::{
-    CaOptions, CertificateAuthority, Issued, Profile, Purpose, Signed, Validity, CA_DAYS,
-    LEAF_DAYS,
+    CaOptions, CertificateAuthority, Issued, Profile, Purpose, Signed, Validity, CA_DAYS, LEAF_DAYS,
 };
 pub use csr::Csr;
 pub use error::{Error, Result};

@@ -116,9 +116,14 @@ pub(crate) fn check_dns_syntax(name: &str) -> std::result::Result<(), String> {
             return Err(format!("label {label:?} is longer than 63 characters"));
         }
         if label.contains('*') {
-            return Err("a wildcard is only allowed as the whole leftmost label (*.example.com)".into());
+            return Err(
+                "a wildcard is only allowed as the whole leftmost label (*.example.com)".into(),
+            );
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(format!(
                 "label {label:?} has characters other than letters, digits and '-' (use punycode for IDNs)"
             ));
@@ -177,12 +182,43 @@ mod tests {
 
     #[test]
     fn names_parse_with_and_without_prefix() {
-        assert_eq!("DNS:Example.com".parse::<SubjectAltName>().unwrap(), SubjectAltName::Dns("example.com".into()));
-        assert_eq!("IP:127.0.0.1".parse::<SubjectAltName>().unwrap().to_string(), "IP:127.0.0.1");
-        assert_eq!("::1".parse::<SubjectAltName>().unwrap().to_string(), "IP:::1");
-        assert_eq!("IP:[::1]".parse::<SubjectAltName>().unwrap().to_string(), "IP:::1");
-        assert_eq!("*.example.com".parse::<SubjectAltName>().unwrap().to_string(), "DNS:*.example.com");
-        for bad in ["DNS:exa mple.com", "IP:300.1.1.1", "URI:http://x", "a..b", "-a.com", "*a.example.com", "a.*.com", "DNS:1.2.3.4", ""] {
+        assert_eq!(
+            "DNS:Example.com".parse::<SubjectAltName>().unwrap(),
+            SubjectAltName::Dns("example.com".into())
+        );
+        assert_eq!(
+            "IP:127.0.0.1"
+                .parse::<SubjectAltName>()
+                .unwrap()
+                .to_string(),
+            "IP:127.0.0.1"
+        );
+        assert_eq!(
+            "::1".parse::<SubjectAltName>().unwrap().to_string(),
+            "IP:::1"
+        );
+        assert_eq!(
+            "IP:[::1]".parse::<SubjectAltName>().unwrap().to_string(),
+            "IP:::1"
+        );
+        assert_eq!(
+            "*.example.com"
+                .parse::<SubjectAltName>()
+                .unwrap()
+                .to_string(),
+            "DNS:*.example.com"
+        );
+        for bad in [
+            "DNS:exa mple.com",
+            "IP:300.1.1.1",
+            "URI:http://x",
+            "a..b",
+            "-a.com",
+            "*a.example.com",
+            "a.*.com",
+            "DNS:1.2.3.4",
+            "",
+        ] {
             assert!(bad.parse::<SubjectAltName>().is_err(), "{bad} accepted");
         }
     }
@@ -201,8 +237,17 @@ mod tests {
         assert!(dns_within("*.example.com", "example.com"));
         assert!(!dns_within("badexample.com", "example.com"));
         assert!(!dns_within("example.com", ".example.com"));
-        assert!(ip_within(&"10.1.2.3".parse().unwrap(), &[10, 0, 0, 0, 255, 0, 0, 0]));
-        assert!(!ip_within(&"11.1.2.3".parse().unwrap(), &[10, 0, 0, 0, 255, 0, 0, 0]));
-        assert!(!ip_within(&"::1".parse().unwrap(), &[0, 0, 0, 0, 0, 0, 0, 0]));
+        assert!(ip_within(
+            &"10.1.2.3".parse().unwrap(),
+            &[10, 0, 0, 0, 255, 0, 0, 0]
+        ));
+        assert!(!ip_within(
+            &"11.1.2.3".parse().unwrap(),
+            &[10, 0, 0, 0, 255, 0, 0, 0]
+        ));
+        assert!(!ip_within(
+            &"::1".parse().unwrap(),
+            &[0, 0, 0, 0, 0, 0, 0, 0]
+        ));
     }
 }
