@@ -229,7 +229,12 @@ impl PrivateKey {
                 rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?.serialize_der(),
             ),
             KeyType::Ed25519 => {
-                Zeroizing::new(rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?.serialize_der())
+                let v2 = Zeroizing::new(
+                    rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519)?.serialize_der(),
+                );
+                ed25519_pkcs8_v1(&v2).ok_or_else(|| {
+                    Error::Build("unexpected Ed25519 PKCS#8 layout from ring".into())
+                })?
             }
             KeyType::Rsa2048 => generate_rsa_pkcs8(2048)?,
             KeyType::Rsa3072 => generate_rsa_pkcs8(3072)?,
@@ -318,6 +323,23 @@ impl PrivateKey {
     pub fn public_key_fingerprint(&self) -> String {
         pemutil::sha256_fingerprint(&self.public_key_der())
     }
+}
+
+const ED25519_V2_PREFIX: [u8; 16] = [
+    0x30, 0x51, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+const ED25519_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// ring writes Ed25519 keys as PKCS#8 v2 (RFC 5958, with the public key), which OpenSSL 3.0
+/// cannot read; re-encode as v1 (seed only), which every tool reads and ring derives from.
+fn ed25519_pkcs8_v1(v2: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let seed = v2.strip_prefix(&ED25519_V2_PREFIX[..])?.get(..32)?;
+    let mut v1 = Zeroizing::new(Vec::with_capacity(48));
+    v1.extend_from_slice(&ED25519_V1_PREFIX);
+    v1.extend_from_slice(seed);
+    Some(v1)
 }
 
 /// OS randomness from ring, shaped as the `rand_core` RNG the `rsa` crate asks for.

@@ -54,6 +54,8 @@ pub use error::{Error, Result};
 pub use key::{public_key_algorithm_from_pem, KeyAlgorithm, KeyType, PrivateKey};
 pub use names::SubjectAltName;
 pub use pemutil::sha256_fingerprint;
+/// The `time` crate, re-exported so callers can build a [`Validity`] without adding it themselves.
+pub use time;
 
 /// Parse the certificates in a PEM bundle (e.g. a fullchain) into DER, in order.
 pub fn certificates_from_pem(pem_text: &str) -> Result<Vec<Vec<u8>>> {
