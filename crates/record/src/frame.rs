@@ -152,7 +152,13 @@ impl Deframer {
         if self.buf.len() < HEADER_LEN + len {
             return Ok(None);
         }
-        let bytes = self.buf.split_to(HEADER_LEN + len);
+        let bytes = if self.buf.len() == HEADER_LEN + len {
+            // The record is the whole buffer: hand over the allocation itself (unique, full capacity),
+            // so the caller can open it and seal a reply in place without a reallocation.
+            std::mem::take(&mut self.buf)
+        } else {
+            self.buf.split_to(HEADER_LEN + len)
+        };
         Ok(Some(OpaqueRecord {
             typ,
             version,
