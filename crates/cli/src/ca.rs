@@ -137,16 +137,21 @@ pub struct SignArgs {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyTypeArg {
     /// ECDSA P-256 (default: small and fast)
+    #[value(name = "ecdsa-p256")]
     EcdsaP256,
     /// ECDSA P-384
+    #[value(name = "ecdsa-p384")]
     EcdsaP384,
     /// Ed25519 (not accepted by all browsers for TLS)
     Ed25519,
     /// RSA 2048-bit
+    #[value(name = "rsa-2048")]
     Rsa2048,
     /// RSA 3072-bit (slow to generate)
+    #[value(name = "rsa-3072")]
     Rsa3072,
     /// RSA 4096-bit (slower to generate)
+    #[value(name = "rsa-4096")]
     Rsa4096,
 }
 

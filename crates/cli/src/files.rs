@@ -107,6 +107,17 @@ impl FileSet {
                 )));
             }
         }
+        for (path, _, _) in &self.files {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).map_err(|e| {
+                    Failure::usage(format!(
+                        "{}: cannot create directory: {}",
+                        parent.display(),
+                        io_reason(&e)
+                    ))
+                })?;
+            }
+        }
         let mut temps: Vec<(PathBuf, &Path)> = Vec::new();
         for (path, bytes, mode) in &self.files {
             match write_temp(path, bytes, *mode) {
