@@ -195,3 +195,10 @@ impl Transcript {
         *self = Self::Hash(c, hash);
     }
 }
+
+/// Checks a received Finished in constant time (ring's HMAC verification).
+pub fn verify_finished(hash: HashAlg, base_key: &[u8], transcript_hash: &[u8], received: &[u8]) -> bool {
+    let fk = expand_label(hash, base_key, b"finished", &[]);
+    let key = hmac::Key::new(hash.hmac_algorithm(), fk.as_bytes());
+    hmac::verify(&key, transcript_hash, received).is_ok()
+}

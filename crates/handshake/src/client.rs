@@ -1,0 +1,418 @@
+//! The client state machine (RFC 8446 §A.1), one type per state:
+//! START -> WAIT_SH -> WAIT_EE -> WAIT_CERT_CR -> WAIT_CV -> WAIT_FINISHED -> CONNECTED.
+
+use std::sync::Arc;
+
+use https_record::{AlertDescription, CipherSuite};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::codec::*;
+use crate::config::ClientConfig;
+use crate::conn::{Common, Traffic};
+use crate::error::Error;
+use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
+use crate::kx::{KeyExchange, NamedGroup};
+
+pub(crate) const TLS13: u16 = 0x0304;
+
+/// The content covered by a CertificateVerify signature (RFC 8446 §4.4.3).
+pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
+    let ctx: &[u8] = if server { b"TLS 1.3, server CertificateVerify" } else { b"TLS 1.3, client CertificateVerify" };
+    let mut m = Vec::with_capacity(64 + ctx.len() + 1 + transcript_hash.len());
+    m.extend_from_slice(&[0x20; 64]);
+    m.extend_from_slice(ctx);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
+    let mut r = [0u8; 32];
+    rng.fill(&mut r).map_err(|_| Error::internal("no randomness"))?;
+    Ok(r)
+}
+
+/// Handshake secrets carried from ServerHello to Finished.
+struct HsKeys {
+    suite: CipherSuite,
+    ks: KeySchedule,
+    transcript: Transcript,
+    client_hs: Secret,
+    server_hs: Secret,
+}
+
+pub(crate) enum ClientState {
+    ExpectServerHello(Box<ExpectServerHello>),
+    ExpectEncryptedExtensions(Box<ExpectEncryptedExtensions>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
+    Connected(Traffic),
+}
+
+impl ClientState {
+    pub(crate) fn start(config: Arc<ClientConfig>, server_name: &str, cx: &mut Common) -> Result<Self, Error> {
+        let is_ip = server_name.parse::<std::net::IpAddr>().is_ok();
+        if !is_ip {
+            https_verify::ServerName::parse(server_name)
+                .map_err(|e| Error::Config(format!("invalid server name {server_name:?}: {e}")))?;
+        }
+        let rng = SystemRandom::new();
+        let random = random32(&rng)?;
+        cx.client_random = random;
+        let session_id = if config.middlebox_compat { random32(&rng)?.to_vec() } else { Vec::new() };
+        let kx = KeyExchange::start(config.groups[0], &rng)?;
+        let sni = config.enable_sni && !is_ip;
+        let mut extensions = Vec::with_capacity(8);
+        if sni {
+            extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
+                name_type: 0,
+                name: server_name.trim_end_matches('.').as_bytes().to_vec(),
+            }]));
+        }
+        extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
+        extensions.push(ClientExtension::SupportedGroups(config.groups.iter().map(|g| g.to_u16()).collect()));
+        extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry { group: kx.group.to_u16(), payload: kx.public.clone() }]));
+        extensions.push(ClientExtension::SignatureAlgorithms(config.verifier.supported_schemes().to_vec()));
+        if !config.alpn.is_empty() {
+            extensions.push(ClientExtension::Alpn(config.alpn.clone()));
+        }
+        let ch = ClientHello {
+            legacy_version: 0x0303,
+            random,
+            session_id,
+            cipher_suites: config.suites.iter().map(|s| s.to_u16()).collect(),
+            compression_methods: vec![0],
+            extensions,
+        };
+        let mut transcript = Transcript::default();
+        let msg = HandshakeMessage(HandshakePayload::ClientHello(ch));
+        cx.send_hs(&msg, Some(&mut transcript));
+        cx.flush_hs()?;
+        // A CCS may arrive any time after our ClientHello until the server's Finished.
+        cx.record.allow_compat_ccs(true);
+        let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else { unreachable!() };
+        Ok(Self::ExpectServerHello(Box::new(ExpectServerHello {
+            config,
+            server_name: server_name.to_string(),
+            sent_sni: sni,
+            ch,
+            kx,
+            transcript,
+            hrr_suite: None,
+        })))
+    }
+
+    pub(crate) fn handle(self, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<Self, Error> {
+        match self {
+            Self::ExpectServerHello(s) => s.handle(cx, msg, raw),
+            Self::ExpectEncryptedExtensions(s) => s.handle(cx, msg, raw),
+            Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
+            Self::ExpectFinished(s) => s.handle(cx, msg, raw),
+            Self::Connected(t) => Ok(Self::Connected(t.handle(cx, msg, true)?)),
+        }
+    }
+}
+
+fn unexpected(got: &HandshakePayload, waiting: &'static str) -> Error {
+    Error::unexpected(format!("got {} while waiting for {waiting}", got.name()))
+}
+
+pub(crate) struct ExpectServerHello {
+    config: Arc<ClientConfig>,
+    server_name: String,
+    sent_sni: bool,
+    ch: ClientHello,
+    kx: KeyExchange,
+    transcript: Transcript,
+    hrr_suite: Option<CipherSuite>,
+}
+
+impl ExpectServerHello {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+        let HandshakePayload::ServerHello(sh) = msg.0 else { return Err(unexpected(&msg.0, "ServerHello")) };
+        match sh.ext(ext_type::SUPPORTED_VERSIONS) {
+            Some(ServerExtension::SupportedVersions(TLS13)) => {}
+            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
+            None => {
+                return Err(Error::proto(
+                    AlertDescription::ProtocolVersion,
+                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
+                ))
+            }
+        }
+        if sh.legacy_version != 0x0303 {
+            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
+        }
+        if sh.session_id != self.ch.session_id {
+            return Err(Error::illegal("legacy_session_id_echo does not match"));
+        }
+        if sh.compression_method != 0 {
+            return Err(Error::illegal("non-zero compression method"));
+        }
+        let suite = CipherSuite::from_u16(sh.cipher_suite)
+            .filter(|s| self.config.suites.contains(s))
+            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
+        if self.hrr_suite.is_some_and(|s| s != suite) {
+            return Err(Error::illegal("cipher suite differs from the HelloRetryRequest's"));
+        }
+        let hrr = sh.is_hrr();
+        for e in &sh.extensions {
+            let ok = matches!(e.ext_type(), ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
+                || (hrr && e.ext_type() == ext_type::COOKIE);
+            if !ok {
+                return Err(Error::proto(
+                    AlertDescription::UnsupportedExtension,
+                    format!("server sent extension {} that was not offered", e.ext_type()),
+                ));
+            }
+        }
+        if hrr {
+            return self.handle_hrr(cx, sh, suite, raw);
+        }
+        let Some(ServerExtension::KeyShare(share)) = sh.ext(ext_type::KEY_SHARE) else {
+            return Err(Error::proto(AlertDescription::MissingExtension, "ServerHello has no key_share"));
+        };
+        if share.group != self.kx.group.to_u16() {
+            return Err(Error::illegal("server key share is for a group we sent no share for"));
+        }
+        let group = self.kx.group;
+        let shared = self.kx.complete(&share.payload)?;
+        cx.info.suite = Some(suite);
+        cx.info.group = Some(group);
+        cx.negotiated("cipher suite", || suite.name().to_string());
+        cx.negotiated("key exchange group", || group.name().to_string());
+        cx.check("ECDHE", || format!("shared secret computed with the server's {group} key share"));
+
+        let hash = suite.hash();
+        let mut t = self.transcript;
+        t.start_hash(hash);
+        t.add(raw);
+        let mut ks = KeySchedule::new(hash, None);
+        cx.trace(|| crate::TraceEvent::Secret { name: "early_secret" });
+        ks.advance(Some(shared.as_bytes()));
+        cx.trace(|| crate::TraceEvent::Secret { name: "handshake_secret" });
+        let th = t.current_hash();
+        let client_hs = ks.derive(b"c hs traffic", th.as_ref());
+        let server_hs = ks.derive(b"s hs traffic", th.as_ref());
+        cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "client_handshake_traffic_secret", &client_hs);
+        cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", "server_handshake_traffic_secret", &server_hs);
+        cx.set_read_key(suite, &server_hs);
+        cx.set_write_key(suite, &client_hs)?;
+        Ok(ClientState::ExpectEncryptedExtensions(Box::new(ExpectEncryptedExtensions {
+            config: self.config,
+            server_name: self.server_name,
+            sent_sni: self.sent_sni,
+            keys: HsKeys { suite, ks, transcript: t, client_hs, server_hs },
+        })))
+    }
+
+    fn handle_hrr(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        hrr: ServerHello,
+        suite: CipherSuite,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        if self.hrr_suite.is_some() {
+            return Err(Error::unexpected("a second HelloRetryRequest"));
+        }
+        let group = match hrr.ext(ext_type::KEY_SHARE) {
+            Some(ServerExtension::HrrKeyShare(g)) => {
+                let g = NamedGroup::from_u16(*g)
+                    .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
+                    .ok_or_else(|| Error::illegal("HelloRetryRequest asks for an unoffered group or the one we sent"))?;
+                Some(g)
+            }
+            _ => None,
+        };
+        let cookie = match hrr.ext(ext_type::COOKIE) {
+            Some(ServerExtension::Cookie(c)) => Some(c.clone()),
+            _ => None,
+        };
+        if group.is_none() && cookie.is_none() {
+            return Err(Error::illegal("HelloRetryRequest would not change the ClientHello"));
+        }
+        cx.info.hrr = true;
+        cx.check("HelloRetryRequest", || {
+            format!("server asks for {}", group.map_or("a cookie".to_string(), |g| g.name().to_string()))
+        });
+        self.transcript.rollover_for_hrr(suite.hash());
+        self.transcript.add(raw);
+        if let Some(g) = group {
+            self.kx = KeyExchange::start(g, &SystemRandom::new())?;
+        }
+        let share = KeyShareEntry { group: self.kx.group.to_u16(), payload: self.kx.public.clone() };
+        for e in &mut self.ch.extensions {
+            if let ClientExtension::KeyShare(v) = e {
+                *v = vec![share.clone()];
+            }
+        }
+        if let Some(c) = cookie {
+            self.ch.extensions.push(ClientExtension::Cookie(c));
+        }
+        if self.config.middlebox_compat {
+            cx.send_ccs()?;
+        }
+        let msg = HandshakeMessage(HandshakePayload::ClientHello(self.ch));
+        cx.send_hs(&msg, Some(&mut self.transcript));
+        let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else { unreachable!() };
+        self.ch = ch;
+        self.hrr_suite = Some(suite);
+        Ok(ClientState::ExpectServerHello(self))
+    }
+}
+
+pub(crate) struct ExpectEncryptedExtensions {
+    config: Arc<ClientConfig>,
+    server_name: String,
+    sent_sni: bool,
+    keys: HsKeys,
+}
+
+impl ExpectEncryptedExtensions {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+        let HandshakePayload::EncryptedExtensions(exts) = msg.0 else {
+            return Err(unexpected(&msg.0, "EncryptedExtensions"));
+        };
+        let unsupported =
+            |t: u16| Error::proto(AlertDescription::UnsupportedExtension, format!("unrequested extension {t} in EncryptedExtensions"));
+        for e in exts {
+            match e {
+                EncryptedExtension::ServerNameAck if self.sent_sni => {}
+                EncryptedExtension::SupportedGroups(_) => {}
+                EncryptedExtension::Alpn(p) if !self.config.alpn.is_empty() => {
+                    if !self.config.alpn.contains(&p) {
+                        return Err(Error::illegal("server selected an ALPN protocol we did not offer"));
+                    }
+                    cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
+                    cx.info.alpn = Some(p);
+                }
+                other => return Err(unsupported(other.ext_type())),
+            }
+        }
+        self.keys.transcript.add(raw);
+        Ok(ClientState::ExpectCertificate(Box::new(ExpectCertificate {
+            config: self.config,
+            server_name: self.server_name,
+            keys: self.keys,
+            cert_request: None,
+        })))
+    }
+}
+
+pub(crate) struct ExpectCertificate {
+    config: Arc<ClientConfig>,
+    server_name: String,
+    keys: HsKeys,
+    cert_request: Option<Vec<u8>>,
+}
+
+impl ExpectCertificate {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+        match msg.0 {
+            HandshakePayload::CertificateRequest(cr) if self.cert_request.is_none() => {
+                // No client certificates yet: we will answer with an empty Certificate.
+                self.keys.transcript.add(raw);
+                self.cert_request = Some(cr.context);
+                Ok(ClientState::ExpectCertificate(self))
+            }
+            HandshakePayload::Certificate(c) => {
+                if !c.context.is_empty() {
+                    return Err(Error::illegal("server Certificate has a request context"));
+                }
+                let Some((leaf, rest)) = c.entries.split_first() else {
+                    return Err(Error::decode("server sent an empty certificate list"));
+                };
+                let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
+                self.config.verifier.verify_server_cert(&leaf.cert, &intermediates, &self.server_name)?;
+                let n = c.entries.len();
+                cx.check("certificate chain", || format!("{n} certificate(s) valid for {}", self.server_name));
+                self.keys.transcript.add(raw);
+                cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+                Ok(ClientState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                    config: self.config,
+                    keys: self.keys,
+                    cert_request: self.cert_request,
+                })))
+            }
+            other => Err(unexpected(&other, "Certificate")),
+        }
+    }
+}
+
+pub(crate) struct ExpectCertificateVerify {
+    config: Arc<ClientConfig>,
+    keys: HsKeys,
+    cert_request: Option<Vec<u8>>,
+}
+
+impl ExpectCertificateVerify {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = msg.0 else {
+            return Err(unexpected(&msg.0, "CertificateVerify"));
+        };
+        if !self.config.verifier.supported_schemes().contains(&cv.scheme) {
+            return Err(Error::illegal("CertificateVerify uses a scheme we did not offer"));
+        }
+        let m = cv_message(true, self.keys.transcript.current_hash().as_ref());
+        let leaf = cx.info.peer_certs.first().ok_or_else(|| Error::internal("no certificate"))?;
+        self.config.verifier.verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        cx.info.scheme = Some(cv.scheme);
+        cx.check("CertificateVerify", || format!("transcript signature (scheme 0x{:04x}) verified with the leaf's key", cv.scheme));
+        self.keys.transcript.add(raw);
+        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+            middlebox_compat: self.config.middlebox_compat,
+            keys: self.keys,
+            cert_request: self.cert_request,
+        })))
+    }
+}
+
+pub(crate) struct ExpectFinished {
+    middlebox_compat: bool,
+    keys: HsKeys,
+    cert_request: Option<Vec<u8>>,
+}
+
+impl ExpectFinished {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+        let HandshakePayload::Finished(vd) = msg.0 else { return Err(unexpected(&msg.0, "Finished")) };
+        let HsKeys { suite, mut ks, mut transcript, client_hs, server_hs } = self.keys;
+        let hash = suite.hash();
+        if vd.len() != hash.output_len() {
+            return Err(Error::decode("Finished has the wrong length"));
+        }
+        if !verify_finished(hash, server_hs.as_bytes(), transcript.current_hash().as_ref(), &vd) {
+            return Err(Error::proto(AlertDescription::DecryptError, "server Finished does not verify"));
+        }
+        cx.check("server Finished", || "MAC over the transcript matches (constant-time)".into());
+        transcript.add(raw);
+        ks.advance(None);
+        cx.trace(|| crate::TraceEvent::Secret { name: "master_secret" });
+        let th = transcript.current_hash();
+        let client_ap = ks.derive(b"c ap traffic", th.as_ref());
+        let server_ap = ks.derive(b"s ap traffic", th.as_ref());
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", "client_application_traffic_secret_0", &client_ap);
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", "server_application_traffic_secret_0", &server_ap);
+        if cx.key_log.is_some() {
+            let exp = ks.derive(b"exp master", th.as_ref());
+            cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
+        }
+        cx.set_read_key(suite, &server_ap);
+        cx.record.allow_compat_ccs(false);
+        if self.middlebox_compat {
+            cx.send_ccs()?;
+        }
+        if let Some(context) = self.cert_request {
+            let empty = CertificatePayload { context, entries: Vec::new() };
+            cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(empty)), Some(&mut transcript));
+        }
+        let cf = finished_verify_data(hash, client_hs.as_bytes(), transcript.current_hash().as_ref());
+        cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())), None);
+        cx.set_write_key(suite, &client_ap)?;
+        cx.handshake_complete = true;
+        Ok(ClientState::Connected(Traffic { suite, write_secret: client_ap, read_secret: server_ap }))
+    }
+}
