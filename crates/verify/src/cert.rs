@@ -34,6 +34,10 @@ pub struct Cert<'a> {
     pub aki_key_id: Option<&'a [u8]>,
     /// Problems found while parsing that make the certificate unusable in any role.
     pub defect: Option<VerifyError>,
+    /// serialNumber problem (not applied to trust anchors: real roots have serial 0).
+    pub serial_defect: Option<VerifyError>,
+    /// extendedKeyUsage was marked critical.
+    pub eku_critical: bool,
     /// A critical extension we do not process, as a dotted OID.
     pub unknown_critical: Option<String>,
     pub sig_alg: Result<SigAlg, VerifyError>,
@@ -64,6 +68,8 @@ impl<'a> Cert<'a> {
             ski: None,
             aki_key_id: None,
             defect: None,
+            serial_defect: None,
+            eku_critical: false,
             unknown_critical: None,
             sig_alg,
         };
@@ -122,7 +128,7 @@ impl<'a> Cert<'a> {
                 tbs.version.0 + 1
             )));
         }
-        check_serial(tbs.raw_serial())?;
+        self.serial_defect = check_serial(tbs.raw_serial()).err();
         if tbs.signature != self.x509.signature_algorithm {
             return Err(VerifyError::malformed(
                 "signatureAlgorithm differs from the TBSCertificate signature field (RFC 5280 §4.1.1.2)",
@@ -190,6 +196,7 @@ impl<'a> Cert<'a> {
                         return Err(VerifyError::malformed("empty extendedKeyUsage"));
                     }
                     self.eku_any = eku.any;
+                    self.eku_critical = ext.critical;
                     self.eku = Some(oids);
                 }
                 ParsedExtension::SubjectAlternativeName(san) => {

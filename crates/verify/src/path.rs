@@ -377,6 +377,10 @@ impl<'s, 'r> Search<'s, 'r> {
             rec!(self, Check::Parse, node, Outcome::Fail, "{e}");
             return Err(e.clone());
         }
+        if let (Some(e), false) = (&c.serial_defect, matches!(node, Node::Anchor(_))) {
+            rec!(self, Check::Parse, node, Outcome::Fail, "{e}");
+            return Err(e.clone());
+        }
         if let Err(e) = &c.sig_alg {
             rec!(
                 self,
@@ -466,8 +470,9 @@ impl<'s, 'r> Search<'s, 'r> {
             fmt_time(now),
             fmt_time(na)
         );
-        // Every certificate not issued by itself must say which key signed it.
-        if !c.self_issued() && c.aki_key_id.is_none() {
+        // Every certificate not issued by itself must say which key signed it. Trust anchors are
+        // configuration, not path members: a cross-signed root without AKI is still trusted.
+        if !c.self_issued() && c.aki_key_id.is_none() && !matches!(node, Node::Anchor(_)) {
             rec!(
                 self,
                 Check::Profile,
@@ -518,17 +523,47 @@ impl<'s, 'r> Search<'s, 'r> {
         let node = Node::Ee;
         self.common_checks(node)?;
         let c = &self.store.ee;
-        if c.basic.ca {
+        // RFC 5280 allows a CA certificate as the last one in a path (its pathLen does not apply);
+        // a "CA" that may not sign certificates is a mis-issued end entity (CABF 7.1.2.7.8).
+        if c.basic.ca && !c.has_key_cert_sign() {
             rec!(
                 self,
                 Check::BasicConstraints,
                 node,
                 Outcome::Fail,
-                "cA=TRUE on the end entity"
+                "cA=TRUE but keyUsage without keyCertSign"
             );
             return Err(VerifyError::CaUsedAsEndEntity {
                 subject: c.subject_string(),
             });
+        }
+        if self.req.purpose == Purpose::Server {
+            if c.eku_any {
+                rec!(
+                    self,
+                    Check::ExtendedKeyUsage,
+                    node,
+                    Outcome::Fail,
+                    "anyExtendedKeyUsage in a server certificate"
+                );
+                return Err(VerifyError::ExtendedKeyUsage {
+                    subject: c.subject_string(),
+                    purpose: "anyExtendedKeyUsage forbidden (CABF 7.1.2.7.10)".into(),
+                });
+            }
+            if c.eku_critical {
+                rec!(
+                    self,
+                    Check::ExtendedKeyUsage,
+                    node,
+                    Outcome::Fail,
+                    "critical extendedKeyUsage in a server certificate"
+                );
+                return Err(VerifyError::profile(
+                    "critical extendedKeyUsage in a server certificate (CABF 7.1.2.7.6)",
+                ));
+            }
+            self.check_common_names()?;
         }
         if c.name_constraints.is_some() {
             rec!(
@@ -558,6 +593,36 @@ impl<'s, 'r> Search<'s, 'r> {
         self.eku_allows(node)?;
         if let Some(expected) = self.req.name {
             self.check_name(expected)?;
+        }
+        Ok(())
+    }
+
+    /// CABF 7.1.4.3: a subject commonName, if present, must be one of the SAN values (DNS name
+    /// byte for byte, IP address in its canonical text form). The CN is never used for matching.
+    fn check_common_names(&mut self) -> Result<(), VerifyError> {
+        let c = &self.store.ee;
+        for cn in c.subject().iter_common_name() {
+            let value = match cn.as_str() {
+                Ok(v) => v.to_string(),
+                Err(_) => String::from_utf8_lossy(cn.as_slice()).into_owned(),
+            };
+            let in_san = c.san.iter().flatten().any(|gn| match gn {
+                GeneralName::DNSName(d) => *d == value,
+                GeneralName::IPAddress(ip) => name::ip_to_string(ip) == value,
+                _ => false,
+            });
+            if !in_san {
+                rec!(
+                    self,
+                    Check::Name,
+                    Node::Ee,
+                    Outcome::Fail,
+                    "subject CN {value:?} is not one of the subjectAltNames"
+                );
+                return Err(VerifyError::profile(format!(
+                    "subject CN {value:?} is not one of the subjectAltNames (CABF 7.1.4.3)"
+                )));
+            }
         }
         Ok(())
     }
@@ -706,6 +771,18 @@ impl<'s, 'r> Search<'s, 'r> {
             );
             return Err(VerifyError::profile(
                 "self-issued certificate whose authorityKeyIdentifier is not its own key",
+            ));
+        }
+        if matches!(node, Node::Anchor(_)) && c.self_issued() && c.eku.is_some() {
+            rec!(
+                self,
+                Check::ExtendedKeyUsage,
+                node,
+                Outcome::Fail,
+                "root certificate with extendedKeyUsage"
+            );
+            return Err(VerifyError::profile(
+                "root certificate with extendedKeyUsage (CABF 7.1.2.1.2)",
             ));
         }
         self.eku_allows(node)
@@ -890,9 +967,14 @@ impl<'s, 'r> Search<'s, 'r> {
         }
         self.ca_checks(cand)?;
         self.verify_signature(child, cand)?;
-        // pathLenConstraint of the candidate bounds the CAs below it.
+        // pathLenConstraint of the candidate bounds the CAs below it. A trust anchor's own
+        // basicConstraints are not part of the path (RFC 5280 §6.1; rustls-webpki agrees).
         let below = self.counted(path);
-        if let Some(max) = cand_cert.basic.path_len {
+        let path_len = match cand {
+            Node::Anchor(_) => None,
+            _ => cand_cert.basic.path_len,
+        };
+        if let Some(max) = path_len {
             if below > max as usize {
                 rec!(
                     self,
@@ -1115,8 +1197,8 @@ fn form(gn: &GeneralName<'_>) -> u8 {
 /// RFC 5280 §4.2.1.10 rfc822Name constraints: a full mailbox matches exactly; a host matches
 /// mailboxes on that host; ".host" matches mailboxes on subdomains. Characters are literal.
 fn email_in_subtree(mailbox: &str, base: &str) -> Option<bool> {
-    let (local, host) = mailbox.rsplit_once('@')?;
-    if local.is_empty() || !name::is_valid_presented_dns(host) {
+    let (local, host) = mailbox.split_once('@')?;
+    if local.is_empty() || host.contains('@') || !name::is_valid_presented_dns(host) {
         return None;
     }
     if base.contains('@') {
