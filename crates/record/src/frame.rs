@@ -54,6 +54,8 @@ impl OpaqueRecord {
 #[derive(Debug, Default)]
 pub struct Deframer {
     buf: BytesMut,
+    /// `buf` is an allocation adopted from `feed_owned`.
+    adopted: bool,
     failed: Option<RecordError>,
 }
 
@@ -81,6 +83,7 @@ impl Deframer {
     pub fn feed_owned(&mut self, mut data: BytesMut) -> BytesMut {
         if self.buf.is_empty() {
             self.buf = data;
+            self.adopted = true;
             return BytesMut::new();
         }
         let n = self.feed(&data);
@@ -152,11 +155,13 @@ impl Deframer {
         if self.buf.len() < HEADER_LEN + len {
             return Ok(None);
         }
-        let bytes = if self.buf.len() == HEADER_LEN + len {
-            // The record is the whole buffer: hand over the allocation itself (unique, full capacity),
-            // so the caller can open it and seal a reply in place without a reallocation.
+        let bytes = if self.adopted && self.buf.len() == HEADER_LEN + len {
+            // The record is the whole adopted buffer: hand the caller's allocation back (unique, full
+            // capacity), so it can open it and seal a reply in place without a reallocation.
+            self.adopted = false;
             std::mem::take(&mut self.buf)
         } else {
+            // Shares our allocation; once the caller drops the record, the next feed reuses the space.
             self.buf.split_to(HEADER_LEN + len)
         };
         Ok(Some(OpaqueRecord {

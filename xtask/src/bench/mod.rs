@@ -8,6 +8,8 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::time::Duration;
 
+mod record;
+
 /// Options shared by every group.
 #[derive(Clone, Copy, Debug)]
 pub struct Opts {
@@ -230,6 +232,7 @@ pub fn run(args: &[String]) -> Result<()> {
 // `pub fn run(opts: &Opts) -> Result<Vec<Row>>`, and registers with one arm here.
 fn run_group(group: &str, opts: &Opts) -> Result<Vec<Row>> {
     match group {
+        "record" => record::run(opts),
         other => {
             eprintln!("bench: group {other} is not available yet; skipped");
             let _ = opts;
