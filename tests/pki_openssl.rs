@@ -493,3 +493,36 @@ fn openssl_rejects_the_broken_chains_tests_can_build() {
     let out = openssl(&["verify", "-CAfile", &nca, &fg]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn a_csr_for_an_unsupported_curve_is_reported_as_unsupported_not_forged() {
+    if !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let csr = dir.path().join("p521.csr");
+    let out = openssl(&[
+        "req",
+        "-new",
+        "-nodes",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-521",
+        "-subj",
+        "/CN=p521.example.test",
+        "-addext",
+        "subjectAltName=DNS:p521.example.test",
+        "-keyout",
+        dir.path().join("p521.key").to_str().unwrap(),
+        "-out",
+        csr.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let err = Csr::from_pem(&std::fs::read_to_string(&csr).unwrap()).unwrap_err();
+    assert!(
+        matches!(err, https_kit::pki::Error::UnsupportedKey(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("secp521r1"), "{err}");
+}

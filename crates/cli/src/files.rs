@@ -43,6 +43,7 @@ fn io_reason(e: &std::io::Error) -> String {
 /// Create `dir` (and parents) if needed; a newly created leaf directory gets `mode`.
 pub fn ensure_dir(dir: &Path, mode: u32) -> Result<(), Failure> {
     if dir.is_dir() {
+        warn_if_shared(dir);
         return Ok(());
     }
     fs::create_dir_all(dir).map_err(|e| {
@@ -54,6 +55,25 @@ pub fn ensure_dir(dir: &Path, mode: u32) -> Result<(), Failure> {
     })?;
     set_mode(dir, mode)
         .map_err(|e| Failure::usage(format!("{}: cannot set permissions: {e}", dir.display())))
+}
+
+/// An existing CA directory readable by others is the user's choice; say so, do not change it.
+fn warn_if_shared(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = fs::metadata(dir) {
+            if m.permissions().mode() & 0o077 != 0 {
+                eprintln!(
+                    "https-kit: note: {} is accessible to other users (mode {:o}); consider chmod 700",
+                    dir.display(),
+                    m.permissions().mode() & 0o777
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 #[cfg(unix)]

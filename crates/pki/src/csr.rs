@@ -75,6 +75,12 @@ impl Csr {
                 )));
             }
         }
+        if let KeyAlgorithm::Other { .. } = algorithm {
+            return Err(Error::UnsupportedKey(format!(
+                "the request's key ({}) is not ECDSA P-256/P-384, Ed25519 or RSA",
+                key_oid_name(&info.subject_pki)
+            )));
+        }
         req.verify_signature().map_err(|_| Error::CsrSignature)?;
         let common_name = info
             .subject
@@ -144,6 +150,26 @@ impl Csr {
     /// SHA-256 fingerprint of the request's DER.
     pub fn fingerprint(&self) -> String {
         pemutil::sha256_fingerprint(&self.der)
+    }
+}
+
+/// A readable name for a key algorithm we do not support (curve name for EC keys).
+fn key_oid_name(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> String {
+    let reg = x509_parser::oid_registry::OidRegistry::default().with_crypto();
+    let name = |oid: &x509_parser::oid_registry::Oid<'_>| {
+        reg.get(oid)
+            .map(|e| e.sn().to_string())
+            .unwrap_or_else(|| oid.to_id_string())
+    };
+    let alg = name(&spki.algorithm.algorithm);
+    match spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+    {
+        Some(curve) => format!("{alg} {}", name(&curve)),
+        None => alg,
     }
 }
 
