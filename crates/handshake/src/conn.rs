@@ -421,6 +421,11 @@ impl Connection {
         self.common.error.is_none() && !self.common.record.peer_closed() && self.common.received.is_empty()
     }
 
+    /// Sealed TLS bytes waiting for `write_tls` (plaintext not yet sealed is not counted).
+    pub fn sendable_len(&self) -> usize {
+        self.common.sendable.len()
+    }
+
     /// True if `write_tls` has something to send.
     pub fn wants_write(&self) -> bool {
         !self.common.sendable.is_empty()

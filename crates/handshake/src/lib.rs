@@ -56,6 +56,11 @@ mod server;
 mod sign;
 mod trace;
 mod verifier;
+#[cfg(feature = "tokio")]
+mod tokio_io;
+
+#[cfg(feature = "tokio")]
+pub use tokio_io::{TlsAcceptor, TlsConnector, TlsStream};
 
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig, ServerConfigBuilder,

@@ -1,0 +1,246 @@
+//! The tokio adapter (feature `tokio`): [`TlsConnector`], [`TlsAcceptor`] and [`TlsStream`].
+//!
+//! Writes are buffered until `poll_flush` (or 16 KiB), so a small response written in pieces leaves
+//! in one record; `poll_shutdown` sends close_notify.
+
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::config::{ClientConfig, ServerConfig};
+use crate::conn::{ClientConnection, Connection, ServerConnection};
+
+/// Past this many sealed bytes waiting for the socket, `poll_write` pushes back.
+const MAX_BUFFERED_TLS: usize = 1 << 20;
+
+/// Connects TLS clients over any `AsyncRead + AsyncWrite` transport.
+#[derive(Clone, Debug)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl From<Arc<ClientConfig>> for TlsConnector {
+    fn from(config: Arc<ClientConfig>) -> Self {
+        Self { config }
+    }
+}
+
+impl TlsConnector {
+    /// Runs the client handshake with `server_name` over `io`.
+    pub async fn connect<IO>(&self, server_name: &str, io: IO) -> io::Result<TlsStream<IO>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let conn = ClientConnection::new(self.config.clone(), server_name)?.into_inner();
+        let mut s = TlsStream { io, conn, shutdown_sent: false };
+        poll_fn(|cx| s.poll_handshake(cx)).await?;
+        Ok(s)
+    }
+}
+
+/// Accepts TLS connections over any `AsyncRead + AsyncWrite` transport.
+#[derive(Clone, Debug)]
+pub struct TlsAcceptor {
+    config: Arc<ServerConfig>,
+}
+
+impl From<Arc<ServerConfig>> for TlsAcceptor {
+    fn from(config: Arc<ServerConfig>) -> Self {
+        Self { config }
+    }
+}
+
+impl TlsAcceptor {
+    /// Runs the server handshake over `io`.
+    pub async fn accept<IO>(&self, io: IO) -> io::Result<TlsStream<IO>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let conn = ServerConnection::new(self.config.clone())?.into_inner();
+        let mut s = TlsStream { io, conn, shutdown_sent: false };
+        poll_fn(|cx| s.poll_handshake(cx)).await?;
+        Ok(s)
+    }
+}
+
+/// An established TLS connection over `IO`: AsyncRead + AsyncWrite of plaintext.
+#[derive(Debug)]
+pub struct TlsStream<IO> {
+    io: IO,
+    conn: Connection,
+    shutdown_sent: bool,
+}
+
+struct SyncIo<'a, 'b, IO> {
+    io: &'a mut IO,
+    cx: &'a mut Context<'b>,
+}
+
+impl<IO: AsyncRead + Unpin> Read for SyncIo<'_, '_, IO> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut rb = ReadBuf::new(buf);
+        match Pin::new(&mut *self.io).poll_read(self.cx, &mut rb) {
+            Poll::Ready(Ok(())) => Ok(rb.filled().len()),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> Write for SyncIo<'_, '_, IO> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match Pin::new(&mut *self.io).poll_write(self.cx, buf) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn ready<T>(r: io::Result<T>) -> Poll<io::Result<T>> {
+    match r {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
+        r => Poll::Ready(r),
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
+    /// The transport and the TLS connection (negotiated suite, group, ALPN, peer certificates, trace).
+    pub fn get_ref(&self) -> (&IO, &Connection) {
+        (&self.io, &self.conn)
+    }
+    /// Mutable access to both.
+    pub fn get_mut(&mut self) -> (&mut IO, &mut Connection) {
+        (&mut self.io, &mut self.conn)
+    }
+    /// The TLS connection.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+    /// Gives back the transport and connection.
+    pub fn into_inner(self) -> (IO, Connection) {
+        (self.io, self.conn)
+    }
+
+    fn poll_write_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        ready(self.conn.write_tls(&mut SyncIo { io: &mut self.io, cx }))
+    }
+
+    /// Writes every pending TLS byte.
+    fn poll_flush_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.conn.wants_write() {
+            match self.poll_write_tls(cx) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Reads once from the transport and processes; on a TLS error the alert goes out best-effort.
+    fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let n = match ready(self.conn.read_tls(&mut SyncIo { io: &mut self.io, cx })) {
+            Poll::Ready(Ok(n)) => n,
+            other => return other,
+        };
+        if let Err(e) = self.conn.process_new_packets() {
+            let _ = self.poll_flush_tls(cx);
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e)));
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if self.poll_flush_tls(cx)?.is_pending() {
+                return Poll::Pending;
+            }
+            if !self.conn.is_handshaking() {
+                return Pin::new(&mut self.io).poll_flush(cx);
+            }
+            match self.poll_read_tls(cx)? {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(0) if self.conn.is_handshaking() => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "transport closed during the TLS handshake",
+                    )))
+                }
+                Poll::Ready(_) => {}
+            }
+        }
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        loop {
+            match this.conn.reader().read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            // Answer anything the peer asked for (KeyUpdate) without blocking the read.
+            if this.conn.wants_write() {
+                let _ = this.poll_flush_tls(cx)?;
+            }
+            if this.poll_read_tls(cx)?.is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if this.conn.sendable_len() >= MAX_BUFFERED_TLS && this.poll_flush_tls(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        let n = this.conn.writer().write(buf)?;
+        // Full records are already sealed; push them out opportunistically. The tail waits for
+        // poll_flush so small pieces coalesce into one record.
+        if this.conn.sendable_len() > 0 {
+            while this.conn.sendable_len() > 0 {
+                match this.poll_write_tls(cx) {
+                    Poll::Ready(Ok(0)) | Poll::Pending => break,
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                }
+            }
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.poll_flush_tls(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut this.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if !this.shutdown_sent {
+            this.conn.send_close_notify();
+            this.shutdown_sent = true;
+        }
+        if this.poll_flush_tls(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+}
