@@ -186,6 +186,32 @@ pub fn ip_in_subtree(ip: &[u8], constraint: &[u8]) -> Option<bool> {
     )
 }
 
+/// Whether text would be read as an IP address by a lenient parser (inet_aton forms: 1-4 parts
+/// of decimal, octal or 0x-hex numbers; or anything with a colon that parses as IPv6).
+pub fn looks_like_ip(text: &str) -> bool {
+    if text.contains(':') {
+        return text.parse::<std::net::Ipv6Addr>().is_ok()
+            || text
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    (1..=4).contains(&parts.len())
+        && parts.iter().all(|p| {
+            let digits = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X"));
+            match digits {
+                Some(h) => !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()),
+                None => !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()),
+            }
+        })
+}
+
+/// Whether `text` is an IP address written exactly as Rust (RFC 3986 / RFC 5952) writes it.
+pub fn is_canonical_ip(text: &str) -> bool {
+    text.parse::<IpAddr>()
+        .is_ok_and(|ip| ip.to_string() == text)
+}
+
 /// Renders an IP SAN for messages.
 pub fn ip_to_string(octets: &[u8]) -> String {
     match octets.len() {
@@ -263,6 +289,16 @@ mod tests {
             ip_in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 0, 255, 0]),
             None
         );
+    }
+
+    #[test]
+    fn canonical_ip_text() {
+        assert!(looks_like_ip("0xC0A80101") && !is_canonical_ip("0xC0A80101"));
+        assert!(looks_like_ip("192.168.001.001") && !is_canonical_ip("192.168.001.001"));
+        assert!(looks_like_ip("2001:DB8::1") && !is_canonical_ip("2001:DB8::1"));
+        assert!(is_canonical_ip("2001:db8::1:0:0:1") && !is_canonical_ip("2001:db8:0:0:1:0:0:1"));
+        assert!(is_canonical_ip("127.0.0.1"));
+        assert!(!looks_like_ip("example.com"));
     }
 
     #[test]

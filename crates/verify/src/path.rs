@@ -597,8 +597,10 @@ impl<'s, 'r> Search<'s, 'r> {
         Ok(())
     }
 
-    /// CABF 7.1.4.3: a subject commonName, if present, must be one of the SAN values (DNS name
-    /// byte for byte, IP address in its canonical text form). The CN is never used for matching.
+    /// The subject commonName is never used to match names, but a CN that no SAN could carry
+    /// is a mis-issued certificate (CABF 7.1.4.3: the CN must be one of the SAN values): a CN
+    /// that is not ASCII, an IP address not in canonical form (RFC 3986 dotted decimal,
+    /// RFC 5952 for IPv6), or a SAN DNS name in different letter case.
     fn check_common_names(&mut self) -> Result<(), VerifyError> {
         let c = &self.store.ee;
         for cn in c.subject().iter_common_name() {
@@ -606,21 +608,31 @@ impl<'s, 'r> Search<'s, 'r> {
                 Ok(v) => v.to_string(),
                 Err(_) => String::from_utf8_lossy(cn.as_slice()).into_owned(),
             };
-            let in_san = c.san.iter().flatten().any(|gn| match gn {
-                GeneralName::DNSName(d) => *d == value,
-                GeneralName::IPAddress(ip) => name::ip_to_string(ip) == value,
-                _ => false,
-            });
-            if !in_san {
+            let problem = if !value.is_ascii() {
+                Some("is not ASCII (a SAN dNSName is always an A-label)")
+            } else if name::looks_like_ip(&value) && !name::is_canonical_ip(&value) {
+                Some("is an IP address not in canonical text form")
+            } else {
+                let dns = || {
+                    c.san.iter().flatten().filter_map(|gn| match gn {
+                        GeneralName::DNSName(d) => Some(*d),
+                        _ => None,
+                    })
+                };
+                let case_only =
+                    dns().any(|d| d.eq_ignore_ascii_case(&value)) && !dns().any(|d| d == value);
+                case_only.then_some("differs from the SAN dNSName only in letter case")
+            };
+            if let Some(problem) = problem {
                 rec!(
                     self,
                     Check::Name,
                     Node::Ee,
                     Outcome::Fail,
-                    "subject CN {value:?} is not one of the subjectAltNames"
+                    "subject CN {value:?} {problem}"
                 );
                 return Err(VerifyError::profile(format!(
-                    "subject CN {value:?} is not one of the subjectAltNames (CABF 7.1.4.3)"
+                    "subject CN {value:?} {problem} (CABF 7.1.4.3)"
                 )));
             }
         }
