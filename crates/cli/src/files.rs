@@ -93,7 +93,8 @@ fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
 /// each file is written to a temporary name in its own directory and renamed into place.
 pub struct FileSet {
     force: bool,
-    files: Vec<(PathBuf, Vec<u8>, u32)>,
+    // Zeroizing: some of these bytes are private keys.
+    files: Vec<(PathBuf, zeroize::Zeroizing<Vec<u8>>, u32)>,
 }
 
 impl FileSet {
@@ -107,7 +108,11 @@ impl FileSet {
 
     /// Queue `bytes` for `path` with permission `mode`.
     pub fn add(&mut self, path: &Path, bytes: impl Into<Vec<u8>>, mode: u32) -> &mut Self {
-        self.files.push((path.to_path_buf(), bytes.into(), mode));
+        self.files.push((
+            path.to_path_buf(),
+            zeroize::Zeroizing::new(bytes.into()),
+            mode,
+        ));
         self
     }
 

@@ -308,6 +308,11 @@ impl CertificateAuthority {
             None if self_issued => Vec::new(),
             None => vec![cert_der.clone()],
         };
+        // chain.crt starts with this CA; accept a file holding only the parents too.
+        let mut chain_der = chain_der;
+        if !self_issued && chain_der.first() != Some(&cert_der) {
+            chain_der.insert(0, cert_der.clone());
+        }
         Ok(CertificateAuthority {
             cert_der,
             key,

@@ -20,20 +20,20 @@ pub(crate) fn parse_all(text: &[u8]) -> Result<Vec<pem::Pem>> {
     Ok(blocks)
 }
 
-/// Parse exactly one block of one of `labels`; the first block wins when several are present.
+/// The first block carrying one of `labels` (so a combined cert+key file works for either);
+/// when none does, the error names the label that was found.
 pub(crate) fn parse_one(text: &[u8], labels: &[&str]) -> Result<pem::Pem> {
-    let mut blocks = parse_all(text)?;
-    if blocks.is_empty() {
+    let blocks = parse_all(text)?;
+    let Some(first_tag) = blocks.first().map(|b| b.tag().to_string()) else {
         return Err(Error::BadPem("no PEM block found".into()));
-    }
-    let first = blocks.remove(0);
-    if !labels.contains(&first.tag()) {
-        return Err(Error::WrongLabel {
+    };
+    blocks
+        .into_iter()
+        .find(|b| labels.contains(&b.tag()))
+        .ok_or_else(|| Error::WrongLabel {
             expected: labels.join(" or "),
-            found: first.tag().to_string(),
-        });
-    }
-    Ok(first)
+            found: first_tag,
+        })
 }
 
 fn describe_pem_error(e: &pem::PemError) -> String {

@@ -315,3 +315,26 @@ fn broken_pem_is_reported_as_such() {
     .unwrap_err();
     assert!(err.to_string().contains("encrypted"), "{err}");
 }
+
+#[test]
+fn combined_pem_files_and_parent_only_chains_are_understood() {
+    let root = ca();
+    let int = root
+        .new_intermediate(&CaOptions::intermediate("I"))
+        .unwrap();
+    // Certificate and key in one file (as some servers keep them): each reader finds its block.
+    let combined = format!("{}{}", int.cert_pem(), &*int.key().to_pkcs8_pem());
+    let key = PrivateKey::from_pem(&combined).unwrap();
+    assert_eq!(key.public_key_der(), int.key().public_key_der());
+    // A chain file that holds only the parents still yields leaf + intermediate.
+    let parents_only = CertificateAuthority::from_pem(
+        &int.cert_pem(),
+        &int.key().to_pkcs8_pem(),
+        Some(&root.cert_pem()),
+    )
+    .unwrap();
+    assert_eq!(
+        https_pki::certificates_from_pem(&parents_only.chain_pem()).unwrap()[0],
+        int.cert_der()
+    );
+}
