@@ -129,6 +129,8 @@ impl KeySchedule {
 }
 
 /// The transcript hash. Before the hash is known (client, until ServerHello) messages are buffered.
+// The hashing variant is the one that lives longest; boxing it would cost an allocation per handshake.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum Transcript {
     /// Raw messages, hash not chosen yet.
