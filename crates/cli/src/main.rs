@@ -12,6 +12,7 @@ mod files;
 mod inspect;
 mod key;
 mod output;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -58,6 +59,8 @@ enum Command {
     Cert(cert::CertCommand),
     /// Show what a certificate, CSR or key file says
     Inspect(inspect::InspectArgs),
+    /// Verify a certificate chain step by step (dates, signatures, names; exit 1 if invalid)
+    Verify(verify::VerifyArgs),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -67,6 +70,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Csr(c) => csr::run(c),
         Command::Cert(c) => cert::run(c),
         Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 
