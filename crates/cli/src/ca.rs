@@ -192,6 +192,11 @@ fn init(a: InitArgs) -> Result<(), Failure> {
     let mut options = CaOptions::root(&a.name).days(a.days);
     options.key_type = a.key_type.into();
     options.permit_dns = a.permit_dns;
+    // The suggested next command must be one this CA accepts.
+    let example = match options.permit_dns.first() {
+        Some(zone) => format!("www.{zone}"),
+        None => "localhost 127.0.0.1".to_string(),
+    };
     // Check before the (possibly slow) key generation, and again atomically when writing.
     refuse_existing(&[dir.join("ca.crt"), dir.join("ca.key")], a.force)?;
     let key = generate_key(options.key_type)?;
@@ -208,7 +213,7 @@ fn init(a: InitArgs) -> Result<(), Failure> {
     report_ca(&ca, &dir, a.json, "root CA");
     if !a.json {
         println!(
-            "\nnext: https-kit cert issue localhost 127.0.0.1 --dir {}",
+            "\nnext: https-kit cert issue {example} --dir {}",
             shell(&dir)
         );
         println!(
