@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST, LOCATION, SERVER};
+use hyper::header::{HeaderValue, CONTENT_TYPE, HOST, LOCATION, SERVER};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::net::SocketAddr;
@@ -81,11 +81,7 @@ impl FileService {
             eprintln!(
                 "{peer} \"{method} {path} {proto}\" {} {} {:.1}ms",
                 response.status().as_u16(),
-                response
-                    .headers()
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-"),
+                hyper::body::Body::size_hint(response.body()).exact().unwrap_or(0),
                 started.elapsed().as_secs_f64() * 1e3
             );
         }

@@ -9,9 +9,13 @@ mod ca;
 mod cert;
 mod csr;
 mod files;
+mod get;
+mod http;
 mod inspect;
 mod key;
 mod output;
+mod serve;
+mod tls;
 mod verify;
 
 use std::process::ExitCode;
@@ -61,6 +65,10 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Verify a certificate chain step by step (dates, signatures, names; exit 1 if invalid)
     Verify(verify::VerifyArgs),
+    /// Serve files over HTTPS (TLS 1.3 by this project's own handshake and record layer)
+    Serve(serve::ServeArgs),
+    /// Fetch an https:// URL with this project's TLS 1.3 client
+    Get(get::GetArgs),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -71,6 +79,8 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Cert(c) => cert::run(c),
         Command::Inspect(a) => inspect::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Get(a) => get::run(a),
     }
 }
 
