@@ -1011,3 +1011,63 @@ fn curl_trusts_a_cert_issue_certificate_served_by_openssl_on_loopback() {
     assert!(!o.status.success(), "curl accepted a wrong name");
     drop(server);
 }
+
+#[test]
+fn json_outputs_are_machine_readable() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let o = ok(kit(d, &["ca", "init", "--dir", "ca", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["kind"], "root CA");
+    assert_eq!(v["key_type"], "ECDSA P-256");
+    let ca_fp = v["sha256_fingerprint"].as_str().unwrap().to_string();
+    let o = ok(kit(
+        d,
+        &[
+            "key", "new", "--type", "ed25519", "--out", "k.key", "--json",
+        ],
+    ));
+    let k: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(k["key_type"], "Ed25519");
+    let o = ok(kit(
+        d,
+        &[
+            "csr",
+            "new",
+            "--key",
+            "k.key",
+            "--san",
+            "DNS:j.example.test",
+            "--out",
+            "k.csr",
+            "--json",
+        ],
+    ));
+    let c: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(c["subject_alt_names"][0], "DNS:j.example.test");
+    let o = ok(kit(
+        d,
+        &[
+            "ca", "sign", "k.csr", "--dir", "ca", "--out", "k.crt", "--json",
+        ],
+    ));
+    let s: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(
+        s["description"]["public_key_sha256"],
+        k["public_key_sha256"]
+    );
+    if have("openssl") {
+        let o = openssl(
+            d,
+            &[
+                "x509",
+                "-in",
+                "ca/ca.crt",
+                "-noout",
+                "-fingerprint",
+                "-sha256",
+            ],
+        );
+        assert_eq!(out(&o).trim().rsplit('=').next().unwrap(), ca_fp);
+    }
+}
