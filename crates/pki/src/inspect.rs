@@ -4,6 +4,7 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::cri_attributes::ParsedCriAttribute;
 use x509_parser::extensions::{GeneralName, ParsedExtension, X509Extension};
 use x509_parser::prelude::FromDer;
 
@@ -210,17 +211,14 @@ fn describe_csr(der: &[u8]) -> Result<Description> {
     let info = &req.certification_request_info;
     let mut sans = Vec::new();
     let mut extensions = Vec::new();
-    if let Some(exts) = req.requested_extensions() {
-        for ext in exts {
-            if let ParsedExtension::SubjectAlternativeName(san) = ext {
-                sans.extend(san.general_names.iter().map(name_text));
+    for attr in info.iter_attributes() {
+        if let ParsedCriAttribute::ExtensionRequest(req_exts) = attr.parsed_attribute() {
+            for ext in &req_exts.extensions {
+                if let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() {
+                    sans.extend(san.general_names.iter().map(name_text));
+                }
+                extensions.push(extension_info(ext));
             }
-            extensions.push(ExtensionInfo {
-                name: "requested".into(),
-                oid: String::new(),
-                critical: false,
-                value: parsed_text(ext),
-            });
         }
     }
     Ok(Description {
