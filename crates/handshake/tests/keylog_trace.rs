@@ -1,0 +1,112 @@
+//! SSLKEYLOGFILE (NSS key log format) and the structured handshake trace.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use https_handshake::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, TraceEvent};
+use rustls::crypto::ring::{cipher_suite, kx_group};
+
+#[derive(Debug, Default)]
+struct Theirs_(Mutex<Vec<(String, Vec<u8>, Vec<u8>)>>);
+impl rustls::KeyLog for Theirs_ {
+    fn log(&self, label: &str, random: &[u8], secret: &[u8]) {
+        self.0.lock().unwrap().push((label.into(), random.to_vec(), secret.to_vec()));
+    }
+}
+
+#[test]
+fn sslkeylogfile_matches_the_peers_secrets() {
+    let p = pki();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.log");
+    // The only test in this binary that touches the environment.
+    std::env::set_var("SSLKEYLOGFILE", &path);
+    let client = ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap();
+    std::env::remove_var("SSLKEYLOGFILE");
+
+    let log = Arc::new(Theirs_::default());
+    let server = rustls_server(rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519), &p.ecdsa, &[]);
+    let mut server = Arc::try_unwrap(server).unwrap();
+    server.key_log = log.clone();
+    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
+    let mut s = Theirs { conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    handshake(&mut c, &mut s).unwrap();
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let theirs = log.0.lock().unwrap();
+    for label in [
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    ] {
+        let (_, random, secret) = theirs.iter().find(|(l, _, _)| l == label).expect(label);
+        let line = format!("{label} {} {}", hex::encode(random), hex::encode(secret));
+        assert!(text.lines().any(|l| l == line), "missing or different: {line}\n{text}");
+    }
+    // (Another test in this binary may build a config while the variable is set: count only ours.)
+    let random = hex::encode(&theirs[0].1);
+    assert_eq!(text.lines().filter(|l| l.contains(&random)).count(), 5);
+}
+
+#[test]
+fn trace_names_every_step_and_no_secret_values() {
+    let p = pki();
+    let secrets = Arc::new(Collect::default());
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .with_trace(true)
+        .with_key_log(secrets.clone())
+        .build()
+        .unwrap();
+    let server = ServerConfig::builder()
+        .with_single_cert(p.rsa.chain.clone(), &p.rsa.key_pkcs8)
+        .unwrap()
+        .with_trace(true)
+        .build()
+        .unwrap();
+    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
+    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    handshake(&mut c, &mut s).unwrap();
+
+    let lines: Vec<String> = c.conn.trace().iter().map(|e| e.to_string()).collect();
+    let text = lines.join("\n");
+    for needle in [
+        "-> ClientHello",
+        "<- ServerHello",
+        "<- EncryptedExtensions",
+        "<- Certificate",
+        "check certificate chain",
+        "<- CertificateVerify",
+        "check CertificateVerify",
+        "<- Finished",
+        "check server Finished",
+        "derive client_handshake_traffic_secret",
+        "derive server_application_traffic_secret_0",
+        "-> Finished",
+        "cipher suite = TLS_AES_128_GCM_SHA256",
+    ] {
+        assert!(text.contains(needle), "trace lacks {needle:?}:\n{text}");
+    }
+    for secret in secrets.0.lock().unwrap().iter() {
+        assert!(!text.contains(&hex::encode(secret)), "a secret value leaked into the trace");
+    }
+    // The seed's steps are explained by the messages that realise them.
+    let steps: Vec<&str> = c.conn.trace().iter().filter_map(TraceEvent::seed_step).collect();
+    assert!(steps.iter().any(|s| s.contains("forward secrecy")));
+    assert!(steps.iter().any(|s| s.starts_with("5.")));
+    let server_text: Vec<String> = s.conn.trace().iter().map(|e| e.to_string()).collect();
+    assert!(server_text.iter().any(|l| l.starts_with("-> CertificateVerify")));
+    assert!(server_text.iter().any(|l| l.contains("check client Finished")));
+}
+
+#[derive(Debug, Default)]
+struct Collect(Mutex<Vec<Vec<u8>>>);
+impl https_handshake::KeyLog for Collect {
+    fn log(&self, _: &str, _: &[u8], secret: &[u8]) {
+        self.0.lock().unwrap().push(secret.to_vec());
+    }
+}
