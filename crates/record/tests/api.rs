@@ -66,7 +66,7 @@ fn read_from_a_trickling_transport() {
 #[test]
 fn read_from_refuses_when_full() {
     let mut d = Deframer::new();
-    let filler = vec![23u8, 3, 3, 0x41, 0x00].repeat(DEFRAMER_BUFFER_LIMIT / 5 + 1);
+    let filler = [23u8, 3, 3, 0x41, 0x00].repeat(DEFRAMER_BUFFER_LIMIT / 5 + 1);
     let mut fed = 0;
     while d.room() > 0 {
         fed += d.feed(&filler[fed..]);
