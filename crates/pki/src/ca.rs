@@ -440,7 +440,7 @@ impl CertificateAuthority {
         })
     }
 
-    fn issuer(&self) -> Result<rcgen::Issuer<'static, &PrivateKeyPair>> {
+    fn issuer(&self) -> Result<rcgen::Issuer<'static, &rcgen::KeyPair>> {
         rcgen::Issuer::from_ca_cert_der(&self.cert_der.as_slice().into(), &self.key.pair)
             .map_err(|e| Error::NotCa(format!("cannot use the CA certificate as issuer: {e}")))
     }
@@ -504,8 +504,6 @@ impl CertificateAuthority {
         Ok(())
     }
 }
-
-type PrivateKeyPair = rcgen::KeyPair;
 
 fn check_constraints(
     san: &SubjectAltName,
