@@ -1,0 +1,383 @@
+//! What a user of the validator notices: verdicts, errors (and their TLS alerts), the report, and
+//! path building through alternatives.
+
+use https_pki::time::{Duration, OffsetDateTime};
+use https_pki::{CaOptions, CertificateAuthority, KeyType, PrivateKey, Profile, Validity};
+use https_verify::{
+    end_entity_spki, verify_chain, verify_signature, verify_with_report, Alert, Check, Outcome,
+    Purpose, Request, ServerName, SignatureScheme, TrustAnchors, VerifyError,
+};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+
+fn now() -> i64 {
+    https_verify::unix_now()
+}
+
+fn past() -> Validity {
+    let n = OffsetDateTime::now_utc();
+    Validity::between(n - Duration::days(30), n - Duration::days(2))
+}
+
+struct Pki {
+    root: CertificateAuthority,
+    inter: CertificateAuthority,
+}
+
+fn pki() -> Pki {
+    let root = CertificateAuthority::new_root(&CaOptions::root("Behaviour Root")).expect("root");
+    let inter = root
+        .new_intermediate(&CaOptions::intermediate("Behaviour Intermediate"))
+        .expect("inter");
+    Pki { root, inter }
+}
+
+fn anchors(p: &Pki) -> TrustAnchors {
+    TrustAnchors::from_der_list([p.root.cert_der()]).expect("anchors")
+}
+
+#[test]
+fn valid_chain_reports_every_step_and_the_path() {
+    let p = pki();
+    let leaf = p
+        .inter
+        .issue(&["www.example.test", "192.0.2.7"], &Profile::server())
+        .expect("leaf");
+    let a = anchors(&p);
+    let inters = [p.inter.cert_der()];
+    let name = ServerName::parse("www.example.test").expect("name");
+    let req = Request::new(&leaf.cert_der, &a, now())
+        .intermediates(&inters)
+        .name(&name);
+    let (report, result) = verify_with_report(&req);
+    let path = result.expect("valid");
+    assert_eq!(path.intermediates, vec![0]);
+    assert_eq!(path.anchor, 0);
+    assert!(report.valid);
+    assert_eq!(report.path.len(), 3, "{report}");
+    // Two signatures checked, each with the algorithm, hash and TBS digest shown.
+    let sigs: Vec<_> = report
+        .steps
+        .iter()
+        .filter(|s| s.check == Check::Signature)
+        .collect();
+    assert_eq!(sigs.len(), 2, "{report}");
+    for s in sigs {
+        assert_eq!(s.outcome, Outcome::Pass);
+        let d = s.signature.as_ref().expect("signature detail");
+        assert_eq!(d.algorithm, "ecdsa-with-SHA256");
+        assert_eq!(d.hash, "SHA-256");
+        assert_eq!(d.tbs_digest.len(), 64);
+    }
+    let text = report.to_string();
+    assert!(
+        text.contains("✓ validity") && text.contains("✓ VALID"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).expect("json");
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["steps"][0]["check"], "parse");
+    assert!(json["steps"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|s| s["signature"]["tbs_digest"].is_string())));
+
+    // The IP SAN matches an IP name.
+    let ip = ServerName::parse("192.0.2.7").expect("ip");
+    assert!(verify_chain(&req.name(&ip)).is_ok());
+}
+
+#[test]
+fn expired_leaf_is_rejected_with_certificate_expired() {
+    let p = pki();
+    let leaf = p
+        .inter
+        .issue(&["old.example.test"], &Profile::server().validity(past()))
+        .expect("leaf");
+    let a = anchors(&p);
+    let inters = [p.inter.cert_der()];
+    let (report, result) =
+        verify_with_report(&Request::new(&leaf.cert_der, &a, now()).intermediates(&inters));
+    let err = result.expect_err("expired");
+    assert!(
+        matches!(err, VerifyError::Expired { not_after_unix, .. } if not_after_unix < now()),
+        "{err}"
+    );
+    assert_eq!(err.alert(), Alert::CertificateExpired);
+    assert_eq!(err.alert().code(), 45);
+    assert!(report.has_failed(Check::Validity));
+    assert_eq!(
+        report.error.as_ref().map(|e| e.kind.as_str()),
+        Some("expired")
+    );
+    assert!(report.to_string().contains("✗ validity"));
+}
+
+#[test]
+fn name_mismatch_lists_what_was_presented_and_ignores_the_cn() {
+    let p = pki();
+    let leaf = p
+        .inter
+        .issue(&["a.example.test", "*.b.example.test"], &Profile::server())
+        .expect("leaf");
+    let a = anchors(&p);
+    let inters = [p.inter.cert_der()];
+    let check = |host: &str| {
+        let name = ServerName::parse(host).expect("name");
+        verify_chain(
+            &Request::new(&leaf.cert_der, &a, now())
+                .intermediates(&inters)
+                .name(&name),
+        )
+    };
+    assert!(check("a.example.test").is_ok());
+    assert!(check("x.b.example.test").is_ok());
+    assert!(
+        check("b.example.test").is_err(),
+        "a wildcard does not match its own base"
+    );
+    assert!(
+        check("y.x.b.example.test").is_err(),
+        "a wildcard matches one label only"
+    );
+    match check("c.example.test") {
+        Err(VerifyError::NameMismatch {
+            expected,
+            presented,
+        }) => {
+            assert_eq!(expected, "DNS:c.example.test");
+            assert_eq!(
+                presented,
+                vec![
+                    "DNS:a.example.test".to_string(),
+                    "DNS:*.b.example.test".to_string()
+                ]
+            );
+        }
+        other => panic!("expected NameMismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_issuer_and_missing_intermediate() {
+    let p = pki();
+    let leaf = p
+        .inter
+        .issue(&["x.example.test"], &Profile::server())
+        .expect("leaf");
+    let a = anchors(&p);
+    // Without the intermediate there is no path.
+    let err = verify_chain(&Request::new(&leaf.cert_der, &a, now())).expect_err("no path");
+    assert!(matches!(err, VerifyError::UnknownIssuer { .. }), "{err}");
+    assert_eq!(err.alert(), Alert::UnknownCa);
+    // A different root is not trusted.
+    let other =
+        CertificateAuthority::new_root(&CaOptions::root("Behaviour Root")).expect("other root");
+    let wrong = TrustAnchors::from_der_list([other.cert_der()]).expect("anchors");
+    let inters = [p.inter.cert_der()];
+    let (report, result) =
+        verify_with_report(&Request::new(&leaf.cert_der, &wrong, now()).intermediates(&inters));
+    assert!(result.is_err());
+    // Same name, different key: the signature (or key identifier) step says why.
+    assert!(
+        report.steps.iter().any(|s| s.outcome != Outcome::Pass),
+        "{report}"
+    );
+}
+
+#[test]
+fn purpose_is_checked_with_eku() {
+    let p = pki();
+    let client = p
+        .inter
+        .issue(&["client.example.test"], &Profile::client())
+        .expect("client cert");
+    let a = anchors(&p);
+    let inters = [p.inter.cert_der()];
+    let base = Request::new(&client.cert_der, &a, now()).intermediates(&inters);
+    assert!(verify_chain(&base.purpose(Purpose::Client)).is_ok());
+    let err = verify_chain(&base.purpose(Purpose::Server)).expect_err("client cert used as server");
+    assert!(matches!(err, VerifyError::ExtendedKeyUsage { .. }), "{err}");
+}
+
+/// rcgen directly: https-pki always makes a fresh key for a new CA, and this needs one key twice.
+fn ca_params(cn: &str, not_after_days: i64) -> rcgen::CertificateParams {
+    let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    p.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    p.use_authority_key_identifier_extension = true;
+    let n = OffsetDateTime::now_utc();
+    p.not_before = n - Duration::days(60);
+    p.not_after = n + Duration::days(not_after_days);
+    p
+}
+
+#[test]
+fn path_building_skips_an_expired_intermediate_for_a_renewed_one() {
+    let root_key = rcgen::KeyPair::generate().expect("key");
+    let root_params = ca_params("Renewal Root", 365);
+    let root = root_params.self_signed(&root_key).expect("root");
+    let root_issuer = rcgen::Issuer::new(root_params, root_key);
+    // Same name and key, two validity windows: the first one expired yesterday.
+    let inter_key = rcgen::KeyPair::generate().expect("key");
+    let old = ca_params("Renewed Intermediate", -1)
+        .signed_by(&inter_key, &root_issuer)
+        .expect("old");
+    let new_params = ca_params("Renewed Intermediate", 365);
+    let new = new_params.signed_by(&inter_key, &root_issuer).expect("new");
+    let inter_issuer = rcgen::Issuer::new(new_params, inter_key);
+    let leaf_key = rcgen::KeyPair::generate().expect("key");
+    let mut lp =
+        rcgen::CertificateParams::new(vec!["renewed.example.test".to_string()]).expect("params");
+    lp.distinguished_name = rcgen::DistinguishedName::new();
+    lp.distinguished_name
+        .push(rcgen::DnType::CommonName, "renewed.example.test");
+    lp.use_authority_key_identifier_extension = true;
+    let leaf = lp.signed_by(&leaf_key, &inter_issuer).expect("leaf");
+
+    let a = TrustAnchors::from_der_list([root.der()]).expect("anchors");
+    let inters = [old.der().as_ref(), new.der().as_ref()];
+    let (report, result) =
+        verify_with_report(&Request::new(leaf.der(), &a, now()).intermediates(&inters));
+    let path = result.unwrap_or_else(|e| panic!("{e}\n{report}"));
+    assert_eq!(path.intermediates, vec![1], "{report}");
+    assert!(
+        report.has_failed(Check::Validity),
+        "the expired candidate is reported:\n{report}"
+    );
+    // Without the renewed one, the error says why the only candidate failed.
+    let only_old = [old.der().as_ref()];
+    let err = verify_chain(&Request::new(leaf.der(), &a, now()).intermediates(&only_old))
+        .expect_err("expired");
+    assert!(matches!(err, VerifyError::Expired { .. }), "{err}");
+}
+
+#[test]
+fn name_constraints_and_path_length_are_enforced() {
+    let root = CertificateAuthority::new_root(&CaOptions::root("NC Root")).expect("root");
+    let inter = root
+        .new_intermediate(&CaOptions::intermediate("NC Intermediate").permit_dns("example.test"))
+        .expect("inter");
+    let a = TrustAnchors::from_der_list([root.cert_der()]).expect("anchors");
+    let inters = [inter.cert_der()];
+    let inside = inter
+        .issue(&["in.example.test"], &Profile::server())
+        .expect("inside");
+    assert!(
+        verify_chain(&Request::new(&inside.cert_der, &a, now()).intermediates(&inters)).is_ok()
+    );
+    let outside = inter
+        .issue(&["evil.test"], &Profile::server().without_policy())
+        .expect("outside");
+    let err = verify_chain(&Request::new(&outside.cert_der, &a, now()).intermediates(&inters))
+        .expect_err("NC");
+    assert!(
+        matches!(err, VerifyError::NameConstraintViolation { .. }),
+        "{err}"
+    );
+
+    // pathLen 0 on the intermediate forbids another CA below it.
+    let sub = inter
+        .new_intermediate(&CaOptions::intermediate("Too Deep"))
+        .expect("sub");
+    let leaf = sub
+        .issue(&["deep.example.test"], &Profile::server())
+        .expect("leaf");
+    let inters = [sub.cert_der(), inter.cert_der()];
+    let err = verify_chain(&Request::new(&leaf.cert_der, &a, now()).intermediates(&inters))
+        .expect_err("pathLen");
+    assert!(
+        matches!(
+            err,
+            VerifyError::PathLenExceeded {
+                allowed: 0,
+                found: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn garbage_is_malformed_not_a_panic() {
+    let a = TrustAnchors::new();
+    for bytes in [&b""[..], b"\x30", b"\x30\x84\xff\xff\xff\xff", b"hello"] {
+        let (report, result) = verify_with_report(&Request::new(bytes, &a, now()));
+        assert!(matches!(result, Err(VerifyError::Malformed { .. })));
+        assert!(report.has_failed(Check::Parse));
+    }
+    assert!(TrustAnchors::from_pem(b"not pem").is_err());
+}
+
+#[test]
+fn tls_signature_schemes_verify_with_ring() {
+    let rng = SystemRandom::new();
+    let msg = b"TLS 1.3, server CertificateVerify\x00transcript hash";
+
+    // ECDSA P-256 in a certificate from https-pki, checked through end_entity_spki.
+    let p = pki();
+    let issued = p
+        .inter
+        .issue(&["sig.example.test"], &Profile::server())
+        .expect("leaf");
+    let spki = end_entity_spki(&issued.cert_der).expect("spki");
+    let pair = EcdsaKeyPair::from_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        issued.key.pkcs8_der(),
+        &rng,
+    )
+    .expect("ring key");
+    let sig = pair.sign(&rng, msg).expect("sign");
+    let scheme = SignatureScheme::from_u16(0x0403).expect("scheme");
+    assert_eq!(verify_signature(&spki, scheme, msg, sig.as_ref()), Ok(()));
+    assert!(matches!(
+        verify_signature(&spki, scheme, b"other", sig.as_ref()),
+        Err(VerifyError::BadSignature { .. })
+    ));
+    // The curve is bound to the scheme in TLS 1.3.
+    assert!(matches!(
+        verify_signature(
+            &spki,
+            SignatureScheme::EcdsaSecp384r1Sha384,
+            msg,
+            sig.as_ref()
+        ),
+        Err(VerifyError::UnsupportedAlgorithm { .. })
+    ));
+
+    // Ed25519.
+    let doc = Ed25519KeyPair::generate_pkcs8(&rng).expect("ed25519");
+    let ed = Ed25519KeyPair::from_pkcs8(doc.as_ref()).expect("ed25519");
+    let mut ed_spki = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    ed_spki.extend_from_slice(ed.public_key().as_ref());
+    let sig = ed.sign(msg);
+    assert_eq!(
+        verify_signature(&ed_spki, SignatureScheme::Ed25519, msg, sig.as_ref()),
+        Ok(())
+    );
+
+    // RSA-PSS (rsa_pss_rsae_sha256) and PKCS#1 v1.5 with an RSA-2048 key from https-pki.
+    let rsa_key = PrivateKey::generate(KeyType::Rsa2048).expect("rsa");
+    let rsa = RsaKeyPair::from_pkcs8(rsa_key.pkcs8_der()).expect("ring rsa");
+    let rsa_spki = rsa_key.public_key_der();
+    let mut sig = vec![0; rsa.public().modulus_len()];
+    rsa.sign(&ring::signature::RSA_PSS_SHA256, &rng, msg, &mut sig)
+        .expect("pss");
+    let pss = SignatureScheme::from_u16(0x0804).expect("pss scheme");
+    assert!(pss.allowed_in_tls13_certificate_verify());
+    assert_eq!(verify_signature(&rsa_spki, pss, msg, &sig), Ok(()));
+    rsa.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
+        .expect("pkcs1");
+    let pkcs1 = SignatureScheme::RsaPkcs1Sha256;
+    assert!(!pkcs1.allowed_in_tls13_certificate_verify());
+    assert_eq!(verify_signature(&rsa_spki, pkcs1, msg, &sig), Ok(()));
+    assert!(verify_signature(&rsa_spki, pss, msg, &sig).is_err());
+    assert_eq!(
+        https_verify::spki_key_kind(&rsa_spki),
+        Ok(https_verify::KeyKind::Rsa { bits: 2048 })
+    );
+}
