@@ -72,7 +72,11 @@ fn parse_url(url: &str) -> Result<Target, Failure> {
                 "{url}: scheme {other} is not supported (https:// only)"
             )))
         }
-        None => return Err(Failure::usage(format!("{url}: expected https://HOST[:PORT]/PATH"))),
+        None => {
+            return Err(Failure::usage(format!(
+                "{url}: expected https://HOST[:PORT]/PATH"
+            )))
+        }
     }
     let host = uri
         .host()
@@ -85,7 +89,11 @@ fn parse_url(url: &str) -> Result<Target, Failure> {
 }
 
 /// Finds `host` in the --resolve list; accepts `HOST:ADDR` and curl's `HOST:PORT:ADDR`.
-fn resolve_override(rules: &[String], host: &str, port: u16) -> Result<Option<SocketAddr>, Failure> {
+fn resolve_override(
+    rules: &[String],
+    host: &str,
+    port: u16,
+) -> Result<Option<SocketAddr>, Failure> {
     for rule in rules {
         let (name, rest) = rule
             .split_once(':')
@@ -104,9 +112,11 @@ fn resolve_override(rules: &[String], host: &str, port: u16) -> Result<Option<So
             _ => rest,
         };
         let addr_text = addr_text.trim_start_matches('[').trim_end_matches(']');
-        let ip: std::net::IpAddr = addr_text
-            .parse()
-            .map_err(|_| Failure::usage(format!("--resolve {rule}: {addr_text} is not an IP address")))?;
+        let ip: std::net::IpAddr = addr_text.parse().map_err(|_| {
+            Failure::usage(format!(
+                "--resolve {rule}: {addr_text} is not an IP address"
+            ))
+        })?;
         return Ok(Some(SocketAddr::new(ip, port)));
     }
     Ok(None)
@@ -117,7 +127,8 @@ pub fn run(args: GetArgs) -> Result<(), Failure> {
     let anchors = match &args.ca {
         Some(path) => TrustAnchors::from_file(path)
             .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?,
-        None => TrustAnchors::system().map_err(|e| Failure::usage(format!("system trust store: {e}")))?,
+        None => TrustAnchors::system()
+            .map_err(|e| Failure::usage(format!("system trust store: {e}")))?,
     };
     let alpn: &[&[u8]] = if args.http2 {
         &[b"h2", b"http/1.1"]
@@ -158,10 +169,12 @@ async fn get(args: GetArgs, target: Target, config: ClientConfig) -> Result<(), 
         eprintln!("* connected to {} ({addr})", target.host);
     }
     let connector = TlsConnector::from(Arc::new(config));
-    let tls = connector
-        .connect(&target.host, tcp)
-        .await
-        .map_err(|e| Failure::refused(format!("TLS handshake with {addr} failed: {}", alert_of(&e))))?;
+    let tls = connector.connect(&target.host, tcp).await.map_err(|e| {
+        Failure::refused(format!(
+            "TLS handshake with {addr} failed: {}",
+            alert_of(&e)
+        ))
+    })?;
     let conn = tls.connection();
     let negotiated = negotiated_json(conn);
     let chain = chain_json(conn.peer_certificates().unwrap_or(&[]));
@@ -174,7 +187,10 @@ async fn get(args: GetArgs, target: Target, config: ClientConfig) -> Result<(), 
             negotiated["group"].as_str().unwrap_or("?"),
             negotiated["alpn"].as_str().unwrap_or("(none)"),
         );
-        eprintln!("* server certificate chain (verified, name {} matched):", target.host);
+        eprintln!(
+            "* server certificate chain (verified, name {} matched):",
+            target.host
+        );
         for (i, c) in chain.iter().enumerate() {
             eprintln!(
                 "*  {i} subject: {}\n*    issuer: {}\n*    expires: {}  sha256: {}",
@@ -267,7 +283,10 @@ mod tests {
 
     #[test]
     fn resolve_accepts_both_forms_and_matches_host_and_port() {
-        let rules = vec!["site.test:127.0.0.1".to_string(), "other:8443:[::1]".to_string()];
+        let rules = vec![
+            "site.test:127.0.0.1".to_string(),
+            "other:8443:[::1]".to_string(),
+        ];
         assert_eq!(
             resolve_override(&rules, "site.test", 9).ok().flatten(),
             Some("127.0.0.1:9".parse().unwrap())

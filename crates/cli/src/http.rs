@@ -30,7 +30,8 @@ pub struct FileService {
     pub log: bool,
 }
 
-const BUILTIN_PAGE: &str = "<!doctype html>\n<title>https-kit</title>\n<h1>Hello over TLS 1.3</h1>\n\
+const BUILTIN_PAGE: &str =
+    "<!doctype html>\n<title>https-kit</title>\n<h1>Hello over TLS 1.3</h1>\n\
 <p>Served by <code>https-kit serve</code>: the certificate was issued by a local CA, the keys were \
 agreed with ECDHE, and this page travelled in AEAD-protected records.</p>\n";
 
@@ -62,13 +63,21 @@ where
 }
 
 impl FileService {
-    async fn handle(&self, req: Request<Incoming>, peer: SocketAddr, h2: bool) -> Response<Full<Bytes>> {
+    async fn handle(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        h2: bool,
+    ) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let response = match method {
             Method::GET | Method::HEAD => self.respond(&path).await,
-            _ => text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are served\n"),
+            _ => text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET and HEAD are served\n",
+            ),
         };
         let response = if method == Method::HEAD {
             let (parts, _) = response.into_parts();
@@ -81,7 +90,9 @@ impl FileService {
             eprintln!(
                 "{peer} \"{method} {path} {proto}\" {} {} {:.1}ms",
                 response.status().as_u16(),
-                hyper::body::Body::size_hint(response.body()).exact().unwrap_or(0),
+                hyper::body::Body::size_hint(response.body())
+                    .exact()
+                    .unwrap_or(0),
                 started.elapsed().as_secs_f64() * 1e3
             );
         }
@@ -202,8 +213,10 @@ fn file_response(body: Bytes, name: &str) -> Response<Full<Bytes>> {
 fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r.headers_mut()
         .insert(SERVER, HeaderValue::from_static("https-kit"));
     r
@@ -236,9 +249,15 @@ where
             .context("HTTP/2 handshake")?;
         tokio::spawn(conn);
         let req = Request::get(uri.clone())
-            .header("user-agent", concat!("https-kit/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "user-agent",
+                concat!("https-kit/", env!("CARGO_PKG_VERSION")),
+            )
             .body(Full::new(Bytes::new()))?;
-        sender.send_request(req).await.context("sending the request")?
+        sender
+            .send_request(req)
+            .await
+            .context("sending the request")?
     } else {
         let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
             .await
@@ -246,10 +265,16 @@ where
         tokio::spawn(conn);
         let req = Request::get(path)
             .header(HOST, authority)
-            .header("user-agent", concat!("https-kit/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "user-agent",
+                concat!("https-kit/", env!("CARGO_PKG_VERSION")),
+            )
             .header("connection", "close")
             .body(Full::new(Bytes::new()))?;
-        sender.send_request(req).await.context("sending the request")?
+        sender
+            .send_request(req)
+            .await
+            .context("sending the request")?
     };
     let status = response.status();
     let version = response.version();
@@ -274,13 +299,19 @@ mod tests {
 
     #[test]
     fn paths_cannot_escape_the_root() {
-        assert_eq!(safe_relative_path("/a/b.txt"), Some(PathBuf::from("a/b.txt")));
+        assert_eq!(
+            safe_relative_path("/a/b.txt"),
+            Some(PathBuf::from("a/b.txt"))
+        );
         assert_eq!(safe_relative_path("/"), Some(PathBuf::new()));
         assert_eq!(safe_relative_path("/../etc/passwd"), None);
         assert_eq!(safe_relative_path("/a/%2e%2e/%2e%2e/etc"), None);
         assert_eq!(safe_relative_path("/a%5c..%5cb"), None);
         assert_eq!(safe_relative_path("/bad%zz"), None);
-        assert_eq!(safe_relative_path("/with%20space.txt"), Some(PathBuf::from("with space.txt")));
+        assert_eq!(
+            safe_relative_path("/with%20space.txt"),
+            Some(PathBuf::from("with space.txt"))
+        );
     }
 
     #[test]

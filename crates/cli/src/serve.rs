@@ -48,7 +48,12 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let site = match &args.dir {
         Some(dir) if dir.is_dir() => Site::Dir(dir.clone()),
-        Some(dir) => return Err(Failure::usage(format!("{}: not a directory", dir.display()))),
+        Some(dir) => {
+            return Err(Failure::usage(format!(
+                "{}: not a directory",
+                dir.display()
+            )))
+        }
         None => Site::Builtin,
     };
     let chain_pem = std::fs::read(&args.cert)
@@ -56,7 +61,11 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let key_pem = std::fs::read(&args.key)
         .map_err(|e| Failure::usage(format!("{}: {e}", args.key.display())))?;
     let certified = CertifiedKey::from_pem(&chain_pem, &key_pem).map_err(|e| {
-        Failure::usage(format!("{} / {}: {e}", args.cert.display(), args.key.display()))
+        Failure::usage(format!(
+            "{} / {}: {e}",
+            args.cert.display(),
+            args.key.display()
+        ))
     })?;
     let config = ServerConfig::builder()
         .with_certified_key(certified)
@@ -134,7 +143,8 @@ async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), 
             }
             let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
             if let Err(e) = serve_connection(tls, peer, h2, service).await {
-                if !quiet && !e.is_incomplete_message() {
+                // Browsers open spare connections and drop them: only worth a line when tracing.
+                if trace && !e.is_incomplete_message() {
                     eprintln!("{peer} connection ended: {e}");
                 }
             }

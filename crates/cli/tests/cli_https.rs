@@ -1,0 +1,469 @@
+//! `https-kit serve` and `get` against peers nobody here wrote: openssl s_client/s_server, curl,
+//! and headless Chromium trusting our CA through an NSS database. Loopback only; every wait is bounded.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_https-kit")
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A child process killed on drop, so a failing test never leaves a server behind.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for_port(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listened on 127.0.0.1:{port} within 20 s");
+}
+
+/// A CA, a certificate for `site.test`, `localhost` and 127.0.0.1, and a directory to serve.
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = Fixture { dir };
+        f.ok(&["ca", "init", "--dir", f.path("ca").to_str().unwrap()]);
+        f.ok(&[
+            "cert",
+            "issue",
+            "site.test",
+            "localhost",
+            "127.0.0.1",
+            "--dir",
+            f.path("ca").to_str().unwrap(),
+            "--out",
+            f.path("site").to_str().unwrap(),
+        ]);
+        std::fs::create_dir(f.path("www")).unwrap();
+        std::fs::write(f.path("www/index.html"), "<h1>index</h1>\n").unwrap();
+        // A binary file bigger than one record, so it crosses many records and both HTTP framings.
+        let blob: Vec<u8> = (0..300_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(f.path("www/blob.bin"), blob).unwrap();
+        f
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = Command::new(bin())
+            .args(args)
+            .output()
+            .expect("run https-kit");
+        assert!(
+            out.status.success(),
+            "https-kit {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn serve(&self) -> (Guard, u16) {
+        let port = free_port();
+        let child = Command::new(bin())
+            .arg("serve")
+            .arg(self.path("www"))
+            .arg("--cert")
+            .arg(self.path("site.fullchain.crt"))
+            .arg("--key")
+            .arg(self.path("site.key"))
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start https-kit serve");
+        let mut guard = Guard(child);
+        wait_for_port(port, &mut guard.0);
+        (guard, port)
+    }
+}
+
+/// Runs `openssl s_client -tls1_3` with extra args, sends one HTTP request, returns its stdout.
+fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-tls1_3", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args([
+            "-servername",
+            "site.test",
+            "-verify_return_error",
+            "-ign_eof",
+            "-CAfile",
+        ])
+        .arg(ca)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl s_client");
+    let request =
+        format!("GET {request_path} HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(request.as_bytes())
+        .expect("write request");
+    let out = wait_output(child, Duration::from_secs(30));
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return child.wait_with_output().expect("output"),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("output");
+                panic!(
+                    "peer did not finish within {limit:?}: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn openssl_s_client_against_serve_every_suite_and_group_and_hello_retry() {
+    if !have("openssl") {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let f = Fixture::new();
+    let (_server, port) = f.serve();
+    let ca = f.path("ca/ca.crt");
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["-ciphersuites", "TLS_AES_128_GCM_SHA256"],
+            "TLS_AES_128_GCM_SHA256",
+            "X25519",
+        ),
+        (
+            &["-ciphersuites", "TLS_AES_256_GCM_SHA384"],
+            "TLS_AES_256_GCM_SHA384",
+            "X25519",
+        ),
+        (
+            &["-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "X25519",
+        ),
+        (&["-groups", "P-256"], "TLS_AES", "prime256v1"),
+        (&["-groups", "P-384"], "TLS_AES", "secp384r1"),
+        // X448 is not ours: the server must answer with a HelloRetryRequest for X25519.
+        (&["-groups", "X448:X25519"], "TLS_AES", "X25519"),
+    ];
+    let mut passed = 0;
+    for (extra, suite, group) in cases {
+        let out = s_client(port, &ca, extra, "/index.html");
+        assert!(
+            out.contains("Verify return code: 0 (ok)"),
+            "{extra:?}: chain not verified:\n{out}"
+        );
+        assert!(out.contains("TLSv1.3"), "{extra:?}: not TLS 1.3:\n{out}");
+        assert!(
+            out.contains(suite),
+            "{extra:?}: suite {suite} not negotiated:\n{out}"
+        );
+        let temp_key = out
+            .lines()
+            .find(|l| l.starts_with("Server Temp Key:"))
+            .unwrap_or("");
+        assert!(temp_key.contains(group), "{extra:?}: group {group}:\n{out}");
+        assert!(
+            out.contains("<h1>index</h1>"),
+            "{extra:?}: page not received:\n{out}"
+        );
+        passed += 1;
+    }
+    eprintln!(
+        "openssl s_client -> https-kit serve: {passed}/{} passed",
+        cases.len()
+    );
+}
+
+#[test]
+fn curl_fetches_files_exactly_over_http1_and_http2() {
+    if !have("curl") {
+        eprintln!("skipped: curl is not installed");
+        return;
+    }
+    let f = Fixture::new();
+    let (_server, port) = f.serve();
+    let expected = std::fs::read(f.path("www/blob.bin")).unwrap();
+    for http in ["--http1.1", "--http2"] {
+        let out = Command::new("curl")
+            .args(["-sS", "--fail", http, "--cacert"])
+            .arg(f.path("ca/ca.crt"))
+            .arg("--resolve")
+            .arg(format!("site.test:{port}:127.0.0.1"))
+            .arg(format!("https://site.test:{port}/blob.bin"))
+            .output()
+            .expect("curl");
+        assert!(
+            out.status.success(),
+            "curl {http}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout == expected,
+            "curl {http}: body differs ({} bytes)",
+            out.stdout.len()
+        );
+    }
+    // A missing file is a 404, which curl --fail reports as exit 22.
+    let out = Command::new("curl")
+        .args(["-sS", "--fail", "--cacert"])
+        .arg(f.path("ca/ca.crt"))
+        .arg(format!("https://localhost:{port}/nope.txt"))
+        .output()
+        .expect("curl");
+    assert_eq!(out.status.code(), Some(22), "404 expected");
+}
+
+#[test]
+fn get_against_our_server_writes_the_file_and_reports_the_connection() {
+    let f = Fixture::new();
+    let (_server, port) = f.serve();
+    let url = format!("https://site.test:{port}/blob.bin");
+    let out_file = f.path("got.bin");
+    let out = Command::new(bin())
+        .args(["get", &url, "--resolve", "site.test:127.0.0.1", "-v", "-o"])
+        .arg(&out_file)
+        .arg("--ca")
+        .arg(f.path("ca/ca.crt"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        std::fs::read(&out_file).unwrap(),
+        std::fs::read(f.path("www/blob.bin")).unwrap()
+    );
+    assert!(stderr.contains("TLSv1.3"), "{stderr}");
+    assert!(stderr.contains("x25519"), "{stderr}");
+    assert!(stderr.contains("subject: CN=site.test"), "{stderr}");
+
+    // --json names the suite and the chain; --http2 negotiates h2 by ALPN.
+    let out = Command::new(bin())
+        .args([
+            "get",
+            &format!("https://localhost:{port}/"),
+            "--json",
+            "--http2",
+            "--ca",
+        ])
+        .arg(f.path("ca/ca.crt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["status"], 200);
+    assert_eq!(v["tls"]["alpn"], "h2");
+    assert_eq!(v["body"], "<h1>index</h1>\n");
+    assert!(v["trace"]
+        .as_array()
+        .map(|t| !t.is_empty())
+        .unwrap_or(false));
+}
+
+#[test]
+fn get_refuses_a_wrong_name_and_an_untrusted_ca_with_exit_1() {
+    let f = Fixture::new();
+    let (_server, port) = f.serve();
+    // The certificate does not name other.test.
+    let out = Command::new(bin())
+        .args([
+            "get",
+            &format!("https://other.test:{port}/"),
+            "--resolve",
+            "other.test:127.0.0.1",
+            "--ca",
+        ])
+        .arg(f.path("ca/ca.crt"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TLS handshake"), "{stderr}");
+    assert!(stderr.contains("other.test"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    // Another CA is not trusted.
+    f.ok(&["ca", "init", "--dir", f.path("other-ca").to_str().unwrap()]);
+    let out = Command::new(bin())
+        .args(["get", &format!("https://localhost:{port}/"), "--ca"])
+        .arg(f.path("other-ca/ca.crt"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("UnknownCa") || stderr.contains("unknown"),
+        "{stderr}"
+    );
+
+    // Bad usage: not https.
+    let out = Command::new(bin())
+        .args(["get", "http://localhost/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn get_against_openssl_s_server() {
+    if !have("openssl") {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let f = Fixture::new();
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args(["s_server", "-tls1_3", "-www", "-accept"])
+        .arg(port.to_string())
+        .arg("-cert")
+        .arg(f.path("site.crt"))
+        .arg("-key")
+        .arg(f.path("site.key"))
+        .arg("-cert_chain")
+        .arg(f.path("site.fullchain.crt"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let mut server = Guard(child);
+    wait_for_port(port, &mut server.0);
+    let out = Command::new(bin())
+        .args(["get", &format!("https://localhost:{port}/"), "-v", "--ca"])
+        .arg(f.path("ca/ca.crt"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // s_server -www answers with a page describing the session it negotiated with us.
+    assert!(stdout.contains("TLSv1.3"), "{stdout}");
+    assert!(stdout.contains("Cipher"), "{stdout}");
+}
+
+/// Chromium, trusting our CA through an NSS database (what `mkcert -install` does), loads a page
+/// from `https-kit serve`. Skipped where Chromium or certutil is not installed.
+#[test]
+fn headless_chromium_loads_a_page_from_serve() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        eprintln!("skipped: chromium is not installed (apt-get install chromium libnss3-tools)");
+        return;
+    };
+    if !have("certutil") && !Path::new("/usr/bin/certutil").exists() {
+        eprintln!("skipped: certutil is not installed (apt-get install libnss3-tools)");
+        return;
+    }
+    let f = Fixture::new();
+    let (_server, port) = f.serve();
+    let home = f.path("home");
+    let nssdb = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&nssdb).unwrap();
+    let db = format!("sql:{}", nssdb.display());
+    let st = Command::new("certutil")
+        .args(["-d", &db, "-N", "--empty-password"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let st = Command::new("certutil")
+        .args([
+            "-d",
+            &db,
+            "-A",
+            "-t",
+            "C,,",
+            "-n",
+            "https-kit test CA",
+            "-i",
+        ])
+        .arg(f.path("ca/ca.crt"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let child = Command::new(chromium)
+        .env("HOME", &home)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", f.path("profile").display()))
+        .arg(format!("https://localhost:{port}/index.html"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium");
+    let out = wait_output(child, Duration::from_secs(90));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<h1>index</h1>"),
+        "Chromium did not render the page: {dom}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
