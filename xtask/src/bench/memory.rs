@@ -53,6 +53,16 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
 }
 
 fn ours_idle(chain: &Chain, connections: usize, region: &Region<'_, System>) -> Result<f64> {
-    let _ = (chain, connections, region);
-    anyhow::bail!("our handshake is not wired into the memory bench yet")
+    let (client, server) = super::handshake::ours_configs(chain)?;
+    let mut buf = Vec::with_capacity(8192);
+    drop(super::handshake::ours_handshake(&client, &server, &mut buf)?);
+    let mut held = Vec::with_capacity(connections);
+    let before = net_bytes(region);
+    for _ in 0..connections {
+        let (_client, server_conn) = super::handshake::ours_handshake(&client, &server, &mut buf)?;
+        held.push(Box::new(server_conn));
+    }
+    let per_conn = (net_bytes(region) - before) / connections as f64;
+    drop(held);
+    Ok(per_conn)
 }

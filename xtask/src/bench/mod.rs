@@ -8,7 +8,13 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::time::Duration;
 
+mod fixtures;
+mod handshake;
+mod http;
+mod memory;
+mod peers;
 mod record;
+mod verify;
 
 /// Options shared by every group.
 #[derive(Clone, Copy, Debug)]
@@ -233,6 +239,10 @@ pub fn run(args: &[String]) -> Result<()> {
 fn run_group(group: &str, opts: &Opts) -> Result<Vec<Row>> {
     match group {
         "record" => record::run(opts),
+        "handshake" => handshake::run(opts),
+        "memory" => memory::run(opts),
+        "http" => http::run(opts),
+        "verify" => verify::run(opts),
         other => {
             eprintln!("bench: group {other} is not available yet; skipped");
             let _ = opts;
