@@ -58,8 +58,9 @@ pub fn run(args: &[String]) -> Result<()> {
         .context("creating a temp dir")?;
     println!("https-kit demo: HTTPS from its parts, on real bytes");
     println!("working directory: {}", tmp.path().display());
-    let _app = application_stage(tmp.path())?;
-    // Later stages: handshake_stage(&_app)?, communication_stage(...)?
+    let app = application_stage(tmp.path())?;
+    let session = crate::demo_tls::handshake_stage(&app)?;
+    crate::demo_tls::communication_stage(session, &app.host)?;
     println!();
     println!("(the temp dir is removed when the demo ends)");
     Ok(())

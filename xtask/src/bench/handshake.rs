@@ -4,13 +4,14 @@ use super::fixtures::{Chain, ServerKey};
 use super::{compare_rates, locked_version, peers, Opts, Row, Side, Work};
 use anyhow::Result;
 use https_handshake::{
-    CipherSuite, ClientConfig, ClientConnection, Connection, NamedGroup, ServerConfig, ServerConnection,
+    CipherSuite, ClientConfig, ClientConnection, Connection, NamedGroup, ServerConfig,
+    ServerConnection,
 };
 use https_kit::verify::TrustAnchors;
-use std::sync::Arc;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair as _};
 use ring::{agreement, digest, hkdf, hmac};
+use std::sync::Arc;
 
 pub fn run(opts: &Opts) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
@@ -43,7 +44,14 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
         }
         let id = format!("handshake/full/x25519/{}", kind.name());
         let ours = ours_full(&chain)?;
-        rows.extend(compare_rates(opts, &id, "handshakes/s", 1.0, ours, baselines));
+        rows.extend(compare_rates(
+            opts,
+            &id,
+            "handshakes/s",
+            1.0,
+            ours,
+            baselines,
+        ));
     }
     Ok(rows)
 }
@@ -143,18 +151,24 @@ impl Floor {
 
     fn run(&self) {
         // Two ephemeral X25519 key pairs and two agreements.
-        let a = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng).expect("x25519");
-        let b = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng).expect("x25519");
+        let a = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng)
+            .expect("x25519");
+        let b = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng)
+            .expect("x25519");
         let a_pub = a.compute_public_key().expect("pub");
         let b_pub = b.compute_public_key().expect("pub");
         let mut shared = [0u8; 32];
-        agreement::agree_ephemeral(a, &agreement::UnparsedPublicKey::new(&agreement::X25519, b_pub.as_ref()), |s| {
-            shared.copy_from_slice(s)
-        })
+        agreement::agree_ephemeral(
+            a,
+            &agreement::UnparsedPublicKey::new(&agreement::X25519, b_pub.as_ref()),
+            |s| shared.copy_from_slice(s),
+        )
         .expect("agree");
-        agreement::agree_ephemeral(b, &agreement::UnparsedPublicKey::new(&agreement::X25519, a_pub.as_ref()), |s| {
-            shared.copy_from_slice(s)
-        })
+        agreement::agree_ephemeral(
+            b,
+            &agreement::UnparsedPublicKey::new(&agreement::X25519, a_pub.as_ref()),
+            |s| shared.copy_from_slice(s),
+        )
         .expect("agree");
         // CertificateVerify: one sign, one verify; the chain: one verify.
         let th = digest::digest(&digest::SHA256, &self.transcript);

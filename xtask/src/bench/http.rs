@@ -35,7 +35,10 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
         pem::encode(&pem::Pem::new("CERTIFICATE", chain.leaf_der.clone()))
             + &pem::encode(&pem::Pem::new("CERTIFICATE", chain.root_der.clone())),
     )?;
-    std::fs::write(&key, pem::encode(&pem::Pem::new("PRIVATE KEY", chain.leaf_key_pkcs8.clone())))?;
+    std::fs::write(
+        &key,
+        pem::encode(&pem::Pem::new("PRIVATE KEY", chain.leaf_key_pkcs8.clone())),
+    )?;
 
     let binary = build_cli()?;
     let ours_addr = free_addr()?;
@@ -60,7 +63,9 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
     wait_listening(ours_addr, &mut ours.0)?;
     wait_listening_plain(base_addr)?;
 
-    eprintln!("bench: http/serve/keepalive ({rounds} rounds of wrk -t2 -c32 -d{secs}s per side) ...");
+    eprintln!(
+        "bench: http/serve/keepalive ({rounds} rounds of wrk -t2 -c32 -d{secs}s per side) ..."
+    );
     let mut ours_rates = Vec::new();
     let mut base_rates = Vec::new();
     let mut ratios = Vec::new();
@@ -91,7 +96,11 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
         ratio_min: ratios[0],
         ratio_max: ratios[ratios.len() - 1],
         rounds,
-        baseline_version: format!("{}, {}", locked_version("tokio-rustls"), locked_version("rustls")),
+        baseline_version: format!(
+            "{}, {}",
+            locked_version("tokio-rustls"),
+            locked_version("rustls")
+        ),
     }])
 }
 
@@ -165,7 +174,11 @@ fn wrk(addr: SocketAddr, secs: u32) -> Result<f64> {
 }
 
 /// The baseline: tokio-rustls + hyper http1, reading the same file per request, on its own runtime.
-fn start_baseline(chain: &Chain, site: &Path, addr: SocketAddr) -> Result<std::thread::JoinHandle<()>> {
+fn start_baseline(
+    chain: &Chain,
+    site: &Path,
+    addr: SocketAddr,
+) -> Result<std::thread::JoinHandle<()>> {
     let provider = rustls::crypto::ring::default_provider();
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
         .with_protocol_versions(&[&rustls::version::TLS13])?
@@ -188,21 +201,28 @@ fn start_baseline(chain: &Chain, site: &Path, addr: SocketAddr) -> Result<std::t
     Ok(std::thread::spawn(move || {
         runtime.block_on(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else { continue };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
                 let acceptor = acceptor.clone();
                 let file = file.clone();
                 tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else { return };
-                    let svc = hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| {
-                        let file = file.clone();
-                        async move {
-                            let body = tokio::fs::read(&*file).await.unwrap_or_default();
-                            let mut r = Response::new(Full::new(Bytes::from(body)));
-                            r.headers_mut()
-                                .insert("content-type", "text/html; charset=utf-8".parse().expect("static"));
-                            Ok::<_, std::convert::Infallible>(r)
-                        }
-                    });
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let svc =
+                        hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| {
+                            let file = file.clone();
+                            async move {
+                                let body = tokio::fs::read(&*file).await.unwrap_or_default();
+                                let mut r = Response::new(Full::new(Bytes::from(body)));
+                                r.headers_mut().insert(
+                                    "content-type",
+                                    "text/html; charset=utf-8".parse().expect("static"),
+                                );
+                                Ok::<_, std::convert::Infallible>(r)
+                            }
+                        });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(tls), svc)
                         .await;

@@ -15,7 +15,8 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// Net heap bytes currently allocated since `region` began.
 fn net_bytes(region: &Region<'_, System>) -> f64 {
     let change = region.change();
-    change.bytes_allocated as f64 - change.bytes_deallocated as f64 + change.bytes_reallocated as f64
+    change.bytes_allocated as f64 - change.bytes_deallocated as f64
+        + change.bytes_reallocated as f64
 }
 
 pub fn run(opts: &Opts) -> Result<Vec<Row>> {
@@ -55,7 +56,9 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
 fn ours_idle(chain: &Chain, connections: usize, region: &Region<'_, System>) -> Result<f64> {
     let (client, server) = super::handshake::ours_configs(chain)?;
     let mut buf = Vec::with_capacity(8192);
-    drop(super::handshake::ours_handshake(&client, &server, &mut buf)?);
+    drop(super::handshake::ours_handshake(
+        &client, &server, &mut buf,
+    )?);
     let mut held = Vec::with_capacity(connections);
     let before = net_bytes(region);
     for _ in 0..connections {

@@ -125,10 +125,16 @@ pub fn compare_rates(
         // Alternate who goes first so drift in machine speed does not favour one side.
         let (ours_rate, base): (f64, Vec<f64>) = if round % 2 == 0 {
             let o = time_batch(&mut ours, budget);
-            let b = baselines.iter_mut().map(|b| time_batch(&mut b.work, budget)).collect();
+            let b = baselines
+                .iter_mut()
+                .map(|b| time_batch(&mut b.work, budget))
+                .collect();
             (o, b)
         } else {
-            let b = baselines.iter_mut().map(|b| time_batch(&mut b.work, budget)).collect();
+            let b = baselines
+                .iter_mut()
+                .map(|b| time_batch(&mut b.work, budget))
+                .collect();
             (time_batch(&mut ours, budget), b)
         };
         ours_rates.push(ours_rate);
@@ -161,7 +167,14 @@ pub fn compare_rates(
 }
 
 /// A row for a deterministic cost (e.g. heap bytes): ratio = baseline / ours.
-pub fn cost_row(id: &str, metric: &str, ours: f64, baseline: &str, version: String, baseline_value: f64) -> Row {
+pub fn cost_row(
+    id: &str,
+    metric: &str,
+    ours: f64,
+    baseline: &str,
+    version: String,
+    baseline_value: f64,
+) -> Row {
     let ratio = baseline_value / ours;
     Row {
         id: id.to_string(),
@@ -203,14 +216,25 @@ pub fn run(args: &[String]) -> Result<()> {
             "--json" => json = true,
             "--quick" => quick = true,
             g if GROUPS.contains(&g) => groups.push(g.to_string()),
-            other => bail!("unknown bench argument {other:?}; groups: {}", GROUPS.join(" ")),
+            other => bail!(
+                "unknown bench argument {other:?}; groups: {}",
+                GROUPS.join(" ")
+            ),
         }
     }
     // Numbers from a debug build mean nothing: re-run ourselves in release.
     if cfg!(debug_assertions) {
         eprintln!("bench: building xtask in release mode ...");
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "--release", "--package", "xtask", "--", "bench"])
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                "xtask",
+                "--",
+                "bench",
+            ])
             .args(args)
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .status()
@@ -259,7 +283,15 @@ fn print_table(rows: &[Row]) {
     for r in rows {
         println!(
             "{:<36} {:>10} {:>12.3} {:<18} {:>12.3} {:>8.3}  {:.2}..{:.2} ({})",
-            r.id, r.metric, r.ours, r.baseline, r.baseline_value, r.ratio, r.ratio_min, r.ratio_max, r.rounds
+            r.id,
+            r.metric,
+            r.ours,
+            r.baseline,
+            r.baseline_value,
+            r.ratio,
+            r.ratio_min,
+            r.ratio_max,
+            r.rounds
         );
     }
     let mut versions: Vec<&str> = rows.iter().map(|r| r.baseline_version.as_str()).collect();

@@ -3,12 +3,18 @@
 use super::fixtures::Chain;
 use anyhow::{anyhow, Result};
 use rustls::crypto::{ring as provider, CryptoProvider, SupportedKxGroup};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection, SupportedCipherSuite};
+use rustls::{
+    ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection,
+    SupportedCipherSuite,
+};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use std::sync::Arc;
 
 /// A provider restricted to one suite and one group, so both sides negotiate the same thing.
-pub fn provider_for(suite: SupportedCipherSuite, group: &'static dyn SupportedKxGroup) -> CryptoProvider {
+pub fn provider_for(
+    suite: SupportedCipherSuite,
+    group: &'static dyn SupportedKxGroup,
+) -> CryptoProvider {
     CryptoProvider {
         cipher_suites: vec![suite],
         kx_groups: vec![group],
@@ -16,7 +22,11 @@ pub fn provider_for(suite: SupportedCipherSuite, group: &'static dyn SupportedKx
     }
 }
 
-pub fn client_config(chain: &Chain, provider: CryptoProvider, resumption: bool) -> Result<Arc<ClientConfig>> {
+pub fn client_config(
+    chain: &Chain,
+    provider: CryptoProvider,
+    resumption: bool,
+) -> Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
     roots.add(CertificateDer::from(chain.root_der.clone()))?;
     let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
@@ -29,7 +39,11 @@ pub fn client_config(chain: &Chain, provider: CryptoProvider, resumption: bool) 
     Ok(Arc::new(config))
 }
 
-pub fn server_config(chain: &Chain, provider: CryptoProvider, tickets: usize) -> Result<Arc<ServerConfig>> {
+pub fn server_config(
+    chain: &Chain,
+    provider: CryptoProvider,
+    tickets: usize,
+) -> Result<Arc<ServerConfig>> {
     let key = PrivateKeyDer::Pkcs8(chain.leaf_key_pkcs8.clone().into());
     let mut config = ServerConfig::builder_with_provider(Arc::new(provider))
         .with_protocol_versions(&[&rustls::version::TLS13])?
@@ -61,7 +75,11 @@ pub fn handshake(
     Err(anyhow!("rustls handshake did not finish in 10 flights"))
 }
 
-pub fn pump_client_to_server(c: &mut ClientConnection, s: &mut ServerConnection, buf: &mut Vec<u8>) -> Result<()> {
+pub fn pump_client_to_server(
+    c: &mut ClientConnection,
+    s: &mut ServerConnection,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     buf.clear();
     while c.wants_write() {
         c.write_tls(buf)?;
@@ -74,7 +92,11 @@ pub fn pump_client_to_server(c: &mut ClientConnection, s: &mut ServerConnection,
     Ok(())
 }
 
-pub fn pump_server_to_client(s: &mut ServerConnection, c: &mut ClientConnection, buf: &mut Vec<u8>) -> Result<()> {
+pub fn pump_server_to_client(
+    s: &mut ServerConnection,
+    c: &mut ClientConnection,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     buf.clear();
     while s.wants_write() {
         s.write_tls(buf)?;

@@ -169,7 +169,16 @@ fn ours(suite: CipherSuite) -> Result<Work<'static>> {
     let len = suite.hash().output_len();
     let mut c2s = Direction::new(suite, &[0x0c; 48][..len]);
     let mut s2c = Direction::new(suite, &[0x05; 48][..len]);
-    let mut buf = BytesMut::with_capacity(MAX_RECORD_LEN);
+    let mut buf = BytesMut::with_capacity(MAX_RECORD_LEN + 64);
+    if std::env::var_os("ALIGN").is_some() {
+        let off = (64 - (buf.as_ptr() as usize + HEADER_LEN) % 64) % 64;
+        buf.resize(off, 0);
+        bytes::Buf::advance(&mut buf, off);
+    }
+    eprintln!(
+        "content at {} mod 64",
+        (buf.as_ptr() as usize + HEADER_LEN) % 64
+    );
     buf.resize(HEADER_LEN + SIZE, 0x61);
     let mut slot = Some(buf);
     // Check once, outside the timing, that the bytes really arrive.
