@@ -277,8 +277,8 @@ fn run_group(group: &str, opts: &Opts) -> Result<Vec<Row>> {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "{:<36} {:>10} {:>12} {:<18} {:>12} {:>8}  {}",
-        "id", "metric", "ours", "baseline", "baseline", "ratio", "range (rounds)"
+        "{:<36} {:>10} {:>12} {:<18} {:>12} {:>8}  range (rounds)",
+        "id", "metric", "ours", "baseline", "baseline", "ratio"
     );
     for r in rows {
         println!(
