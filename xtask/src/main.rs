@@ -30,7 +30,9 @@ fn run(args: &[String]) -> Result<()> {
         "limbo" => limbo::run(rest),
         "help" | "--help" | "-h" => {
             println!("usage: cargo xtask <demo|bench|limbo> [ARGS]\n");
-            println!("  demo                     narrate the seed's stages on real bytes (temp dir)");
+            println!(
+                "  demo                     narrate the seed's stages on real bytes (temp dir)"
+            );
             println!("  bench [GROUP..] [--json] [--quick]   groups: record handshake memory verify http");
             println!("  limbo --input F --out F [--engine ours|webpki]   run the x509-limbo suite");
             Ok(())
