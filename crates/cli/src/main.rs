@@ -16,6 +16,7 @@ mod key;
 mod output;
 mod serve;
 mod tls;
+mod trust;
 mod verify;
 
 use std::process::ExitCode;
@@ -69,6 +70,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Fetch an https:// URL with this project's TLS 1.3 client
     Get(get::GetArgs),
+    /// Trust the local CA in browsers (NSS) and the system store, like mkcert -install
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -81,6 +85,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Verify(a) => verify::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Get(a) => get::run(a),
+        Command::Trust(c) => trust::run(c),
     }
 }
 

@@ -467,3 +467,61 @@ fn headless_chromium_loads_a_page_from_serve() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `trust install` puts the CA into a (fresh) NSS database, once; `uninstall` takes it out.
+#[test]
+fn trust_install_and_uninstall_in_an_nss_database() {
+    if Command::new("certutil").arg("-H").output().is_err() {
+        eprintln!("skipped: certutil is not installed (apt-get install libnss3-tools)");
+        return;
+    }
+    let f = Fixture::new();
+    let home = f.path("home");
+    std::fs::create_dir(&home).unwrap();
+    let db = format!("sql:{}", home.join(".pki/nssdb").display());
+    let trust = |verb: &str| {
+        Command::new(bin())
+            .env("HOME", &home)
+            .args(["trust", verb, "--no-system", "--json", "--dir"])
+            .arg(f.path("ca"))
+            .output()
+            .unwrap()
+    };
+    let listed = || {
+        let out = Command::new("certutil")
+            .args(["-d", &db, "-L"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("https-kit "))
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+    };
+    let out = trust("install");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stores"][0]["store"], "nss");
+    assert_eq!(v["stores"][0]["done"], true);
+    let entries = listed();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(
+        entries[0].contains("C,,"),
+        "trusted as a server CA: {entries:?}"
+    );
+    // Twice is harmless.
+    let out = trust("install");
+    assert!(out.status.success());
+    assert_eq!(listed().len(), 1);
+    let out = trust("uninstall");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(listed().is_empty());
+}
