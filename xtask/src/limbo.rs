@@ -1,4 +1,5 @@
-//! `cargo xtask limbo --input limbo.json --out results.json [--engine ours|webpki] [--no-compare]`
+//! `cargo xtask limbo --input limbo.json --out results.json [--engine ours|webpki] [--no-compare]
+//! [--check] [--case ID] [-v]`
 //!
 //! Runs every x509-limbo test case through our validator (https-verify) and, in the same run, through
 //! rustls-webpki for comparison; writes the harness results of the selected engine (x509-limbo
@@ -484,6 +485,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut compare = true;
     let mut verbose = false;
     let mut case: Option<String> = None;
+    let mut check = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -497,6 +499,7 @@ pub fn run(args: &[String]) -> Result<()> {
                 }
             }
             "--no-compare" => compare = false,
+            "--check" => check = true,
             "--case" => case = it.next().cloned(),
             "-v" | "--verbose" => verbose = true,
             other => bail!("limbo: unknown argument {other:?}"),
@@ -520,9 +523,11 @@ pub fn run(args: &[String]) -> Result<()> {
         Engine::Webpki => Engine::Ours,
     };
     let (results, tally, took) = run_engine(engine, &suite.testcases);
+    let mut other_matched = None;
     if compare {
         let (_, other_tally, other_took) = run_engine(other, &suite.testcases);
         print_tally(other, &other_tally, other_took, false);
+        other_matched = Some(other_tally.passed);
     }
     print_tally(engine, &tally, took, verbose);
     if let Some(out) = out {
@@ -539,5 +544,19 @@ pub fn run(args: &[String]) -> Result<()> {
         "{} passed, {} failed, {} skipped",
         tally.passed, tally.failed, tally.skipped
     );
+    // --check (CI): our engine must have no false accepts and at least the other engine's matches.
+    if check && engine == Engine::Ours {
+        if !tally.false_accepts.is_empty() {
+            bail!("limbo: {} false accept(s)", tally.false_accepts.len());
+        }
+        if let Some(theirs) = other_matched {
+            if tally.passed < theirs {
+                bail!(
+                    "limbo: {} matches, fewer than rustls-webpki's {theirs}",
+                    tally.passed
+                );
+            }
+        }
+    }
     Ok(())
 }
