@@ -1,4 +1,5 @@
 //! `https-kit verify CERT`: the seed's handshake steps 2–4 on a certificate file, step by step.
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -114,11 +115,13 @@ pub fn run(a: VerifyArgs) -> Result<(), Failure> {
     let unreadable = matches!(&result, Err(https_verify::VerifyError::Malformed { what }) if what.starts_with("not a DER"))
         && report.path.is_empty()
         && report.steps.len() == 1;
-    if a.json {
-        println!("{}", report.to_json());
+    let text = if a.json {
+        report.to_json()
     } else {
-        println!("{report}");
-    }
+        report.to_string()
+    };
+    // A closed pipe (e.g. `| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
     match result {
         Ok(_) => Ok(()),
         Err(e) if unreadable => Err(Failure::usage(format!("{}: {e}", a.cert.display()))),

@@ -822,7 +822,7 @@ impl<'s, 'r> Search<'s, 'r> {
         if self.recording {
             let detail = match &r {
                 Ok(()) => format!(
-                    "signed by {} : hash of the TBS bytes matches the signature",
+                    "signed by {}: the signature verifies over the hash of the TBS bytes",
                     store.label(issuer)
                 ),
                 Err(e) => format!("not signed by {}: {e}", store.label(issuer)),
