@@ -88,7 +88,21 @@ struct Case {
     leaf_names: Vec<&'static str>,
     leaf_client: bool,
     query: &'static str,
+    /// Ask for the leaf's first name (a wildcard becomes `x.` + base) instead of `query`.
+    query_from_leaf: bool,
     verify_client: bool,
+}
+
+impl Case {
+    fn query_name(&self) -> String {
+        match (self.query_from_leaf, self.leaf_names.first()) {
+            (true, Some(n)) => n
+                .strip_prefix("*.")
+                .map(|b| format!("x.{b}"))
+                .unwrap_or_else(|| n.to_string()),
+            _ => self.query.to_string(),
+        }
+    }
 }
 
 const NAMES: [&str; 6] = [
@@ -119,7 +133,10 @@ fn case() -> impl Strategy<Value = Case> {
         window(),
         proptest::sample::subsequence(NAMES.to_vec(), 1..=3),
         prop_oneof![5 => Just(false), 1 => Just(true)],
-        proptest::sample::select(QUERIES.to_vec()),
+        (
+            proptest::sample::select(QUERIES.to_vec()),
+            prop_oneof![1 => Just(false), 2 => Just(true)],
+        ),
         prop_oneof![5 => Just(false), 1 => Just(true)],
     )
         .prop_map(
@@ -132,7 +149,7 @@ fn case() -> impl Strategy<Value = Case> {
                 leaf_window,
                 leaf_names,
                 leaf_client,
-                query,
+                (query, query_from_leaf),
                 verify_client,
             )| Case {
                 root_key,
@@ -144,6 +161,7 @@ fn case() -> impl Strategy<Value = Case> {
                 leaf_names,
                 leaf_client,
                 query,
+                query_from_leaf,
                 verify_client,
             },
         )
@@ -213,7 +231,7 @@ fn build(c: &Case) -> Built {
 fn ours(b: &Built, c: &Case, now: i64) -> Result<(), String> {
     let anchors = TrustAnchors::from_der_list([&b.root]).map_err(|e| e.to_string())?;
     let inters: Vec<&[u8]> = b.chain[1..].iter().map(|c| c.as_slice()).collect();
-    let name = ServerName::parse(c.query).map_err(|e| e.to_string())?;
+    let name = ServerName::parse(&c.query_name()).map_err(|e| e.to_string())?;
     let purpose = if c.verify_client {
         Purpose::Client
     } else {
@@ -254,24 +272,57 @@ fn theirs(b: &Built, c: &Case, now: i64) -> Result<(), String> {
     )
     .map_err(|e| format!("{e:?}"))?;
     if !c.verify_client {
-        let name = rustls_pki_types::ServerName::try_from(c.query).map_err(|e| format!("{e:?}"))?;
+        let name =
+            rustls_pki_types::ServerName::try_from(c.query_name()).map_err(|e| format!("{e:?}"))?;
         ee.verify_is_valid_for_subject_name(&name)
             .map_err(|e| format!("{e:?}"))?;
     }
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
-
-    #[test]
-    fn verdict_equals_webpki(c in case()) {
+/// 512 random chains; both verdicts must agree on each, and both outcomes must occur often
+/// enough for the comparison to mean something.
+#[test]
+fn verdict_equals_webpki() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cases = 512;
+    let accepted = AtomicUsize::new(0);
+    let rejected = AtomicUsize::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&case(), |c| {
         let b = build(&c);
         let now = https_verify::unix_now();
         let a = ours(&b, &c, now);
         let w = theirs(&b, &c, now);
-        prop_assert_eq!(a.is_ok(), w.is_ok(), "ours: {:?}\nwebpki: {:?}\ncase: {:?}", a, w, c);
+        prop_assert_eq!(
+            a.is_ok(),
+            w.is_ok(),
+            "ours: {:?}\nwebpki: {:?}\ncase: {:?}",
+            a,
+            w,
+            c
+        );
+        let counter = if a.is_ok() { &accepted } else { &rejected };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
+    let (acc, rej) = (accepted.into_inner(), rejected.into_inner());
+    eprintln!(
+        "{} random chains: {acc} accepted, {rej} rejected, same verdict as rustls-webpki",
+        acc + rej
+    );
+    assert!(
+        acc >= 20 && rej >= 20,
+        "generator too one-sided: {acc} accepted, {rej} rejected"
+    );
 }
 
 /// A fixed, fully valid chain must pass both, so the property test is not vacuous.
@@ -294,6 +345,7 @@ fn valid_chain_passes_both() {
         leaf_names: vec!["www.example.com", "*.example.com"],
         leaf_client: false,
         query: "x.example.com",
+        query_from_leaf: false,
         verify_client: false,
     };
     let b = build(&c);
@@ -322,6 +374,7 @@ fn issuer_without_key_cert_sign_is_rejected_unlike_webpki() {
         leaf_names: vec!["example.com"],
         leaf_client: false,
         query: "example.com",
+        query_from_leaf: false,
         verify_client: false,
     };
     let b = build(&c);
@@ -356,6 +409,7 @@ fn expired_anchor_is_rejected_unlike_webpki() {
         leaf_names: vec!["example.com"],
         leaf_client: false,
         query: "example.com",
+        query_from_leaf: false,
         verify_client: false,
     };
     let now = https_verify::unix_now();
