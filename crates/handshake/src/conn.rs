@@ -263,7 +263,8 @@ impl Connection {
         }
         let n = wr.write(&self.common.sendable)?;
         self.common.sendable.advance(n);
-        if self.common.sendable.is_empty() && self.common.sendable.capacity() > 4 * MAX_PLAINTEXT_LEN {
+        if self.common.sendable.is_empty() {
+            // Idle connections hold no output buffer (bench: heap per idle connection).
             self.common.sendable = BytesMut::new();
         }
         Ok(n)
@@ -332,6 +333,15 @@ impl Connection {
             }
         }
         self.common.flush_hs()?;
+        if self.common.handshake_complete && self.common.hs_out.capacity() > 0 {
+            self.common.hs_out = Vec::new();
+        }
+        // Drop the deframer's read buffer when it holds nothing: an idle connection keeps no 16 KiB
+        // buffer (the next read allocates again, cheap next to the AEAD work on a full record).
+        let deframer = self.common.record.deframer_mut();
+        if deframer.buffered_len() == 0 {
+            *deframer = https_record::Deframer::new();
+        }
         if self.common.eof && !self.common.record.peer_closed() && !self.common.handshake_complete {
             return Err(Error::Record(RecordError::Truncated {
                 mid_record: self.common.record.deframer_mut().has_pending_bytes(),

@@ -8,34 +8,34 @@
 //! `TlsAcceptor` and `TlsStream`.
 //!
 //! ```
-//! use std::sync::Arc;
 //! use std::io::{Read, Write};
-//! use https_handshake::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, transfer};
+//! use std::sync::Arc;
+//! use https_handshake::{transfer, ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+//! use https_pki::{CaOptions, CertificateAuthority, Profile};
 //!
-//! // A self-signed certificate for the example.
-//! let key = rcgen::KeyPair::generate().unwrap();
-//! let cert = rcgen::CertificateParams::new(vec!["example.test".into()]).unwrap().self_signed(&key).unwrap();
+//! // A local CA and a server certificate for "example.test" (https-pki).
+//! let ca = CertificateAuthority::new_root(&CaOptions::root("Example CA")).unwrap();
+//! let site = ca.issue(&["example.test"], &Profile::server()).unwrap();
+//!
 //! let server = ServerConfig::builder()
-//!     .with_single_cert(vec![cert.der().to_vec()], &key.serialize_der()).unwrap()
+//!     .with_single_cert(vec![site.cert_der.clone()], site.key.pkcs8_der()).unwrap()
+//!     .with_alpn(&[b"http/1.1"])
 //!     .build().unwrap();
-//! // Trust that certificate directly (a custom verifier could be plugged in instead).
-//! let anchors = https_verify::TrustAnchors::from_der_list([cert.der()]).unwrap();
-//! # let anchors = anchors; // self-signed end entity as anchor may be rejected by strict policy:
-//! # let _ = anchors;
-//! # #[derive(Debug)] struct Trusting;
-//! # impl https_handshake::ServerCertVerifier for Trusting {
-//! #     fn verify_server_cert(&self, _: &[u8], _: &[&[u8]], _: &str) -> Result<(), https_handshake::Error> { Ok(()) }
-//! #     fn verify_signature(&self, m: &[u8], ee: &[u8], s: u16, sig: &[u8]) -> Result<(), https_handshake::Error> {
-//! #         https_handshake::WebPkiVerifier::new(https_verify::TrustAnchors::new()).verify_signature(m, ee, s, sig) }
-//! # }
-//! let client = ClientConfig::builder().with_verifier(Arc::new(Trusting)).build().unwrap();
+//! let roots = https_verify::TrustAnchors::from_der_list([ca.cert_der()]).unwrap();
+//! let client = ClientConfig::builder()
+//!     .with_root_certificates(roots)
+//!     .with_alpn(&[b"h2", b"http/1.1"])
+//!     .build().unwrap();
 //!
 //! let mut c = ClientConnection::new(Arc::new(client), "example.test").unwrap();
 //! let mut s = ServerConnection::new(Arc::new(server)).unwrap();
 //! while c.is_handshaking() || s.is_handshaking() {
-//!     transfer(&mut c, &mut s).unwrap();
-//!     transfer(&mut s, &mut c).unwrap();
+//!     transfer(&mut c, &mut s).unwrap(); // ClientHello, then Finished
+//!     transfer(&mut s, &mut c).unwrap(); // ServerHello .. Finished
 //! }
+//! assert_eq!(c.alpn_protocol(), Some(&b"http/1.1"[..]));
+//! assert_eq!(c.protocol_version(), Some(0x0304));
+//!
 //! c.writer().write_all(b"hello").unwrap();
 //! transfer(&mut c, &mut s).unwrap();
 //! let mut buf = [0u8; 5];

@@ -1,0 +1,150 @@
+//! Quick side-by-side numbers against rustls (the real bench is `cargo xtask bench`):
+//! full handshakes per second (x25519, ECDSA P-256 leaf under a root, client verifies) and heap bytes
+//! per idle established server connection.
+//!
+//! `cargo run --release -p https-handshake --example perf`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use https_handshake::{transfer, CipherSuite, ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection};
+use https_pki::{CaOptions, CertificateAuthority, KeyType, Profile};
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        LIVE.fetch_add(n as isize - l.size() as isize, Ordering::Relaxed);
+        System.realloc(p, l, n)
+    }
+}
+#[global_allocator]
+static A: Counting = Counting;
+
+fn rustls_pair(
+    c: &Arc<rustls::ClientConfig>,
+    s: &Arc<rustls::ServerConfig>,
+) -> (rustls::ClientConnection, rustls::ServerConnection) {
+    let mut cc = rustls::ClientConnection::new(c.clone(), "localhost".try_into().unwrap()).unwrap();
+    let mut sc = rustls::ServerConnection::new(s.clone()).unwrap();
+    let mut buf = Vec::new();
+    while cc.is_handshaking() || sc.is_handshaking() || cc.wants_write() || sc.wants_write() {
+        buf.clear();
+        while cc.wants_write() {
+            cc.write_tls(&mut buf).unwrap();
+        }
+        let mut rd = &buf[..];
+        while !rd.is_empty() {
+            sc.read_tls(&mut rd).unwrap();
+            sc.process_new_packets().unwrap();
+        }
+        buf.clear();
+        while sc.wants_write() {
+            sc.write_tls(&mut buf).unwrap();
+        }
+        let mut rd = &buf[..];
+        while !rd.is_empty() {
+            cc.read_tls(&mut rd).unwrap();
+            cc.process_new_packets().unwrap();
+        }
+    }
+    (cc, sc)
+}
+
+fn ours_pair(c: &Arc<ClientConfig>, s: &Arc<ServerConfig>) -> (ClientConnection, ServerConnection) {
+    let mut cc = ClientConnection::new(c.clone(), "localhost").unwrap();
+    let mut sc = ServerConnection::new(s.clone()).unwrap();
+    while cc.is_handshaking() || sc.is_handshaking() || cc.wants_write() {
+        transfer(&mut cc, &mut sc).unwrap();
+        transfer(&mut sc, &mut cc).unwrap();
+    }
+    (cc, sc)
+}
+
+fn main() {
+    let ca = CertificateAuthority::new_root(&CaOptions::root("bench CA")).unwrap();
+    let kt = if std::env::args().any(|a| a == "rsa") { KeyType::Rsa2048 } else { KeyType::EcdsaP256 };
+    let leaf = ca.issue(&["localhost"], &Profile::server().key_type(kt)).unwrap();
+    let anchors = https_verify::TrustAnchors::from_der_list([ca.cert_der()]).unwrap();
+    let ours_c = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors)
+            .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+            .with_groups(&[NamedGroup::X25519])
+            .build()
+            .unwrap(),
+    );
+    let ours_s = Arc::new(
+        ServerConfig::builder().with_single_cert(vec![leaf.cert_der.clone()], leaf.key.pkcs8_der()).unwrap().build().unwrap(),
+    );
+    let mut prov = rustls::crypto::ring::default_provider();
+    prov.cipher_suites = vec![rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256];
+    prov.kx_groups = vec![rustls::crypto::ring::kx_group::X25519];
+    let prov = Arc::new(prov);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.cert_der().to_vec().into()).unwrap();
+    let rc = Arc::new(
+        rustls::ClientConfig::builder_with_provider(prov.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    );
+    let mut rs = rustls::ServerConfig::builder_with_provider(prov)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.cert_der.clone().into()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf.key.pkcs8_der().to_vec().into()),
+        )
+        .unwrap();
+    rs.send_tls13_tickets = 0;
+    let rs = Arc::new(rs);
+
+    let n = 300;
+    let mut ratios = Vec::new();
+    for _round in 0..5 {
+        let t = Instant::now();
+        for _ in 0..n {
+            drop(ours_pair(&ours_c, &ours_s));
+        }
+        let ours = n as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for _ in 0..n {
+            drop(rustls_pair(&rc, &rs));
+        }
+        let theirs = n as f64 / t.elapsed().as_secs_f64();
+        println!("handshakes/s ({kt:?}): ours {ours:.0}  rustls {theirs:.0}  ratio {:.2}", ours / theirs);
+        ratios.push(ours / theirs);
+    }
+    ratios.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("median ratio {:.2}", ratios[ratios.len() / 2]);
+
+    for who in ["ours", "rustls"] {
+        let before = LIVE.load(Ordering::Relaxed);
+        let mut keep_ours = Vec::new();
+        let mut keep_theirs = Vec::new();
+        for _ in 0..1000 {
+            if who == "ours" {
+                keep_ours.push(ours_pair(&ours_c, &ours_s).1);
+            } else {
+                keep_theirs.push(rustls_pair(&rc, &rs).1);
+            }
+        }
+        let after = LIVE.load(Ordering::Relaxed);
+        println!("{who}: {} bytes of heap per idle server connection", (after - before) / 1000);
+        drop(keep_ours);
+        drop(keep_theirs);
+    }
+}
