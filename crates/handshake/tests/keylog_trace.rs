@@ -9,7 +9,10 @@ use https_handshake::{ClientConfig, ClientConnection, ServerConfig, ServerConnec
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
 #[derive(Debug, Default)]
-struct Theirs_(Mutex<Vec<(String, Vec<u8>, Vec<u8>)>>);
+struct Theirs_(Mutex<Vec<Logged>>);
+
+/// (label, client random, secret)
+type Logged = (String, Vec<u8>, Vec<u8>);
 impl rustls::KeyLog for Theirs_ {
     fn log(&self, label: &str, random: &[u8], secret: &[u8]) {
         self.0.lock().unwrap().push((label.into(), random.to_vec(), secret.to_vec()));
