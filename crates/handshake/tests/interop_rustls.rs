@@ -165,3 +165,34 @@ fn hello_retry_request_both_directions() {
     assert!(c.conn.had_hello_retry());
     assert_eq!(send(&mut s, &mut c, b"after HRR"), b"after HRR");
 }
+
+#[test]
+fn key_update_both_directions_with_rustls() {
+    let p = pki();
+    let prov = || rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519);
+    // Our client updates (and asks rustls to), then rustls updates on its own.
+    let client = ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap();
+    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
+    let mut s = Theirs { conn: rustls::ServerConnection::new(rustls_server(prov(), &p.ecdsa, &[])).unwrap(), got: vec![] };
+    handshake(&mut c, &mut s).unwrap();
+    for i in 0..3 {
+        c.conn.send_key_update(true).unwrap();
+        let msg = format!("after our update {i}").into_bytes();
+        assert_eq!(send(&mut c, &mut s, &msg), msg);
+        assert_eq!(send(&mut s, &mut c, &msg), msg);
+        s.conn.refresh_traffic_keys().unwrap();
+        assert_eq!(send(&mut s, &mut c, b"after theirs"), b"after theirs");
+        assert_eq!(send(&mut c, &mut s, b"and back"), b"and back");
+    }
+    // Same with our server.
+    let server = ServerConfig::builder().with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8).unwrap().build().unwrap();
+    let mut c = Theirs { conn: rustls_client_conn(rustls_client(prov(), &p.ca, &[]), "localhost"), got: vec![] };
+    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    handshake(&mut c, &mut s).unwrap();
+    s.conn.send_key_update(true).unwrap();
+    assert_eq!(send(&mut s, &mut c, b"x"), b"x");
+    assert_eq!(send(&mut c, &mut s, b"y"), b"y");
+    c.conn.refresh_traffic_keys().unwrap();
+    assert_eq!(send(&mut c, &mut s, b"z"), b"z");
+    assert_eq!(send(&mut s, &mut c, b"w"), b"w");
+}
