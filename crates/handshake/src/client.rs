@@ -12,6 +12,7 @@ use crate::conn::{Common, Traffic};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
+use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
 pub(crate) const TLS13: u16 = 0x0304;
 
@@ -47,7 +48,15 @@ pub(crate) enum ClientState {
     ExpectCertificate(Box<ExpectCertificate>),
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
-    Connected(Traffic),
+    Connected(Traffic, Option<Box<ClientResumption>>),
+}
+
+/// What the client needs to turn NewSessionTickets into stored PSKs.
+pub(crate) struct ClientResumption {
+    store: Arc<ClientSessionStore>,
+    server_name: String,
+    suite: CipherSuite,
+    resumption_master: Secret,
 }
 
 impl ClientState {
@@ -77,6 +86,22 @@ impl ClientState {
         if !config.alpn.is_empty() {
             extensions.push(ClientExtension::Alpn(config.alpn.clone()));
         }
+        // A stored ticket for this name, if its suite is still allowed: offer it (psk_dhe_ke only).
+        let resume = config
+            .sessions
+            .as_ref()
+            .and_then(|s| s.take(server_name))
+            .filter(|t| config.suites.contains(&t.suite));
+        if config.sessions.is_some() {
+            // Servers send tickets only to clients that list a PSK mode (RFC 8446 §4.2.9).
+            extensions.push(ClientExtension::PskKeyExchangeModes(vec![1]));
+        }
+        if let Some(t) = &resume {
+            extensions.push(ClientExtension::PreSharedKey(OfferedPsks {
+                identities: vec![PskIdentity { identity: t.ticket.clone(), obfuscated_ticket_age: t.obfuscated_age() }],
+                binders: vec![vec![0; t.suite.hash().output_len()]],
+            }));
+        }
         let ch = ClientHello {
             legacy_version: 0x0303,
             random,
@@ -86,7 +111,11 @@ impl ClientState {
             extensions,
         };
         let mut transcript = Transcript::default();
-        let msg = HandshakeMessage(HandshakePayload::ClientHello(ch));
+        let mut msg = HandshakeMessage(HandshakePayload::ClientHello(ch));
+        if let Some(t) = &resume {
+            fill_binder(&mut msg, t.suite.hash(), &t.psk, &Transcript::new_hash(t.suite.hash()));
+            cx.check("resumption", || "offering a session ticket (psk_dhe_ke)".into());
+        }
         cx.send_hs(&msg, Some(&mut transcript));
         cx.flush_hs()?;
         // A CCS may arrive any time after our ClientHello until the server's Finished.
@@ -100,6 +129,7 @@ impl ClientState {
             kx,
             transcript,
             hrr_suite: None,
+            resume,
         })))
     }
 
@@ -110,7 +140,17 @@ impl ClientState {
             Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
             Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
             Self::ExpectFinished(s) => s.handle(cx, msg, raw),
-            Self::Connected(t) => Ok(Self::Connected(t.handle(cx, msg, true)?)),
+            Self::Connected(t, Some(r)) if matches!(msg.0, HandshakePayload::NewSessionTicket(_)) => {
+                if let HandshakePayload::NewSessionTicket(nst) = msg.0 {
+                    let hash = r.suite.hash();
+                    let psk = crate::keyschedule::expand_label(hash, r.resumption_master.as_bytes(), b"resumption", &nst.nonce);
+                    let lifetime = nst.lifetime.min(7 * 24 * 3600);
+                    r.store.put(&r.server_name, r.suite, psk, nst.ticket, nst.age_add, lifetime);
+                    cx.check("NewSessionTicket", || format!("ticket stored for {} ({lifetime} s)", r.server_name));
+                }
+                Ok(Self::Connected(t, Some(r)))
+            }
+            Self::Connected(t, r) => Ok(Self::Connected(t.handle(cx, msg, true)?, r)),
         }
     }
 }
@@ -127,6 +167,7 @@ pub(crate) struct ExpectServerHello {
     kx: KeyExchange,
     transcript: Transcript,
     hrr_suite: Option<CipherSuite>,
+    resume: Option<StoredTicket>,
 }
 
 impl ExpectServerHello {
@@ -160,7 +201,8 @@ impl ExpectServerHello {
         let hrr = sh.is_hrr();
         for e in &sh.extensions {
             let ok = matches!(e.ext_type(), ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
-                || (hrr && e.ext_type() == ext_type::COOKIE);
+                || (hrr && e.ext_type() == ext_type::COOKIE)
+                || (!hrr && e.ext_type() == ext_type::PRE_SHARED_KEY && self.resume.is_some());
             if !ok {
                 return Err(Error::proto(
                     AlertDescription::UnsupportedExtension,
@@ -177,6 +219,12 @@ impl ExpectServerHello {
         if share.group != self.kx.group.to_u16() {
             return Err(Error::illegal("server key share is for a group we sent no share for"));
         }
+        let psk = match (sh.ext(ext_type::PRE_SHARED_KEY), self.resume) {
+            (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => Some(t.psk),
+            (Some(_), _) => return Err(Error::illegal("server selected a PSK we did not offer or for another hash")),
+            (None, _) => None,
+        };
+        cx.info.resumed = psk.is_some();
         let group = self.kx.group;
         let shared = self.kx.complete(&share.payload)?;
         cx.info.suite = Some(suite);
@@ -189,8 +237,11 @@ impl ExpectServerHello {
         let mut t = self.transcript;
         t.start_hash(hash);
         t.add(raw);
-        let mut ks = KeySchedule::new(hash, None);
+        let mut ks = KeySchedule::new(hash, psk.as_ref().map(Secret::as_bytes));
         cx.trace(|| crate::TraceEvent::Secret { name: "early_secret" });
+        if psk.is_some() {
+            cx.check("resumption", || "server accepted our ticket: no Certificate/CertificateVerify".into());
+        }
         ks.advance(Some(shared.as_bytes()));
         cx.trace(|| crate::TraceEvent::Secret { name: "handshake_secret" });
         let th = t.current_hash();
@@ -204,6 +255,7 @@ impl ExpectServerHello {
             config: self.config,
             server_name: self.server_name,
             sent_sni: self.sent_sni,
+            resumed: psk.is_some(),
             keys: HsKeys { suite, ks, transcript: t, client_hs, server_hs },
         })))
     }
@@ -250,12 +302,24 @@ impl ExpectServerHello {
             }
         }
         if let Some(c) = cookie {
-            self.ch.extensions.push(ClientExtension::Cookie(c));
+            // Before pre_shared_key, which must stay last.
+            let at = self.ch.extensions.len() - usize::from(self.resume.is_some());
+            self.ch.extensions.insert(at, ClientExtension::Cookie(c));
+        }
+        if self.resume.as_ref().is_some_and(|t| t.suite.hash() != suite.hash()) {
+            // The ticket cannot be used with the server's suite: drop it (RFC 8446 §4.1.2).
+            self.resume = None;
+            self.ch.extensions.retain(|e| {
+                !matches!(e.ext_type(), ext_type::PRE_SHARED_KEY | ext_type::PSK_KEY_EXCHANGE_MODES)
+            });
         }
         if self.config.middlebox_compat {
             cx.send_ccs()?;
         }
-        let msg = HandshakeMessage(HandshakePayload::ClientHello(self.ch));
+        let mut msg = HandshakeMessage(HandshakePayload::ClientHello(self.ch));
+        if let Some(t) = &self.resume {
+            fill_binder(&mut msg, suite.hash(), &t.psk, &self.transcript);
+        }
         cx.send_hs(&msg, Some(&mut self.transcript));
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else { unreachable!() };
         self.ch = ch;
@@ -268,6 +332,7 @@ pub(crate) struct ExpectEncryptedExtensions {
     config: Arc<ClientConfig>,
     server_name: String,
     sent_sni: bool,
+    resumed: bool,
     keys: HsKeys,
 }
 
@@ -293,6 +358,14 @@ impl ExpectEncryptedExtensions {
             }
         }
         self.keys.transcript.add(raw);
+        if self.resumed {
+            return Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+                config: self.config,
+                server_name: self.server_name,
+                keys: self.keys,
+                cert_request: None,
+            })));
+        }
         Ok(ClientState::ExpectCertificate(Box::new(ExpectCertificate {
             config: self.config,
             server_name: self.server_name,
@@ -333,6 +406,7 @@ impl ExpectCertificate {
                 cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
                 Ok(ClientState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
                     config: self.config,
+                    server_name: self.server_name,
                     keys: self.keys,
                     cert_request: self.cert_request,
                 })))
@@ -344,6 +418,7 @@ impl ExpectCertificate {
 
 pub(crate) struct ExpectCertificateVerify {
     config: Arc<ClientConfig>,
+    server_name: String,
     keys: HsKeys,
     cert_request: Option<Vec<u8>>,
 }
@@ -363,7 +438,8 @@ impl ExpectCertificateVerify {
         cx.check("CertificateVerify", || format!("transcript signature (scheme 0x{:04x}) verified with the leaf's key", cv.scheme));
         self.keys.transcript.add(raw);
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
-            middlebox_compat: self.config.middlebox_compat,
+            config: self.config,
+            server_name: self.server_name,
             keys: self.keys,
             cert_request: self.cert_request,
         })))
@@ -371,7 +447,8 @@ impl ExpectCertificateVerify {
 }
 
 pub(crate) struct ExpectFinished {
-    middlebox_compat: bool,
+    config: Arc<ClientConfig>,
+    server_name: String,
     keys: HsKeys,
     cert_request: Option<Vec<u8>>,
 }
@@ -402,7 +479,7 @@ impl ExpectFinished {
         }
         cx.set_read_key(suite, &server_ap);
         cx.record.allow_compat_ccs(false);
-        if self.middlebox_compat {
+        if self.config.middlebox_compat {
             cx.send_ccs()?;
         }
         if let Some(context) = self.cert_request {
@@ -410,9 +487,14 @@ impl ExpectFinished {
             cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(empty)), Some(&mut transcript));
         }
         let cf = finished_verify_data(hash, client_hs.as_bytes(), transcript.current_hash().as_ref());
-        cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())), None);
+        cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())), Some(&mut transcript));
         cx.set_write_key(suite, &client_ap)?;
         cx.handshake_complete = true;
-        Ok(ClientState::Connected(Traffic { suite, write_secret: client_ap, read_secret: server_ap }))
+        let server_name = self.server_name;
+        let resumption = self.config.sessions.clone().map(|store| {
+            let resumption_master = ks.derive(b"res master", transcript.current_hash().as_ref());
+            Box::new(ClientResumption { store, server_name, suite, resumption_master })
+        });
+        Ok(ClientState::Connected(Traffic { suite, write_secret: client_ap, read_secret: server_ap }, resumption))
     }
 }

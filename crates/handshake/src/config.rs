@@ -9,6 +9,7 @@ use https_verify::TrustAnchors;
 
 use crate::error::Error;
 use crate::kx::NamedGroup;
+use crate::resumption::{ClientSessionStore, Ticketer};
 use crate::sign::CertifiedKey;
 use crate::trace::{KeyLog, KeyLogFile};
 use crate::verifier::{ServerCertVerifier, WebPkiVerifier};
@@ -82,6 +83,7 @@ pub struct ClientConfig {
     pub(crate) enable_sni: bool,
     pub(crate) middlebox_compat: bool,
     pub(crate) trace: bool,
+    pub(crate) sessions: Option<Arc<ClientSessionStore>>,
 }
 
 impl ClientConfig {
@@ -97,11 +99,16 @@ impl ClientConfig {
             enable_sni: true,
             middlebox_compat: true,
             trace: false,
+            resumption: true,
         }
     }
     /// The ALPN protocols offered.
     pub fn alpn_protocols(&self) -> &[Vec<u8>] {
         &self.alpn
+    }
+    /// The ticket store (when resumption is on).
+    pub fn session_store(&self) -> Option<&ClientSessionStore> {
+        self.sessions.as_deref()
     }
 }
 
@@ -116,9 +123,15 @@ pub struct ClientConfigBuilder {
     enable_sni: bool,
     middlebox_compat: bool,
     trace: bool,
+    resumption: bool,
 }
 
 impl ClientConfigBuilder {
+    /// Keep session tickets and resume with them (psk_dhe_ke; default on).
+    pub fn with_resumption(mut self, on: bool) -> Self {
+        self.resumption = on;
+        self
+    }
     /// Trust these anchors (https-verify path validation, name check, current time).
     pub fn with_root_certificates(mut self, anchors: TrustAnchors) -> Self {
         self.verifier = Some(Arc::new(WebPkiVerifier::new(anchors)));
@@ -179,6 +192,7 @@ impl ClientConfigBuilder {
             enable_sni: self.enable_sni,
             middlebox_compat: self.middlebox_compat,
             trace: self.trace,
+            sessions: self.resumption.then(|| Arc::new(ClientSessionStore::default())),
         })
     }
 }
@@ -209,6 +223,7 @@ pub struct ServerConfig {
     pub(crate) alpn: Vec<Vec<u8>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) trace: bool,
+    pub(crate) ticketer: Option<Arc<Ticketer>>,
 }
 
 impl ServerConfig {
@@ -222,6 +237,7 @@ impl ServerConfig {
             alpn: Vec::new(),
             key_log: None,
             trace: false,
+            tickets: false,
         }
     }
 }
@@ -235,9 +251,15 @@ pub struct ServerConfigBuilder {
     alpn: Vec<Vec<u8>>,
     key_log: Option<Arc<dyn KeyLog>>,
     trace: bool,
+    tickets: bool,
 }
 
 impl ServerConfigBuilder {
+    /// Issue one session ticket after each full handshake and accept them (psk_dhe_ke); default off.
+    pub fn with_session_tickets(mut self, on: bool) -> Self {
+        self.tickets = on;
+        self
+    }
     /// One certificate chain (leaf first, DER) and its private key (PKCS#8 or PKCS#1 DER).
     pub fn with_single_cert(mut self, chain: Vec<Vec<u8>>, key_der: &[u8]) -> Result<Self, Error> {
         let ck = CertifiedKey::new(chain, crate::sign::SigningKey::from_der(key_der)?)?;
@@ -292,6 +314,7 @@ impl ServerConfigBuilder {
             alpn: self.alpn,
             key_log: self.key_log.or_else(env_key_log),
             trace: self.trace,
+            ticketer: if self.tickets { Some(Arc::new(Ticketer::new()?)) } else { None },
         })
     }
 }

@@ -39,6 +39,7 @@ pub(crate) struct Negotiated {
     pub(crate) sni: Option<String>,
     pub(crate) scheme: Option<u16>,
     pub(crate) hrr: bool,
+    pub(crate) resumed: bool,
 }
 
 /// State shared by both roles: record layer, buffers, trace, key log.
@@ -197,7 +198,7 @@ impl Traffic {
                 }
                 Ok(self)
             }
-            // Tickets are accepted and ignored (no resumption on the client yet).
+            // Tickets without a session store (resumption off) are ignored.
             HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
             other => Err(Error::unexpected(format!("{} after the handshake", other.name()))),
         }
@@ -416,7 +417,7 @@ impl Connection {
 
     /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too.
     pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
-        let (Some(HsState::Client(ClientState::Connected(t))) | Some(HsState::Server(ServerState::Connected(t)))) =
+        let (Some(HsState::Client(ClientState::Connected(t, _))) | Some(HsState::Server(ServerState::Connected(t)))) =
             &mut self.state
         else {
             return Err(Error::Config("KeyUpdate before the handshake completed".into()));
@@ -474,6 +475,10 @@ impl Connection {
     /// The CertificateVerify signature scheme.
     pub fn signature_scheme(&self) -> Option<u16> {
         self.common.info.scheme
+    }
+    /// True if the handshake resumed a session (PSK with ECDHE).
+    pub fn is_resumed(&self) -> bool {
+        self.common.info.resumed
     }
     /// True if a HelloRetryRequest happened.
     pub fn had_hello_retry(&self) -> bool {

@@ -52,6 +52,7 @@ mod conn;
 mod error;
 pub mod keyschedule;
 mod kx;
+mod resumption;
 mod server;
 mod sign;
 mod trace;
@@ -73,6 +74,7 @@ pub use conn::{
 pub use error::Error;
 pub use https_record::{AlertDescription, CipherSuite};
 pub use kx::NamedGroup;
+pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
 pub use sign::{scheme, CertifiedKey, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
 pub use trace::{KeyLog, KeyLogFile, TraceEvent};
 pub use verifier::{ServerCertVerifier, WebPkiVerifier};

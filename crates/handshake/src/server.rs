@@ -13,6 +13,8 @@ use crate::conn::{Common, Traffic};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
+use crate::resumption::{binder, Ticketer, TICKET_LIFETIME};
+use ring::rand::SecureRandom;
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
@@ -28,7 +30,7 @@ impl ServerState {
     pub(crate) fn handle(self, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(cx, msg, raw),
-            Self::ExpectFinished(s) => s.handle(cx, msg),
+            Self::ExpectFinished(s) => s.handle(cx, msg, raw),
             Self::Connected(t) => Ok(Self::Connected(t.handle(cx, msg, false)?)),
         }
     }
@@ -121,6 +123,32 @@ impl ExpectClientHello {
             return self.send_hrr(cx, &ch, raw, suite, group);
         };
 
+        // PSK resumption (psk_dhe_ke only): our own fresh ticket for this suite, binder verified.
+        let hash = suite.hash();
+        let mut resumed = None;
+        if let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
+            (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
+        {
+            let Some(ClientExtension::PskKeyExchangeModes(modes)) = ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES) else {
+                return Err(missing("psk_key_exchange_modes"));
+            };
+            let state = offer.identities.first().and_then(|id| ticketer.open(&id.identity));
+            if let Some(state) = state.filter(|s| s.suite == suite && modes.contains(&1)) {
+                let prefix = match &self.hrr {
+                    Some(h) => h.transcript.clone(),
+                    None => Transcript::new_hash(hash),
+                };
+                let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
+                let expected = binder(hash, &state.psk, &prefix, truncated);
+                if !ring_eq(expected.as_bytes(), &offer.binders[0]) {
+                    return Err(Error::proto(AlertDescription::DecryptError, "PSK binder does not verify"));
+                }
+                cx.check("resumption", || "session ticket accepted, binder verified".into());
+                resumed = Some(state);
+            }
+        }
+        cx.info.resumed = resumed.is_some();
+
         // SNI -> certificate.
         let sni = match ch.ext(ext_type::SERVER_NAME) {
             Some(ClientExtension::ServerName(list)) => match list.iter().find(|e| e.name_type == 0) {
@@ -134,17 +162,28 @@ impl ExpectClientHello {
             },
             _ => None,
         };
-        let cert = config
-            .resolver
-            .resolve(&ClientHelloInfo { server_name: sni, signature_schemes: sigalgs })
-            .ok_or_else(|| match sni {
-                Some(_) => Error::proto(AlertDescription::UnrecognizedName, "no certificate for this server_name"),
-                None => Error::handshake_failure("no certificate"),
-            })?;
-        let scheme = cert
-            .key
-            .choose_scheme(sigalgs)
-            .ok_or_else(|| Error::handshake_failure("no signature scheme in common with our key"))?;
+        let cert = match resumed {
+            Some(_) => None,
+            None => Some(
+                config
+                    .resolver
+                    .resolve(&ClientHelloInfo { server_name: sni, signature_schemes: sigalgs })
+                    .ok_or_else(|| match sni {
+                        Some(_) => {
+                            Error::proto(AlertDescription::UnrecognizedName, "no certificate for this server_name")
+                        }
+                        None => Error::handshake_failure("no certificate"),
+                    })?,
+            ),
+        };
+        let scheme = match &cert {
+            Some(c) => Some(
+                c.key
+                    .choose_scheme(sigalgs)
+                    .ok_or_else(|| Error::handshake_failure("no signature scheme in common with our key"))?,
+            ),
+            None => None,
+        };
         let alpn = match ch.ext(ext_type::ALPN) {
             Some(ClientExtension::Alpn(offered)) if !config.alpn.is_empty() => Some(
                 config
@@ -163,25 +202,28 @@ impl ExpectClientHello {
         let shared = kx.complete(&share.payload)?;
         cx.info.suite = Some(suite);
         cx.info.group = Some(group);
-        cx.info.scheme = Some(scheme);
+        cx.info.scheme = scheme;
         cx.info.alpn = alpn.clone();
         cx.info.sni = sni.map(str::to_string);
         cx.negotiated("cipher suite", || suite.name().to_string());
         cx.negotiated("key exchange group", || group.name().to_string());
 
-        let hash = suite.hash();
         let mut t = match self.hrr {
             Some(h) => h.transcript,
             None => Transcript::new_hash(hash),
         };
         t.add(raw);
+        let mut extensions = vec![ServerExtension::SupportedVersions(TLS13), ServerExtension::KeyShare(our_share)];
+        if resumed.is_some() {
+            extensions.push(ServerExtension::PreSharedKey(0));
+        }
         let sh = ServerHello {
             legacy_version: 0x0303,
             random: random32(&rng)?,
             session_id: ch.session_id.clone(),
             cipher_suite: suite.to_u16(),
             compression_method: 0,
-            extensions: vec![ServerExtension::SupportedVersions(TLS13), ServerExtension::KeyShare(our_share)],
+            extensions,
         };
         cx.send_hs(&HandshakeMessage(HandshakePayload::ServerHello(sh)), Some(&mut t));
         cx.flush_hs()?;
@@ -190,7 +232,7 @@ impl ExpectClientHello {
             cx.send_ccs()?;
         }
 
-        let mut ks = KeySchedule::new(hash, None);
+        let mut ks = KeySchedule::new(hash, resumed.as_ref().map(|s| s.psk.as_bytes()));
         cx.trace(|| crate::TraceEvent::Secret { name: "early_secret" });
         ks.advance(Some(shared.as_bytes()));
         cx.trace(|| crate::TraceEvent::Secret { name: "handshake_secret" });
@@ -211,16 +253,22 @@ impl ExpectClientHello {
             ee.push(EncryptedExtension::Alpn(p));
         }
         cx.send_hs(&HandshakeMessage(HandshakePayload::EncryptedExtensions(ee)), Some(&mut t));
-        let certs = CertificatePayload {
-            context: Vec::new(),
-            entries: cert.chain.iter().map(|c| CertificateEntry { cert: c.clone(), extensions: Vec::new() }).collect(),
-        };
-        cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(certs)), Some(&mut t));
-        let signature = cert.key.sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::CertificateVerify(CertificateVerifyPayload { scheme, signature })),
-            Some(&mut t),
-        );
+        if let (Some(cert), Some(scheme)) = (cert, scheme) {
+            let certs = CertificatePayload {
+                context: Vec::new(),
+                entries: cert
+                    .chain
+                    .iter()
+                    .map(|c| CertificateEntry { cert: c.clone(), extensions: Vec::new() })
+                    .collect(),
+            };
+            cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(certs)), Some(&mut t));
+            let signature = cert.key.sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
+            cx.send_hs(
+                &HandshakeMessage(HandshakePayload::CertificateVerify(CertificateVerifyPayload { scheme, signature })),
+                Some(&mut t),
+            );
+        }
         let sf = finished_verify_data(hash, server_hs.as_bytes(), t.current_hash().as_ref());
         cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(sf.as_bytes().to_vec())), Some(&mut t));
 
@@ -236,12 +284,14 @@ impl ExpectClientHello {
             cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
         }
         cx.set_write_key(suite, &server_ap)?;
+        let tickets = config.ticketer.clone().map(|ticketer| TicketIssue { ticketer, ks, transcript: t });
         Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
             suite,
             client_hs,
             transcript_hash: Secret::from_slice(th.as_ref()),
             client_ap,
             server_ap,
+            tickets,
         })))
     }
 
@@ -293,10 +343,18 @@ pub(crate) struct ExpectFinished {
     transcript_hash: Secret,
     client_ap: Secret,
     server_ap: Secret,
+    tickets: Option<TicketIssue>,
+}
+
+/// What issuing a ticket after the client's Finished needs.
+struct TicketIssue {
+    ticketer: Arc<Ticketer>,
+    ks: KeySchedule,
+    transcript: Transcript,
 }
 
 impl ExpectFinished {
-    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage) -> Result<ServerState, Error> {
+    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.0 else {
             return Err(Error::unexpected(format!("got {} while waiting for Finished", msg.0.name())));
         };
@@ -311,7 +369,19 @@ impl ExpectFinished {
         cx.set_read_key(self.suite, &self.client_ap);
         cx.record.allow_compat_ccs(false);
         cx.handshake_complete = true;
-        let ExpectFinished { suite, client_ap, server_ap, .. } = *self;
+        let ExpectFinished { suite, client_ap, server_ap, tickets, .. } = *self;
+        if let Some(TicketIssue { ticketer, ks, mut transcript }) = tickets {
+            transcript.add(raw);
+            let res_master = ks.derive(b"res master", transcript.current_hash().as_ref());
+            let nonce = [0u8];
+            let psk = crate::keyschedule::expand_label(suite.hash(), res_master.as_bytes(), b"resumption", &nonce);
+            let mut age = [0u8; 4];
+            SystemRandom::new().fill(&mut age).map_err(|_| Error::internal("no randomness"))?;
+            let age_add = u32::from_be_bytes(age);
+            let ticket = ticketer.seal(suite, &psk)?;
+            let nst = NewSessionTicketPayload { lifetime: TICKET_LIFETIME, age_add, nonce: nonce.to_vec(), ticket, extensions: Vec::new() };
+            cx.send_hs(&HandshakeMessage(HandshakePayload::NewSessionTicket(nst)), None);
+        }
         Ok(ServerState::Connected(Traffic { suite, write_secret: server_ap, read_secret: client_ap }))
     }
 }

@@ -196,3 +196,101 @@ fn key_update_both_directions_with_rustls() {
     assert_eq!(send(&mut c, &mut s, b"z"), b"z");
     assert_eq!(send(&mut s, &mut c, b"w"), b"w");
 }
+
+#[test]
+fn resumption_with_tickets_both_directions() {
+    let p = pki();
+    // Our client and our server: the second connection resumes (no Certificate), and again.
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+            .unwrap()
+            .with_session_tickets(true)
+            .build()
+            .unwrap(),
+    );
+    let client = Arc::new(ClientConfig::builder().with_root_certificates(anchors(&p.ca)).with_trace(true).build().unwrap());
+    for i in 0..3 {
+        let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
+        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        handshake(&mut c, &mut s).unwrap();
+        assert_eq!(c.conn.is_resumed(), i > 0, "connection {i}");
+        assert_eq!(s.conn.is_resumed(), i > 0, "connection {i}");
+        assert_eq!(send(&mut c, &mut s, b"hi"), b"hi");
+        assert_eq!(send(&mut s, &mut c, b"ho"), b"ho"); // delivers the ticket too
+        assert!(client.session_store().unwrap().has_ticket("localhost"));
+    }
+
+    // Our client resumes with a rustls server (it sends 2 tickets by default).
+    let rserver = rustls_server(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ecdsa, &[]);
+    let client = Arc::new(ClientConfig::builder().with_root_certificates(anchors(&p.ca)).with_trace(true).build().unwrap());
+    for i in 0..3 {
+        let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
+        let mut s = Theirs { conn: rustls::ServerConnection::new(rserver.clone()).unwrap(), got: vec![] };
+        handshake(&mut c, &mut s).unwrap();
+        assert_eq!(c.conn.is_resumed(), i > 0, "ours->rustls connection {i}");
+        assert_eq!(s.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed), i > 0);
+        assert_eq!(send(&mut s, &mut c, b"ticket please"), b"ticket please");
+    }
+
+    // A rustls client resumes with our server.
+    let rclient = rustls_client(rustls_provider(cipher_suite::TLS13_CHACHA20_POLY1305_SHA256, kx_group::SECP256R1), &p.ca, &[]);
+    for i in 0..3 {
+        let mut c = Theirs { conn: rustls_client_conn(rclient.clone(), "localhost"), got: vec![] };
+        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        handshake(&mut c, &mut s).unwrap();
+        assert_eq!(s.conn.is_resumed(), i > 0, "rustls->ours connection {i}");
+        assert_eq!(c.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed), i > 0);
+        assert_eq!(send(&mut s, &mut c, b"ticket please"), b"ticket please");
+    }
+}
+
+#[test]
+fn resumption_after_hello_retry_and_bad_binder() {
+    let p = pki();
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_single_cert(p.rsa.chain.clone(), &p.rsa.key_pkcs8)
+            .unwrap()
+            .with_groups(&[NamedGroup::X25519])
+            .with_session_tickets(true)
+            .build()
+            .unwrap(),
+    );
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors(&p.ca))
+            .with_groups(&[NamedGroup::Secp384r1, NamedGroup::X25519])
+            .build()
+            .unwrap(),
+    );
+    for i in 0..2 {
+        let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
+        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        handshake(&mut c, &mut s).unwrap();
+        assert!(s.conn.had_hello_retry());
+        assert_eq!(s.conn.is_resumed(), i > 0);
+        assert_eq!(send(&mut s, &mut c, b"t"), b"t");
+    }
+    // A tampered binder: decrypt_error.
+    let client = Arc::new(ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap());
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+            .unwrap()
+            .with_session_tickets(true)
+            .build()
+            .unwrap(),
+    );
+    let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
+    let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(send(&mut s, &mut c, b"t"), b"t");
+    let mut c = Ours { conn: ClientConnection::new(client, "localhost").unwrap(), got: vec![] };
+    let mut ch = c.out();
+    let last = ch.len() - 1; // the binder is the last thing in the ClientHello
+    ch[last] ^= 1;
+    let mut s = Ours { conn: ServerConnection::new(server).unwrap(), got: vec![] };
+    let err = s.feed(&ch).expect_err("bad binder");
+    assert!(err.contains("DecryptError") && err.contains("binder"), "{err}");
+}
