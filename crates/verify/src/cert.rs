@@ -55,6 +55,7 @@ impl<'a> Cert<'a> {
                 rest.len()
             )));
         }
+        crate::der::check_outer(der).map_err(VerifyError::malformed)?;
         let sig_alg = sig::cert_sig_alg(&x509.signature_algorithm);
         let mut cert = Cert {
             x509,

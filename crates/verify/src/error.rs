@@ -13,16 +13,21 @@ pub enum VerifyError {
     Malformed { what: String },
     /// `notAfter` is before the validation time.
     #[error(
-        "certificate expired at {not_after} (unix {not_after_unix}); validation time is {now}"
+        "certificate {subject:?} expired at {not_after} (unix {not_after_unix}); validation time is {now}"
     )]
     Expired {
+        subject: String,
         not_after: String,
         not_after_unix: i64,
         now: String,
     },
     /// `notBefore` is after the validation time.
-    #[error("certificate not valid before {not_before}; validation time is {now}")]
-    NotYetValid { not_before: String, now: String },
+    #[error("certificate {subject:?} is not valid before {not_before}; validation time is {now}")]
+    NotYetValid {
+        subject: String,
+        not_before: String,
+        now: String,
+    },
     /// No certificate among the intermediates and trust anchors has the issuer's name and key.
     #[error(
         "unknown issuer {issuer:?}: no trusted anchor or intermediate issued this certificate"

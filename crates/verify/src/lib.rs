@@ -39,6 +39,7 @@
 
 mod anchors;
 mod cert;
+mod der;
 mod error;
 mod name;
 mod oid;

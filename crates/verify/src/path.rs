@@ -440,6 +440,7 @@ impl<'s, 'r> Search<'s, 'r> {
                 fmt_time(now)
             );
             return Err(VerifyError::NotYetValid {
+                subject: c.subject_string(),
                 not_before: fmt_time(nb),
                 now: fmt_time(now),
             });
@@ -455,6 +456,7 @@ impl<'s, 'r> Search<'s, 'r> {
                 fmt_time(now)
             );
             return Err(VerifyError::Expired {
+                subject: c.subject_string(),
                 not_after: fmt_time(na),
                 not_after_unix: na,
                 now: fmt_time(now),

@@ -138,7 +138,12 @@ fn mutated_certificates_are_rejected_with_a_reason() {
     ];
     let mut total = 0;
     let mut parse_failures = 0;
-    for round in 0..8000 {
+    // HTTPS_VERIFY_MUTATIONS=100000 for a longer soak.
+    let rounds: usize = std::env::var("HTTPS_VERIFY_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8000);
+    for round in 0..rounds {
         let kind = kinds[round % kinds.len()];
         // Mutate the leaf most of the time, sometimes the intermediate.
         let target_inter = round % 5 == 4;
@@ -181,7 +186,7 @@ fn mutated_certificates_are_rejected_with_a_reason() {
         // The JSON form is always producible.
         assert!(serde_json::to_string(&report).is_ok());
     }
-    assert!(total >= 7800, "only {total} mutations ran");
+    assert!(total >= rounds * 97 / 100, "only {total} mutations ran");
     assert!(
         parse_failures > 1000,
         "only {parse_failures} parse failures"
