@@ -45,9 +45,9 @@ mod types;
 
 pub use error::RecordError;
 pub use frame::{
-    write_plaintext, write_plaintext_with, Deframer, OpaqueRecord, DEFRAMER_BUFFER_LIMIT,
-    HEADER_LEN, LEGACY_VERSION, MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN, MAX_PLAINTEXT_LEN,
-    MAX_RECORD_LEN, TAG_LEN,
+    record_buffer, write_plaintext, write_plaintext_with, Deframer, OpaqueRecord,
+    DEFRAMER_BUFFER_LIMIT, HEADER_LEN, LEGACY_VERSION, MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN,
+    MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, TAG_LEN,
 };
 pub use layer::{Incoming, RecordLayer};
 pub use protect::{Padding, RecordOpener, RecordSealer};

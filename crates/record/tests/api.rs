@@ -299,3 +299,28 @@ fn record_size_limit_shapes_outgoing_records() {
     sealer.set_record_size_limit(10);
     assert_eq!(sealer.max_fragment(), 63);
 }
+
+#[test]
+fn record_buffer_aligns_the_content_and_survives_a_round_trip() {
+    let keys = TrafficKeys::derive(CipherSuite::Aes128GcmSha256, &[8u8; 32]);
+    let mut sealer = RecordSealer::new(CipherSuite::Aes128GcmSha256, &keys);
+    let mut opener = RecordOpener::new(CipherSuite::Aes128GcmSha256, &keys);
+    let mut buf = https_record::record_buffer();
+    assert!(buf.is_empty() && buf.capacity() >= MAX_RECORD_LEN);
+    let content_at = buf.as_ptr() as usize + https_record::HEADER_LEN;
+    assert_eq!(content_at % 64, 0);
+    buf.resize(https_record::HEADER_LEN + 16_384, 0x33);
+    sealer
+        .seal_in_place(ContentType::ApplicationData, &mut buf, 0)
+        .unwrap();
+    let mut d = Deframer::new();
+    assert!(d.feed_owned(buf).is_empty());
+    let mut r = d.next_record().unwrap().unwrap();
+    let (typ, content) = opener.open_in_place(&mut r.bytes).unwrap();
+    assert_eq!((typ, content.len()), (ContentType::ApplicationData, 16_384));
+    assert_eq!(
+        content.as_ptr() as usize,
+        content_at,
+        "opened where it was sealed"
+    );
+}

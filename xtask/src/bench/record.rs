@@ -10,8 +10,8 @@ use super::{compare_rates, locked_version, Opts, Row, Side, Work};
 use anyhow::{anyhow, Context, Result};
 use bytes::BytesMut;
 use https_kit::record::{
-    CipherSuite, ContentType, Deframer, RecordOpener, RecordSealer, TrafficKeys, HEADER_LEN,
-    MAX_RECORD_LEN,
+    record_buffer, CipherSuite, ContentType, Deframer, RecordOpener, RecordSealer, TrafficKeys,
+    HEADER_LEN, MAX_RECORD_LEN,
 };
 use ring::aead;
 use rustls::crypto::ring as provider;
@@ -169,16 +169,8 @@ fn ours(suite: CipherSuite) -> Result<Work<'static>> {
     let len = suite.hash().output_len();
     let mut c2s = Direction::new(suite, &[0x0c; 48][..len]);
     let mut s2c = Direction::new(suite, &[0x05; 48][..len]);
-    let mut buf = BytesMut::with_capacity(MAX_RECORD_LEN + 64);
-    if std::env::var_os("ALIGN").is_some() {
-        let off = (64 - (buf.as_ptr() as usize + HEADER_LEN) % 64) % 64;
-        buf.resize(off, 0);
-        bytes::Buf::advance(&mut buf, off);
-    }
-    eprintln!(
-        "content at {} mod 64",
-        (buf.as_ptr() as usize + HEADER_LEN) % 64
-    );
+    // Content 64-byte aligned, as ring-raw's buffer is at least 16-byte aligned.
+    let mut buf = record_buffer();
     buf.resize(HEADER_LEN + SIZE, 0x61);
     let mut slot = Some(buf);
     // Check once, outside the timing, that the bytes really arrive.
