@@ -113,26 +113,47 @@ impl FileService {
         let Some(relative) = safe_relative_path(url_path) else {
             return text(StatusCode::BAD_REQUEST, "400 bad path\n");
         };
-        let mut full = root.join(&relative);
-        match tokio::fs::metadata(&full).await {
-            Ok(meta) if meta.is_dir() => {
+        let full = root.join(&relative);
+        let wants_dir_slash = !url_path.ends_with('/');
+        // One trip to the blocking pool per request (stat and read together), not one per call.
+        let found = tokio::task::spawn_blocking(move || lookup(full, wants_dir_slash)).await;
+        match found {
+            Ok(Found::File(bytes, name)) => file_response(Bytes::from(bytes), &name),
+            Ok(Found::DirWithoutSlash) => {
                 // Relative links in an index page need the trailing slash.
-                if !url_path.ends_with('/') {
-                    let mut r = text(StatusCode::MOVED_PERMANENTLY, "moved\n");
-                    if let Ok(v) = HeaderValue::from_str(&format!("{url_path}/")) {
-                        r.headers_mut().insert(LOCATION, v);
-                    }
-                    return r;
+                let mut r = text(StatusCode::MOVED_PERMANENTLY, "moved\n");
+                if let Ok(v) = HeaderValue::from_str(&format!("{url_path}/")) {
+                    r.headers_mut().insert(LOCATION, v);
                 }
-                full.push("index.html");
+                r
             }
-            Ok(_) => {}
-            Err(_) => return text(StatusCode::NOT_FOUND, "404 not found\n"),
+            Ok(Found::Nothing) | Err(_) => text(StatusCode::NOT_FOUND, "404 not found\n"),
         }
-        match tokio::fs::read(&full).await {
-            Ok(bytes) => file_response(Bytes::from(bytes), &full.to_string_lossy()),
-            Err(_) => text(StatusCode::NOT_FOUND, "404 not found\n"),
+    }
+}
+
+/// What a URL path names on disk.
+enum Found {
+    File(Vec<u8>, String),
+    DirWithoutSlash,
+    Nothing,
+}
+
+/// Blocking: a directory answers with its index.html; anything unreadable is not found.
+fn lookup(mut full: PathBuf, wants_dir_slash: bool) -> Found {
+    match std::fs::metadata(&full) {
+        Ok(meta) if meta.is_dir() => {
+            if wants_dir_slash {
+                return Found::DirWithoutSlash;
+            }
+            full.push("index.html");
         }
+        Ok(_) => {}
+        Err(_) => return Found::Nothing,
+    }
+    match std::fs::read(&full) {
+        Ok(bytes) => Found::File(bytes, full.to_string_lossy().into_owned()),
+        Err(_) => Found::Nothing,
     }
 }
 
