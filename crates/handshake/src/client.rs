@@ -51,6 +51,12 @@ pub(crate) enum ClientState {
     Connected(Traffic, Option<Box<ClientResumption>>),
 }
 
+/// A server's CertificateRequest.
+pub(crate) struct CertReq {
+    context: Vec<u8>,
+    schemes: Vec<u16>,
+}
+
 /// What the client needs to turn NewSessionTickets into stored PSKs.
 pub(crate) struct ClientResumption {
     store: Arc<ClientSessionStore>,
@@ -379,7 +385,7 @@ pub(crate) struct ExpectCertificate {
     config: Arc<ClientConfig>,
     server_name: String,
     keys: HsKeys,
-    cert_request: Option<Vec<u8>>,
+    cert_request: Option<CertReq>,
 }
 
 impl ExpectCertificate {
@@ -388,7 +394,22 @@ impl ExpectCertificate {
             HandshakePayload::CertificateRequest(cr) if self.cert_request.is_none() => {
                 // No client certificates yet: we will answer with an empty Certificate.
                 self.keys.transcript.add(raw);
-                self.cert_request = Some(cr.context);
+                let mut schemes = Vec::new();
+                for e in &cr.extensions {
+                    if e.typ == ext_type::SIGNATURE_ALGORITHMS {
+                        let mut r = Reader::new(&e.body);
+                        schemes = read_u16_list(&mut r, LenPrefix::U16, 2, "signature_algorithms")?;
+                        r.expect_empty("signature_algorithms")?;
+                    }
+                }
+                if schemes.is_empty() {
+                    return Err(Error::proto(
+                        AlertDescription::MissingExtension,
+                        "CertificateRequest has no signature_algorithms",
+                    ));
+                }
+                cx.check("CertificateRequest", || "the server asks for a client certificate".into());
+                self.cert_request = Some(CertReq { context: cr.context, schemes });
                 Ok(ClientState::ExpectCertificate(self))
             }
             HandshakePayload::Certificate(c) => {
@@ -420,7 +441,7 @@ pub(crate) struct ExpectCertificateVerify {
     config: Arc<ClientConfig>,
     server_name: String,
     keys: HsKeys,
-    cert_request: Option<Vec<u8>>,
+    cert_request: Option<CertReq>,
 }
 
 impl ExpectCertificateVerify {
@@ -450,7 +471,7 @@ pub(crate) struct ExpectFinished {
     config: Arc<ClientConfig>,
     server_name: String,
     keys: HsKeys,
-    cert_request: Option<Vec<u8>>,
+    cert_request: Option<CertReq>,
 }
 
 impl ExpectFinished {
@@ -482,9 +503,24 @@ impl ExpectFinished {
         if self.config.middlebox_compat {
             cx.send_ccs()?;
         }
-        if let Some(context) = self.cert_request {
-            let empty = CertificatePayload { context, entries: Vec::new() };
-            cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(empty)), Some(&mut transcript));
+        if let Some(req) = self.cert_request {
+            // Our certificate if we have one the server can accept; otherwise an empty Certificate.
+            let chosen = self
+                .config
+                .client_cert
+                .as_ref()
+                .and_then(|ck| ck.key.choose_scheme(&req.schemes).map(|s| (ck, s)));
+            let entries = match chosen {
+                Some((ck, _)) => ck.chain.iter().map(|c| CertificateEntry { cert: c.clone(), extensions: Vec::new() }).collect(),
+                None => Vec::new(),
+            };
+            let cert = CertificatePayload { context: req.context, entries };
+            cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(cert)), Some(&mut transcript));
+            if let Some((ck, scheme)) = chosen {
+                let signature = ck.key.sign(scheme, &cv_message(false, transcript.current_hash().as_ref()))?;
+                let cv = CertificateVerifyPayload { scheme, signature };
+                cx.send_hs(&HandshakeMessage(HandshakePayload::CertificateVerify(cv)), Some(&mut transcript));
+            }
         }
         let cf = finished_verify_data(hash, client_hs.as_bytes(), transcript.current_hash().as_ref());
         cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())), Some(&mut transcript));

@@ -12,7 +12,7 @@ use crate::kx::NamedGroup;
 use crate::resumption::{ClientSessionStore, Ticketer};
 use crate::sign::CertifiedKey;
 use crate::trace::{KeyLog, KeyLogFile};
-use crate::verifier::{ServerCertVerifier, WebPkiVerifier};
+use crate::verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
 
 /// What the server knows when it picks a certificate.
 #[derive(Debug)]
@@ -84,6 +84,7 @@ pub struct ClientConfig {
     pub(crate) middlebox_compat: bool,
     pub(crate) trace: bool,
     pub(crate) sessions: Option<Arc<ClientSessionStore>>,
+    pub(crate) client_cert: Option<Arc<CertifiedKey>>,
 }
 
 impl ClientConfig {
@@ -100,6 +101,7 @@ impl ClientConfig {
             middlebox_compat: true,
             trace: false,
             resumption: true,
+            client_cert: None,
         }
     }
     /// The ALPN protocols offered.
@@ -124,9 +126,15 @@ pub struct ClientConfigBuilder {
     middlebox_compat: bool,
     trace: bool,
     resumption: bool,
+    client_cert: Option<Arc<CertifiedKey>>,
 }
 
 impl ClientConfigBuilder {
+    /// Present this certificate when a server asks (CertificateRequest).
+    pub fn with_client_cert(mut self, ck: Arc<CertifiedKey>) -> Self {
+        self.client_cert = Some(ck);
+        self
+    }
     /// Keep session tickets and resume with them (psk_dhe_ke; default on).
     pub fn with_resumption(mut self, on: bool) -> Self {
         self.resumption = on;
@@ -193,6 +201,7 @@ impl ClientConfigBuilder {
             middlebox_compat: self.middlebox_compat,
             trace: self.trace,
             sessions: self.resumption.then(|| Arc::new(ClientSessionStore::default())),
+            client_cert: self.client_cert,
         })
     }
 }
@@ -224,6 +233,14 @@ pub struct ServerConfig {
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) trace: bool,
     pub(crate) ticketer: Option<Arc<Ticketer>>,
+    pub(crate) client_auth: Option<ClientAuth>,
+}
+
+/// Client certificate policy of a server.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientAuth {
+    pub(crate) verifier: Arc<dyn ClientCertVerifier>,
+    pub(crate) required: bool,
 }
 
 impl ServerConfig {
@@ -238,6 +255,7 @@ impl ServerConfig {
             key_log: None,
             trace: false,
             tickets: false,
+            client_auth: None,
         }
     }
 }
@@ -252,9 +270,20 @@ pub struct ServerConfigBuilder {
     key_log: Option<Arc<dyn KeyLog>>,
     trace: bool,
     tickets: bool,
+    client_auth: Option<ClientAuth>,
 }
 
 impl ServerConfigBuilder {
+    /// Ask clients for a certificate issued under `anchors` (clientAuth); with `required`, a client
+    /// without one is refused with certificate_required.
+    pub fn with_client_ca(self, anchors: TrustAnchors, required: bool) -> Self {
+        self.with_client_verifier(Arc::new(WebPkiClientVerifier::new(anchors)), required)
+    }
+    /// Ask clients for a certificate checked by `verifier`.
+    pub fn with_client_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>, required: bool) -> Self {
+        self.client_auth = Some(ClientAuth { verifier, required });
+        self
+    }
     /// Issue one session ticket after each full handshake and accept them (psk_dhe_ke); default off.
     pub fn with_session_tickets(mut self, on: bool) -> Self {
         self.tickets = on;
@@ -315,6 +344,7 @@ impl ServerConfigBuilder {
             key_log: self.key_log.or_else(env_key_log),
             trace: self.trace,
             ticketer: if self.tickets { Some(Arc::new(Ticketer::new()?)) } else { None },
+            client_auth: self.client_auth,
         })
     }
 }

@@ -77,7 +77,7 @@ pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
 pub use sign::{scheme, CertifiedKey, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
 pub use trace::{KeyLog, KeyLogFile, TraceEvent};
-pub use verifier::{ServerCertVerifier, WebPkiVerifier};
+pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {

@@ -8,7 +8,7 @@ use ring::rand::SystemRandom;
 
 use crate::client::{cv_message, random32, TLS13};
 use crate::codec::*;
-use crate::config::{ClientHelloInfo, ServerConfig};
+use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::conn::{Common, Traffic};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
@@ -18,6 +18,8 @@ use ring::rand::SecureRandom;
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Traffic),
 }
@@ -30,6 +32,8 @@ impl ServerState {
     pub(crate) fn handle(self, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(cx, msg, raw),
+            Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
+            Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
             Self::ExpectFinished(s) => s.handle(cx, msg, raw),
             Self::Connected(t) => Ok(Self::Connected(t.handle(cx, msg, false)?)),
         }
@@ -253,6 +257,16 @@ impl ExpectClientHello {
             ee.push(EncryptedExtension::Alpn(p));
         }
         cx.send_hs(&HandshakeMessage(HandshakePayload::EncryptedExtensions(ee)), Some(&mut t));
+        let client_auth = if cert.is_some() { config.client_auth.clone() } else { None };
+        if let Some(auth) = &client_auth {
+            let mut body = Vec::new();
+            put_u16_list(&mut body, LenPrefix::U16, auth.verifier.supported_schemes());
+            let cr = CertificateRequestPayload {
+                context: Vec::new(),
+                extensions: vec![RawExtension { typ: ext_type::SIGNATURE_ALGORITHMS, body }],
+            };
+            cx.send_hs(&HandshakeMessage(HandshakePayload::CertificateRequest(cr)), Some(&mut t));
+        }
         if let (Some(cert), Some(scheme)) = (cert, scheme) {
             let certs = CertificatePayload {
                 context: Vec::new(),
@@ -284,15 +298,12 @@ impl ExpectClientHello {
             cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
         }
         cx.set_write_key(suite, &server_ap)?;
-        let tickets = config.ticketer.clone().map(|ticketer| TicketIssue { ticketer, ks, transcript: t });
-        Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
-            suite,
-            client_hs,
-            transcript_hash: Secret::from_slice(th.as_ref()),
-            client_ap,
-            server_ap,
-            tickets,
-        })))
+        let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
+        let fin = ExpectFinished { suite, client_hs, transcript: t, client_ap, server_ap, tickets };
+        Ok(match client_auth {
+            Some(auth) => ServerState::ExpectCertificate(Box::new(ExpectCertificate { auth, fin })),
+            None => ServerState::ExpectFinished(Box::new(fin)),
+        })
     }
 
     fn send_hrr(
@@ -337,20 +348,64 @@ fn ring_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+pub(crate) struct ExpectCertificate {
+    auth: ClientAuth,
+    fin: ExpectFinished,
+}
+
+impl ExpectCertificate {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
+        let HandshakePayload::Certificate(c) = msg.0 else {
+            return Err(Error::unexpected(format!("got {} while waiting for the client Certificate", msg.0.name())));
+        };
+        if !c.context.is_empty() {
+            return Err(Error::illegal("client Certificate has a request context we did not send"));
+        }
+        self.fin.transcript.add(raw);
+        let Some((leaf, rest)) = c.entries.split_first() else {
+            if self.auth.required {
+                return Err(Error::proto(AlertDescription::CertificateRequired, "the client sent no certificate"));
+            }
+            cx.check("client certificate", || "none sent (optional)".into());
+            return Ok(ServerState::ExpectFinished(Box::new(self.fin)));
+        };
+        let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
+        self.auth.verifier.verify_client_cert(&leaf.cert, &intermediates)?;
+        cx.check("client certificate", || format!("{} certificate(s), chain valid for clientAuth", c.entries.len()));
+        cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+        Ok(ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify { auth: self.auth, fin: self.fin })))
+    }
+}
+
+pub(crate) struct ExpectCertificateVerify {
+    auth: ClientAuth,
+    fin: ExpectFinished,
+}
+
+impl ExpectCertificateVerify {
+    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
+        let HandshakePayload::CertificateVerify(cv) = msg.0 else {
+            return Err(Error::unexpected(format!("got {} while waiting for CertificateVerify", msg.0.name())));
+        };
+        if !self.auth.verifier.supported_schemes().contains(&cv.scheme) {
+            return Err(Error::illegal("client CertificateVerify uses a scheme we did not offer"));
+        }
+        let m = cv_message(false, self.fin.transcript.current_hash().as_ref());
+        let leaf = cx.info.peer_certs.first().ok_or_else(|| Error::internal("no client certificate"))?;
+        self.auth.verifier.verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        cx.check("client CertificateVerify", || "signature verified with the client certificate's key".into());
+        self.fin.transcript.add(raw);
+        Ok(ServerState::ExpectFinished(Box::new(self.fin)))
+    }
+}
+
 pub(crate) struct ExpectFinished {
     suite: CipherSuite,
     client_hs: Secret,
-    transcript_hash: Secret,
+    transcript: Transcript,
     client_ap: Secret,
     server_ap: Secret,
-    tickets: Option<TicketIssue>,
-}
-
-/// What issuing a ticket after the client's Finished needs.
-struct TicketIssue {
-    ticketer: Arc<Ticketer>,
-    ks: KeySchedule,
-    transcript: Transcript,
+    tickets: Option<(Arc<Ticketer>, KeySchedule)>,
 }
 
 impl ExpectFinished {
@@ -362,15 +417,15 @@ impl ExpectFinished {
         if vd.len() != hash.output_len() {
             return Err(Error::decode("Finished has the wrong length"));
         }
-        if !verify_finished(hash, self.client_hs.as_bytes(), self.transcript_hash.as_bytes(), &vd) {
+        if !verify_finished(hash, self.client_hs.as_bytes(), self.transcript.current_hash().as_ref(), &vd) {
             return Err(Error::proto(AlertDescription::DecryptError, "client Finished does not verify"));
         }
         cx.check("client Finished", || "MAC over the transcript matches (constant-time)".into());
         cx.set_read_key(self.suite, &self.client_ap);
         cx.record.allow_compat_ccs(false);
         cx.handshake_complete = true;
-        let ExpectFinished { suite, client_ap, server_ap, tickets, .. } = *self;
-        if let Some(TicketIssue { ticketer, ks, mut transcript }) = tickets {
+        let ExpectFinished { suite, client_ap, server_ap, tickets, mut transcript, .. } = *self;
+        if let Some((ticketer, ks)) = tickets {
             transcript.add(raw);
             let res_master = ks.derive(b"res master", transcript.current_hash().as_ref());
             let nonce = [0u8];

@@ -31,8 +31,8 @@ fn alert_of(e: &VerifyError) -> AlertDescription {
 /// The default verifier: https-verify path validation against trust anchors, with the name check.
 #[derive(Debug)]
 pub struct WebPkiVerifier {
-    anchors: TrustAnchors,
-    time: Option<i64>,
+    pub(crate) anchors: TrustAnchors,
+    pub(crate) time: Option<i64>,
 }
 
 impl WebPkiVerifier {
@@ -69,5 +69,45 @@ impl ServerCertVerifier for WebPkiVerifier {
             .map_err(|e| Error::Certificate { alert: AlertDescription::BadCertificate, reason: e.to_string() })?;
         let scheme = SignatureScheme::from_u16(scheme).ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
         https_verify::verify_signature(&spki, scheme, message, signature).map_err(bad)
+    }
+}
+
+/// Checks a client's certificate chain and CertificateVerify (servers that request client certificates).
+pub trait ClientCertVerifier: Send + Sync + Debug {
+    /// Validates the client's `end_entity` (DER) with `intermediates` for client authentication.
+    fn verify_client_cert(&self, end_entity: &[u8], intermediates: &[&[u8]]) -> Result<(), Error>;
+    /// Verifies the client's CertificateVerify signature over `message`.
+    fn verify_signature(&self, message: &[u8], end_entity: &[u8], scheme: u16, signature: &[u8]) -> Result<(), Error>;
+    /// The schemes offered in CertificateRequest's signature_algorithms.
+    fn supported_schemes(&self) -> &[u16] {
+        VERIFY_SCHEMES
+    }
+}
+
+/// The default client verifier: https-verify path validation for the clientAuth purpose.
+#[derive(Debug)]
+pub struct WebPkiClientVerifier {
+    inner: WebPkiVerifier,
+}
+
+impl WebPkiClientVerifier {
+    /// Accepts client certificates issued under `anchors`.
+    pub fn new(anchors: TrustAnchors) -> Self {
+        Self { inner: WebPkiVerifier::new(anchors) }
+    }
+}
+
+impl ClientCertVerifier for WebPkiClientVerifier {
+    fn verify_client_cert(&self, end_entity: &[u8], intermediates: &[&[u8]]) -> Result<(), Error> {
+        let now = self.inner.time.unwrap_or_else(https_verify::unix_now);
+        let req = Request::new(end_entity, &self.inner.anchors, now)
+            .intermediates(intermediates)
+            .purpose(Purpose::Client);
+        https_verify::verify_chain(&req)
+            .map(|_| ())
+            .map_err(|e| Error::Certificate { alert: alert_of(&e), reason: e.to_string() })
+    }
+    fn verify_signature(&self, message: &[u8], end_entity: &[u8], scheme: u16, signature: &[u8]) -> Result<(), Error> {
+        ServerCertVerifier::verify_signature(&self.inner, message, end_entity, scheme, signature)
     }
 }

@@ -212,7 +212,8 @@ pub trait Codec: Sized {
 }
 
 /// Reads a list of big-endian u16 (cipher suites, groups, schemes, versions) with length bounds in bytes.
-pub(crate) fn read_u16_list(
+/// Reads a u16 list (suites, groups, schemes) with a length prefix; `min_bytes` bounds it below.
+pub fn read_u16_list(
     r: &mut Reader<'_>,
     len: LenPrefix,
     min_bytes: usize,
@@ -225,7 +226,8 @@ pub(crate) fn read_u16_list(
     Ok(body.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
 }
 
-pub(crate) fn put_u16_list(out: &mut Vec<u8>, len: LenPrefix, items: &[u16]) {
+/// Writes a u16 list with a length prefix.
+pub fn put_u16_list(out: &mut Vec<u8>, len: LenPrefix, items: &[u16]) {
     put_prefixed(out, len, |o| {
         for i in items {
             o.extend_from_slice(&i.to_be_bytes());
