@@ -67,8 +67,6 @@ impl OpaqueRecord {
 #[derive(Debug, Default)]
 pub struct Deframer {
     buf: BytesMut,
-    /// `buf` is an allocation adopted from `feed_owned`.
-    adopted: bool,
     failed: Option<RecordError>,
 }
 
@@ -96,7 +94,6 @@ impl Deframer {
     pub fn feed_owned(&mut self, mut data: BytesMut) -> BytesMut {
         if self.buf.is_empty() {
             self.buf = data;
-            self.adopted = true;
             return BytesMut::new();
         }
         let n = self.feed(&data);
@@ -168,13 +165,13 @@ impl Deframer {
         if self.buf.len() < HEADER_LEN + len {
             return Ok(None);
         }
-        let bytes = if self.adopted && self.buf.len() == HEADER_LEN + len {
-            // The record is the whole adopted buffer: hand the caller's allocation back (unique, full
-            // capacity), so it can open it and seal a reply in place without a reallocation.
-            self.adopted = false;
+        let bytes = if self.buf.len() == HEADER_LEN + len {
+            // The record is the whole buffer: hand the allocation over (unique, full capacity). An
+            // adopted caller buffer comes back whole, so a reply can be sealed in place without a
+            // reallocation; and an idle connection holds no receive buffer at all.
             std::mem::take(&mut self.buf)
         } else {
-            // Shares our allocation; once the caller drops the record, the next feed reuses the space.
+            // Shares our allocation; once the caller drops the record, later feeds reuse the space.
             self.buf.split_to(HEADER_LEN + len)
         };
         Ok(Some(OpaqueRecord {
@@ -192,6 +189,11 @@ impl Deframer {
     /// Bytes currently buffered.
     pub fn buffered_len(&self) -> usize {
         self.buf.len()
+    }
+
+    /// Heap the deframer holds now (0 when idle between records).
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 }
 

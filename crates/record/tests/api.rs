@@ -324,3 +324,24 @@ fn record_buffer_aligns_the_content_and_survives_a_round_trip() {
         "opened where it was sealed"
     );
 }
+
+#[test]
+fn an_idle_deframer_holds_no_buffer() {
+    let (keys, wire) = sealed_stream(2, 500);
+    let mut d = Deframer::new();
+    let mut opener = RecordOpener::new(CipherSuite::Aes256GcmSha384, &keys);
+    let mut rd = Trickle {
+        data: &wire,
+        step: usize::MAX,
+    };
+    assert_eq!(d.read_from(&mut rd).unwrap(), wire.len());
+    assert!(d.capacity() > 0);
+    while let Some(r) = d.next_record().unwrap() {
+        opener.open(r).unwrap();
+    }
+    assert_eq!(
+        d.capacity(),
+        0,
+        "the last record took the allocation with it"
+    );
+}
