@@ -62,6 +62,8 @@ pub(crate) struct Common {
     pub(crate) client_random: [u8; 32],
     pub(crate) info: Negotiated,
     pub(crate) ccs_sent: bool,
+    /// The peer's record_size_limit (RFC 8449), applied to every write key.
+    pub(crate) peer_record_limit: Option<u16>,
 }
 
 impl Common {
@@ -85,6 +87,7 @@ impl Common {
             client_random: [0; 32],
             info: Negotiated::default(),
             ccs_sent: false,
+            peer_record_limit: None,
         }
     }
 
@@ -130,7 +133,11 @@ impl Common {
 
     pub(crate) fn set_write_key(&mut self, suite: CipherSuite, secret: &Secret) -> Result<(), Error> {
         self.flush_hs()?;
-        self.record.set_sealer(RecordSealer::from_secret(suite, secret.as_bytes()));
+        let mut sealer = RecordSealer::from_secret(suite, secret.as_bytes());
+        if let Some(limit) = self.peer_record_limit {
+            sealer.set_record_size_limit(usize::from(limit));
+        }
+        self.record.set_sealer(sealer);
         Ok(())
     }
 

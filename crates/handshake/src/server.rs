@@ -153,14 +153,25 @@ impl ExpectClientHello {
         }
         cx.info.resumed = resumed.is_some();
 
+        // record_size_limit (RFC 8449): honour the client's, announce ours (the maximum).
+        let record_limit = match ch.ext(ext_type::RECORD_SIZE_LIMIT) {
+            Some(ClientExtension::RecordSizeLimit(l)) if *l < 64 => {
+                return Err(Error::illegal("record_size_limit below 64"))
+            }
+            Some(ClientExtension::RecordSizeLimit(l)) => Some(*l),
+            _ => None,
+        };
+
         // SNI -> certificate.
         let sni = match ch.ext(ext_type::SERVER_NAME) {
             Some(ClientExtension::ServerName(list)) => match list.iter().find(|e| e.name_type == 0) {
+                // Any printable ASCII name goes to the resolver (which may not know it); only
+                // garbage is refused.
                 Some(e) => Some(
                     std::str::from_utf8(&e.name)
                         .ok()
-                        .filter(|n| https_verify::ServerName::parse(n).is_ok())
-                        .ok_or_else(|| Error::illegal("server_name is not a valid DNS name"))?,
+                        .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
+                        .ok_or_else(|| Error::illegal("server_name is not a printable ASCII host name"))?,
                 ),
                 None => None,
             },
@@ -245,10 +256,14 @@ impl ExpectClientHello {
         let server_hs = ks.derive(b"s hs traffic", th.as_ref());
         cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "client_handshake_traffic_secret", &client_hs);
         cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", "server_handshake_traffic_secret", &server_hs);
+        cx.peer_record_limit = record_limit;
         cx.set_write_key(suite, &server_hs)?;
         cx.set_read_key(suite, &client_hs);
 
         let mut ee = Vec::new();
+        if record_limit.is_some() {
+            ee.push(EncryptedExtension::RecordSizeLimit(https_record::MAX_PLAINTEXT_LEN as u16 + 1));
+        }
         if sni.is_some() {
             ee.push(EncryptedExtension::ServerNameAck);
         }

@@ -374,3 +374,32 @@ fn errors_are_sticky_and_nothing_panics_on_garbage() {
         }
     }
 }
+
+#[test]
+fn record_size_limit_is_honoured() {
+    // A ClientHello with record_size_limit = 64: every protected record from the server is small.
+    let bytes = mutate_hello(|ch| ch.extensions.insert(0, ClientExtension::RecordSizeLimit(64)));
+    let mut s = our_server();
+    let mut rd = &bytes[..];
+    s.read_tls(&mut rd).unwrap();
+    s.process_new_packets().unwrap();
+    let mut out = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut out).unwrap();
+    }
+    let mut rest = &out[..];
+    let mut protected = 0;
+    while rest.len() >= 5 {
+        let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+        if rest[0] == 23 {
+            assert!(len <= 64 + 16, "protected record of {len} bytes exceeds the limit");
+            protected += 1;
+        }
+        rest = &rest[5 + len..];
+    }
+    assert!(protected > 5, "the server flight was split into many small records");
+    // Below 64 is illegal_parameter.
+    let bytes = mutate_hello(|ch| ch.extensions.insert(0, ClientExtension::RecordSizeLimit(63)));
+    let (err, _) = server_rejects(&bytes);
+    assert_eq!(err.alert(), Some(AlertDescription::IllegalParameter));
+}
