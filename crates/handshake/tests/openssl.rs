@@ -172,3 +172,49 @@ async fn our_client_against_openssl_s_server() {
     let _ = child.wait();
     eprintln!("our client -> openssl s_server: {passed}/6 passed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_fetches_from_our_server() {
+    if Command::new("curl").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+        eprintln!("skipping: curl is not installed");
+        return;
+    }
+    let f = files();
+    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes()).unwrap();
+    let server = ServerConfig::builder().with_certified_key(ck).with_alpn(&[b"http/1.1"]).build().unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = "x".repeat(100_000);
+    let expected = body.clone();
+    let srv = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !req.ends_with(b"\r\n\r\n") {
+            let n = tls.read(&mut buf).await.unwrap();
+            assert!(n > 0);
+            req.extend_from_slice(&buf[..n]);
+        }
+        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.write_all(body.as_bytes()).await.unwrap();
+        tls.shutdown().await.unwrap();
+    });
+    let ca = f.ca.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("curl")
+            .args(["-sS", "--tlsv1.3", "--resolve", &format!("localhost:{port}:127.0.0.1")])
+            .arg("--cacert")
+            .arg(&ca)
+            .arg(format!("https://localhost:{port}/file"))
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    srv.await.unwrap();
+    assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout == expected.as_bytes(), "curl got {} bytes", out.stdout.len());
+}
