@@ -381,3 +381,117 @@ fn tls_signature_schemes_verify_with_ring() {
         Ok(https_verify::KeyKind::Rsa { bits: 2048 })
     );
 }
+
+fn der_len(len: usize) -> Vec<u8> {
+    match len {
+        0..=0x7f => vec![len as u8],
+        0x80..=0xff => vec![0x81, len as u8],
+        _ => vec![0x82, (len >> 8) as u8, len as u8],
+    }
+}
+
+fn der_tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    out.extend(der_len(contents.len()));
+    out.extend_from_slice(contents);
+    out
+}
+
+/// Splits one DER element off the front: (whole element, rest).
+fn der_split(input: &[u8]) -> (&[u8], &[u8]) {
+    let first = input[1] as usize;
+    let (hdr, len) = if first < 0x80 {
+        (2, first)
+    } else {
+        let n = first & 0x7f;
+        (
+            2 + n,
+            input[2..2 + n]
+                .iter()
+                .fold(0usize, |a, &b| (a << 8) | b as usize),
+        )
+    };
+    input.split_at(hdr + len)
+}
+
+fn der_contents(element: &[u8]) -> &[u8] {
+    let first = element[1] as usize;
+    let hdr = if first < 0x80 { 2 } else { 2 + (first & 0x7f) };
+    &element[hdr..]
+}
+
+/// rsassa-pss with SHA-256, MGF1-SHA-256, salt 32 (RFC 4055 §3.1).
+const PSS_SHA256_ALG_ID: &[u8] = &[
+    0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, 0x30, 0x34, 0xa0,
+    0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+    0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30,
+    0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa2, 0x03,
+    0x02, 0x01, 0x20,
+];
+
+/// Re-signs `cert` with RSASSA-PSS (rcgen 0.14 cannot): the TBS signature field and the outer
+/// algorithm become PSS, the signature is made with ring.
+fn resign_pss(cert: &[u8], issuer: &RsaKeyPair, alg_id: &[u8]) -> Vec<u8> {
+    let rng = SystemRandom::new();
+    let (tbs, _) = der_split(der_contents(cert));
+    let mut rest = der_contents(tbs);
+    let mut new_tbs = Vec::new();
+    let (version, r) = der_split(rest);
+    new_tbs.extend_from_slice(version);
+    let (serial, r) = der_split(r);
+    new_tbs.extend_from_slice(serial);
+    let (_old_alg, r) = der_split(r);
+    new_tbs.extend_from_slice(alg_id);
+    rest = r;
+    new_tbs.extend_from_slice(rest);
+    let tbs = der_tlv(0x30, &new_tbs);
+    let mut sig = vec![0; issuer.public().modulus_len()];
+    issuer
+        .sign(&ring::signature::RSA_PSS_SHA256, &rng, &tbs, &mut sig)
+        .expect("sign");
+    let mut bits = vec![0u8];
+    bits.extend(sig);
+    let mut body = tbs;
+    body.extend_from_slice(alg_id);
+    body.extend(der_tlv(0x03, &bits));
+    der_tlv(0x30, &body)
+}
+
+#[test]
+fn rsa_pss_signed_certificates_verify() {
+    let root =
+        CertificateAuthority::new_root(&CaOptions::root("PSS Root").key_type(KeyType::Rsa2048))
+            .expect("root");
+    let leaf = root
+        .issue(&["pss.example.test"], &Profile::server())
+        .expect("leaf");
+    let issuer = RsaKeyPair::from_pkcs8(root.key().pkcs8_der()).expect("ring RSA key");
+    let pss_leaf = resign_pss(&leaf.cert_der, &issuer, PSS_SHA256_ALG_ID);
+    let a = TrustAnchors::from_der_list([root.cert_der()]).expect("anchors");
+    let name = ServerName::parse("pss.example.test").expect("name");
+    // The PKCS#1 original and the PSS re-signed certificate both verify.
+    assert!(verify_chain(&Request::new(&leaf.cert_der, &a, now()).name(&name)).is_ok());
+    let (report, result) = verify_with_report(&Request::new(&pss_leaf, &a, now()).name(&name));
+    assert!(result.is_ok(), "{report}");
+    let sig = report
+        .steps
+        .iter()
+        .find_map(|s| s.signature.as_ref())
+        .expect("signature step");
+    assert!(
+        sig.algorithm.starts_with("RSASSA-PSS") && sig.hash == "SHA-256",
+        "{sig:?}"
+    );
+    assert_eq!(sig.issuer_key, "RSA-2048");
+    // A salt length other than the hash length is refused, not mis-verified.
+    let mut odd = PSS_SHA256_ALG_ID.to_vec();
+    let last = odd.len() - 1;
+    odd[last] = 0x10;
+    let odd_leaf = resign_pss(&leaf.cert_der, &issuer, &odd);
+    let err =
+        verify_chain(&Request::new(&odd_leaf, &a, now()).name(&name)).expect_err("odd PSS params");
+    assert!(
+        matches!(err, VerifyError::UnsupportedAlgorithm { .. }),
+        "{err}"
+    );
+}
