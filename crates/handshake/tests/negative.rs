@@ -403,3 +403,31 @@ fn record_size_limit_is_honoured() {
     let (err, _) = server_rejects(&bytes);
     assert_eq!(err.alert(), Some(AlertDescription::IllegalParameter));
 }
+
+#[test]
+fn client_hello_reassembled_across_tiny_records() {
+    let ch = rustls_client_hello();
+    let mut wire = Vec::new();
+    for chunk in ch.chunks(7) {
+        wire.extend_from_slice(&record(22, chunk));
+    }
+    let mut s = our_server();
+    let mut rd = &wire[..];
+    while !rd.is_empty() {
+        s.read_tls(&mut rd).unwrap();
+        s.process_new_packets().expect("fragments are reassembled");
+    }
+    assert_eq!(s.negotiated_group(), Some(NamedGroup::X25519));
+    assert!(s.wants_write());
+}
+
+#[test]
+fn data_after_client_hello_in_the_same_record_is_unexpected() {
+    // The server's read key changes after the ClientHello; a message may not span that change.
+    let mut ch = rustls_client_hello();
+    ch.extend_from_slice(&HandshakeMessage(HandshakePayload::Finished(vec![0; 32])).get_encoding());
+    let (err, out) = server_rejects(&record(22, &ch));
+    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage), "{err}");
+    // The alert goes out under the server's handshake key by then: a protected record.
+    assert!(!out.is_empty());
+}
