@@ -593,8 +593,15 @@ impl<'s, 'r> Search<'s, 'r> {
             });
         }
         self.eku_allows(node)?;
-        if let Some(expected) = self.req.name {
-            self.check_name(expected)?;
+        match self.req.name {
+            Some(expected) => self.check_name(expected)?,
+            None => rec!(
+                self,
+                Check::Name,
+                node,
+                Outcome::Info,
+                "no expected name given: subjectAltName not checked"
+            ),
         }
         Ok(())
     }
