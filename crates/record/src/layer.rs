@@ -29,6 +29,8 @@ pub struct RecordLayer {
     ccs_seen: bool,
     peer_closed: bool,
     close_sent: bool,
+    /// Some record has been opened with a key (after that, plaintext alerts are refused).
+    decrypted_any: bool,
     failed: Option<RecordError>,
 }
 
@@ -127,9 +129,22 @@ impl RecordLayer {
                     self.ccs_seen = true;
                     continue;
                 }
+                // A peer that failed before deriving keys can only send a plaintext alert; accept
+                // one while nothing has been decrypted yet (as rustls does), so the caller sees the
+                // peer's reason instead of unexpected_message.
+                ContentType::Alert
+                    if self.opener.is_some()
+                        && !self.decrypted_any
+                        && record.payload().len() <= 2 =>
+                {
+                    (ContentType::Alert, record.into_payload())
+                }
                 outer => match self.opener.as_mut() {
                     Some(opener) => match opener.open(record) {
-                        Ok(x) => x,
+                        Ok(x) => {
+                            self.decrypted_any = true;
+                            x
+                        }
                         Err(e) => return Err(self.fail(e)),
                     },
                     None if outer == ContentType::ApplicationData => {

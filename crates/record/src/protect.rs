@@ -173,7 +173,10 @@ impl RecordSealer {
         out: &mut BytesMut,
         record_start: usize,
     ) -> Result<(), RecordError> {
-        let Some(payload_len) = out.len().checked_sub(record_start + HEADER_LEN) else {
+        let Some(payload_len) = record_start
+            .checked_add(HEADER_LEN)
+            .and_then(|h| out.len().checked_sub(h))
+        else {
             return Err(RecordError::Internal {
                 reason: "seal_in_place: no room for the record header",
             });

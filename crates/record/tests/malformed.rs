@@ -535,3 +535,28 @@ fn sender_refuses_oversize_content() {
     );
     assert!(out.is_empty());
 }
+
+#[test]
+fn plaintext_alert_is_accepted_only_before_anything_was_decrypted() {
+    // The peer failed before it had keys (e.g. on our ServerHello): its alert is plaintext.
+    let (mut layer, _) = layer_with_keys();
+    let alert = Alert::fatal(AlertDescription::IllegalParameter);
+    assert_err(
+        layer_read(&mut layer, &[21, 3, 3, 0, 2, 2, 47]),
+        RecordError::PeerAlert(alert),
+        AlertDescription::IllegalParameter,
+    );
+    // Once a protected record was read, a plaintext alert is an attack or a bug.
+    let (mut layer, mut peer) = layer_with_keys();
+    let mut wire = BytesMut::new();
+    peer.seal_into(ContentType::Handshake, &[8, 0, 0, 0], &mut wire)
+        .unwrap();
+    wire.extend_from_slice(&[21, 3, 3, 0, 2, 2, 47]);
+    assert_err(
+        layer_read(&mut layer, &wire),
+        RecordError::UnexpectedMessage {
+            reason: "a protected record must have outer type application_data",
+        },
+        AlertDescription::UnexpectedMessage,
+    );
+}
