@@ -83,7 +83,7 @@ pub struct SignatureDetail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
     pub check: Check,
-    /// Which certificate: "end-entity", "intermediate[i]" (index in the given list), "anchor[i]".
+    /// Which certificate: `end-entity`, `intermediate[i]` (index in the given list), `anchor[i]`.
     pub cert: String,
     pub subject: String,
     pub outcome: Outcome,
