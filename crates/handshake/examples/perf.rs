@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use https_handshake::{transfer, CipherSuite, ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection};
+use https_handshake::{
+    transfer, CipherSuite, ClientConfig, ClientConnection, NamedGroup, ServerConfig,
+    ServerConnection,
+};
 use https_pki::{CaOptions, CertificateAuthority, KeyType, Profile};
 
 struct Counting;
@@ -73,8 +76,14 @@ fn ours_pair(c: &Arc<ClientConfig>, s: &Arc<ServerConfig>) -> (ClientConnection,
 
 fn main() {
     let ca = CertificateAuthority::new_root(&CaOptions::root("bench CA")).unwrap();
-    let kt = if std::env::args().any(|a| a == "rsa") { KeyType::Rsa2048 } else { KeyType::EcdsaP256 };
-    let leaf = ca.issue(&["localhost"], &Profile::server().key_type(kt)).unwrap();
+    let kt = if std::env::args().any(|a| a == "rsa") {
+        KeyType::Rsa2048
+    } else {
+        KeyType::EcdsaP256
+    };
+    let leaf = ca
+        .issue(&["localhost"], &Profile::server().key_type(kt))
+        .unwrap();
     let anchors = https_verify::TrustAnchors::from_der_list([ca.cert_der()]).unwrap();
     let ours_c = Arc::new(
         ClientConfig::builder()
@@ -85,7 +94,11 @@ fn main() {
             .unwrap(),
     );
     let ours_s = Arc::new(
-        ServerConfig::builder().with_single_cert(vec![leaf.cert_der.clone()], leaf.key.pkcs8_der()).unwrap().build().unwrap(),
+        ServerConfig::builder()
+            .with_single_cert(vec![leaf.cert_der.clone()], leaf.key.pkcs8_der())
+            .unwrap()
+            .build()
+            .unwrap(),
     );
     let mut prov = rustls::crypto::ring::default_provider();
     prov.cipher_suites = vec![rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256];
@@ -112,6 +125,12 @@ fn main() {
     rs.send_tls13_tickets = 0;
     let rs = Arc::new(rs);
 
+    if std::env::args().any(|a| a == "ours-only") {
+        for _ in 0..3000 {
+            drop(ours_pair(&ours_c, &ours_s));
+        }
+        return;
+    }
     let n = 300;
     let mut ratios = Vec::new();
     for _round in 0..5 {
@@ -125,7 +144,10 @@ fn main() {
             drop(rustls_pair(&rc, &rs));
         }
         let theirs = n as f64 / t.elapsed().as_secs_f64();
-        println!("handshakes/s ({kt:?}): ours {ours:.0}  rustls {theirs:.0}  ratio {:.2}", ours / theirs);
+        println!(
+            "handshakes/s ({kt:?}): ours {ours:.0}  rustls {theirs:.0}  ratio {:.2}",
+            ours / theirs
+        );
         ratios.push(ours / theirs);
     }
     ratios.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -143,7 +165,10 @@ fn main() {
             }
         }
         let after = LIVE.load(Ordering::Relaxed);
-        println!("{who}: {} bytes of heap per idle server connection", (after - before) / 1000);
+        println!(
+            "{who}: {} bytes of heap per idle server connection",
+            (after - before) / 1000
+        );
         drop(keep_ours);
         drop(keep_theirs);
     }

@@ -18,7 +18,11 @@ pub(crate) const TLS13: u16 = 0x0304;
 
 /// The content covered by a CertificateVerify signature (RFC 8446 §4.4.3).
 pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
-    let ctx: &[u8] = if server { b"TLS 1.3, server CertificateVerify" } else { b"TLS 1.3, client CertificateVerify" };
+    let ctx: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
     let mut m = Vec::with_capacity(64 + ctx.len() + 1 + transcript_hash.len());
     m.extend_from_slice(&[0x20; 64]);
     m.extend_from_slice(ctx);
@@ -29,7 +33,8 @@ pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
 
 pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
     let mut r = [0u8; 32];
-    rng.fill(&mut r).map_err(|_| Error::internal("no randomness"))?;
+    rng.fill(&mut r)
+        .map_err(|_| Error::internal("no randomness"))?;
     Ok(r)
 }
 
@@ -66,7 +71,11 @@ pub(crate) struct ClientResumption {
 }
 
 impl ClientState {
-    pub(crate) fn start(config: Arc<ClientConfig>, server_name: &str, cx: &mut Common) -> Result<Self, Error> {
+    pub(crate) fn start(
+        config: Arc<ClientConfig>,
+        server_name: &str,
+        cx: &mut Common,
+    ) -> Result<Self, Error> {
         let is_ip = server_name.parse::<std::net::IpAddr>().is_ok();
         if !is_ip {
             https_verify::ServerName::parse(server_name)
@@ -75,7 +84,11 @@ impl ClientState {
         let rng = SystemRandom::new();
         let random = random32(&rng)?;
         cx.client_random = random;
-        let session_id = if config.middlebox_compat { random32(&rng)?.to_vec() } else { Vec::new() };
+        let session_id = if config.middlebox_compat {
+            random32(&rng)?.to_vec()
+        } else {
+            Vec::new()
+        };
         let kx = KeyExchange::start(config.groups[0], &rng)?;
         let sni = config.enable_sni && !is_ip;
         let mut extensions = Vec::with_capacity(8);
@@ -86,9 +99,16 @@ impl ClientState {
             }]));
         }
         extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
-        extensions.push(ClientExtension::SupportedGroups(config.groups.iter().map(|g| g.to_u16()).collect()));
-        extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry { group: kx.group.to_u16(), payload: kx.public.clone() }]));
-        extensions.push(ClientExtension::SignatureAlgorithms(config.verifier.supported_schemes().to_vec()));
+        extensions.push(ClientExtension::SupportedGroups(
+            config.groups.iter().map(|g| g.to_u16()).collect(),
+        ));
+        extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
+            group: kx.group.to_u16(),
+            payload: kx.public.clone(),
+        }]));
+        extensions.push(ClientExtension::SignatureAlgorithms(
+            config.verifier.supported_schemes().to_vec(),
+        ));
         if !config.alpn.is_empty() {
             extensions.push(ClientExtension::Alpn(config.alpn.clone()));
         }
@@ -104,7 +124,10 @@ impl ClientState {
         }
         if let Some(t) = &resume {
             extensions.push(ClientExtension::PreSharedKey(OfferedPsks {
-                identities: vec![PskIdentity { identity: t.ticket.clone(), obfuscated_ticket_age: t.obfuscated_age() }],
+                identities: vec![PskIdentity {
+                    identity: t.ticket.clone(),
+                    obfuscated_ticket_age: t.obfuscated_age(),
+                }],
                 binders: vec![vec![0; t.suite.hash().output_len()]],
             }));
         }
@@ -119,14 +142,23 @@ impl ClientState {
         let mut transcript = Transcript::default();
         let mut msg = HandshakeMessage(HandshakePayload::ClientHello(ch));
         if let Some(t) = &resume {
-            fill_binder(&mut msg, t.suite.hash(), &t.psk, &Transcript::new_hash(t.suite.hash()));
-            cx.check("resumption", || "offering a session ticket (psk_dhe_ke)".into());
+            fill_binder(
+                &mut msg,
+                t.suite.hash(),
+                &t.psk,
+                &Transcript::new_hash(t.suite.hash()),
+            );
+            cx.check("resumption", || {
+                "offering a session ticket (psk_dhe_ke)".into()
+            });
         }
         cx.send_hs(&msg, Some(&mut transcript));
         cx.flush_hs()?;
         // A CCS may arrive any time after our ClientHello until the server's Finished.
         cx.record.allow_compat_ccs(true);
-        let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else { unreachable!() };
+        let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
+            unreachable!()
+        };
         Ok(Self::ExpectServerHello(Box::new(ExpectServerHello {
             config,
             server_name: server_name.to_string(),
@@ -139,20 +171,41 @@ impl ClientState {
         })))
     }
 
-    pub(crate) fn handle(self, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<Self, Error> {
         match self {
             Self::ExpectServerHello(s) => s.handle(cx, msg, raw),
             Self::ExpectEncryptedExtensions(s) => s.handle(cx, msg, raw),
             Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
             Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
             Self::ExpectFinished(s) => s.handle(cx, msg, raw),
-            Self::Connected(t, Some(r)) if matches!(msg.0, HandshakePayload::NewSessionTicket(_)) => {
+            Self::Connected(t, Some(r))
+                if matches!(msg.0, HandshakePayload::NewSessionTicket(_)) =>
+            {
                 if let HandshakePayload::NewSessionTicket(nst) = msg.0 {
                     let hash = r.suite.hash();
-                    let psk = crate::keyschedule::expand_label(hash, r.resumption_master.as_bytes(), b"resumption", &nst.nonce);
+                    let psk = crate::keyschedule::expand_label(
+                        hash,
+                        r.resumption_master.as_bytes(),
+                        b"resumption",
+                        &nst.nonce,
+                    );
                     let lifetime = nst.lifetime.min(7 * 24 * 3600);
-                    r.store.put(&r.server_name, r.suite, psk, nst.ticket, nst.age_add, lifetime);
-                    cx.check("NewSessionTicket", || format!("ticket stored for {} ({lifetime} s)", r.server_name));
+                    r.store.put(
+                        &r.server_name,
+                        r.suite,
+                        psk,
+                        nst.ticket,
+                        nst.age_add,
+                        lifetime,
+                    );
+                    cx.check("NewSessionTicket", || {
+                        format!("ticket stored for {} ({lifetime} s)", r.server_name)
+                    });
                 }
                 Ok(Self::Connected(t, Some(r)))
             }
@@ -177,8 +230,15 @@ pub(crate) struct ExpectServerHello {
 }
 
 impl ExpectServerHello {
-    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
-        let HandshakePayload::ServerHello(sh) = msg.0 else { return Err(unexpected(&msg.0, "ServerHello")) };
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        let HandshakePayload::ServerHello(sh) = msg.0 else {
+            return Err(unexpected(&msg.0, "ServerHello"));
+        };
         match sh.ext(ext_type::SUPPORTED_VERSIONS) {
             Some(ServerExtension::SupportedVersions(TLS13)) => {}
             Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
@@ -202,17 +262,24 @@ impl ExpectServerHello {
             .filter(|s| self.config.suites.contains(s))
             .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
         if self.hrr_suite.is_some_and(|s| s != suite) {
-            return Err(Error::illegal("cipher suite differs from the HelloRetryRequest's"));
+            return Err(Error::illegal(
+                "cipher suite differs from the HelloRetryRequest's",
+            ));
         }
         let hrr = sh.is_hrr();
         for e in &sh.extensions {
-            let ok = matches!(e.ext_type(), ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
-                || (hrr && e.ext_type() == ext_type::COOKIE)
+            let ok = matches!(
+                e.ext_type(),
+                ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE
+            ) || (hrr && e.ext_type() == ext_type::COOKIE)
                 || (!hrr && e.ext_type() == ext_type::PRE_SHARED_KEY && self.resume.is_some());
             if !ok {
                 return Err(Error::proto(
                     AlertDescription::UnsupportedExtension,
-                    format!("server sent extension {} that was not offered", e.ext_type()),
+                    format!(
+                        "server sent extension {} that was not offered",
+                        e.ext_type()
+                    ),
                 ));
             }
         }
@@ -220,14 +287,25 @@ impl ExpectServerHello {
             return self.handle_hrr(cx, sh, suite, raw);
         }
         let Some(ServerExtension::KeyShare(share)) = sh.ext(ext_type::KEY_SHARE) else {
-            return Err(Error::proto(AlertDescription::MissingExtension, "ServerHello has no key_share"));
+            return Err(Error::proto(
+                AlertDescription::MissingExtension,
+                "ServerHello has no key_share",
+            ));
         };
         if share.group != self.kx.group.to_u16() {
-            return Err(Error::illegal("server key share is for a group we sent no share for"));
+            return Err(Error::illegal(
+                "server key share is for a group we sent no share for",
+            ));
         }
         let psk = match (sh.ext(ext_type::PRE_SHARED_KEY), self.resume) {
-            (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => Some(t.psk),
-            (Some(_), _) => return Err(Error::illegal("server selected a PSK we did not offer or for another hash")),
+            (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
+                Some(t.psk)
+            }
+            (Some(_), _) => {
+                return Err(Error::illegal(
+                    "server selected a PSK we did not offer or for another hash",
+                ))
+            }
             (None, _) => None,
         };
         cx.info.resumed = psk.is_some();
@@ -237,33 +315,57 @@ impl ExpectServerHello {
         cx.info.group = Some(group);
         cx.negotiated("cipher suite", || suite.name().to_string());
         cx.negotiated("key exchange group", || group.name().to_string());
-        cx.check("ECDHE", || format!("shared secret computed with the server's {group} key share"));
+        cx.check("ECDHE", || {
+            format!("shared secret computed with the server's {group} key share")
+        });
 
         let hash = suite.hash();
         let mut t = self.transcript;
         t.start_hash(hash);
         t.add(raw);
         let mut ks = KeySchedule::new(hash, psk.as_ref().map(Secret::as_bytes));
-        cx.trace(|| crate::TraceEvent::Secret { name: "early_secret" });
+        cx.trace(|| crate::TraceEvent::Secret {
+            name: "early_secret",
+        });
         if psk.is_some() {
-            cx.check("resumption", || "server accepted our ticket: no Certificate/CertificateVerify".into());
+            cx.check("resumption", || {
+                "server accepted our ticket: no Certificate/CertificateVerify".into()
+            });
         }
         ks.advance(Some(shared.as_bytes()));
-        cx.trace(|| crate::TraceEvent::Secret { name: "handshake_secret" });
+        cx.trace(|| crate::TraceEvent::Secret {
+            name: "handshake_secret",
+        });
         let th = t.current_hash();
         let client_hs = ks.derive(b"c hs traffic", th.as_ref());
         let server_hs = ks.derive(b"s hs traffic", th.as_ref());
-        cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "client_handshake_traffic_secret", &client_hs);
-        cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", "server_handshake_traffic_secret", &server_hs);
+        cx.log_secret(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "client_handshake_traffic_secret",
+            &client_hs,
+        );
+        cx.log_secret(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "server_handshake_traffic_secret",
+            &server_hs,
+        );
         cx.set_read_key(suite, &server_hs);
         cx.set_write_key(suite, &client_hs)?;
-        Ok(ClientState::ExpectEncryptedExtensions(Box::new(ExpectEncryptedExtensions {
-            config: self.config,
-            server_name: self.server_name,
-            sent_sni: self.sent_sni,
-            resumed: psk.is_some(),
-            keys: HsKeys { suite, ks, transcript: t, client_hs, server_hs },
-        })))
+        Ok(ClientState::ExpectEncryptedExtensions(Box::new(
+            ExpectEncryptedExtensions {
+                config: self.config,
+                server_name: self.server_name,
+                sent_sni: self.sent_sni,
+                resumed: psk.is_some(),
+                keys: HsKeys {
+                    suite,
+                    ks,
+                    transcript: t,
+                    client_hs,
+                    server_hs,
+                },
+            },
+        )))
     }
 
     fn handle_hrr(
@@ -280,7 +382,11 @@ impl ExpectServerHello {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
                     .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
-                    .ok_or_else(|| Error::illegal("HelloRetryRequest asks for an unoffered group or the one we sent"))?;
+                    .ok_or_else(|| {
+                        Error::illegal(
+                            "HelloRetryRequest asks for an unoffered group or the one we sent",
+                        )
+                    })?;
                 Some(g)
             }
             _ => None,
@@ -290,18 +396,26 @@ impl ExpectServerHello {
             _ => None,
         };
         if group.is_none() && cookie.is_none() {
-            return Err(Error::illegal("HelloRetryRequest would not change the ClientHello"));
+            return Err(Error::illegal(
+                "HelloRetryRequest would not change the ClientHello",
+            ));
         }
         cx.info.hrr = true;
         cx.check("HelloRetryRequest", || {
-            format!("server asks for {}", group.map_or("a cookie".to_string(), |g| g.name().to_string()))
+            format!(
+                "server asks for {}",
+                group.map_or("a cookie".to_string(), |g| g.name().to_string())
+            )
         });
         self.transcript.rollover_for_hrr(suite.hash());
         self.transcript.add(raw);
         if let Some(g) = group {
             self.kx = KeyExchange::start(g, &SystemRandom::new())?;
         }
-        let share = KeyShareEntry { group: self.kx.group.to_u16(), payload: self.kx.public.clone() };
+        let share = KeyShareEntry {
+            group: self.kx.group.to_u16(),
+            payload: self.kx.public.clone(),
+        };
         for e in &mut self.ch.extensions {
             if let ClientExtension::KeyShare(v) = e {
                 *v = vec![share.clone()];
@@ -312,11 +426,18 @@ impl ExpectServerHello {
             let at = self.ch.extensions.len() - usize::from(self.resume.is_some());
             self.ch.extensions.insert(at, ClientExtension::Cookie(c));
         }
-        if self.resume.as_ref().is_some_and(|t| t.suite.hash() != suite.hash()) {
+        if self
+            .resume
+            .as_ref()
+            .is_some_and(|t| t.suite.hash() != suite.hash())
+        {
             // The ticket cannot be used with the server's suite: drop it (RFC 8446 §4.1.2).
             self.resume = None;
             self.ch.extensions.retain(|e| {
-                !matches!(e.ext_type(), ext_type::PRE_SHARED_KEY | ext_type::PSK_KEY_EXCHANGE_MODES)
+                !matches!(
+                    e.ext_type(),
+                    ext_type::PRE_SHARED_KEY | ext_type::PSK_KEY_EXCHANGE_MODES
+                )
             });
         }
         if self.config.middlebox_compat {
@@ -327,7 +448,9 @@ impl ExpectServerHello {
             fill_binder(&mut msg, suite.hash(), &t.psk, &self.transcript);
         }
         cx.send_hs(&msg, Some(&mut self.transcript));
-        let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else { unreachable!() };
+        let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
+            unreachable!()
+        };
         self.ch = ch;
         self.hrr_suite = Some(suite);
         Ok(ClientState::ExpectServerHello(self))
@@ -343,19 +466,30 @@ pub(crate) struct ExpectEncryptedExtensions {
 }
 
 impl ExpectEncryptedExtensions {
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::EncryptedExtensions(exts) = msg.0 else {
             return Err(unexpected(&msg.0, "EncryptedExtensions"));
         };
-        let unsupported =
-            |t: u16| Error::proto(AlertDescription::UnsupportedExtension, format!("unrequested extension {t} in EncryptedExtensions"));
+        let unsupported = |t: u16| {
+            Error::proto(
+                AlertDescription::UnsupportedExtension,
+                format!("unrequested extension {t} in EncryptedExtensions"),
+            )
+        };
         for e in exts {
             match e {
                 EncryptedExtension::ServerNameAck if self.sent_sni => {}
                 EncryptedExtension::SupportedGroups(_) => {}
                 EncryptedExtension::Alpn(p) if !self.config.alpn.is_empty() => {
                     if !self.config.alpn.contains(&p) {
-                        return Err(Error::illegal("server selected an ALPN protocol we did not offer"));
+                        return Err(Error::illegal(
+                            "server selected an ALPN protocol we did not offer",
+                        ));
                     }
                     cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
                     cx.info.alpn = Some(p);
@@ -372,12 +506,14 @@ impl ExpectEncryptedExtensions {
                 cert_request: None,
             })));
         }
-        Ok(ClientState::ExpectCertificate(Box::new(ExpectCertificate {
-            config: self.config,
-            server_name: self.server_name,
-            keys: self.keys,
-            cert_request: None,
-        })))
+        Ok(ClientState::ExpectCertificate(Box::new(
+            ExpectCertificate {
+                config: self.config,
+                server_name: self.server_name,
+                keys: self.keys,
+                cert_request: None,
+            },
+        )))
     }
 }
 
@@ -389,7 +525,12 @@ pub(crate) struct ExpectCertificate {
 }
 
 impl ExpectCertificate {
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
         match msg.0 {
             HandshakePayload::CertificateRequest(cr) if self.cert_request.is_none() => {
                 // No client certificates yet: we will answer with an empty Certificate.
@@ -408,8 +549,13 @@ impl ExpectCertificate {
                         "CertificateRequest has no signature_algorithms",
                     ));
                 }
-                cx.check("CertificateRequest", || "the server asks for a client certificate".into());
-                self.cert_request = Some(CertReq { context: cr.context, schemes });
+                cx.check("CertificateRequest", || {
+                    "the server asks for a client certificate".into()
+                });
+                self.cert_request = Some(CertReq {
+                    context: cr.context,
+                    schemes,
+                });
                 Ok(ClientState::ExpectCertificate(self))
             }
             HandshakePayload::Certificate(c) => {
@@ -420,17 +566,25 @@ impl ExpectCertificate {
                     return Err(Error::decode("server sent an empty certificate list"));
                 };
                 let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
-                self.config.verifier.verify_server_cert(&leaf.cert, &intermediates, &self.server_name)?;
+                self.config.verifier.verify_server_cert(
+                    &leaf.cert,
+                    &intermediates,
+                    &self.server_name,
+                )?;
                 let n = c.entries.len();
-                cx.check("certificate chain", || format!("{n} certificate(s) valid for {}", self.server_name));
+                cx.check("certificate chain", || {
+                    format!("{n} certificate(s) valid for {}", self.server_name)
+                });
                 self.keys.transcript.add(raw);
                 cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
-                Ok(ClientState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
-                    config: self.config,
-                    server_name: self.server_name,
-                    keys: self.keys,
-                    cert_request: self.cert_request,
-                })))
+                Ok(ClientState::ExpectCertificateVerify(Box::new(
+                    ExpectCertificateVerify {
+                        config: self.config,
+                        server_name: self.server_name,
+                        keys: self.keys,
+                        cert_request: self.cert_request,
+                    },
+                )))
             }
             other => Err(unexpected(&other, "Certificate")),
         }
@@ -445,18 +599,41 @@ pub(crate) struct ExpectCertificateVerify {
 }
 
 impl ExpectCertificateVerify {
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
             return Err(unexpected(&msg.0, "CertificateVerify"));
         };
-        if !self.config.verifier.supported_schemes().contains(&cv.scheme) {
-            return Err(Error::illegal("CertificateVerify uses a scheme we did not offer"));
+        if !self
+            .config
+            .verifier
+            .supported_schemes()
+            .contains(&cv.scheme)
+        {
+            return Err(Error::illegal(
+                "CertificateVerify uses a scheme we did not offer",
+            ));
         }
         let m = cv_message(true, self.keys.transcript.current_hash().as_ref());
-        let leaf = cx.info.peer_certs.first().ok_or_else(|| Error::internal("no certificate"))?;
-        self.config.verifier.verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        let leaf = cx
+            .info
+            .peer_certs
+            .first()
+            .ok_or_else(|| Error::internal("no certificate"))?;
+        self.config
+            .verifier
+            .verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
         cx.info.scheme = Some(cv.scheme);
-        cx.check("CertificateVerify", || format!("transcript signature (scheme 0x{:04x}) verified with the leaf's key", cv.scheme));
+        cx.check("CertificateVerify", || {
+            format!(
+                "transcript signature ({}) verified with the leaf's key",
+                crate::sign::scheme_name(cv.scheme)
+            )
+        });
         self.keys.transcript.add(raw);
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             config: self.config,
@@ -475,25 +652,58 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectFinished {
-    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ClientState, Error> {
-        let HandshakePayload::Finished(vd) = msg.0 else { return Err(unexpected(&msg.0, "Finished")) };
-        let HsKeys { suite, mut ks, mut transcript, client_hs, server_hs } = self.keys;
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        let HandshakePayload::Finished(vd) = msg.0 else {
+            return Err(unexpected(&msg.0, "Finished"));
+        };
+        let HsKeys {
+            suite,
+            mut ks,
+            mut transcript,
+            client_hs,
+            server_hs,
+        } = self.keys;
         let hash = suite.hash();
         if vd.len() != hash.output_len() {
             return Err(Error::decode("Finished has the wrong length"));
         }
-        if !verify_finished(hash, server_hs.as_bytes(), transcript.current_hash().as_ref(), &vd) {
-            return Err(Error::proto(AlertDescription::DecryptError, "server Finished does not verify"));
+        if !verify_finished(
+            hash,
+            server_hs.as_bytes(),
+            transcript.current_hash().as_ref(),
+            &vd,
+        ) {
+            return Err(Error::proto(
+                AlertDescription::DecryptError,
+                "server Finished does not verify",
+            ));
         }
-        cx.check("server Finished", || "MAC over the transcript matches (constant-time)".into());
+        cx.check("server Finished", || {
+            "MAC over the transcript matches (constant-time)".into()
+        });
         transcript.add(raw);
         ks.advance(None);
-        cx.trace(|| crate::TraceEvent::Secret { name: "master_secret" });
+        cx.trace(|| crate::TraceEvent::Secret {
+            name: "master_secret",
+        });
         let th = transcript.current_hash();
         let client_ap = ks.derive(b"c ap traffic", th.as_ref());
         let server_ap = ks.derive(b"s ap traffic", th.as_ref());
-        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", "client_application_traffic_secret_0", &client_ap);
-        cx.log_secret("SERVER_TRAFFIC_SECRET_0", "server_application_traffic_secret_0", &server_ap);
+        cx.log_secret(
+            "CLIENT_TRAFFIC_SECRET_0",
+            "client_application_traffic_secret_0",
+            &client_ap,
+        );
+        cx.log_secret(
+            "SERVER_TRAFFIC_SECRET_0",
+            "server_application_traffic_secret_0",
+            &server_ap,
+        );
         if cx.key_log.is_some() {
             let exp = ks.derive(b"exp master", th.as_ref());
             cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
@@ -511,26 +721,64 @@ impl ExpectFinished {
                 .as_ref()
                 .and_then(|ck| ck.key.choose_scheme(&req.schemes).map(|s| (ck, s)));
             let entries = match chosen {
-                Some((ck, _)) => ck.chain.iter().map(|c| CertificateEntry { cert: c.clone(), extensions: Vec::new() }).collect(),
+                Some((ck, _)) => ck
+                    .chain
+                    .iter()
+                    .map(|c| CertificateEntry {
+                        cert: c.clone(),
+                        extensions: Vec::new(),
+                    })
+                    .collect(),
                 None => Vec::new(),
             };
-            let cert = CertificatePayload { context: req.context, entries };
-            cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(cert)), Some(&mut transcript));
+            let cert = CertificatePayload {
+                context: req.context,
+                entries,
+            };
+            cx.send_hs(
+                &HandshakeMessage(HandshakePayload::Certificate(cert)),
+                Some(&mut transcript),
+            );
             if let Some((ck, scheme)) = chosen {
-                let signature = ck.key.sign(scheme, &cv_message(false, transcript.current_hash().as_ref()))?;
+                let signature = ck.key.sign(
+                    scheme,
+                    &cv_message(false, transcript.current_hash().as_ref()),
+                )?;
                 let cv = CertificateVerifyPayload { scheme, signature };
-                cx.send_hs(&HandshakeMessage(HandshakePayload::CertificateVerify(cv)), Some(&mut transcript));
+                cx.send_hs(
+                    &HandshakeMessage(HandshakePayload::CertificateVerify(cv)),
+                    Some(&mut transcript),
+                );
             }
         }
-        let cf = finished_verify_data(hash, client_hs.as_bytes(), transcript.current_hash().as_ref());
-        cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())), Some(&mut transcript));
+        let cf = finished_verify_data(
+            hash,
+            client_hs.as_bytes(),
+            transcript.current_hash().as_ref(),
+        );
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())),
+            Some(&mut transcript),
+        );
         cx.set_write_key(suite, &client_ap)?;
         cx.handshake_complete = true;
         let server_name = self.server_name;
         let resumption = self.config.sessions.clone().map(|store| {
             let resumption_master = ks.derive(b"res master", transcript.current_hash().as_ref());
-            Box::new(ClientResumption { store, server_name, suite, resumption_master })
+            Box::new(ClientResumption {
+                store,
+                server_name,
+                suite,
+                resumption_master,
+            })
         });
-        Ok(ClientState::Connected(Traffic { suite, write_secret: client_ap, read_secret: server_ap }, resumption))
+        Ok(ClientState::Connected(
+            Traffic {
+                suite,
+                write_secret: client_ap,
+                read_secret: server_ap,
+            },
+            resumption,
+        ))
     }
 }

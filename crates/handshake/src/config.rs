@@ -12,7 +12,9 @@ use crate::kx::NamedGroup;
 use crate::resumption::{ClientSessionStore, Ticketer};
 use crate::sign::CertifiedKey;
 use crate::trace::{KeyLog, KeyLogFile};
-use crate::verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
+use crate::verifier::{
+    ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier,
+};
 
 /// What the server knows when it picks a certificate.
 #[derive(Debug)]
@@ -187,9 +189,9 @@ impl ClientConfigBuilder {
     }
     /// Checks and builds.
     pub fn build(self) -> Result<ClientConfig, Error> {
-        let verifier = self
-            .verifier
-            .ok_or_else(|| Error::Config("no verifier: call with_root_certificates or with_verifier".into()))?;
+        let verifier = self.verifier.ok_or_else(|| {
+            Error::Config("no verifier: call with_root_certificates or with_verifier".into())
+        })?;
         check_lists(&self.suites, &self.groups, &self.alpn)?;
         Ok(ClientConfig {
             suites: self.suites,
@@ -200,7 +202,9 @@ impl ClientConfigBuilder {
             enable_sni: self.enable_sni,
             middlebox_compat: self.middlebox_compat,
             trace: self.trace,
-            sessions: self.resumption.then(|| Arc::new(ClientSessionStore::default())),
+            sessions: self
+                .resumption
+                .then(|| Arc::new(ClientSessionStore::default())),
             client_cert: self.client_cert,
         })
     }
@@ -210,7 +214,11 @@ fn env_key_log() -> Option<Arc<dyn KeyLog>> {
     KeyLogFile::from_env().map(|k| Arc::new(k) as Arc<dyn KeyLog>)
 }
 
-fn check_lists(suites: &[CipherSuite], groups: &[NamedGroup], alpn: &[Vec<u8>]) -> Result<(), Error> {
+fn check_lists(
+    suites: &[CipherSuite],
+    groups: &[NamedGroup],
+    alpn: &[Vec<u8>],
+) -> Result<(), Error> {
     if suites.is_empty() {
         return Err(Error::Config("no cipher suites".into()));
     }
@@ -218,7 +226,9 @@ fn check_lists(suites: &[CipherSuite], groups: &[NamedGroup], alpn: &[Vec<u8>]) 
         return Err(Error::Config("no key exchange groups".into()));
     }
     if alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
-        return Err(Error::Config("ALPN protocol names must be 1..=255 bytes".into()));
+        return Err(Error::Config(
+            "ALPN protocol names must be 1..=255 bytes".into(),
+        ));
     }
     Ok(())
 }
@@ -280,7 +290,11 @@ impl ServerConfigBuilder {
         self.with_client_verifier(Arc::new(WebPkiClientVerifier::new(anchors)), required)
     }
     /// Ask clients for a certificate checked by `verifier`.
-    pub fn with_client_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>, required: bool) -> Self {
+    pub fn with_client_verifier(
+        mut self,
+        verifier: Arc<dyn ClientCertVerifier>,
+        required: bool,
+    ) -> Self {
         self.client_auth = Some(ClientAuth { verifier, required });
         self
     }
@@ -332,9 +346,9 @@ impl ServerConfigBuilder {
     }
     /// Checks and builds.
     pub fn build(self) -> Result<ServerConfig, Error> {
-        let resolver = self
-            .resolver
-            .ok_or_else(|| Error::Config("no certificate: call with_single_cert or with_cert_resolver".into()))?;
+        let resolver = self.resolver.ok_or_else(|| {
+            Error::Config("no certificate: call with_single_cert or with_cert_resolver".into())
+        })?;
         check_lists(&self.suites, &self.groups, &self.alpn)?;
         Ok(ServerConfig {
             suites: self.suites,
@@ -343,7 +357,11 @@ impl ServerConfigBuilder {
             alpn: self.alpn,
             key_log: self.key_log.or_else(env_key_log),
             trace: self.trace,
-            ticketer: if self.tickets { Some(Arc::new(Ticketer::new()?)) } else { None },
+            ticketer: if self.tickets {
+                Some(Arc::new(Ticketer::new()?))
+            } else {
+                None
+            },
             client_auth: self.client_auth,
         })
     }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
 use https_record::{
-    next_traffic_secret, Alert, AlertDescription, CipherSuite, ContentType, Incoming, RecordError, RecordLayer,
-    RecordOpener, RecordSealer, MAX_PLAINTEXT_LEN,
+    next_traffic_secret, Alert, AlertDescription, CipherSuite, ContentType, Incoming, RecordError,
+    RecordLayer, RecordOpener, RecordSealer, MAX_PLAINTEXT_LEN,
 };
 
 use crate::client::ClientState;
@@ -107,13 +107,17 @@ impl Common {
             t.add(raw);
         }
         let (name, bytes) = (msg.0.name(), raw.len());
-        self.trace(|| TraceEvent::Sent { message: name, bytes });
+        self.trace(|| TraceEvent::Sent {
+            message: name,
+            bytes,
+        });
     }
 
     /// Seals the queued flight under the current write key.
     pub(crate) fn flush_hs(&mut self) -> Result<(), Error> {
         if !self.hs_out.is_empty() {
-            self.record.write(ContentType::Handshake, &self.hs_out, &mut self.sendable)?;
+            self.record
+                .write(ContentType::Handshake, &self.hs_out, &mut self.sendable)?;
             self.hs_out.clear();
         }
         Ok(())
@@ -127,11 +131,18 @@ impl Common {
         self.flush_hs()?;
         https_record::write_plaintext(ContentType::ChangeCipherSpec, &[1], &mut self.sendable);
         self.ccs_sent = true;
-        self.trace(|| TraceEvent::Sent { message: "ChangeCipherSpec", bytes: 6 });
+        self.trace(|| TraceEvent::Sent {
+            message: "ChangeCipherSpec",
+            bytes: 6,
+        });
         Ok(())
     }
 
-    pub(crate) fn set_write_key(&mut self, suite: CipherSuite, secret: &Secret) -> Result<(), Error> {
+    pub(crate) fn set_write_key(
+        &mut self,
+        suite: CipherSuite,
+        secret: &Secret,
+    ) -> Result<(), Error> {
         self.flush_hs()?;
         let mut sealer = RecordSealer::from_secret(suite, secret.as_bytes());
         if let Some(limit) = self.peer_record_limit {
@@ -142,7 +153,8 @@ impl Common {
     }
 
     pub(crate) fn set_read_key(&mut self, suite: CipherSuite, secret: &Secret) {
-        self.record.set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
+        self.record
+            .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
         self.read_key_changed = true;
     }
 
@@ -155,11 +167,17 @@ impl Common {
     }
 
     pub(crate) fn check(&mut self, what: &'static str, detail: impl FnOnce() -> String) {
-        self.trace(|| TraceEvent::Check { what, detail: detail() });
+        self.trace(|| TraceEvent::Check {
+            what,
+            detail: detail(),
+        });
     }
 
     pub(crate) fn negotiated(&mut self, what: &'static str, value: impl FnOnce() -> String) {
-        self.trace(|| TraceEvent::Negotiated { what, value: value() });
+        self.trace(|| TraceEvent::Negotiated {
+            what,
+            value: value(),
+        });
     }
 
     /// Moves buffered application data into records (full records first; the tail too if `all`).
@@ -175,7 +193,11 @@ impl Common {
         if n == 0 {
             return Ok(());
         }
-        self.record.write(ContentType::ApplicationData, &self.pending_plain[..n], &mut self.sendable)?;
+        self.record.write(
+            ContentType::ApplicationData,
+            &self.pending_plain[..n],
+            &mut self.sendable,
+        )?;
         self.pending_plain.drain(..n);
         if self.pending_plain.is_empty() && self.pending_plain.capacity() > 4 * MAX_PLAINTEXT_LEN {
             self.pending_plain = Vec::new();
@@ -192,29 +214,49 @@ pub(crate) struct Traffic {
 }
 
 impl Traffic {
-    pub(crate) fn handle(mut self, cx: &mut Common, msg: HandshakeMessage, is_client: bool) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        mut self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        is_client: bool,
+    ) -> Result<Self, Error> {
         match msg.0 {
             HandshakePayload::KeyUpdate(requested) => {
                 let h = self.suite.hash();
-                self.read_secret = Secret::from_slice(&next_traffic_secret(h, self.read_secret.as_bytes()));
+                self.read_secret =
+                    Secret::from_slice(&next_traffic_secret(h, self.read_secret.as_bytes()));
                 cx.set_read_key(self.suite, &self.read_secret);
                 if requested {
                     cx.send_hs(&HandshakeMessage(HandshakePayload::KeyUpdate(false)), None);
-                    self.write_secret = Secret::from_slice(&next_traffic_secret(h, self.write_secret.as_bytes()));
+                    self.write_secret =
+                        Secret::from_slice(&next_traffic_secret(h, self.write_secret.as_bytes()));
                     cx.set_write_key(self.suite, &self.write_secret)?;
                 }
                 Ok(self)
             }
             // Tickets without a session store (resumption off) are ignored.
             HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
-            other => Err(Error::unexpected(format!("{} after the handshake", other.name()))),
+            other => Err(Error::unexpected(format!(
+                "{} after the handshake",
+                other.name()
+            ))),
         }
     }
 
     /// Sends a KeyUpdate and switches our write key.
-    pub(crate) fn update_write(&mut self, cx: &mut Common, request_peer: bool) -> Result<(), Error> {
-        cx.send_hs(&HandshakeMessage(HandshakePayload::KeyUpdate(request_peer)), None);
-        self.write_secret = Secret::from_slice(&next_traffic_secret(self.suite.hash(), self.write_secret.as_bytes()));
+    pub(crate) fn update_write(
+        &mut self,
+        cx: &mut Common,
+        request_peer: bool,
+    ) -> Result<(), Error> {
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::KeyUpdate(request_peer)),
+            None,
+        );
+        self.write_secret = Secret::from_slice(&next_traffic_secret(
+            self.suite.hash(),
+            self.write_secret.as_bytes(),
+        ));
         cx.set_write_key(self.suite, &self.write_secret)
     }
 }
@@ -254,7 +296,9 @@ impl Connection {
     /// Reads TLS bytes from the transport (once). `Ok(0)` means EOF.
     pub fn read_tls(&mut self, rd: &mut dyn Read) -> io::Result<usize> {
         if self.common.received_len >= MAX_RECEIVED_PLAINTEXT {
-            return Err(io::Error::other("received plaintext buffer full: read from reader() first"));
+            return Err(io::Error::other(
+                "received plaintext buffer full: read from reader() first",
+            ));
         }
         let n = self.common.record.read_from(rd)?;
         if n == 0 {
@@ -299,7 +343,10 @@ impl Connection {
     fn fail(&mut self, e: Error) {
         self.common.hs_out.clear();
         if let Some(alert) = e.alert() {
-            let _ = self.common.record.write_alert(Alert::fatal(alert), &mut self.common.sendable);
+            let _ = self
+                .common
+                .record
+                .write_alert(Alert::fatal(alert), &mut self.common.sendable);
         }
         self.common.error = Some(e);
         self.state = None;
@@ -317,7 +364,10 @@ impl Connection {
                     if !self.common.handshake_complete {
                         self.common.hs_bytes_received += bytes.len();
                         if self.common.hs_bytes_received > MAX_HANDSHAKE_FLIGHT {
-                            return Err(Error::proto(AlertDescription::UnexpectedMessage, "handshake too large"));
+                            return Err(Error::proto(
+                                AlertDescription::UnexpectedMessage,
+                                "handshake too large",
+                            ));
                         }
                     }
                     self.common.hs_in.extend_from_slice(&bytes);
@@ -325,7 +375,9 @@ impl Connection {
                 }
                 Incoming::ApplicationData(bytes) => {
                     if !self.common.handshake_complete {
-                        return Err(Error::unexpected("application data before the handshake completed"));
+                        return Err(Error::unexpected(
+                            "application data before the handshake completed",
+                        ));
                     }
                     if !bytes.is_empty() {
                         self.common.received_len += bytes.len();
@@ -371,13 +423,21 @@ impl Connection {
                 if buf.len() - at < 4 + len {
                     break;
                 }
-                if matches!(HandshakeType::from_u8(typ), None | Some(HandshakeType::MessageHash)) {
-                    return Err(Error::unexpected(format!("unknown handshake message type {typ}")));
+                if matches!(
+                    HandshakeType::from_u8(typ),
+                    None | Some(HandshakeType::MessageHash)
+                ) {
+                    return Err(Error::unexpected(format!(
+                        "unknown handshake message type {typ}"
+                    )));
                 }
                 let raw = &buf[at..at + 4 + len];
                 let msg = HandshakeMessage::read_bytes(raw)?;
                 let (name, bytes) = (msg.0.name(), raw.len());
-                self.common.trace(|| TraceEvent::Received { message: name, bytes });
+                self.common.trace(|| TraceEvent::Received {
+                    message: name,
+                    bytes,
+                });
                 self.common.read_key_changed = false;
                 let state = self.state.take().ok_or(Error::Closed)?;
                 self.state = Some(match state {
@@ -402,13 +462,17 @@ impl Connection {
 
     /// Plaintext received from the peer.
     pub fn reader(&mut self) -> Reader<'_> {
-        Reader { common: &mut self.common }
+        Reader {
+            common: &mut self.common,
+        }
     }
 
     /// Plaintext to send; buffered until the handshake completes, then sealed on `write_tls`
     /// (small writes coalesce into one record).
     pub fn writer(&mut self) -> Writer<'_> {
-        Writer { common: &mut self.common }
+        Writer {
+            common: &mut self.common,
+        }
     }
 
     /// Queues a close_notify alert; nothing can be written after it.
@@ -418,16 +482,21 @@ impl Connection {
         }
         let _ = self.common.seal_pending(true);
         let _ = self.common.flush_hs();
-        let _ = self.common.record.write_close_notify(&mut self.common.sendable);
+        let _ = self
+            .common
+            .record
+            .write_close_notify(&mut self.common.sendable);
         self.common.close_sent = true;
     }
 
     /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too.
     pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
-        let (Some(HsState::Client(ClientState::Connected(t, _))) | Some(HsState::Server(ServerState::Connected(t)))) =
-            &mut self.state
+        let (Some(HsState::Client(ClientState::Connected(t, _)))
+        | Some(HsState::Server(ServerState::Connected(t)))) = &mut self.state
         else {
-            return Err(Error::Config("KeyUpdate before the handshake completed".into()));
+            return Err(Error::Config(
+                "KeyUpdate before the handshake completed".into(),
+            ));
         };
         self.common.seal_pending(true)?;
         t.update_write(&mut self.common, request_peer)?;
@@ -436,7 +505,9 @@ impl Connection {
 
     /// True while the connection wants more TLS bytes from the peer.
     pub fn wants_read(&self) -> bool {
-        self.common.error.is_none() && !self.common.record.peer_closed() && self.common.received.is_empty()
+        self.common.error.is_none()
+            && !self.common.record.peer_closed()
+            && self.common.received.is_empty()
     }
 
     /// Sealed TLS bytes waiting for `write_tls` (plaintext not yet sealed is not counted).
@@ -447,7 +518,9 @@ impl Connection {
     /// True if `write_tls` has something to send.
     pub fn wants_write(&self) -> bool {
         !self.common.sendable.is_empty()
-            || (self.common.handshake_complete && !self.common.close_sent && !self.common.pending_plain.is_empty())
+            || (self.common.handshake_complete
+                && !self.common.close_sent
+                && !self.common.pending_plain.is_empty())
     }
 
     /// True until both Finished messages are exchanged.
@@ -511,7 +584,9 @@ impl Read for Reader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut n = 0;
         while n < buf.len() {
-            let Some(front) = self.common.received.front_mut() else { break };
+            let Some(front) = self.common.received.front_mut() else {
+                break;
+            };
             let take = front.len().min(buf.len() - n);
             buf[n..n + take].copy_from_slice(&front[..take]);
             front.advance(take);
@@ -525,7 +600,10 @@ impl Read for Reader<'_> {
             return Ok(n);
         }
         if self.common.eof {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed without close_notify"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "peer closed without close_notify",
+            ));
         }
         Err(io::ErrorKind::WouldBlock.into())
     }
@@ -564,7 +642,12 @@ impl ClientConnection {
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
         let mut common = Common::new(config.trace, config.key_log.clone());
         let state = ClientState::start(config, server_name, &mut common)?;
-        Ok(Self { inner: Connection { common, state: Some(HsState::Client(state)) } })
+        Ok(Self {
+            inner: Connection {
+                common,
+                state: Some(HsState::Client(state)),
+            },
+        })
     }
     /// The plain connection (e.g. for a generic adapter).
     pub fn into_inner(self) -> Connection {
@@ -581,7 +664,12 @@ impl ServerConnection {
     /// Waits for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let common = Common::new(config.trace, config.key_log.clone());
-        Ok(Self { inner: Connection { common, state: Some(HsState::Server(ServerState::new(config))) } })
+        Ok(Self {
+            inner: Connection {
+                common,
+                state: Some(HsState::Server(ServerState::new(config))),
+            },
+        })
     }
     /// The plain connection.
     pub fn into_inner(self) -> Connection {

@@ -42,7 +42,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn proto(alert: AlertDescription, reason: impl Into<Cow<'static, str>>) -> Self {
-        Self::Protocol { alert, reason: reason.into() }
+        Self::Protocol {
+            alert,
+            reason: reason.into(),
+        }
     }
     pub(crate) fn decode(reason: impl Into<Cow<'static, str>>) -> Self {
         Self::proto(AlertDescription::DecodeError, reason)
@@ -65,7 +68,8 @@ impl Error {
     pub fn alert(&self) -> Option<AlertDescription> {
         match self {
             Self::Protocol { alert, .. } | Self::Certificate { alert, .. } => Some(*alert),
-            Self::Record(RecordError::PeerAlert(_)) | Self::Record(RecordError::Truncated { .. }) => None,
+            Self::Record(RecordError::PeerAlert(_))
+            | Self::Record(RecordError::Truncated { .. }) => None,
             Self::Record(e) => Some(e.alert()),
             Self::AlertReceived(_) | Self::Config(_) | Self::Closed => None,
         }

@@ -16,11 +16,17 @@ pub struct Secret {
 
 impl Secret {
     pub(crate) fn zero(hash: HashAlg) -> Self {
-        Self { buf: [0; 48], len: hash.output_len() }
+        Self {
+            buf: [0; 48],
+            len: hash.output_len(),
+        }
     }
     /// Copies `bytes` (at most 48) into a secret.
     pub fn from_slice(bytes: &[u8]) -> Self {
-        let mut s = Self { buf: [0; 48], len: bytes.len().min(48) };
+        let mut s = Self {
+            buf: [0; 48],
+            len: bytes.len().min(48),
+        };
         s.buf[..s.len].copy_from_slice(&bytes[..s.len]);
         s
     }
@@ -45,7 +51,13 @@ pub fn hkdf_extract(hash: HashAlg, salt: &[u8], ikm: &[u8]) -> Secret {
 /// `HKDF-Expand-Label(secret, label, context, Hash.length)`.
 pub fn expand_label(hash: HashAlg, secret: &[u8], label: &[u8], context: &[u8]) -> Secret {
     let mut s = Secret::zero(hash);
-    hkdf_expand_label(hash, secret, label, context, &mut s.buf[..hash.output_len()]);
+    hkdf_expand_label(
+        hash,
+        secret,
+        label,
+        context,
+        &mut s.buf[..hash.output_len()],
+    );
     s
 }
 
@@ -86,7 +98,11 @@ impl KeySchedule {
     pub fn new(hash: HashAlg, psk: Option<&[u8]>) -> Self {
         let zeros = [0u8; 48];
         let z = &zeros[..hash.output_len()];
-        Self { hash, current: hkdf_extract(hash, z, psk.unwrap_or(z)), stage: Stage::Early }
+        Self {
+            hash,
+            current: hkdf_extract(hash, z, psk.unwrap_or(z)),
+            stage: Stage::Early,
+        }
     }
 
     /// The hash of this schedule.
@@ -199,7 +215,12 @@ impl Transcript {
 }
 
 /// Checks a received Finished in constant time (ring's HMAC verification).
-pub fn verify_finished(hash: HashAlg, base_key: &[u8], transcript_hash: &[u8], received: &[u8]) -> bool {
+pub fn verify_finished(
+    hash: HashAlg,
+    base_key: &[u8],
+    transcript_hash: &[u8],
+    received: &[u8],
+) -> bool {
     let fk = expand_label(hash, base_key, b"finished", &[]);
     let key = hmac::Key::new(hash.hmac_algorithm(), fk.as_bytes());
     hmac::verify(&key, transcript_hash, received).is_ok()

@@ -91,22 +91,32 @@ impl KeyExchange {
             .map_err(|_| Error::internal("public key computation failed"))?
             .as_ref()
             .to_vec();
-        Ok(Self { group, private, public })
+        Ok(Self {
+            group,
+            private,
+            public,
+        })
     }
 
     /// The shared secret with the peer's public value; a bad point is illegal_parameter (RFC 8446 §4.2.8.2).
     pub(crate) fn complete(self, peer: &[u8]) -> Result<Secret, Error> {
         if peer.len() != self.group.public_len() {
-            return Err(Error::illegal("key share has the wrong length for its group"));
+            return Err(Error::illegal(
+                "key share has the wrong length for its group",
+            ));
         }
-        agreement::agree_ephemeral(self.private, &agreement::UnparsedPublicKey::new(self.group.alg(), peer), |s| {
-            // X25519 with a small-order point gives all zeros (RFC 7748 §6.1): reject.
-            if s.iter().all(|b| *b == 0) {
-                None
-            } else {
-                Some(Secret::from_slice(s))
-            }
-        })
+        agreement::agree_ephemeral(
+            self.private,
+            &agreement::UnparsedPublicKey::new(self.group.alg(), peer),
+            |s| {
+                // X25519 with a small-order point gives all zeros (RFC 7748 §6.1): reject.
+                if s.iter().all(|b| *b == 0) {
+                    None
+                } else {
+                    Some(Secret::from_slice(s))
+                }
+            },
+        )
         .ok()
         .flatten()
         .ok_or_else(|| Error::illegal("invalid key share (point not on the curve or low order)"))

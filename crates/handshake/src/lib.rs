@@ -55,17 +55,17 @@ mod kx;
 mod resumption;
 mod server;
 mod sign;
-mod trace;
-mod verifier;
 #[cfg(feature = "tokio")]
 mod tokio_io;
+mod trace;
+mod verifier;
 
 #[cfg(feature = "tokio")]
 pub use tokio_io::{TlsAcceptor, TlsConnector, TlsStream};
 
 pub use config::{
-    ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig, ServerConfigBuilder,
-    SingleCert, SniResolver,
+    ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig,
+    ServerConfigBuilder, SingleCert, SniResolver,
 };
 pub use conn::{
     ClientConnection, Connection, IoState, Reader, ServerConnection, Writer, MAX_HANDSHAKE_FLIGHT,
@@ -75,22 +75,27 @@ pub use error::Error;
 pub use https_record::{AlertDescription, CipherSuite};
 pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
-pub use sign::{scheme, CertifiedKey, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
-pub use trace::{KeyLog, KeyLogFile, TraceEvent};
+pub use sign::{scheme, scheme_name, CertifiedKey, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
+pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
 pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {
     let mut buf = Vec::new();
     while from.wants_write() {
-        if from.write_tls(&mut buf).map_err(|e| Error::Config(e.to_string()))? == 0 {
+        if from
+            .write_tls(&mut buf)
+            .map_err(|e| Error::Config(e.to_string()))?
+            == 0
+        {
             break;
         }
     }
     let mut rd = &buf[..];
     let total = buf.len();
     while !rd.is_empty() {
-        to.read_tls(&mut rd).map_err(|e| Error::Config(e.to_string()))?;
+        to.read_tls(&mut rd)
+            .map_err(|e| Error::Config(e.to_string()))?;
         to.process_new_packets()?;
     }
     Ok(total)

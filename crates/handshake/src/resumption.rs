@@ -18,7 +18,10 @@ use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
 pub const TICKET_LIFETIME: u32 = 2 * 60 * 60;
 
 fn unix_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// What a ticket carries (encrypted under the server's ticket key).
@@ -45,15 +48,22 @@ impl Ticketer {
     pub fn new() -> Result<Self, Error> {
         let rng = SystemRandom::new();
         let mut k = [0u8; 32];
-        rng.fill(&mut k).map_err(|_| Error::Config("no randomness".into()))?;
-        let key = aead::UnboundKey::new(&aead::AES_256_GCM, &k).map_err(|_| Error::Config("ticket key".into()))?;
+        rng.fill(&mut k)
+            .map_err(|_| Error::Config("no randomness".into()))?;
+        let key = aead::UnboundKey::new(&aead::AES_256_GCM, &k)
+            .map_err(|_| Error::Config("ticket key".into()))?;
         zeroize::Zeroize::zeroize(&mut k);
-        Ok(Self { key: aead::LessSafeKey::new(key), rng })
+        Ok(Self {
+            key: aead::LessSafeKey::new(key),
+            rng,
+        })
     }
 
     pub(crate) fn seal(&self, suite: CipherSuite, psk: &Secret) -> Result<Vec<u8>, Error> {
         let mut nonce = [0u8; 12];
-        self.rng.fill(&mut nonce).map_err(|_| Error::internal("no randomness"))?;
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| Error::internal("no randomness"))?;
         let mut out = nonce.to_vec();
         let start = out.len();
         out.extend_from_slice(&suite.to_u16().to_be_bytes());
@@ -61,7 +71,11 @@ impl Ticketer {
         out.extend_from_slice(&unix_secs().to_be_bytes());
         let mut body = out.split_off(start);
         self.key
-            .seal_in_place_append_tag(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::empty(), &mut body)
+            .seal_in_place_append_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::empty(),
+                &mut body,
+            )
             .map_err(|_| Error::internal("ticket seal"))?;
         out.extend_from_slice(&body);
         Ok(out)
@@ -75,7 +89,10 @@ impl Ticketer {
         let (n, ct) = ticket.split_at(12);
         let nonce = aead::Nonce::try_assume_unique_for_key(n).ok()?;
         let mut buf = ct.to_vec();
-        let plain = self.key.open_in_place(nonce, aead::Aad::empty(), &mut buf).ok()?;
+        let plain = self
+            .key
+            .open_in_place(nonce, aead::Aad::empty(), &mut buf)
+            .ok()?;
         let mut r = Reader::new(plain);
         let suite = CipherSuite::from_u16(r.u16("suite").ok()?)?;
         let psk = Secret::from_slice(r.vec(LenPrefix::U8, "psk").ok()?);
@@ -125,18 +142,39 @@ impl ClientSessionStore {
         (t.received.elapsed().as_secs() < u64::from(t.lifetime)).then_some(t)
     }
 
-    pub(crate) fn put(&self, name: &str, suite: CipherSuite, psk: Secret, ticket: Vec<u8>, age_add: u32, lifetime: u32) {
+    pub(crate) fn put(
+        &self,
+        name: &str,
+        suite: CipherSuite,
+        psk: Secret,
+        ticket: Vec<u8>,
+        age_add: u32,
+        lifetime: u32,
+    ) {
         if let Ok(mut m) = self.map.lock() {
             if m.len() >= MAX_SESSIONS && !m.contains_key(name) {
                 m.clear(); // crude but bounded
             }
-            m.insert(name.to_string(), StoredTicket { suite, psk, ticket, age_add, lifetime, received: Instant::now() });
+            m.insert(
+                name.to_string(),
+                StoredTicket {
+                    suite,
+                    psk,
+                    ticket,
+                    age_add,
+                    lifetime,
+                    received: Instant::now(),
+                },
+            );
         }
     }
 
     /// True if a ticket for `name` is stored.
     pub fn has_ticket(&self, name: &str) -> bool {
-        self.map.lock().map(|m| m.contains_key(name)).unwrap_or(false)
+        self.map
+            .lock()
+            .map(|m| m.contains_key(name))
+            .unwrap_or(false)
     }
 }
 
@@ -158,10 +196,24 @@ pub(crate) fn truncated_hello(msg: &HandshakeMessage, binders_len: usize) -> Vec
 }
 
 /// Recomputes the (single) binder of a ClientHello in place.
-pub(crate) fn fill_binder(msg: &mut HandshakeMessage, hash: HashAlg, psk: &Secret, prefix: &Transcript) {
-    let HandshakePayload::ClientHello(ch) = &msg.0 else { return };
-    let Some(crate::codec::ClientExtension::PreSharedKey(offer)) = ch.extensions.last() else { return };
-    let b = binder(hash, psk, prefix, &truncated_hello(msg, offer.binders_len()));
+pub(crate) fn fill_binder(
+    msg: &mut HandshakeMessage,
+    hash: HashAlg,
+    psk: &Secret,
+    prefix: &Transcript,
+) {
+    let HandshakePayload::ClientHello(ch) = &msg.0 else {
+        return;
+    };
+    let Some(crate::codec::ClientExtension::PreSharedKey(offer)) = ch.extensions.last() else {
+        return;
+    };
+    let b = binder(
+        hash,
+        psk,
+        prefix,
+        &truncated_hello(msg, offer.binders_len()),
+    );
     if let HandshakePayload::ClientHello(ch) = &mut msg.0 {
         if let Some(crate::codec::ClientExtension::PreSharedKey(offer)) = ch.extensions.last_mut() {
             offer.binders = vec![b.as_bytes().to_vec()];

@@ -29,7 +29,12 @@ impl ServerState {
         Self::ExpectClientHello(Box::new(ExpectClientHello { config, hrr: None }))
     }
 
-    pub(crate) fn handle(self, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn handle(
+        self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(cx, msg, raw),
             Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
@@ -54,13 +59,24 @@ pub(crate) struct ExpectClientHello {
 }
 
 fn missing(what: &'static str) -> Error {
-    Error::proto(AlertDescription::MissingExtension, format!("ClientHello has no {what}"))
+    Error::proto(
+        AlertDescription::MissingExtension,
+        format!("ClientHello has no {what}"),
+    )
 }
 
 impl ExpectClientHello {
-    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::ClientHello(ch) = msg.0 else {
-            return Err(Error::unexpected(format!("got {} while waiting for ClientHello", msg.0.name())));
+            return Err(Error::unexpected(format!(
+                "got {} while waiting for ClientHello",
+                msg.0.name()
+            )));
         };
         if self.hrr.is_none() {
             cx.client_random = ch.random;
@@ -75,7 +91,9 @@ impl ExpectClientHello {
             }
         }
         if ch.compression_methods != [0] {
-            return Err(Error::illegal("legacy_compression_methods must be exactly [null]"));
+            return Err(Error::illegal(
+                "legacy_compression_methods must be exactly [null]",
+            ));
         }
         let config = &self.config;
         let suite = config
@@ -84,10 +102,13 @@ impl ExpectClientHello {
             .copied()
             .find(|s| ch.cipher_suites.contains(&s.to_u16()))
             .ok_or_else(|| Error::handshake_failure("no cipher suite in common"))?;
-        let Some(ClientExtension::SignatureAlgorithms(sigalgs)) = ch.ext(ext_type::SIGNATURE_ALGORITHMS) else {
+        let Some(ClientExtension::SignatureAlgorithms(sigalgs)) =
+            ch.ext(ext_type::SIGNATURE_ALGORITHMS)
+        else {
             return Err(missing("signature_algorithms"));
         };
-        let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ext_type::SUPPORTED_GROUPS) else {
+        let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ext_type::SUPPORTED_GROUPS)
+        else {
             return Err(missing("supported_groups"));
         };
         let Some(ClientExtension::KeyShare(shares)) = ch.ext(ext_type::KEY_SHARE) else {
@@ -95,28 +116,42 @@ impl ExpectClientHello {
         };
         for (i, s) in shares.iter().enumerate() {
             if !groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
-                return Err(Error::illegal("key share for an unlisted or repeated group"));
+                return Err(Error::illegal(
+                    "key share for an unlisted or repeated group",
+                ));
             }
         }
         if let Some(h) = &self.hrr {
             if h.suite != suite {
-                return Err(Error::illegal("second ClientHello changed the cipher suite"));
+                return Err(Error::illegal(
+                    "second ClientHello changed the cipher suite",
+                ));
             }
             match ch.ext(ext_type::COOKIE) {
                 Some(ClientExtension::Cookie(c)) if ring_eq(c, &h.cookie) => {}
-                _ => return Err(Error::illegal("second ClientHello does not echo our cookie")),
+                _ => {
+                    return Err(Error::illegal(
+                        "second ClientHello does not echo our cookie",
+                    ))
+                }
             }
             if shares.len() != 1 || shares[0].group != h.group.to_u16() {
-                return Err(Error::illegal("second ClientHello must carry exactly the requested key share"));
+                return Err(Error::illegal(
+                    "second ClientHello must carry exactly the requested key share",
+                ));
             }
         }
-        let chosen = config
-            .groups
-            .iter()
-            .find_map(|g| shares.iter().find(|s| s.group == g.to_u16()).map(|s| (*g, s)));
+        let chosen = config.groups.iter().find_map(|g| {
+            shares
+                .iter()
+                .find(|s| s.group == g.to_u16())
+                .map(|s| (*g, s))
+        });
         let Some((group, share)) = chosen else {
             if self.hrr.is_some() {
-                return Err(Error::illegal("no usable key share after HelloRetryRequest"));
+                return Err(Error::illegal(
+                    "no usable key share after HelloRetryRequest",
+                ));
             }
             let group = config
                 .groups
@@ -133,10 +168,15 @@ impl ExpectClientHello {
         if let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
             (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
         {
-            let Some(ClientExtension::PskKeyExchangeModes(modes)) = ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES) else {
+            let Some(ClientExtension::PskKeyExchangeModes(modes)) =
+                ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES)
+            else {
                 return Err(missing("psk_key_exchange_modes"));
             };
-            let state = offer.identities.first().and_then(|id| ticketer.open(&id.identity));
+            let state = offer
+                .identities
+                .first()
+                .and_then(|id| ticketer.open(&id.identity));
             if let Some(state) = state.filter(|s| s.suite == suite && modes.contains(&1)) {
                 let prefix = match &self.hrr {
                     Some(h) => h.transcript.clone(),
@@ -145,9 +185,14 @@ impl ExpectClientHello {
                 let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
                 let expected = binder(hash, &state.psk, &prefix, truncated);
                 if !ring_eq(expected.as_bytes(), &offer.binders[0]) {
-                    return Err(Error::proto(AlertDescription::DecryptError, "PSK binder does not verify"));
+                    return Err(Error::proto(
+                        AlertDescription::DecryptError,
+                        "PSK binder does not verify",
+                    ));
                 }
-                cx.check("resumption", || "session ticket accepted, binder verified".into());
+                cx.check("resumption", || {
+                    "session ticket accepted, binder verified".into()
+                });
                 resumed = Some(state);
             }
         }
@@ -164,14 +209,17 @@ impl ExpectClientHello {
 
         // SNI -> certificate.
         let sni = match ch.ext(ext_type::SERVER_NAME) {
-            Some(ClientExtension::ServerName(list)) => match list.iter().find(|e| e.name_type == 0) {
+            Some(ClientExtension::ServerName(list)) => match list.iter().find(|e| e.name_type == 0)
+            {
                 // Any printable ASCII name goes to the resolver (which may not know it); only
                 // garbage is refused.
                 Some(e) => Some(
                     std::str::from_utf8(&e.name)
                         .ok()
                         .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
-                        .ok_or_else(|| Error::illegal("server_name is not a printable ASCII host name"))?,
+                        .ok_or_else(|| {
+                            Error::illegal("server_name is not a printable ASCII host name")
+                        })?,
                 ),
                 None => None,
             },
@@ -182,21 +230,23 @@ impl ExpectClientHello {
             None => Some(
                 config
                     .resolver
-                    .resolve(&ClientHelloInfo { server_name: sni, signature_schemes: sigalgs })
+                    .resolve(&ClientHelloInfo {
+                        server_name: sni,
+                        signature_schemes: sigalgs,
+                    })
                     .ok_or_else(|| match sni {
-                        Some(_) => {
-                            Error::proto(AlertDescription::UnrecognizedName, "no certificate for this server_name")
-                        }
+                        Some(_) => Error::proto(
+                            AlertDescription::UnrecognizedName,
+                            "no certificate for this server_name",
+                        ),
                         None => Error::handshake_failure("no certificate"),
                     })?,
             ),
         };
         let scheme = match &cert {
-            Some(c) => Some(
-                c.key
-                    .choose_scheme(sigalgs)
-                    .ok_or_else(|| Error::handshake_failure("no signature scheme in common with our key"))?,
-            ),
+            Some(c) => Some(c.key.choose_scheme(sigalgs).ok_or_else(|| {
+                Error::handshake_failure("no signature scheme in common with our key")
+            })?),
             None => None,
         };
         let alpn = match ch.ext(ext_type::ALPN) {
@@ -206,14 +256,22 @@ impl ExpectClientHello {
                     .iter()
                     .find(|p| offered.contains(p))
                     .cloned()
-                    .ok_or_else(|| Error::proto(AlertDescription::NoApplicationProtocol, "no ALPN protocol in common"))?,
+                    .ok_or_else(|| {
+                        Error::proto(
+                            AlertDescription::NoApplicationProtocol,
+                            "no ALPN protocol in common",
+                        )
+                    })?,
             ),
             _ => None,
         };
 
         let rng = SystemRandom::new();
         let kx = KeyExchange::start(group, &rng)?;
-        let our_share = KeyShareEntry { group: group.to_u16(), payload: kx.public.clone() };
+        let our_share = KeyShareEntry {
+            group: group.to_u16(),
+            payload: kx.public.clone(),
+        };
         let shared = kx.complete(&share.payload)?;
         cx.info.suite = Some(suite);
         cx.info.group = Some(group);
@@ -228,7 +286,10 @@ impl ExpectClientHello {
             None => Transcript::new_hash(hash),
         };
         t.add(raw);
-        let mut extensions = vec![ServerExtension::SupportedVersions(TLS13), ServerExtension::KeyShare(our_share)];
+        let mut extensions = vec![
+            ServerExtension::SupportedVersions(TLS13),
+            ServerExtension::KeyShare(our_share),
+        ];
         if resumed.is_some() {
             extensions.push(ServerExtension::PreSharedKey(0));
         }
@@ -240,7 +301,10 @@ impl ExpectClientHello {
             compression_method: 0,
             extensions,
         };
-        cx.send_hs(&HandshakeMessage(HandshakePayload::ServerHello(sh)), Some(&mut t));
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::ServerHello(sh)),
+            Some(&mut t),
+        );
         cx.flush_hs()?;
         cx.record.allow_compat_ccs(true);
         if !ch.session_id.is_empty() {
@@ -248,21 +312,35 @@ impl ExpectClientHello {
         }
 
         let mut ks = KeySchedule::new(hash, resumed.as_ref().map(|s| s.psk.as_bytes()));
-        cx.trace(|| crate::TraceEvent::Secret { name: "early_secret" });
+        cx.trace(|| crate::TraceEvent::Secret {
+            name: "early_secret",
+        });
         ks.advance(Some(shared.as_bytes()));
-        cx.trace(|| crate::TraceEvent::Secret { name: "handshake_secret" });
+        cx.trace(|| crate::TraceEvent::Secret {
+            name: "handshake_secret",
+        });
         let th = t.current_hash();
         let client_hs = ks.derive(b"c hs traffic", th.as_ref());
         let server_hs = ks.derive(b"s hs traffic", th.as_ref());
-        cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "client_handshake_traffic_secret", &client_hs);
-        cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", "server_handshake_traffic_secret", &server_hs);
+        cx.log_secret(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "client_handshake_traffic_secret",
+            &client_hs,
+        );
+        cx.log_secret(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "server_handshake_traffic_secret",
+            &server_hs,
+        );
         cx.peer_record_limit = record_limit;
         cx.set_write_key(suite, &server_hs)?;
         cx.set_read_key(suite, &client_hs);
 
         let mut ee = Vec::new();
         if record_limit.is_some() {
-            ee.push(EncryptedExtension::RecordSizeLimit(https_record::MAX_PLAINTEXT_LEN as u16 + 1));
+            ee.push(EncryptedExtension::RecordSizeLimit(
+                https_record::MAX_PLAINTEXT_LEN as u16 + 1,
+            ));
         }
         if sni.is_some() {
             ee.push(EncryptedExtension::ServerNameAck);
@@ -271,16 +349,29 @@ impl ExpectClientHello {
             cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
             ee.push(EncryptedExtension::Alpn(p));
         }
-        cx.send_hs(&HandshakeMessage(HandshakePayload::EncryptedExtensions(ee)), Some(&mut t));
-        let client_auth = if cert.is_some() { config.client_auth.clone() } else { None };
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::EncryptedExtensions(ee)),
+            Some(&mut t),
+        );
+        let client_auth = if cert.is_some() {
+            config.client_auth.clone()
+        } else {
+            None
+        };
         if let Some(auth) = &client_auth {
             let mut body = Vec::new();
             put_u16_list(&mut body, LenPrefix::U16, auth.verifier.supported_schemes());
             let cr = CertificateRequestPayload {
                 context: Vec::new(),
-                extensions: vec![RawExtension { typ: ext_type::SIGNATURE_ALGORITHMS, body }],
+                extensions: vec![RawExtension {
+                    typ: ext_type::SIGNATURE_ALGORITHMS,
+                    body,
+                }],
             };
-            cx.send_hs(&HandshakeMessage(HandshakePayload::CertificateRequest(cr)), Some(&mut t));
+            cx.send_hs(
+                &HandshakeMessage(HandshakePayload::CertificateRequest(cr)),
+                Some(&mut t),
+            );
         }
         if let (Some(cert), Some(scheme)) = (cert, scheme) {
             let certs = CertificatePayload {
@@ -288,33 +379,63 @@ impl ExpectClientHello {
                 entries: cert
                     .chain
                     .iter()
-                    .map(|c| CertificateEntry { cert: c.clone(), extensions: Vec::new() })
+                    .map(|c| CertificateEntry {
+                        cert: c.clone(),
+                        extensions: Vec::new(),
+                    })
                     .collect(),
             };
-            cx.send_hs(&HandshakeMessage(HandshakePayload::Certificate(certs)), Some(&mut t));
-            let signature = cert.key.sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
             cx.send_hs(
-                &HandshakeMessage(HandshakePayload::CertificateVerify(CertificateVerifyPayload { scheme, signature })),
+                &HandshakeMessage(HandshakePayload::Certificate(certs)),
+                Some(&mut t),
+            );
+            let signature = cert
+                .key
+                .sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
+            cx.send_hs(
+                &HandshakeMessage(HandshakePayload::CertificateVerify(
+                    CertificateVerifyPayload { scheme, signature },
+                )),
                 Some(&mut t),
             );
         }
         let sf = finished_verify_data(hash, server_hs.as_bytes(), t.current_hash().as_ref());
-        cx.send_hs(&HandshakeMessage(HandshakePayload::Finished(sf.as_bytes().to_vec())), Some(&mut t));
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::Finished(sf.as_bytes().to_vec())),
+            Some(&mut t),
+        );
 
         ks.advance(None);
-        cx.trace(|| crate::TraceEvent::Secret { name: "master_secret" });
+        cx.trace(|| crate::TraceEvent::Secret {
+            name: "master_secret",
+        });
         let th = t.current_hash();
         let client_ap = ks.derive(b"c ap traffic", th.as_ref());
         let server_ap = ks.derive(b"s ap traffic", th.as_ref());
-        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", "client_application_traffic_secret_0", &client_ap);
-        cx.log_secret("SERVER_TRAFFIC_SECRET_0", "server_application_traffic_secret_0", &server_ap);
+        cx.log_secret(
+            "CLIENT_TRAFFIC_SECRET_0",
+            "client_application_traffic_secret_0",
+            &client_ap,
+        );
+        cx.log_secret(
+            "SERVER_TRAFFIC_SECRET_0",
+            "server_application_traffic_secret_0",
+            &server_ap,
+        );
         if cx.key_log.is_some() {
             let exp = ks.derive(b"exp master", th.as_ref());
             cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
         }
         cx.set_write_key(suite, &server_ap)?;
         let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
-        let fin = ExpectFinished { suite, client_hs, transcript: t, client_ap, server_ap, tickets };
+        let fin = ExpectFinished {
+            suite,
+            client_hs,
+            transcript: t,
+            client_ap,
+            server_ap,
+            tickets,
+        };
         Ok(match client_auth {
             Some(auth) => ServerState::ExpectCertificate(Box::new(ExpectCertificate { auth, fin })),
             None => ServerState::ExpectFinished(Box::new(fin)),
@@ -346,14 +467,24 @@ impl ExpectClientHello {
             ],
         };
         cx.info.hrr = true;
-        cx.check("key share", || format!("no acceptable key share; HelloRetryRequest for {group}"));
-        cx.send_hs(&HandshakeMessage(HandshakePayload::ServerHello(hrr)), Some(&mut t));
+        cx.check("key share", || {
+            format!("no acceptable key share; HelloRetryRequest for {group}")
+        });
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::ServerHello(hrr)),
+            Some(&mut t),
+        );
         cx.flush_hs()?;
         cx.record.allow_compat_ccs(true);
         if !ch.session_id.is_empty() {
             cx.send_ccs()?;
         }
-        self.hrr = Some(HrrSent { suite, group, cookie, transcript: t });
+        self.hrr = Some(HrrSent {
+            suite,
+            group,
+            cookie,
+            transcript: t,
+        });
         Ok(ServerState::ExpectClientHello(self))
     }
 }
@@ -369,26 +500,51 @@ pub(crate) struct ExpectCertificate {
 }
 
 impl ExpectCertificate {
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::Certificate(c) = msg.0 else {
-            return Err(Error::unexpected(format!("got {} while waiting for the client Certificate", msg.0.name())));
+            return Err(Error::unexpected(format!(
+                "got {} while waiting for the client Certificate",
+                msg.0.name()
+            )));
         };
         if !c.context.is_empty() {
-            return Err(Error::illegal("client Certificate has a request context we did not send"));
+            return Err(Error::illegal(
+                "client Certificate has a request context we did not send",
+            ));
         }
         self.fin.transcript.add(raw);
         let Some((leaf, rest)) = c.entries.split_first() else {
             if self.auth.required {
-                return Err(Error::proto(AlertDescription::CertificateRequired, "the client sent no certificate"));
+                return Err(Error::proto(
+                    AlertDescription::CertificateRequired,
+                    "the client sent no certificate",
+                ));
             }
             cx.check("client certificate", || "none sent (optional)".into());
             return Ok(ServerState::ExpectFinished(Box::new(self.fin)));
         };
         let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
-        self.auth.verifier.verify_client_cert(&leaf.cert, &intermediates)?;
-        cx.check("client certificate", || format!("{} certificate(s), chain valid for clientAuth", c.entries.len()));
+        self.auth
+            .verifier
+            .verify_client_cert(&leaf.cert, &intermediates)?;
+        cx.check("client certificate", || {
+            format!(
+                "{} certificate(s), chain valid for clientAuth",
+                c.entries.len()
+            )
+        });
         cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
-        Ok(ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify { auth: self.auth, fin: self.fin })))
+        Ok(ServerState::ExpectCertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                auth: self.auth,
+                fin: self.fin,
+            },
+        )))
     }
 }
 
@@ -398,17 +554,35 @@ pub(crate) struct ExpectCertificateVerify {
 }
 
 impl ExpectCertificateVerify {
-    fn handle(mut self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
-            return Err(Error::unexpected(format!("got {} while waiting for CertificateVerify", msg.0.name())));
+            return Err(Error::unexpected(format!(
+                "got {} while waiting for CertificateVerify",
+                msg.0.name()
+            )));
         };
         if !self.auth.verifier.supported_schemes().contains(&cv.scheme) {
-            return Err(Error::illegal("client CertificateVerify uses a scheme we did not offer"));
+            return Err(Error::illegal(
+                "client CertificateVerify uses a scheme we did not offer",
+            ));
         }
         let m = cv_message(false, self.fin.transcript.current_hash().as_ref());
-        let leaf = cx.info.peer_certs.first().ok_or_else(|| Error::internal("no client certificate"))?;
-        self.auth.verifier.verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
-        cx.check("client CertificateVerify", || "signature verified with the client certificate's key".into());
+        let leaf = cx
+            .info
+            .peer_certs
+            .first()
+            .ok_or_else(|| Error::internal("no client certificate"))?;
+        self.auth
+            .verifier
+            .verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        cx.check("client CertificateVerify", || {
+            "signature verified with the client certificate's key".into()
+        });
         self.fin.transcript.add(raw);
         Ok(ServerState::ExpectFinished(Box::new(self.fin)))
     }
@@ -424,34 +598,79 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectFinished {
-    fn handle(self: Box<Self>, cx: &mut Common, msg: HandshakeMessage, raw: &[u8]) -> Result<ServerState, Error> {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.0 else {
-            return Err(Error::unexpected(format!("got {} while waiting for Finished", msg.0.name())));
+            return Err(Error::unexpected(format!(
+                "got {} while waiting for Finished",
+                msg.0.name()
+            )));
         };
         let hash = self.suite.hash();
         if vd.len() != hash.output_len() {
             return Err(Error::decode("Finished has the wrong length"));
         }
-        if !verify_finished(hash, self.client_hs.as_bytes(), self.transcript.current_hash().as_ref(), &vd) {
-            return Err(Error::proto(AlertDescription::DecryptError, "client Finished does not verify"));
+        if !verify_finished(
+            hash,
+            self.client_hs.as_bytes(),
+            self.transcript.current_hash().as_ref(),
+            &vd,
+        ) {
+            return Err(Error::proto(
+                AlertDescription::DecryptError,
+                "client Finished does not verify",
+            ));
         }
-        cx.check("client Finished", || "MAC over the transcript matches (constant-time)".into());
+        cx.check("client Finished", || {
+            "MAC over the transcript matches (constant-time)".into()
+        });
         cx.set_read_key(self.suite, &self.client_ap);
         cx.record.allow_compat_ccs(false);
         cx.handshake_complete = true;
-        let ExpectFinished { suite, client_ap, server_ap, tickets, mut transcript, .. } = *self;
+        let ExpectFinished {
+            suite,
+            client_ap,
+            server_ap,
+            tickets,
+            mut transcript,
+            ..
+        } = *self;
         if let Some((ticketer, ks)) = tickets {
             transcript.add(raw);
             let res_master = ks.derive(b"res master", transcript.current_hash().as_ref());
             let nonce = [0u8];
-            let psk = crate::keyschedule::expand_label(suite.hash(), res_master.as_bytes(), b"resumption", &nonce);
+            let psk = crate::keyschedule::expand_label(
+                suite.hash(),
+                res_master.as_bytes(),
+                b"resumption",
+                &nonce,
+            );
             let mut age = [0u8; 4];
-            SystemRandom::new().fill(&mut age).map_err(|_| Error::internal("no randomness"))?;
+            SystemRandom::new()
+                .fill(&mut age)
+                .map_err(|_| Error::internal("no randomness"))?;
             let age_add = u32::from_be_bytes(age);
             let ticket = ticketer.seal(suite, &psk)?;
-            let nst = NewSessionTicketPayload { lifetime: TICKET_LIFETIME, age_add, nonce: nonce.to_vec(), ticket, extensions: Vec::new() };
-            cx.send_hs(&HandshakeMessage(HandshakePayload::NewSessionTicket(nst)), None);
+            let nst = NewSessionTicketPayload {
+                lifetime: TICKET_LIFETIME,
+                age_add,
+                nonce: nonce.to_vec(),
+                ticket,
+                extensions: Vec::new(),
+            };
+            cx.send_hs(
+                &HandshakeMessage(HandshakePayload::NewSessionTicket(nst)),
+                None,
+            );
         }
-        Ok(ServerState::Connected(Traffic { suite, write_secret: server_ap, read_secret: client_ap }))
+        Ok(ServerState::Connected(Traffic {
+            suite,
+            write_secret: server_ap,
+            read_secret: client_ap,
+        }))
     }
 }

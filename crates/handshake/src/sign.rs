@@ -21,6 +21,22 @@ pub mod scheme {
     pub const RSA_PKCS1_SHA512: u16 = 0x0601;
 }
 
+/// The IANA name of a signature scheme, e.g. `"ecdsa_secp256r1_sha256"`.
+pub fn scheme_name(s: u16) -> &'static str {
+    match s {
+        scheme::ECDSA_SECP256R1_SHA256 => "ecdsa_secp256r1_sha256",
+        scheme::ECDSA_SECP384R1_SHA384 => "ecdsa_secp384r1_sha384",
+        scheme::RSA_PSS_RSAE_SHA256 => "rsa_pss_rsae_sha256",
+        scheme::RSA_PSS_RSAE_SHA384 => "rsa_pss_rsae_sha384",
+        scheme::RSA_PSS_RSAE_SHA512 => "rsa_pss_rsae_sha512",
+        scheme::ED25519 => "ed25519",
+        scheme::RSA_PKCS1_SHA256 => "rsa_pkcs1_sha256",
+        scheme::RSA_PKCS1_SHA384 => "rsa_pkcs1_sha384",
+        scheme::RSA_PKCS1_SHA512 => "rsa_pkcs1_sha512",
+        _ => "unknown",
+    }
+}
+
 /// The schemes we accept in CertificateVerify, in preference order.
 pub const VERIFY_SCHEMES: &[u16] = &[
     scheme::ECDSA_SECP256R1_SHA256,
@@ -68,10 +84,14 @@ impl SigningKey {
     /// Loads a PKCS#8 (or, for RSA, PKCS#1) DER private key of any supported type.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         let rng = SystemRandom::new();
-        if let Ok(k) = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng) {
+        if let Ok(k) =
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
+        {
             return Ok(Self::EcdsaP256(k));
         }
-        if let Ok(k) = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng) {
+        if let Ok(k) =
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, der, &rng)
+        {
             return Ok(Self::EcdsaP384(k));
         }
         if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
@@ -87,11 +107,17 @@ impl SigningKey {
 
     /// Loads the first private key block of a PEM file (`PRIVATE KEY` or `RSA PRIVATE KEY`).
     pub fn from_pem(pem_text: &[u8]) -> Result<Self, Error> {
-        let blocks = pem::parse_many(pem_text).map_err(|e| Error::Config(format!("key PEM: {e}")))?;
+        let blocks =
+            pem::parse_many(pem_text).map_err(|e| Error::Config(format!("key PEM: {e}")))?;
         let block = blocks
             .iter()
             .find(|b| b.tag() == "PRIVATE KEY" || b.tag() == "RSA PRIVATE KEY")
-            .ok_or_else(|| Error::Config("no PRIVATE KEY block in the key file (EC PRIVATE KEY: convert to PKCS#8)".into()))?;
+            .ok_or_else(|| {
+                Error::Config(
+                    "no PRIVATE KEY block in the key file (EC PRIVATE KEY: convert to PKCS#8)"
+                        .into(),
+                )
+            })?;
         Self::from_der(block.contents())
     }
 
@@ -111,7 +137,11 @@ impl SigningKey {
             Self::EcdsaP256(_) => &[scheme::ECDSA_SECP256R1_SHA256],
             Self::EcdsaP384(_) => &[scheme::ECDSA_SECP384R1_SHA384],
             Self::Ed25519(_) => &[scheme::ED25519],
-            Self::Rsa(_) => &[scheme::RSA_PSS_RSAE_SHA256, scheme::RSA_PSS_RSAE_SHA384, scheme::RSA_PSS_RSAE_SHA512],
+            Self::Rsa(_) => &[
+                scheme::RSA_PSS_RSAE_SHA256,
+                scheme::RSA_PSS_RSAE_SHA384,
+                scheme::RSA_PSS_RSAE_SHA512,
+            ],
         };
         mine.iter().copied().find(|s| offered.contains(s))
     }
@@ -121,7 +151,9 @@ impl SigningKey {
         let rng = SystemRandom::new();
         let fail = |_| Error::internal("signing failed");
         match self {
-            Self::EcdsaP256(k) | Self::EcdsaP384(k) => Ok(k.sign(&rng, msg).map_err(fail)?.as_ref().to_vec()),
+            Self::EcdsaP256(k) | Self::EcdsaP384(k) => {
+                Ok(k.sign(&rng, msg).map_err(fail)?.as_ref().to_vec())
+            }
             Self::Ed25519(k) => Ok(k.sign(msg).as_ref().to_vec()),
             Self::Rsa(k) => {
                 let pad: &'static dyn signature::RsaEncoding = match scheme {
@@ -166,7 +198,8 @@ impl CertifiedKey {
 
     /// From PEM text: a full chain (leaf first) and a private key.
     pub fn from_pem(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<Self>, Error> {
-        let chain = https_verify::certs_from_pem(chain_pem).map_err(|e| Error::Config(format!("certificate PEM: {e}")))?;
+        let chain = https_verify::certs_from_pem(chain_pem)
+            .map_err(|e| Error::Config(format!("certificate PEM: {e}")))?;
         Self::new(chain, SigningKey::from_pem(key_pem)?)
     }
 }

@@ -36,7 +36,11 @@ impl TlsConnector {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let conn = ClientConnection::new(self.config.clone(), server_name)?.into_inner();
-        let mut s = TlsStream { io, conn, shutdown_sent: false };
+        let mut s = TlsStream {
+            io,
+            conn,
+            shutdown_sent: false,
+        };
         poll_fn(|cx| s.poll_handshake(cx)).await?;
         Ok(s)
     }
@@ -61,7 +65,11 @@ impl TlsAcceptor {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let conn = ServerConnection::new(self.config.clone())?.into_inner();
-        let mut s = TlsStream { io, conn, shutdown_sent: false };
+        let mut s = TlsStream {
+            io,
+            conn,
+            shutdown_sent: false,
+        };
         poll_fn(|cx| s.poll_handshake(cx)).await?;
         Ok(s)
     }
@@ -129,7 +137,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     }
 
     fn poll_write_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        ready(self.conn.write_tls(&mut SyncIo { io: &mut self.io, cx }))
+        ready(self.conn.write_tls(&mut SyncIo {
+            io: &mut self.io,
+            cx,
+        }))
     }
 
     /// Writes every pending TLS byte.
@@ -147,7 +158,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
 
     /// Reads once from the transport and processes; on a TLS error the alert goes out best-effort.
     fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let n = match ready(self.conn.read_tls(&mut SyncIo { io: &mut self.io, cx })) {
+        let n = match ready(self.conn.read_tls(&mut SyncIo {
+            io: &mut self.io,
+            cx,
+        })) {
             Poll::Ready(Ok(n)) => n,
             other => return other,
         };
@@ -181,7 +195,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         loop {
             match this.conn.reader().read(buf.initialize_unfilled()) {
@@ -204,7 +222,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         if this.conn.sendable_len() >= MAX_BUFFERED_TLS && this.poll_flush_tls(cx)?.is_pending() {
             return Poll::Pending;

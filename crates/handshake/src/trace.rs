@@ -103,17 +103,44 @@ impl KeyLogFile {
     /// Opens `$SSLKEYLOGFILE` for appending; `None` if unset or not writable.
     pub fn from_env() -> Option<Self> {
         let path = std::env::var_os("SSLKEYLOGFILE")?;
-        let file = std::fs::OpenOptions::new().append(true).create(true).open(path).ok()?;
-        Some(Self { file: Mutex::new(file) })
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .ok()?;
+        Some(Self {
+            file: Mutex::new(file),
+        })
     }
 }
 
 impl KeyLog for KeyLogFile {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        let line = format!("{label} {} {}\n", hex::encode(client_random), hex::encode(secret));
+        let line = format!(
+            "{label} {} {}\n",
+            hex::encode(client_random),
+            hex::encode(secret)
+        );
         if let Ok(mut f) = self.file.lock() {
             // Best effort: a failing key log must not break the connection.
             let _ = f.write_all(line.as_bytes());
         }
     }
+}
+
+/// Renders a trace for people: one line per event, each preceded (once) by the seed step it realises.
+pub fn render_trace(events: &[TraceEvent]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut last = None;
+    for e in events {
+        if let Some(step) = e.seed_step() {
+            if last != Some(step) {
+                let _ = writeln!(out, "[seed step {step}]");
+                last = Some(step);
+            }
+        }
+        let _ = writeln!(out, "{e}");
+    }
+    out
 }

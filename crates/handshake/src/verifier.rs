@@ -13,10 +13,21 @@ use crate::sign::VERIFY_SCHEMES;
 pub trait ServerCertVerifier: Send + Sync + Debug {
     /// Validates `end_entity` (DER) for `server_name` using `intermediates` (DER, as sent).
     /// Return [`Error::Certificate`] with the alert to send on failure.
-    fn verify_server_cert(&self, end_entity: &[u8], intermediates: &[&[u8]], server_name: &str) -> Result<(), Error>;
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        server_name: &str,
+    ) -> Result<(), Error>;
 
     /// Verifies a CertificateVerify signature over `message` with the end entity's key.
-    fn verify_signature(&self, message: &[u8], end_entity: &[u8], scheme: u16, signature: &[u8]) -> Result<(), Error>;
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        end_entity: &[u8],
+        scheme: u16,
+        signature: &[u8],
+    ) -> Result<(), Error>;
 
     /// The signature schemes offered in signature_algorithms.
     fn supported_schemes(&self) -> &[u16] {
@@ -38,7 +49,10 @@ pub struct WebPkiVerifier {
 impl WebPkiVerifier {
     /// Verifies against `anchors` at the current time.
     pub fn new(anchors: TrustAnchors) -> Self {
-        Self { anchors, time: None }
+        Self {
+            anchors,
+            time: None,
+        }
     }
     /// Verifies at a fixed Unix time (tests, reproducible traces).
     pub fn at_time(mut self, unix: i64) -> Self {
@@ -48,7 +62,12 @@ impl WebPkiVerifier {
 }
 
 impl ServerCertVerifier for WebPkiVerifier {
-    fn verify_server_cert(&self, end_entity: &[u8], intermediates: &[&[u8]], server_name: &str) -> Result<(), Error> {
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        server_name: &str,
+    ) -> Result<(), Error> {
         let name = ServerName::parse(server_name).map_err(|e| Error::Certificate {
             alert: AlertDescription::InternalError,
             reason: format!("bad server name {server_name:?}: {e}"),
@@ -60,14 +79,29 @@ impl ServerCertVerifier for WebPkiVerifier {
             .purpose(Purpose::Server);
         https_verify::verify_chain(&req)
             .map(|_| ())
-            .map_err(|e| Error::Certificate { alert: alert_of(&e), reason: e.to_string() })
+            .map_err(|e| Error::Certificate {
+                alert: alert_of(&e),
+                reason: e.to_string(),
+            })
     }
 
-    fn verify_signature(&self, message: &[u8], end_entity: &[u8], scheme: u16, signature: &[u8]) -> Result<(), Error> {
-        let bad = |e: VerifyError| Error::Certificate { alert: AlertDescription::DecryptError, reason: e.to_string() };
-        let spki = https_verify::end_entity_spki(end_entity)
-            .map_err(|e| Error::Certificate { alert: AlertDescription::BadCertificate, reason: e.to_string() })?;
-        let scheme = SignatureScheme::from_u16(scheme).ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        end_entity: &[u8],
+        scheme: u16,
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let bad = |e: VerifyError| Error::Certificate {
+            alert: AlertDescription::DecryptError,
+            reason: e.to_string(),
+        };
+        let spki = https_verify::end_entity_spki(end_entity).map_err(|e| Error::Certificate {
+            alert: AlertDescription::BadCertificate,
+            reason: e.to_string(),
+        })?;
+        let scheme = SignatureScheme::from_u16(scheme)
+            .ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
         https_verify::verify_signature(&spki, scheme, message, signature).map_err(bad)
     }
 }
@@ -77,7 +111,13 @@ pub trait ClientCertVerifier: Send + Sync + Debug {
     /// Validates the client's `end_entity` (DER) with `intermediates` for client authentication.
     fn verify_client_cert(&self, end_entity: &[u8], intermediates: &[&[u8]]) -> Result<(), Error>;
     /// Verifies the client's CertificateVerify signature over `message`.
-    fn verify_signature(&self, message: &[u8], end_entity: &[u8], scheme: u16, signature: &[u8]) -> Result<(), Error>;
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        end_entity: &[u8],
+        scheme: u16,
+        signature: &[u8],
+    ) -> Result<(), Error>;
     /// The schemes offered in CertificateRequest's signature_algorithms.
     fn supported_schemes(&self) -> &[u16] {
         VERIFY_SCHEMES
@@ -93,7 +133,9 @@ pub struct WebPkiClientVerifier {
 impl WebPkiClientVerifier {
     /// Accepts client certificates issued under `anchors`.
     pub fn new(anchors: TrustAnchors) -> Self {
-        Self { inner: WebPkiVerifier::new(anchors) }
+        Self {
+            inner: WebPkiVerifier::new(anchors),
+        }
     }
 }
 
@@ -105,9 +147,18 @@ impl ClientCertVerifier for WebPkiClientVerifier {
             .purpose(Purpose::Client);
         https_verify::verify_chain(&req)
             .map(|_| ())
-            .map_err(|e| Error::Certificate { alert: alert_of(&e), reason: e.to_string() })
+            .map_err(|e| Error::Certificate {
+                alert: alert_of(&e),
+                reason: e.to_string(),
+            })
     }
-    fn verify_signature(&self, message: &[u8], end_entity: &[u8], scheme: u16, signature: &[u8]) -> Result<(), Error> {
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        end_entity: &[u8],
+        scheme: u16,
+        signature: &[u8],
+    ) -> Result<(), Error> {
         ServerCertVerifier::verify_signature(&self.inner, message, end_entity, scheme, signature)
     }
 }

@@ -5,7 +5,9 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use https_handshake::{CertifiedKey, ClientConfig, ClientConnection, ServerConfig, ServerConnection, SigningKey};
+use https_handshake::{
+    CertifiedKey, ClientConfig, ClientConnection, ServerConfig, ServerConnection, SigningKey,
+};
 use https_pki::{KeyType, Profile};
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
@@ -14,8 +16,13 @@ fn client_leaf(kt: KeyType) -> Leaf {
 }
 
 fn our_client_with_cert(l: &Leaf) -> ClientConnection {
-    let ck = CertifiedKey::new(l.chain.clone(), SigningKey::from_der(&l.key_pkcs8).unwrap()).unwrap();
-    let cfg = ClientConfig::builder().with_root_certificates(anchors(&pki().ca)).with_client_cert(ck).build().unwrap();
+    let ck =
+        CertifiedKey::new(l.chain.clone(), SigningKey::from_der(&l.key_pkcs8).unwrap()).unwrap();
+    let cfg = ClientConfig::builder()
+        .with_root_certificates(anchors(&pki().ca))
+        .with_client_cert(ck)
+        .build()
+        .unwrap();
     ClientConnection::new(Arc::new(cfg), "localhost").unwrap()
 }
 
@@ -37,8 +44,16 @@ fn our_client_cert_accepted_by_rustls_server() {
         let l = client_leaf(kt);
         let prov = rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519);
         let roots = Arc::new(rustls_roots(&p.ca));
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots, prov.clone()).build().unwrap();
-        let chain = p.ecdsa.chain.iter().map(|c| rustls_pki_types::CertificateDer::from(c.clone())).collect();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(roots, prov.clone())
+                .build()
+                .unwrap();
+        let chain = p
+            .ecdsa
+            .chain
+            .iter()
+            .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
+            .collect();
         let key = rustls_pki_types::PrivateKeyDer::Pkcs8(p.ecdsa.key_pkcs8.clone().into());
         let server = rustls::ServerConfig::builder_with_provider(prov)
             .with_protocol_versions(&[&rustls::version::TLS13])
@@ -46,10 +61,19 @@ fn our_client_cert_accepted_by_rustls_server() {
             .with_client_cert_verifier(verifier)
             .with_single_cert(chain, key)
             .unwrap();
-        let mut c = Ours { conn: our_client_with_cert(&l), got: vec![] };
-        let mut s = Theirs { conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+        let mut c = Ours {
+            conn: our_client_with_cert(&l),
+            got: vec![],
+        };
+        let mut s = Theirs {
+            conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(),
+            got: vec![],
+        };
         handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{kt:?}: {e:?}"));
-        let peer = s.conn.peer_certificates().expect("rustls saw our certificate");
+        let peer = s
+            .conn
+            .peer_certificates()
+            .expect("rustls saw our certificate");
         assert_eq!(peer[0].as_ref(), l.chain[0].as_slice());
         assert_eq!(send(&mut c, &mut s, b"authenticated"), b"authenticated");
     }
@@ -60,7 +84,11 @@ fn rustls_client_cert_accepted_by_our_server() {
     let p = pki();
     let l = client_leaf(KeyType::EcdsaP256);
     let prov = rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::SECP256R1);
-    let chain = l.chain.iter().map(|c| rustls_pki_types::CertificateDer::from(c.clone())).collect();
+    let chain = l
+        .chain
+        .iter()
+        .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
+        .collect();
     let key = rustls_pki_types::PrivateKeyDer::Pkcs8(l.key_pkcs8.clone().into());
     let cfg = rustls::ClientConfig::builder_with_provider(prov)
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -68,8 +96,14 @@ fn rustls_client_cert_accepted_by_our_server() {
         .with_root_certificates(rustls_roots(&p.ca))
         .with_client_auth_cert(chain, key)
         .unwrap();
-    let mut c = Theirs { conn: rustls_client_conn(Arc::new(cfg), "localhost"), got: vec![] };
-    let mut s = Ours { conn: our_server(true), got: vec![] };
+    let mut c = Theirs {
+        conn: rustls_client_conn(Arc::new(cfg), "localhost"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: our_server(true),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     assert_eq!(s.conn.peer_certificates().unwrap()[0], l.chain[0]);
     assert_eq!(send(&mut c, &mut s, b"hello"), b"hello");
@@ -78,23 +112,48 @@ fn rustls_client_cert_accepted_by_our_server() {
 #[test]
 fn missing_client_cert_required_vs_optional() {
     let p = pki();
-    let cfg = rustls_client(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ca, &[]);
+    let cfg = rustls_client(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ca,
+        &[],
+    );
     // Required: certificate_required.
-    let mut c = Theirs { conn: rustls_client_conn(cfg.clone(), "localhost"), got: vec![] };
-    let mut s = Ours { conn: our_server(true), got: vec![] };
+    let mut c = Theirs {
+        conn: rustls_client_conn(cfg.clone(), "localhost"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: our_server(true),
+        got: vec![],
+    };
     let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("certificate required");
     assert!(s_err.unwrap().contains("CertificateRequired"));
-    assert!(c_err.unwrap().contains("AlertReceived(CertificateRequired)"));
+    assert!(c_err
+        .unwrap()
+        .contains("AlertReceived(CertificateRequired)"));
     // Optional: proceeds without a peer certificate.
-    let mut c = Theirs { conn: rustls_client_conn(cfg, "localhost"), got: vec![] };
-    let mut s = Ours { conn: our_server(false), got: vec![] };
+    let mut c = Theirs {
+        conn: rustls_client_conn(cfg, "localhost"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: our_server(false),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     assert!(s.conn.peer_certificates().is_none());
     // A client certificate from an untrusted CA: unknown_ca.
-    let other = https_pki::CertificateAuthority::new_root(&https_pki::CaOptions::root("other")).unwrap();
+    let other =
+        https_pki::CertificateAuthority::new_root(&https_pki::CaOptions::root("other")).unwrap();
     let l = leaf(&other, &["client.test"], &Profile::client());
-    let mut c = Ours { conn: our_client_with_cert(&l), got: vec![] };
-    let mut s = Ours { conn: our_server(true), got: vec![] };
+    let mut c = Ours {
+        conn: our_client_with_cert(&l),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: our_server(true),
+        got: vec![],
+    };
     let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("untrusted client cert");
     assert!(s_err.unwrap().contains("UnknownCa"));
     assert!(c_err.unwrap().contains("AlertReceived(UnknownCa)"));

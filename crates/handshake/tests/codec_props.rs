@@ -8,13 +8,19 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/rfc
 
 /// Real messages from the RFC 8448 traces (empty if the data is absent).
 fn corpus() -> Vec<Vec<u8>> {
-    let Ok(text) = std::fs::read_to_string(format!("{DIR}/transcripts.vec")) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(format!("{DIR}/transcripts.vec")) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for line in text.lines() {
-        let Some((k, v)) = line.split_once(" = ") else { continue };
+        let Some((k, v)) = line.split_once(" = ") else {
+            continue;
+        };
         let k = k.trim();
         let hexs: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-        let Ok(bytes) = hex::decode(hexs) else { continue };
+        let Ok(bytes) = hex::decode(hexs) else {
+            continue;
+        };
         if k.starts_with("Message_") {
             out.push(bytes);
         } else if k.starts_with("Record_ClientHello") || k == "Record_HelloRetryRequest" {
@@ -26,7 +32,11 @@ fn corpus() -> Vec<Vec<u8>> {
 
 fn check(bytes: &[u8]) {
     if let Ok(msg) = HandshakeMessage::read_bytes(bytes) {
-        assert_eq!(msg.get_encoding(), bytes, "decoded message must re-encode identically");
+        assert_eq!(
+            msg.get_encoding(),
+            bytes,
+            "decoded message must re-encode identically"
+        );
     }
 }
 

@@ -13,23 +13,41 @@ use rustls::crypto::ring::{cipher_suite, kx_group};
 
 fn suites() -> [(CipherSuite, rustls::SupportedCipherSuite); 3] {
     [
-        (CipherSuite::Aes128GcmSha256, cipher_suite::TLS13_AES_128_GCM_SHA256),
-        (CipherSuite::Aes256GcmSha384, cipher_suite::TLS13_AES_256_GCM_SHA384),
-        (CipherSuite::Chacha20Poly1305Sha256, cipher_suite::TLS13_CHACHA20_POLY1305_SHA256),
+        (
+            CipherSuite::Aes128GcmSha256,
+            cipher_suite::TLS13_AES_128_GCM_SHA256,
+        ),
+        (
+            CipherSuite::Aes256GcmSha384,
+            cipher_suite::TLS13_AES_256_GCM_SHA384,
+        ),
+        (
+            CipherSuite::Chacha20Poly1305Sha256,
+            cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        ),
     ]
 }
 
 fn groups() -> [(NamedGroup, &'static dyn rustls::crypto::SupportedKxGroup); 2] {
-    [(NamedGroup::X25519, kx_group::X25519), (NamedGroup::Secp256r1, kx_group::SECP256R1)]
+    [
+        (NamedGroup::X25519, kx_group::X25519),
+        (NamedGroup::Secp256r1, kx_group::SECP256R1),
+    ]
 }
 
 fn keys() -> [(&'static str, &'static Leaf); 3] {
     let p = pki();
-    [("ecdsa-p256", &p.ecdsa), ("rsa-2048", &p.rsa), ("ed25519", &p.ed25519)]
+    [
+        ("ecdsa-p256", &p.ecdsa),
+        ("rsa-2048", &p.rsa),
+        ("ed25519", &p.ed25519),
+    ]
 }
 
 fn payload() -> Vec<u8> {
-    (0..1024 * 1024).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()
+    (0..1024 * 1024)
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect()
 }
 
 fn roundtrip(c: &mut dyn Side, s: &mut dyn Side) {
@@ -46,7 +64,11 @@ fn our_client_with_rustls_server_matrix() {
         for (ours_group, their_group) in groups() {
             for (kname, leaf) in keys() {
                 let ctx = format!("{} {} {kname}", ours_suite.name(), ours_group.name());
-                let server = rustls_server(rustls_provider(their_suite, their_group), leaf, &[b"h2", b"http/1.1"]);
+                let server = rustls_server(
+                    rustls_provider(their_suite, their_group),
+                    leaf,
+                    &[b"h2", b"http/1.1"],
+                );
                 let client = ClientConfig::builder()
                     .with_root_certificates(anchors(&p.ca))
                     .with_cipher_suites(&[ours_suite])
@@ -54,12 +76,22 @@ fn our_client_with_rustls_server_matrix() {
                     .with_alpn(&[b"http/1.1", b"h2"])
                     .build()
                     .unwrap();
-                let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
-                let mut s = Theirs { conn: rustls::ServerConnection::new(server).unwrap(), got: vec![] };
+                let mut c = Ours {
+                    conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+                    got: vec![],
+                };
+                let mut s = Theirs {
+                    conn: rustls::ServerConnection::new(server).unwrap(),
+                    got: vec![],
+                };
                 handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
                 assert_eq!(c.conn.negotiated_cipher_suite(), Some(ours_suite), "{ctx}");
                 assert_eq!(c.conn.negotiated_group(), Some(ours_group), "{ctx}");
-                assert_eq!(c.alpn().as_deref(), Some(&b"h2"[..]), "{ctx}: rustls picks its first");
+                assert_eq!(
+                    c.alpn().as_deref(),
+                    Some(&b"h2"[..]),
+                    "{ctx}: rustls picks its first"
+                );
                 assert_eq!(c.alpn(), s.alpn(), "{ctx}");
                 roundtrip(&mut c, &mut s);
                 passed += 1;
@@ -78,19 +110,33 @@ fn rustls_client_with_our_server_matrix() {
         for (ours_group, their_group) in groups() {
             for (kname, leaf) in keys() {
                 let ctx = format!("{} {} {kname}", ours_suite.name(), ours_group.name());
-                let client = rustls_client(rustls_provider(their_suite, their_group), &p.ca, &[b"http/1.1", b"h2"]);
+                let client = rustls_client(
+                    rustls_provider(their_suite, their_group),
+                    &p.ca,
+                    &[b"http/1.1", b"h2"],
+                );
                 let server = ServerConfig::builder()
                     .with_single_cert(leaf.chain.clone(), &leaf.key_pkcs8)
                     .unwrap()
                     .with_alpn(&[b"h2", b"http/1.1"])
                     .build()
                     .unwrap();
-                let mut c = Theirs { conn: rustls_client_conn(client, "localhost"), got: vec![] };
-                let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+                let mut c = Theirs {
+                    conn: rustls_client_conn(client, "localhost"),
+                    got: vec![],
+                };
+                let mut s = Ours {
+                    conn: ServerConnection::new(Arc::new(server)).unwrap(),
+                    got: vec![],
+                };
                 handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
                 assert_eq!(s.conn.negotiated_cipher_suite(), Some(ours_suite), "{ctx}");
                 assert_eq!(s.conn.negotiated_group(), Some(ours_group), "{ctx}");
-                assert_eq!(s.alpn().as_deref(), Some(&b"h2"[..]), "{ctx}: server preference");
+                assert_eq!(
+                    s.alpn().as_deref(),
+                    Some(&b"h2"[..]),
+                    "{ctx}: server preference"
+                );
                 assert_eq!(c.alpn(), s.alpn(), "{ctx}");
                 assert_eq!(s.conn.server_name(), Some("localhost"));
                 roundtrip(&mut c, &mut s);
@@ -119,14 +165,24 @@ fn our_client_with_our_server_all_suites_and_p384() {
                 .with_trace(true)
                 .build()
                 .unwrap();
-            let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
-            let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+            let mut c = Ours {
+                conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+                got: vec![],
+            };
+            let mut s = Ours {
+                conn: ServerConnection::new(Arc::new(server)).unwrap(),
+                got: vec![],
+            };
             handshake(&mut c, &mut s).unwrap();
             assert_eq!(c.conn.negotiated_group(), Some(group));
             assert_eq!(c.alpn(), None);
             let data = b"GET / HTTP/1.1\r\n\r\n".repeat(100);
             assert_eq!(send(&mut c, &mut s, &data), data);
-            assert!(c.conn.trace().iter().any(|e| e.to_string().contains("Finished")));
+            assert!(c
+                .conn
+                .trace()
+                .iter()
+                .any(|e| e.to_string().contains("Finished")));
         }
     }
 }
@@ -144,8 +200,14 @@ fn hello_retry_request_both_directions() {
         .with_groups(&[NamedGroup::X25519])
         .build()
         .unwrap();
-    let mut c = Theirs { conn: rustls_client_conn(client, "localhost"), got: vec![] };
-    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    let mut c = Theirs {
+        conn: rustls_client_conn(client, "localhost"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     assert!(s.conn.had_hello_retry());
     assert_eq!(s.conn.negotiated_group(), Some(NamedGroup::X25519));
@@ -153,14 +215,24 @@ fn hello_retry_request_both_directions() {
 
     // Our client sends a P-384 share first; the rustls server only does X25519 -> HRR (with cookie-less
     // retry from rustls), our client answers with an X25519 share.
-    let server = rustls_server(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ecdsa, &[]);
+    let server = rustls_server(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ecdsa,
+        &[],
+    );
     let client = ClientConfig::builder()
         .with_root_certificates(anchors(&p.ca))
         .with_groups(&[NamedGroup::Secp384r1, NamedGroup::X25519])
         .build()
         .unwrap();
-    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
-    let mut s = Theirs { conn: rustls::ServerConnection::new(server).unwrap(), got: vec![] };
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Theirs {
+        conn: rustls::ServerConnection::new(server).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     assert!(c.conn.had_hello_retry());
     assert_eq!(send(&mut s, &mut c, b"after HRR"), b"after HRR");
@@ -171,9 +243,18 @@ fn key_update_both_directions_with_rustls() {
     let p = pki();
     let prov = || rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519);
     // Our client updates (and asks rustls to), then rustls updates on its own.
-    let client = ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap();
-    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
-    let mut s = Theirs { conn: rustls::ServerConnection::new(rustls_server(prov(), &p.ecdsa, &[])).unwrap(), got: vec![] };
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Theirs {
+        conn: rustls::ServerConnection::new(rustls_server(prov(), &p.ecdsa, &[])).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     for i in 0..3 {
         c.conn.send_key_update(true).unwrap();
@@ -185,9 +266,19 @@ fn key_update_both_directions_with_rustls() {
         assert_eq!(send(&mut c, &mut s, b"and back"), b"and back");
     }
     // Same with our server.
-    let server = ServerConfig::builder().with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8).unwrap().build().unwrap();
-    let mut c = Theirs { conn: rustls_client_conn(rustls_client(prov(), &p.ca, &[]), "localhost"), got: vec![] };
-    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    let server = ServerConfig::builder()
+        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut c = Theirs {
+        conn: rustls_client_conn(rustls_client(prov(), &p.ca, &[]), "localhost"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     s.conn.send_key_update(true).unwrap();
     assert_eq!(send(&mut s, &mut c, b"x"), b"x");
@@ -209,10 +300,22 @@ fn resumption_with_tickets_both_directions() {
             .build()
             .unwrap(),
     );
-    let client = Arc::new(ClientConfig::builder().with_root_certificates(anchors(&p.ca)).with_trace(true).build().unwrap());
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors(&p.ca))
+            .with_trace(true)
+            .build()
+            .unwrap(),
+    );
     for i in 0..3 {
-        let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
-        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        let mut c = Ours {
+            conn: ClientConnection::new(client.clone(), "localhost").unwrap(),
+            got: vec![],
+        };
+        let mut s = Ours {
+            conn: ServerConnection::new(server.clone()).unwrap(),
+            got: vec![],
+        };
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(c.conn.is_resumed(), i > 0, "connection {i}");
         assert_eq!(s.conn.is_resumed(), i > 0, "connection {i}");
@@ -222,25 +325,60 @@ fn resumption_with_tickets_both_directions() {
     }
 
     // Our client resumes with a rustls server (it sends 2 tickets by default).
-    let rserver = rustls_server(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ecdsa, &[]);
-    let client = Arc::new(ClientConfig::builder().with_root_certificates(anchors(&p.ca)).with_trace(true).build().unwrap());
+    let rserver = rustls_server(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ecdsa,
+        &[],
+    );
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors(&p.ca))
+            .with_trace(true)
+            .build()
+            .unwrap(),
+    );
     for i in 0..3 {
-        let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
-        let mut s = Theirs { conn: rustls::ServerConnection::new(rserver.clone()).unwrap(), got: vec![] };
+        let mut c = Ours {
+            conn: ClientConnection::new(client.clone(), "localhost").unwrap(),
+            got: vec![],
+        };
+        let mut s = Theirs {
+            conn: rustls::ServerConnection::new(rserver.clone()).unwrap(),
+            got: vec![],
+        };
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(c.conn.is_resumed(), i > 0, "ours->rustls connection {i}");
-        assert_eq!(s.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed), i > 0);
+        assert_eq!(
+            s.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            i > 0
+        );
         assert_eq!(send(&mut s, &mut c, b"ticket please"), b"ticket please");
     }
 
     // A rustls client resumes with our server.
-    let rclient = rustls_client(rustls_provider(cipher_suite::TLS13_CHACHA20_POLY1305_SHA256, kx_group::SECP256R1), &p.ca, &[]);
+    let rclient = rustls_client(
+        rustls_provider(
+            cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+            kx_group::SECP256R1,
+        ),
+        &p.ca,
+        &[],
+    );
     for i in 0..3 {
-        let mut c = Theirs { conn: rustls_client_conn(rclient.clone(), "localhost"), got: vec![] };
-        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        let mut c = Theirs {
+            conn: rustls_client_conn(rclient.clone(), "localhost"),
+            got: vec![],
+        };
+        let mut s = Ours {
+            conn: ServerConnection::new(server.clone()).unwrap(),
+            got: vec![],
+        };
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(s.conn.is_resumed(), i > 0, "rustls->ours connection {i}");
-        assert_eq!(c.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed), i > 0);
+        assert_eq!(
+            c.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            i > 0
+        );
         assert_eq!(send(&mut s, &mut c, b"ticket please"), b"ticket please");
     }
 }
@@ -265,15 +403,26 @@ fn resumption_after_hello_retry_and_bad_binder() {
             .unwrap(),
     );
     for i in 0..2 {
-        let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
-        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        let mut c = Ours {
+            conn: ClientConnection::new(client.clone(), "localhost").unwrap(),
+            got: vec![],
+        };
+        let mut s = Ours {
+            conn: ServerConnection::new(server.clone()).unwrap(),
+            got: vec![],
+        };
         handshake(&mut c, &mut s).unwrap();
         assert!(s.conn.had_hello_retry());
         assert_eq!(s.conn.is_resumed(), i > 0);
         assert_eq!(send(&mut s, &mut c, b"t"), b"t");
     }
     // A tampered binder: decrypt_error.
-    let client = Arc::new(ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap());
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors(&p.ca))
+            .build()
+            .unwrap(),
+    );
     let server = Arc::new(
         ServerConfig::builder()
             .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
@@ -282,15 +431,30 @@ fn resumption_after_hello_retry_and_bad_binder() {
             .build()
             .unwrap(),
     );
-    let mut c = Ours { conn: ClientConnection::new(client.clone(), "localhost").unwrap(), got: vec![] };
-    let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+    let mut c = Ours {
+        conn: ClientConnection::new(client.clone(), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(server.clone()).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
     assert_eq!(send(&mut s, &mut c, b"t"), b"t");
-    let mut c = Ours { conn: ClientConnection::new(client, "localhost").unwrap(), got: vec![] };
+    let mut c = Ours {
+        conn: ClientConnection::new(client, "localhost").unwrap(),
+        got: vec![],
+    };
     let mut ch = c.out();
     let last = ch.len() - 1; // the binder is the last thing in the ClientHello
     ch[last] ^= 1;
-    let mut s = Ours { conn: ServerConnection::new(server).unwrap(), got: vec![] };
+    let mut s = Ours {
+        conn: ServerConnection::new(server).unwrap(),
+        got: vec![],
+    };
     let err = s.feed(&ch).expect_err("bad binder");
-    assert!(err.contains("DecryptError") && err.contains("binder"), "{err}");
+    assert!(
+        err.contains("DecryptError") && err.contains("binder"),
+        "{err}"
+    );
 }

@@ -15,7 +15,10 @@ struct Theirs_(Mutex<Vec<Logged>>);
 type Logged = (String, Vec<u8>, Vec<u8>);
 impl rustls::KeyLog for Theirs_ {
     fn log(&self, label: &str, random: &[u8], secret: &[u8]) {
-        self.0.lock().unwrap().push((label.into(), random.to_vec(), secret.to_vec()));
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.into(), random.to_vec(), secret.to_vec()));
     }
 }
 
@@ -26,15 +29,28 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     let path = dir.path().join("keys.log");
     // The only test in this binary that touches the environment.
     std::env::set_var("SSLKEYLOGFILE", &path);
-    let client = ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap();
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
     std::env::remove_var("SSLKEYLOGFILE");
 
     let log = Arc::new(Theirs_::default());
-    let server = rustls_server(rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519), &p.ecdsa, &[]);
+    let server = rustls_server(
+        rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519),
+        &p.ecdsa,
+        &[],
+    );
     let mut server = Arc::try_unwrap(server).unwrap();
     server.key_log = log.clone();
-    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
-    let mut s = Theirs { conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Theirs {
+        conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
 
     let text = std::fs::read_to_string(&path).unwrap();
@@ -48,7 +64,10 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     ] {
         let (_, random, secret) = theirs.iter().find(|(l, _, _)| l == label).expect(label);
         let line = format!("{label} {} {}", hex::encode(random), hex::encode(secret));
-        assert!(text.lines().any(|l| l == line), "missing or different: {line}\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing or different: {line}\n{text}"
+        );
     }
     // (Another test in this binary may build a config while the variable is set: count only ours.)
     let random = hex::encode(&theirs[0].1);
@@ -71,8 +90,14 @@ fn trace_names_every_step_and_no_secret_values() {
         .with_trace(true)
         .build()
         .unwrap();
-    let mut c = Ours { conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(), got: vec![] };
-    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
     handshake(&mut c, &mut s).unwrap();
 
     let lines: Vec<String> = c.conn.trace().iter().map(|e| e.to_string()).collect();
@@ -95,15 +120,34 @@ fn trace_names_every_step_and_no_secret_values() {
         assert!(text.contains(needle), "trace lacks {needle:?}:\n{text}");
     }
     for secret in secrets.0.lock().unwrap().iter() {
-        assert!(!text.contains(&hex::encode(secret)), "a secret value leaked into the trace");
+        assert!(
+            !text.contains(&hex::encode(secret)),
+            "a secret value leaked into the trace"
+        );
     }
     // The seed's steps are explained by the messages that realise them.
-    let steps: Vec<&str> = c.conn.trace().iter().filter_map(TraceEvent::seed_step).collect();
+    let steps: Vec<&str> = c
+        .conn
+        .trace()
+        .iter()
+        .filter_map(TraceEvent::seed_step)
+        .collect();
     assert!(steps.iter().any(|s| s.contains("forward secrecy")));
     assert!(steps.iter().any(|s| s.starts_with("5.")));
+    let rendered = https_handshake::render_trace(c.conn.trace());
+    assert!(rendered.contains("[seed step 4."), "{rendered}");
+    assert_eq!(
+        rendered.matches("[seed step 6.").count(),
+        2,
+        "secrets grouped per burst:\n{rendered}"
+    );
     let server_text: Vec<String> = s.conn.trace().iter().map(|e| e.to_string()).collect();
-    assert!(server_text.iter().any(|l| l.starts_with("-> CertificateVerify")));
-    assert!(server_text.iter().any(|l| l.contains("check client Finished")));
+    assert!(server_text
+        .iter()
+        .any(|l| l.starts_with("-> CertificateVerify")));
+    assert!(server_text
+        .iter()
+        .any(|l| l.contains("check client Finished")));
 }
 
 #[derive(Debug, Default)]

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use https_handshake::codec::*;
 use https_handshake::{
-    AlertDescription, CipherSuite, ClientConfig, ClientConnection, Error, KeyLog, NamedGroup, ServerConfig,
-    ServerConnection, SniResolver, CertifiedKey, SigningKey,
+    AlertDescription, CertifiedKey, CipherSuite, ClientConfig, ClientConnection, Error, KeyLog,
+    NamedGroup, ServerConfig, ServerConnection, SigningKey, SniResolver,
 };
 use https_pki::{time, CaOptions, CertificateAuthority, Profile, Validity};
 use https_record::{ContentType, RecordOpener, RecordSealer};
@@ -27,12 +27,19 @@ fn our_server() -> ServerConnection {
 }
 
 fn our_client(anchors_of: &CertificateAuthority, name: &str) -> ClientConnection {
-    let cfg = ClientConfig::builder().with_root_certificates(anchors(anchors_of)).build().unwrap();
+    let cfg = ClientConfig::builder()
+        .with_root_certificates(anchors(anchors_of))
+        .build()
+        .unwrap();
     ClientConnection::new(Arc::new(cfg), name).unwrap()
 }
 
 fn default_rustls_server(leaf: &Leaf) -> rustls::ServerConnection {
-    let server = rustls_server(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), leaf, &[]);
+    let server = rustls_server(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        leaf,
+        &[],
+    );
     rustls::ServerConnection::new(server).unwrap()
 }
 
@@ -60,7 +67,11 @@ fn server_rejects(bytes: &[u8]) -> (Error, Vec<u8>) {
 /// The first flight of a rustls TLS 1.3 client, as (record header removed) ClientHello message bytes.
 fn rustls_client_hello() -> Vec<u8> {
     let p = pki();
-    let cfg = rustls_client(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ca, &[]);
+    let cfg = rustls_client(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ca,
+        &[],
+    );
     let mut c = rustls_client_conn(cfg, "localhost");
     let mut out = Vec::new();
     c.write_tls(&mut out).unwrap();
@@ -77,57 +88,115 @@ fn record(typ: u8, body: &[u8]) -> Vec<u8> {
 
 fn mutate_hello(f: impl FnOnce(&mut ClientHello)) -> Vec<u8> {
     let msg = HandshakeMessage::read_bytes(&rustls_client_hello()).unwrap();
-    let HandshakePayload::ClientHello(mut ch) = msg.0 else { panic!() };
+    let HandshakePayload::ClientHello(mut ch) = msg.0 else {
+        panic!()
+    };
     f(&mut ch);
-    record(22, &HandshakeMessage(HandshakePayload::ClientHello(ch)).get_encoding())
+    record(
+        22,
+        &HandshakeMessage(HandshakePayload::ClientHello(ch)).get_encoding(),
+    )
 }
 
-fn client_fails_with(mut c: ClientConnection, s: &mut dyn Side, alert: AlertDescription, peer_sees: &str) {
-    let mut ours = Ours { conn: &mut *c, got: vec![] };
+fn client_fails_with(
+    mut c: ClientConnection,
+    s: &mut dyn Side,
+    alert: AlertDescription,
+    peer_sees: &str,
+) {
+    let mut ours = Ours {
+        conn: &mut *c,
+        got: vec![],
+    };
     let (c_err, s_err) = handshake(&mut ours, s).expect_err("must fail");
     let c_err = c_err.expect("client error");
-    assert!(c_err.contains(&format!("{alert:?}")), "client error {c_err} should name {alert:?}");
+    assert!(
+        c_err.contains(&format!("{alert:?}")),
+        "client error {c_err} should name {alert:?}"
+    );
     assert_eq!(c.error().and_then(Error::alert), Some(alert));
     let s_err = s_err.expect("server saw the alert");
-    assert!(s_err.contains(peer_sees), "server error {s_err} should contain {peer_sees}");
+    assert!(
+        s_err.contains(peer_sees),
+        "server error {s_err} should contain {peer_sees}"
+    );
 }
-
 
 #[test]
 fn wrong_name_is_bad_certificate() {
     let p = pki();
-    let mut s = Theirs { conn: default_rustls_server(&p.ecdsa), got: vec![] };
-    client_fails_with(our_client(&p.ca, "other.example"), &mut s, AlertDescription::BadCertificate, "AlertReceived(BadCertificate)");
+    let mut s = Theirs {
+        conn: default_rustls_server(&p.ecdsa),
+        got: vec![],
+    };
+    client_fails_with(
+        our_client(&p.ca, "other.example"),
+        &mut s,
+        AlertDescription::BadCertificate,
+        "AlertReceived(BadCertificate)",
+    );
 }
 
 #[test]
 fn untrusted_ca_is_unknown_ca() {
     let p = pki();
     let other = CertificateAuthority::new_root(&CaOptions::root("someone else")).unwrap();
-    let mut s = Theirs { conn: default_rustls_server(&p.ecdsa), got: vec![] };
-    client_fails_with(our_client(&other, "localhost"), &mut s, AlertDescription::UnknownCa, "AlertReceived(UnknownCA)");
+    let mut s = Theirs {
+        conn: default_rustls_server(&p.ecdsa),
+        got: vec![],
+    };
+    client_fails_with(
+        our_client(&other, "localhost"),
+        &mut s,
+        AlertDescription::UnknownCa,
+        "AlertReceived(UnknownCA)",
+    );
 }
 
 #[test]
 fn expired_certificate_is_certificate_expired() {
     let p = pki();
     let now = time::OffsetDateTime::now_utc();
-    let validity = Validity::between(now - time::Duration::days(30), now - time::Duration::days(1));
-    let expired = leaf(&p.ca, &["localhost"], &Profile::server().validity(validity).without_policy());
-    let mut s = Theirs { conn: default_rustls_server(&expired), got: vec![] };
-    client_fails_with(our_client(&p.ca, "localhost"), &mut s, AlertDescription::CertificateExpired, "AlertReceived(CertificateExpired)");
+    let validity = Validity::between(
+        now - time::Duration::days(30),
+        now - time::Duration::days(1),
+    );
+    let expired = leaf(
+        &p.ca,
+        &["localhost"],
+        &Profile::server().validity(validity).without_policy(),
+    );
+    let mut s = Theirs {
+        conn: default_rustls_server(&expired),
+        got: vec![],
+    };
+    client_fails_with(
+        our_client(&p.ca, "localhost"),
+        &mut s,
+        AlertDescription::CertificateExpired,
+        "AlertReceived(CertificateExpired)",
+    );
 }
 
 #[derive(Debug, Default)]
 struct Secrets(Mutex<Vec<(String, Vec<u8>)>>);
 impl Secrets {
     fn get(&self, label: &str) -> Vec<u8> {
-        self.0.lock().unwrap().iter().find(|(l, _)| l == label).map(|(_, s)| s.clone()).expect(label)
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, s)| s.clone())
+            .expect(label)
     }
 }
 impl rustls::KeyLog for Secrets {
     fn log(&self, label: &str, _: &[u8], secret: &[u8]) {
-        self.0.lock().unwrap().push((label.to_string(), secret.to_vec()));
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), secret.to_vec()));
     }
     fn will_log(&self, _: &str) -> bool {
         true
@@ -135,7 +204,10 @@ impl rustls::KeyLog for Secrets {
 }
 impl KeyLog for Secrets {
     fn log(&self, label: &str, _: &[u8], secret: &[u8]) {
-        self.0.lock().unwrap().push((label.to_string(), secret.to_vec()));
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), secret.to_vec()));
     }
 }
 
@@ -174,7 +246,9 @@ fn tamper_finished(flight: &[u8], secret: &[u8]) -> Vec<u8> {
     assert!(found, "no Finished in the flight");
     let mut sealer = RecordSealer::from_secret(suite, secret);
     let mut sealed = bytes::BytesMut::new();
-    sealer.seal_fragmented(ContentType::Handshake, &hs, 16384, &mut sealed).unwrap();
+    sealer
+        .seal_fragmented(ContentType::Handshake, &hs, 16384, &mut sealed)
+        .unwrap();
     out.extend_from_slice(&sealed);
     out
 }
@@ -183,11 +257,21 @@ fn tamper_finished(flight: &[u8], secret: &[u8]) -> Vec<u8> {
 fn tampered_server_finished_is_decrypt_error() {
     let p = pki();
     let log = Arc::new(Secrets::default());
-    let server = rustls_server(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ecdsa, &[]);
+    let server = rustls_server(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ecdsa,
+        &[],
+    );
     let mut server = Arc::try_unwrap(server).unwrap();
     server.key_log = log.clone();
-    let mut s = Theirs { conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
-    let mut c = Ours { conn: our_client(&p.ca, "localhost"), got: vec![] };
+    let mut s = Theirs {
+        conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
+    let mut c = Ours {
+        conn: our_client(&p.ca, "localhost"),
+        got: vec![],
+    };
     let ch = c.out();
     s.feed(&ch).unwrap();
     let flight = tamper_finished(&s.out(), &log.get("SERVER_HANDSHAKE_TRAFFIC_SECRET"));
@@ -209,9 +293,19 @@ fn tampered_client_finished_is_decrypt_error() {
         .with_key_log(log.clone())
         .build()
         .unwrap();
-    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
-    let cfg = rustls_client(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ca, &[]);
-    let mut c = Theirs { conn: rustls_client_conn(cfg, "localhost"), got: vec![] };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
+    let cfg = rustls_client(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ca,
+        &[],
+    );
+    let mut c = Theirs {
+        conn: rustls_client_conn(cfg, "localhost"),
+        got: vec![],
+    };
     let ch = c.out();
     s.feed(&ch).unwrap();
     let flight = s.out();
@@ -233,7 +327,11 @@ fn truncated_client_hello_is_decode_error() {
         let body = (cut - 4) as u32;
         m[1..4].copy_from_slice(&body.to_be_bytes()[1..]);
         let (err, out) = server_rejects(&record(22, &m));
-        assert_eq!(err.alert(), Some(AlertDescription::DecodeError), "cut {cut}: {err}");
+        assert_eq!(
+            err.alert(),
+            Some(AlertDescription::DecodeError),
+            "cut {cut}: {err}"
+        );
         assert_eq!(out, alert_record(AlertDescription::DecodeError));
     }
 }
@@ -241,19 +339,35 @@ fn truncated_client_hello_is_decode_error() {
 #[test]
 fn duplicate_extension_is_illegal_parameter() {
     let bytes = mutate_hello(|ch| {
-        let dup = ch.extensions.iter().find(|e| e.ext_type() == ext_type::SUPPORTED_GROUPS).unwrap().clone();
+        let dup = ch
+            .extensions
+            .iter()
+            .find(|e| e.ext_type() == ext_type::SUPPORTED_GROUPS)
+            .unwrap()
+            .clone();
         ch.extensions.insert(0, dup);
     });
     let (err, out) = server_rejects(&bytes);
-    assert_eq!(err.alert(), Some(AlertDescription::IllegalParameter), "{err}");
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::IllegalParameter),
+        "{err}"
+    );
     assert_eq!(out, alert_record(AlertDescription::IllegalParameter));
 }
 
 #[test]
 fn missing_key_share_is_missing_extension() {
-    let bytes = mutate_hello(|ch| ch.extensions.retain(|e| e.ext_type() != ext_type::KEY_SHARE));
+    let bytes = mutate_hello(|ch| {
+        ch.extensions
+            .retain(|e| e.ext_type() != ext_type::KEY_SHARE)
+    });
     let (err, out) = server_rejects(&bytes);
-    assert_eq!(err.alert(), Some(AlertDescription::MissingExtension), "{err}");
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::MissingExtension),
+        "{err}"
+    );
     assert_eq!(out, alert_record(AlertDescription::MissingExtension));
 }
 
@@ -261,8 +375,10 @@ fn missing_key_share_is_missing_extension() {
 fn grease_and_unknown_extensions_are_ignored() {
     let bytes = mutate_hello(|ch| {
         ch.cipher_suites.insert(0, 0x0a0a);
-        ch.extensions.insert(0, ClientExtension::Unknown(0x1a1a, vec![]));
-        ch.extensions.insert(1, ClientExtension::Unknown(0xfe0d, vec![1, 2, 3]));
+        ch.extensions
+            .insert(0, ClientExtension::Unknown(0x1a1a, vec![]));
+        ch.extensions
+            .insert(1, ClientExtension::Unknown(0xfe0d, vec![1, 2, 3]));
         for e in &mut ch.extensions {
             if let ClientExtension::SupportedGroups(g) = e {
                 g.insert(0, 0x2a2a);
@@ -283,11 +399,19 @@ fn grease_and_unknown_extensions_are_ignored() {
 fn wrong_first_message_is_unexpected_message() {
     let fin = HandshakeMessage(HandshakePayload::Finished(vec![0; 32])).get_encoding();
     let (err, out) = server_rejects(&record(22, &fin));
-    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage), "{err}");
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::UnexpectedMessage),
+        "{err}"
+    );
     assert_eq!(out, alert_record(AlertDescription::UnexpectedMessage));
     // Application data before any key: unexpected_message from the record layer.
     let (err, _) = server_rejects(&record(23, &[0; 40]));
-    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage), "{err}");
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::UnexpectedMessage),
+        "{err}"
+    );
 }
 
 #[test]
@@ -298,8 +422,14 @@ fn no_common_group_or_suite_is_handshake_failure() {
         (cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519),
     ] {
         let cfg = rustls_client(rustls_provider(suite, group), &p.ca, &[]);
-        let mut c = Theirs { conn: rustls_client_conn(cfg, "localhost"), got: vec![] };
-        let mut s = Ours { conn: our_server(), got: vec![] };
+        let mut c = Theirs {
+            conn: rustls_client_conn(cfg, "localhost"),
+            got: vec![],
+        };
+        let mut s = Ours {
+            conn: our_server(),
+            got: vec![],
+        };
         let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("no overlap");
         assert!(s_err.unwrap().contains("HandshakeFailure"));
         assert!(c_err.unwrap().contains("AlertReceived(HandshakeFailure)"));
@@ -312,8 +442,14 @@ fn tls12_only_client_gets_protocol_version() {
     let cfg = rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
         .with_root_certificates(rustls_roots(&p.ca))
         .with_no_client_auth();
-    let mut c = Theirs { conn: rustls_client_conn(Arc::new(cfg), "localhost"), got: vec![] };
-    let mut s = Ours { conn: our_server(), got: vec![] };
+    let mut c = Theirs {
+        conn: rustls_client_conn(Arc::new(cfg), "localhost"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: our_server(),
+        got: vec![],
+    };
     let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("TLS 1.2 only");
     assert!(s_err.unwrap().contains("ProtocolVersion"));
     assert!(c_err.unwrap().contains("AlertReceived(ProtocolVersion)"));
@@ -322,15 +458,25 @@ fn tls12_only_client_gets_protocol_version() {
 #[test]
 fn alpn_mismatch_is_no_application_protocol() {
     let p = pki();
-    let cfg = rustls_client(rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519), &p.ca, &[b"spdy/1"]);
-    let mut c = Theirs { conn: rustls_client_conn(cfg, "localhost"), got: vec![] };
+    let cfg = rustls_client(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ca,
+        &[b"spdy/1"],
+    );
+    let mut c = Theirs {
+        conn: rustls_client_conn(cfg, "localhost"),
+        got: vec![],
+    };
     let server = ServerConfig::builder()
         .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
         .unwrap()
         .with_alpn(&[b"h2", b"http/1.1"])
         .build()
         .unwrap();
-    let mut s = Ours { conn: ServerConnection::new(Arc::new(server)).unwrap(), got: vec![] };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
     let (c_err, _) = handshake(&mut c, &mut s).expect_err("no ALPN overlap");
     assert!(c_err.unwrap().contains("NoApplicationProtocol"));
 }
@@ -342,18 +488,49 @@ fn sni_selects_the_certificate() {
     let leaf_a = leaf(&a, &["a.test"], &Profile::server());
     let leaf_b = leaf(&p.ca, &["b.test"], &Profile::server());
     let mut r = SniResolver::new();
-    r.add("a.test", CertifiedKey::new(leaf_a.chain.clone(), SigningKey::from_der(&leaf_a.key_pkcs8).unwrap()).unwrap());
-    r.add("b.test", CertifiedKey::new(leaf_b.chain.clone(), SigningKey::from_der(&leaf_b.key_pkcs8).unwrap()).unwrap());
-    let server = Arc::new(ServerConfig::builder().with_cert_resolver(Arc::new(r)).build().unwrap());
+    r.add(
+        "a.test",
+        CertifiedKey::new(
+            leaf_a.chain.clone(),
+            SigningKey::from_der(&leaf_a.key_pkcs8).unwrap(),
+        )
+        .unwrap(),
+    );
+    r.add(
+        "b.test",
+        CertifiedKey::new(
+            leaf_b.chain.clone(),
+            SigningKey::from_der(&leaf_b.key_pkcs8).unwrap(),
+        )
+        .unwrap(),
+    );
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_cert_resolver(Arc::new(r))
+            .build()
+            .unwrap(),
+    );
     for (name, ca) in [("a.test", &a), ("b.test", &p.ca)] {
-        let mut c = Ours { conn: our_client(ca, name), got: vec![] };
-        let mut s = Ours { conn: ServerConnection::new(server.clone()).unwrap(), got: vec![] };
+        let mut c = Ours {
+            conn: our_client(ca, name),
+            got: vec![],
+        };
+        let mut s = Ours {
+            conn: ServerConnection::new(server.clone()).unwrap(),
+            got: vec![],
+        };
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(s.conn.server_name(), Some(name));
     }
     // Unknown name and no default: unrecognized_name.
-    let mut c = Ours { conn: our_client(&p.ca, "c.test"), got: vec![] };
-    let mut s = Ours { conn: ServerConnection::new(server).unwrap(), got: vec![] };
+    let mut c = Ours {
+        conn: our_client(&p.ca, "c.test"),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(server).unwrap(),
+        got: vec![],
+    };
     let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("unknown name");
     assert!(s_err.unwrap().contains("UnrecognizedName"));
     assert!(c_err.unwrap().contains("AlertReceived(UnrecognizedName)"));
@@ -363,7 +540,9 @@ fn sni_selects_the_certificate() {
 fn errors_are_sticky_and_nothing_panics_on_garbage() {
     // Random-ish garbage after a valid header never panics and always yields an alert.
     for seed in 0u32..200 {
-        let body: Vec<u8> = (0..(seed % 97 + 4)).map(|i| (i.wrapping_mul(seed).wrapping_add(seed * 31) % 251) as u8).collect();
+        let body: Vec<u8> = (0..(seed % 97 + 4))
+            .map(|i| (i.wrapping_mul(seed).wrapping_add(seed * 31) % 251) as u8)
+            .collect();
         let mut s = our_server();
         let rec = record(22, &body);
         let mut rd = &rec[..];
@@ -378,7 +557,10 @@ fn errors_are_sticky_and_nothing_panics_on_garbage() {
 #[test]
 fn record_size_limit_is_honoured() {
     // A ClientHello with record_size_limit = 64: every protected record from the server is small.
-    let bytes = mutate_hello(|ch| ch.extensions.insert(0, ClientExtension::RecordSizeLimit(64)));
+    let bytes = mutate_hello(|ch| {
+        ch.extensions
+            .insert(0, ClientExtension::RecordSizeLimit(64))
+    });
     let mut s = our_server();
     let mut rd = &bytes[..];
     s.read_tls(&mut rd).unwrap();
@@ -392,14 +574,23 @@ fn record_size_limit_is_honoured() {
     while rest.len() >= 5 {
         let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
         if rest[0] == 23 {
-            assert!(len <= 64 + 16, "protected record of {len} bytes exceeds the limit");
+            assert!(
+                len <= 64 + 16,
+                "protected record of {len} bytes exceeds the limit"
+            );
             protected += 1;
         }
         rest = &rest[5 + len..];
     }
-    assert!(protected > 5, "the server flight was split into many small records");
+    assert!(
+        protected > 5,
+        "the server flight was split into many small records"
+    );
     // Below 64 is illegal_parameter.
-    let bytes = mutate_hello(|ch| ch.extensions.insert(0, ClientExtension::RecordSizeLimit(63)));
+    let bytes = mutate_hello(|ch| {
+        ch.extensions
+            .insert(0, ClientExtension::RecordSizeLimit(63))
+    });
     let (err, _) = server_rejects(&bytes);
     assert_eq!(err.alert(), Some(AlertDescription::IllegalParameter));
 }
@@ -427,7 +618,11 @@ fn data_after_client_hello_in_the_same_record_is_unexpected() {
     let mut ch = rustls_client_hello();
     ch.extend_from_slice(&HandshakeMessage(HandshakePayload::Finished(vec![0; 32])).get_encoding());
     let (err, out) = server_rejects(&record(22, &ch));
-    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage), "{err}");
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::UnexpectedMessage),
+        "{err}"
+    );
     // The alert goes out under the server's handshake key by then: a protected record.
     assert!(!out.is_empty());
 }

@@ -3,12 +3,9 @@
 //! and our TlsConnector against `s_server -www`.
 #![cfg(feature = "tokio")]
 
-
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-
 
 use https_handshake::{ClientConfig, ServerConfig, TlsAcceptor, TlsConnector};
 use https_pki::{CaOptions, CertificateAuthority, KeyType, Profile};
@@ -36,9 +33,18 @@ struct Files {
 
 fn files() -> Files {
     let ca = CertificateAuthority::new_root(&CaOptions::root("openssl interop CA")).unwrap();
-    let issued = ca.issue(&["localhost"], &Profile::server().key_type(KeyType::EcdsaP256)).unwrap();
+    let issued = ca
+        .issue(
+            &["localhost"],
+            &Profile::server().key_type(KeyType::EcdsaP256),
+        )
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cap, certp, keyp) = (dir.path().join("ca.crt"), dir.path().join("site.crt"), dir.path().join("site.key"));
+    let (cap, certp, keyp) = (
+        dir.path().join("ca.crt"),
+        dir.path().join("site.crt"),
+        dir.path().join("site.key"),
+    );
     std::fs::write(&cap, ca.cert_pem()).unwrap();
     std::fs::write(&certp, issued.fullchain_pem()).unwrap();
     std::fs::write(&keyp, issued.key.to_pkcs8_pem().as_bytes()).unwrap();
@@ -59,8 +65,13 @@ async fn openssl_s_client_against_our_server() {
         return;
     }
     let f = files();
-    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes()).unwrap();
-    let server = ServerConfig::builder().with_certified_key(ck).with_alpn(&[b"http/1.1"]).build().unwrap();
+    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes())
+        .unwrap();
+    let server = ServerConfig::builder()
+        .with_certified_key(ck)
+        .with_alpn(&[b"http/1.1"])
+        .build()
+        .unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(server));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -91,8 +102,24 @@ async fn openssl_s_client_against_our_server() {
         let ca = f.ca.clone();
         let out = tokio::task::spawn_blocking(move || {
             let mut child = Command::new("openssl")
-                .args(["s_client", "-tls1_3", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost"])
-                .args(["-ciphersuites", suite, "-groups", groups, "-alpn", "http/1.1", "-verify_return_error", "-ign_eof"])
+                .args([
+                    "s_client",
+                    "-tls1_3",
+                    "-connect",
+                    &format!("127.0.0.1:{port}"),
+                    "-servername",
+                    "localhost",
+                ])
+                .args([
+                    "-ciphersuites",
+                    suite,
+                    "-groups",
+                    groups,
+                    "-alpn",
+                    "http/1.1",
+                    "-verify_return_error",
+                    "-ign_eof",
+                ])
                 .arg("-CAfile")
                 .arg(&ca)
                 .stdin(Stdio::piped())
@@ -106,15 +133,35 @@ async fn openssl_s_client_against_our_server() {
         .await
         .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(stdout.contains("pong from https-kit"), "{suite} {groups}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains(&format!("Cipher is {suite}")), "{suite} {groups}");
-        assert!(stdout.contains("Verify return code: 0 (ok)"), "{suite} {groups}");
-        assert!(stdout.contains("ALPN protocol: http/1.1"), "{suite} {groups}");
+        assert!(
+            stdout.contains("pong from https-kit"),
+            "{suite} {groups}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("Cipher is {suite}")),
+            "{suite} {groups}"
+        );
+        assert!(
+            stdout.contains("Verify return code: 0 (ok)"),
+            "{suite} {groups}"
+        );
+        assert!(
+            stdout.contains("ALPN protocol: http/1.1"),
+            "{suite} {groups}"
+        );
         passed += 1;
     }
     let hrrs = srv.await.unwrap();
-    assert_eq!(hrrs, cases.iter().map(|c| c.2).collect::<Vec<_>>(), "HRR exactly for X448:X25519");
-    eprintln!("openssl s_client -> our server: {passed}/{} passed", cases.len());
+    assert_eq!(
+        hrrs,
+        cases.iter().map(|c| c.2).collect::<Vec<_>>(),
+        "HRR exactly for X448:X25519"
+    );
+    eprintln!(
+        "openssl s_client -> our server: {passed}/{} passed",
+        cases.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +187,10 @@ async fn our_client_against_openssl_s_server() {
     let anchors = https_verify::TrustAnchors::from_der_list([&f.ca_der[..]]).unwrap();
     let mut passed = 0;
     for suite in https_handshake::CipherSuite::ALL {
-        for group in [https_handshake::NamedGroup::X25519, https_handshake::NamedGroup::Secp256r1] {
+        for group in [
+            https_handshake::NamedGroup::X25519,
+            https_handshake::NamedGroup::Secp256r1,
+        ] {
             let client = ClientConfig::builder()
                 .with_root_certificates(anchors.clone())
                 .with_cipher_suites(&[suite])
@@ -157,7 +207,10 @@ async fn our_client_against_openssl_s_server() {
                     Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
                 }
             }
-            let mut tls = TlsConnector::from(Arc::new(client)).connect("localhost", tcp.expect("s_server up")).await.unwrap();
+            let mut tls = TlsConnector::from(Arc::new(client))
+                .connect("localhost", tcp.expect("s_server up"))
+                .await
+                .unwrap();
             tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
             tls.flush().await.unwrap();
             let mut body = Vec::new();
@@ -175,13 +228,23 @@ async fn our_client_against_openssl_s_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_fetches_from_our_server() {
-    if Command::new("curl").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+    if Command::new("curl")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
         eprintln!("skipping: curl is not installed");
         return;
     }
     let f = files();
-    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes()).unwrap();
-    let server = ServerConfig::builder().with_certified_key(ck).with_alpn(&[b"http/1.1"]).build().unwrap();
+    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes())
+        .unwrap();
+    let server = ServerConfig::builder()
+        .with_certified_key(ck)
+        .with_alpn(&[b"http/1.1"])
+        .build()
+        .unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(server));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -197,7 +260,10 @@ async fn curl_fetches_from_our_server() {
             assert!(n > 0);
             req.extend_from_slice(&buf[..n]);
         }
-        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
         tls.write_all(head.as_bytes()).await.unwrap();
         tls.write_all(body.as_bytes()).await.unwrap();
         tls.shutdown().await.unwrap();
@@ -205,7 +271,12 @@ async fn curl_fetches_from_our_server() {
     let ca = f.ca.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("curl")
-            .args(["-sS", "--tlsv1.3", "--resolve", &format!("localhost:{port}:127.0.0.1")])
+            .args([
+                "-sS",
+                "--tlsv1.3",
+                "--resolve",
+                &format!("localhost:{port}:127.0.0.1"),
+            ])
             .arg("--cacert")
             .arg(&ca)
             .arg(format!("https://localhost:{port}/file"))
@@ -215,6 +286,14 @@ async fn curl_fetches_from_our_server() {
     .await
     .unwrap();
     srv.await.unwrap();
-    assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout == expected.as_bytes(), "curl got {} bytes", out.stdout.len());
+    assert!(
+        out.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout == expected.as_bytes(),
+        "curl got {} bytes",
+        out.stdout.len()
+    );
 }

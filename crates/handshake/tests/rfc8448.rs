@@ -36,10 +36,14 @@ fn load() -> Option<(Sections, serde_json::Value)> {
             continue;
         }
         let hexs: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-        out.entry(cur.clone()).or_default().insert(k.trim().to_string(), hex::decode(hexs).expect("hex"));
+        out.entry(cur.clone())
+            .or_default()
+            .insert(k.trim().to_string(), hex::decode(hexs).expect("hex"));
     }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{DIR}/rfc8448-section3.json")).ok()?).ok()?;
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{DIR}/rfc8448-section3.json")).ok()?,
+    )
+    .ok()?;
     Some((out, json))
 }
 
@@ -53,9 +57,15 @@ fn roundtrip_messages(bytes: &[u8], ctx: &str) -> Vec<(HandshakeMessage, Vec<u8>
     let mut out = Vec::new();
     while !r.is_empty() {
         let start = bytes.len() - r.left();
-        let msg = HandshakeMessage::read(&mut r).unwrap_or_else(|e| panic!("{ctx}: decode failed: {e}"));
+        let msg =
+            HandshakeMessage::read(&mut r).unwrap_or_else(|e| panic!("{ctx}: decode failed: {e}"));
         let raw = &bytes[start..bytes.len() - r.left()];
-        assert_eq!(msg.get_encoding(), raw, "{ctx}: {} re-encodes differently", msg.0.name());
+        assert_eq!(
+            msg.get_encoding(),
+            raw,
+            "{ctx}: {} re-encodes differently",
+            msg.0.name()
+        );
         out.push((msg, raw.to_vec()));
     }
     out
@@ -85,7 +95,9 @@ fn every_message_in_every_trace_roundtrips() {
         for (k, v) in kv {
             let msgs = if k.starts_with("Message_") {
                 roundtrip_messages(v, &format!("{name}/{k}"))
-            } else if k.starts_with("Record_ClientHello") || k == "Record_ServerHello" || k == "Record_HelloRetryRequest"
+            } else if k.starts_with("Record_ClientHello")
+                || k == "Record_ServerHello"
+                || k == "Record_HelloRetryRequest"
             {
                 roundtrip_messages(&plaintext_handshake(v), &format!("{name}/{k}"))
             } else {
@@ -105,7 +117,9 @@ fn decoded_fields_are_the_rfc_values() {
     let Some((secs, _)) = load() else { return };
     let s3 = &secs["Simple_1RTT_Handshake"];
     let ch = &roundtrip_messages(&plaintext_handshake(&s3["Record_ClientHello_1"]), "ch")[0].0;
-    let HandshakePayload::ClientHello(ch) = &ch.0 else { panic!("not a ClientHello") };
+    let HandshakePayload::ClientHello(ch) = &ch.0 else {
+        panic!("not a ClientHello")
+    };
     assert_eq!(ch.cipher_suites, vec![0x1301, 0x1303, 0x1302]);
     match ch.ext(ext_type::SERVER_NAME) {
         Some(ClientExtension::ServerName(v)) => assert_eq!(v[0].name, b"server"),
@@ -119,11 +133,23 @@ fn decoded_fields_are_the_rfc_values() {
         }
         other => panic!("key_share: {other:?}"),
     }
-    assert!(matches!(ch.ext(ext_type::RECORD_SIZE_LIMIT), Some(ClientExtension::RecordSizeLimit(0x4001))));
-    let hrr = &roundtrip_messages(&plaintext_handshake(&secs["HelloRetryRequest_Handshake"]["Record_HelloRetryRequest"]), "hrr")[0].0;
-    let HandshakePayload::ServerHello(hrr) = &hrr.0 else { panic!() };
+    assert!(matches!(
+        ch.ext(ext_type::RECORD_SIZE_LIMIT),
+        Some(ClientExtension::RecordSizeLimit(0x4001))
+    ));
+    let hrr = &roundtrip_messages(
+        &plaintext_handshake(&secs["HelloRetryRequest_Handshake"]["Record_HelloRetryRequest"]),
+        "hrr",
+    )[0]
+    .0;
+    let HandshakePayload::ServerHello(hrr) = &hrr.0 else {
+        panic!()
+    };
     assert!(hrr.is_hrr());
-    assert!(matches!(hrr.ext(ext_type::KEY_SHARE), Some(ServerExtension::HrrKeyShare(0x0017))));
+    assert!(matches!(
+        hrr.ext(ext_type::KEY_SHARE),
+        Some(ServerExtension::HrrKeyShare(0x0017))
+    ));
     let cookie = &secs["HelloRetryRequest_Handshake"]["HelloRetryRequest_Cookie"];
     assert!(matches!(hrr.ext(ext_type::COOKIE), Some(ServerExtension::Cookie(c)) if c == cookie));
 }
@@ -140,11 +166,17 @@ fn section3_key_schedule_matches_every_value() {
     let mut t = Transcript::new_hash(h);
     t.add(&ch);
     t.add(&sh);
-    assert_eq!(t.current_hash().as_ref(), j(&js, "hash_client_hello_server_hello"));
+    assert_eq!(
+        t.current_hash().as_ref(),
+        j(&js, "hash_client_hello_server_hello")
+    );
 
     let mut ks = KeySchedule::new(h, None);
     assert_eq!(ks.current().as_bytes(), j(&js, "early_secret"));
-    assert_eq!(ks.derived_salt().as_bytes(), j(&js, "derived_for_handshake"));
+    assert_eq!(
+        ks.derived_salt().as_bytes(),
+        j(&js, "derived_for_handshake")
+    );
     ks.advance(Some(&j(&js, "ecdhe_shared_secret")));
     assert_eq!(ks.stage(), Stage::Handshake);
     assert_eq!(ks.current().as_bytes(), j(&js, "handshake_secret"));
@@ -156,17 +188,30 @@ fn section3_key_schedule_matches_every_value() {
     for (secret, who) in [(&c_hs, "client"), (&s_hs, "server")] {
         let k = TrafficKeys::derive(suite, secret.as_bytes());
         assert_eq!(k.key(), j(&js, &format!("{who}_handshake_write_key")));
-        assert_eq!(k.iv().as_slice(), j(&js, &format!("{who}_handshake_write_iv")));
+        assert_eq!(
+            k.iv().as_slice(),
+            j(&js, &format!("{who}_handshake_write_iv"))
+        );
     }
 
     // Decrypt the server's flight with our keys and check it is exactly the four messages.
     let mut opener = RecordOpener::new(suite, &TrafficKeys::derive(suite, s_hs.as_bytes()));
     let mut rec = s3["Record_ServerHandshakeMessages"].clone();
-    let (typ, flight) = opener.open_in_place(&mut rec).expect("server flight decrypts");
+    let (typ, flight) = opener
+        .open_in_place(&mut rec)
+        .expect("server flight decrypts");
     assert_eq!(typ, ContentType::Handshake);
     let msgs = roundtrip_messages(flight, "server flight");
     let names: Vec<_> = msgs.iter().map(|(m, _)| m.0.name()).collect();
-    assert_eq!(names, ["EncryptedExtensions", "Certificate", "CertificateVerify", "Finished"]);
+    assert_eq!(
+        names,
+        [
+            "EncryptedExtensions",
+            "Certificate",
+            "CertificateVerify",
+            "Finished"
+        ]
+    );
     for (_, raw) in &msgs[..3] {
         t.add(raw);
     }
@@ -177,13 +222,21 @@ fn section3_key_schedule_matches_every_value() {
     t_cert.add(&sh);
     t_cert.add(&msgs[0].1);
     t_cert.add(&msgs[1].1);
-    assert_eq!(&to_sign[to_sign.len() - 32..], t_cert.current_hash().as_ref());
+    assert_eq!(
+        &to_sign[to_sign.len() - 32..],
+        t_cert.current_hash().as_ref()
+    );
 
     let sf = finished_verify_data(h, s_hs.as_bytes(), t.current_hash().as_ref());
-    let HandshakePayload::Finished(vd) = &msgs[3].0 .0 else { panic!() };
+    let HandshakePayload::Finished(vd) = &msgs[3].0 .0 else {
+        panic!()
+    };
     assert_eq!(sf.as_bytes(), vd.as_slice(), "server Finished");
     t.add(&msgs[3].1);
-    assert_eq!(t.current_hash().as_ref(), j(&js, "hash_client_hello_server_finished"));
+    assert_eq!(
+        t.current_hash().as_ref(),
+        j(&js, "hash_client_hello_server_finished")
+    );
 
     assert_eq!(ks.derived_salt().as_bytes(), j(&js, "derived_for_master"));
     ks.advance(None);
@@ -191,25 +244,43 @@ fn section3_key_schedule_matches_every_value() {
     let th = t.current_hash();
     let c_ap = ks.derive(b"c ap traffic", th.as_ref());
     let s_ap = ks.derive(b"s ap traffic", th.as_ref());
-    assert_eq!(c_ap.as_bytes(), j(&js, "client_application_traffic_secret_0"));
-    assert_eq!(s_ap.as_bytes(), j(&js, "server_application_traffic_secret_0"));
-    assert_eq!(ks.derive(b"exp master", th.as_ref()).as_bytes(), j(&js, "exporter_master_secret"));
+    assert_eq!(
+        c_ap.as_bytes(),
+        j(&js, "client_application_traffic_secret_0")
+    );
+    assert_eq!(
+        s_ap.as_bytes(),
+        j(&js, "server_application_traffic_secret_0")
+    );
+    assert_eq!(
+        ks.derive(b"exp master", th.as_ref()).as_bytes(),
+        j(&js, "exporter_master_secret")
+    );
     for (secret, who) in [(&c_ap, "client"), (&s_ap, "server")] {
         let k = TrafficKeys::derive(suite, secret.as_bytes());
         assert_eq!(k.key(), j(&js, &format!("{who}_application_write_key")));
-        assert_eq!(k.iv().as_slice(), j(&js, &format!("{who}_application_write_iv")));
+        assert_eq!(
+            k.iv().as_slice(),
+            j(&js, &format!("{who}_application_write_iv"))
+        );
     }
 
     // Client Finished: ours, the JSON value, and the decrypted record all agree.
     let cf = finished_verify_data(h, c_hs.as_bytes(), th.as_ref());
-    let cf_msg = HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())).get_encoding();
+    let cf_msg =
+        HandshakeMessage(HandshakePayload::Finished(cf.as_bytes().to_vec())).get_encoding();
     assert_eq!(cf_msg, j(&js, "client_finished_message"));
     let mut opener = RecordOpener::new(suite, &TrafficKeys::derive(suite, c_hs.as_bytes()));
     let mut rec = s3["Record_ClientFinished"].clone();
-    let (_, plain) = opener.open_in_place(&mut rec).expect("client Finished decrypts");
+    let (_, plain) = opener
+        .open_in_place(&mut rec)
+        .expect("client Finished decrypts");
     assert_eq!(plain, cf_msg.as_slice());
     t.add(&cf_msg);
-    assert_eq!(t.current_hash().as_ref(), j(&js, "hash_client_hello_client_finished"));
+    assert_eq!(
+        t.current_hash().as_ref(),
+        j(&js, "hash_client_hello_client_finished")
+    );
     let res = ks.derive(b"res master", t.current_hash().as_ref());
     assert_eq!(res.as_bytes(), j(&js, "resumption_master_secret"));
 
@@ -218,7 +289,9 @@ fn section3_key_schedule_matches_every_value() {
     let mut rec = s3["Record_NewSessionTicket"].clone();
     let (_, plain) = opener.open_in_place(&mut rec).expect("ticket decrypts");
     let nst = roundtrip_messages(plain, "NewSessionTicket");
-    let HandshakePayload::NewSessionTicket(nst) = &nst[0].0 .0 else { panic!() };
+    let HandshakePayload::NewSessionTicket(nst) = &nst[0].0 .0 else {
+        panic!()
+    };
     assert_eq!(nst.ticket, s3["SessionTicket"]);
     let psk = expand_label(h, res.as_bytes(), b"resumption", &nst.nonce);
     assert_eq!(psk.as_bytes(), j(&js, "resumption_psk_nonce_0000"));
@@ -230,9 +303,16 @@ fn section4_psk_binder_matches() {
     let h = HashAlg::Sha256;
     let ch_bytes = plaintext_handshake(&secs["Resumed_0RTT_Handshake"]["Record_ClientHello_1"]);
     let ch = HandshakeMessage::read_bytes(&ch_bytes).unwrap();
-    let HandshakePayload::ClientHello(ch) = &ch.0 else { panic!() };
-    let Some(ClientExtension::PreSharedKey(psks)) = ch.ext(ext_type::PRE_SHARED_KEY) else { panic!("no psk") };
-    assert_eq!(psks.identities[0].identity, secs["Simple_1RTT_Handshake"]["SessionTicket"]);
+    let HandshakePayload::ClientHello(ch) = &ch.0 else {
+        panic!()
+    };
+    let Some(ClientExtension::PreSharedKey(psks)) = ch.ext(ext_type::PRE_SHARED_KEY) else {
+        panic!("no psk")
+    };
+    assert_eq!(
+        psks.identities[0].identity,
+        secs["Simple_1RTT_Handshake"]["SessionTicket"]
+    );
     let ks = KeySchedule::new(h, Some(&j(&js, "resumption_psk_nonce_0000")));
     let empty = ring::digest::digest(&ring::digest::SHA256, b"");
     let binder_key = ks.derive(b"res binder", empty.as_ref());
@@ -259,10 +339,17 @@ fn section5_hrr_transcript_matches_signed_hash() {
     assert_eq!(&to_sign[to_sign.len() - 32..], t.current_hash().as_ref());
 
     // And the second ClientHello echoes the cookie and offers a secp256r1 share.
-    let ch2 = HandshakeMessage::read_bytes(&plaintext_handshake(&s5["Record_ClientHello_2"])).unwrap();
-    let HandshakePayload::ClientHello(ch2) = &ch2.0 else { panic!() };
-    assert!(matches!(ch2.ext(ext_type::COOKIE), Some(ClientExtension::Cookie(c)) if *c == s5["HelloRetryRequest_Cookie"]));
-    assert!(matches!(ch2.ext(ext_type::KEY_SHARE), Some(ClientExtension::KeyShare(v)) if v[0].group == 0x17));
+    let ch2 =
+        HandshakeMessage::read_bytes(&plaintext_handshake(&s5["Record_ClientHello_2"])).unwrap();
+    let HandshakePayload::ClientHello(ch2) = &ch2.0 else {
+        panic!()
+    };
+    assert!(
+        matches!(ch2.ext(ext_type::COOKIE), Some(ClientExtension::Cookie(c)) if *c == s5["HelloRetryRequest_Cookie"])
+    );
+    assert!(
+        matches!(ch2.ext(ext_type::KEY_SHARE), Some(ClientExtension::KeyShare(v)) if v[0].group == 0x17)
+    );
 }
 
 #[test]
@@ -288,5 +375,8 @@ fn malformed_messages_are_rejected_with_the_right_class() {
     let ext_len = u16::from_be_bytes([dup[ext_len_at], dup[ext_len_at + 1]]) + 6;
     dup[ext_len_at..ext_len_at + 2].copy_from_slice(&ext_len.to_be_bytes());
     let e = HandshakeMessage::read_bytes(&dup).expect_err("duplicate");
-    assert_eq!(e, InvalidMessage::DuplicateExtension(ext_type::RECORD_SIZE_LIMIT));
+    assert_eq!(
+        e,
+        InvalidMessage::DuplicateExtension(ext_type::RECORD_SIZE_LIMIT)
+    );
 }

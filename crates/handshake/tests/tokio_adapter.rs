@@ -45,7 +45,10 @@ async fn connector_and_acceptor_over_tcp() {
         assert!(rest.is_empty());
     });
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut tls = TlsConnector::from(Arc::new(client)).connect("localhost", tcp).await.unwrap();
+    let mut tls = TlsConnector::from(Arc::new(client))
+        .connect("localhost", tcp)
+        .await
+        .unwrap();
     assert_eq!(tls.connection().alpn_protocol(), Some(&b"http/1.1"[..]));
     assert!(tls.connection().peer_certificates().is_some());
     tls.write_all(b"ping").await.unwrap();
@@ -61,19 +64,31 @@ async fn connector_and_acceptor_over_tcp() {
 #[tokio::test]
 async fn small_writes_coalesce_into_one_record() {
     let p = pki();
-    let server = ServerConfig::builder().with_single_cert(p.ed25519.chain.clone(), &p.ed25519.key_pkcs8).unwrap().build().unwrap();
-    let client = ClientConfig::builder().with_root_certificates(anchors(&p.ca)).build().unwrap();
+    let server = ServerConfig::builder()
+        .with_single_cert(p.ed25519.chain.clone(), &p.ed25519.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
     let (a, b) = tokio::io::duplex(1 << 20);
     let acceptor = TlsAcceptor::from(Arc::new(server));
     let srv = tokio::spawn(async move {
         let mut tls = acceptor.accept(b).await.unwrap();
         // Headers and body written separately, then one flush: one record on the wire.
-        tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n").await.unwrap();
+        tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
+            .await
+            .unwrap();
         tls.write_all(b"hello").await.unwrap();
         tls.flush().await.unwrap();
         tls
     });
-    let mut tls = TlsConnector::from(Arc::new(client)).connect("localhost", a).await.unwrap();
+    let mut tls = TlsConnector::from(Arc::new(client))
+        .connect("localhost", a)
+        .await
+        .unwrap();
     let _server_stream = srv.await.unwrap();
     // Read raw bytes under the TLS stream: exactly one application_data record.
     let (io, _) = tls.get_mut();

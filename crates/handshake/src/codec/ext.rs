@@ -1,6 +1,8 @@
 //! Extensions (RFC 8446 §4.2, RFC 6066 server_name, RFC 7301 ALPN, RFC 8449 record_size_limit).
 
-use super::{put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader};
+use super::{
+    put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader,
+};
 
 /// Extension type code points used here.
 pub mod ext_type {
@@ -45,7 +47,9 @@ impl Codec for KeyShareEntry {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let group = r.u16("key_share group")?;
-        let payload = r.vec_bounded(LenPrefix::U16, 1, 0xffff, "key_exchange")?.to_vec();
+        let payload = r
+            .vec_bounded(LenPrefix::U16, 1, 0xffff, "key_exchange")?
+            .to_vec();
         Ok(Self { group, payload })
     }
 }
@@ -93,19 +97,30 @@ impl Codec for OfferedPsks {
         let mut ids = r.sub(LenPrefix::U16, "psk identities")?;
         let mut identities = Vec::new();
         while !ids.is_empty() {
-            let identity = ids.vec_bounded(LenPrefix::U16, 1, 0xffff, "psk identity")?.to_vec();
+            let identity = ids
+                .vec_bounded(LenPrefix::U16, 1, 0xffff, "psk identity")?
+                .to_vec();
             let obfuscated_ticket_age = ids.u32("obfuscated_ticket_age")?;
-            identities.push(PskIdentity { identity, obfuscated_ticket_age });
+            identities.push(PskIdentity {
+                identity,
+                obfuscated_ticket_age,
+            });
         }
         let mut bs = r.sub(LenPrefix::U16, "psk binders")?;
         let mut binders = Vec::new();
         while !bs.is_empty() {
-            binders.push(bs.vec_bounded(LenPrefix::U8, 32, 255, "psk binder")?.to_vec());
+            binders.push(
+                bs.vec_bounded(LenPrefix::U8, 32, 255, "psk binder")?
+                    .to_vec(),
+            );
         }
         if identities.is_empty() || identities.len() != binders.len() {
             return Err(InvalidMessage::BadLength("pre_shared_key"));
         }
-        Ok(Self { identities, binders })
+        Ok(Self {
+            identities,
+            binders,
+        })
     }
 }
 
@@ -153,7 +168,10 @@ fn read_alpn_list(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     let mut l = Reader::new(r.vec_bounded(LenPrefix::U16, 2, 0xffff, "ALPN list")?);
     let mut v = Vec::new();
     while !l.is_empty() {
-        v.push(l.vec_bounded(LenPrefix::U8, 1, 255, "ALPN protocol")?.to_vec());
+        v.push(
+            l.vec_bounded(LenPrefix::U8, 1, 255, "ALPN protocol")?
+                .to_vec(),
+        );
     }
     Ok(v)
 }
@@ -194,13 +212,15 @@ impl ClientExtension {
                     put_vec(o, LenPrefix::U16, &e.name);
                 }
             }),
-            Self::SupportedGroups(v) | Self::SignatureAlgorithms(v) | Self::SignatureAlgorithmsCert(v) => {
-                put_u16_list(o, LenPrefix::U16, v)
-            }
+            Self::SupportedGroups(v)
+            | Self::SignatureAlgorithms(v)
+            | Self::SignatureAlgorithmsCert(v) => put_u16_list(o, LenPrefix::U16, v),
             Self::Alpn(l) => put_alpn_list(o, l),
             Self::RecordSizeLimit(n) => o.extend_from_slice(&n.to_be_bytes()),
             Self::SupportedVersions(v) => put_u16_list(o, LenPrefix::U8, v),
-            Self::KeyShare(v) => put_prefixed(o, LenPrefix::U16, |o| v.iter().for_each(|e| e.encode(o))),
+            Self::KeyShare(v) => {
+                put_prefixed(o, LenPrefix::U16, |o| v.iter().for_each(|e| e.encode(o)))
+            }
             Self::PskKeyExchangeModes(m) => put_vec(o, LenPrefix::U8, m),
             Self::PreSharedKey(p) => p.encode(o),
             Self::Cookie(c) => put_vec(o, LenPrefix::U16, c),
@@ -212,25 +232,38 @@ impl ClientExtension {
     fn read_body(typ: u16, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(match typ {
             SERVER_NAME => {
-                let mut l = Reader::new(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "server_name list")?);
+                let mut l =
+                    Reader::new(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "server_name list")?);
                 let mut v = Vec::new();
                 while !l.is_empty() {
                     let name_type = l.u8("name type")?;
-                    let name = l.vec_bounded(LenPrefix::U16, 1, 0xffff, "server name")?.to_vec();
+                    let name = l
+                        .vec_bounded(LenPrefix::U16, 1, 0xffff, "server name")?
+                        .to_vec();
                     if v.iter().any(|e: &ServerNameEntry| e.name_type == name_type) {
-                        return Err(InvalidMessage::IllegalValue("server_name: repeated name type"));
+                        return Err(InvalidMessage::IllegalValue(
+                            "server_name: repeated name type",
+                        ));
                     }
                     v.push(ServerNameEntry { name_type, name });
                 }
                 Self::ServerName(v)
             }
-            SUPPORTED_GROUPS => Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?),
-            SIGNATURE_ALGORITHMS => {
-                Self::SignatureAlgorithms(read_u16_list(r, LenPrefix::U16, 2, "signature_algorithms")?)
+            SUPPORTED_GROUPS => {
+                Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?)
             }
-            SIGNATURE_ALGORITHMS_CERT => {
-                Self::SignatureAlgorithmsCert(read_u16_list(r, LenPrefix::U16, 2, "signature_algorithms_cert")?)
-            }
+            SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(read_u16_list(
+                r,
+                LenPrefix::U16,
+                2,
+                "signature_algorithms",
+            )?),
+            SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(read_u16_list(
+                r,
+                LenPrefix::U16,
+                2,
+                "signature_algorithms_cert",
+            )?),
             ALPN => Self::Alpn(read_alpn_list(r)?),
             RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
             SUPPORTED_VERSIONS => {
@@ -244,9 +277,10 @@ impl ClientExtension {
                 }
                 Self::KeyShare(v)
             }
-            PSK_KEY_EXCHANGE_MODES => {
-                Self::PskKeyExchangeModes(r.vec_bounded(LenPrefix::U8, 1, 255, "psk_key_exchange_modes")?.to_vec())
-            }
+            PSK_KEY_EXCHANGE_MODES => Self::PskKeyExchangeModes(
+                r.vec_bounded(LenPrefix::U8, 1, 255, "psk_key_exchange_modes")?
+                    .to_vec(),
+            ),
             PRE_SHARED_KEY => Self::PreSharedKey(OfferedPsks::read(r)?),
             COOKIE => Self::Cookie(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "cookie")?.to_vec()),
             EARLY_DATA => Self::EarlyData,
@@ -256,7 +290,12 @@ impl ClientExtension {
 }
 
 /// Encodes an extension block (u16-prefixed list of type, u16-prefixed body).
-pub(crate) fn encode_exts<T>(out: &mut Vec<u8>, exts: &[T], typ: impl Fn(&T) -> u16, body: impl Fn(&T, &mut Vec<u8>)) {
+pub(crate) fn encode_exts<T>(
+    out: &mut Vec<u8>,
+    exts: &[T],
+    typ: impl Fn(&T) -> u16,
+    body: impl Fn(&T, &mut Vec<u8>),
+) {
     put_prefixed(out, LenPrefix::U16, |o| {
         for e in exts {
             o.extend_from_slice(&typ(e).to_be_bytes());
@@ -286,7 +325,12 @@ pub(crate) fn read_exts<T>(
 
 /// Encodes a ClientHello extension block.
 pub fn encode_client_exts(out: &mut Vec<u8>, exts: &[ClientExtension]) {
-    encode_exts(out, exts, ClientExtension::ext_type, ClientExtension::encode_body)
+    encode_exts(
+        out,
+        exts,
+        ClientExtension::ext_type,
+        ClientExtension::encode_body,
+    )
 }
 
 /// Decodes a ClientHello extension block; `pre_shared_key` must come last (RFC 8446 §4.2.11).
@@ -294,7 +338,9 @@ pub fn read_client_exts(r: &mut Reader<'_>) -> Result<Vec<ClientExtension>, Inva
     let v = read_exts(r, "ClientHello extensions", ClientExtension::read_body)?;
     if let Some(i) = v.iter().position(|e| e.ext_type() == PRE_SHARED_KEY) {
         if i + 1 != v.len() {
-            return Err(InvalidMessage::IllegalValue("pre_shared_key is not the last extension"));
+            return Err(InvalidMessage::IllegalValue(
+                "pre_shared_key is not the last extension",
+            ));
         }
     }
     Ok(v)
@@ -338,13 +384,19 @@ impl ServerExtension {
             Self::Unknown(_, b) => o.extend_from_slice(b),
         }
     }
-    pub(crate) fn read_body(hrr: bool, typ: u16, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    pub(crate) fn read_body(
+        hrr: bool,
+        typ: u16,
+        r: &mut Reader<'_>,
+    ) -> Result<Self, InvalidMessage> {
         Ok(match typ {
             SUPPORTED_VERSIONS => Self::SupportedVersions(r.u16("selected_version")?),
             KEY_SHARE if hrr => Self::HrrKeyShare(r.u16("selected_group")?),
             KEY_SHARE => Self::KeyShare(KeyShareEntry::read(r)?),
             PRE_SHARED_KEY if !hrr => Self::PreSharedKey(r.u16("selected_identity")?),
-            COOKIE if hrr => Self::Cookie(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "cookie")?.to_vec()),
+            COOKIE if hrr => {
+                Self::Cookie(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "cookie")?.to_vec())
+            }
             t => Self::Unknown(t, r.rest().to_vec()),
         })
     }
@@ -352,7 +404,12 @@ impl ServerExtension {
 
 /// Encodes a ServerHello extension block.
 pub fn encode_server_exts(out: &mut Vec<u8>, exts: &[ServerExtension]) {
-    encode_exts(out, exts, ServerExtension::ext_type, ServerExtension::encode_body)
+    encode_exts(
+        out,
+        exts,
+        ServerExtension::ext_type,
+        ServerExtension::encode_body,
+    )
 }
 
 /// Extensions of EncryptedExtensions.
@@ -396,11 +453,15 @@ impl EncryptedExtension {
     pub(crate) fn read_body(typ: u16, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(match typ {
             SERVER_NAME => Self::ServerNameAck,
-            SUPPORTED_GROUPS => Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?),
+            SUPPORTED_GROUPS => {
+                Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?)
+            }
             ALPN => {
                 let mut l = read_alpn_list(r)?;
                 if l.len() != 1 {
-                    return Err(InvalidMessage::IllegalValue("ALPN must select exactly one protocol"));
+                    return Err(InvalidMessage::IllegalValue(
+                        "ALPN must select exactly one protocol",
+                    ));
                 }
                 Self::Alpn(l.remove(0))
             }
@@ -413,7 +474,12 @@ impl EncryptedExtension {
 
 /// Encodes an EncryptedExtensions block.
 pub fn encode_ee_exts(out: &mut Vec<u8>, exts: &[EncryptedExtension]) {
-    encode_exts(out, exts, EncryptedExtension::ext_type, EncryptedExtension::encode_body)
+    encode_exts(
+        out,
+        exts,
+        EncryptedExtension::ext_type,
+        EncryptedExtension::encode_body,
+    )
 }
 
 /// An extension kept as raw bytes (Certificate entries, CertificateRequest, NewSessionTicket).
@@ -431,6 +497,14 @@ pub fn encode_raw_exts(out: &mut Vec<u8>, exts: &[RawExtension]) {
 }
 
 /// Decodes a block of raw extensions (duplicates rejected).
-pub fn read_raw_exts(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<RawExtension>, InvalidMessage> {
-    read_exts(r, what, |typ, b| Ok(RawExtension { typ, body: b.rest().to_vec() }))
+pub fn read_raw_exts(
+    r: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<Vec<RawExtension>, InvalidMessage> {
+    read_exts(r, what, |typ, b| {
+        Ok(RawExtension {
+            typ,
+            body: b.rest().to_vec(),
+        })
+    })
 }

@@ -111,7 +111,11 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
     /// A vector with a length prefix of `len` bytes (1, 2 or 3), returned as a sub-reader.
-    pub fn sub(&mut self, len: LenPrefix, what: &'static str) -> Result<Reader<'a>, InvalidMessage> {
+    pub fn sub(
+        &mut self,
+        len: LenPrefix,
+        what: &'static str,
+    ) -> Result<Reader<'a>, InvalidMessage> {
         Ok(Reader::new(self.vec(len, what)?))
     }
     /// The body of a length-prefixed vector.
@@ -223,7 +227,10 @@ pub fn read_u16_list(
     if body.len() < min_bytes || body.len() % 2 != 0 {
         return Err(InvalidMessage::BadLength(what));
     }
-    Ok(body.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
+    Ok(body
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect())
 }
 
 /// Writes a u16 list with a length prefix.

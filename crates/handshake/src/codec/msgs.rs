@@ -1,7 +1,9 @@
 //! Handshake messages (RFC 8446 §4) and the 4-byte handshake header.
 
 use super::ext::*;
-use super::{put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader};
+use super::{
+    put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader,
+};
 
 /// HandshakeType code points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +55,8 @@ impl HandshakeType {
 
 /// The `random` of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
 pub const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
-    0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// ClientHello (RFC 8446 §4.1.2).
@@ -94,13 +96,28 @@ impl Codec for ClientHello {
         let legacy_version = r.u16("legacy_version")?;
         let mut random = [0u8; 32];
         random.copy_from_slice(r.take(32, "random")?);
-        let session_id = r.vec_bounded(LenPrefix::U8, 0, 32, "legacy_session_id")?.to_vec();
+        let session_id = r
+            .vec_bounded(LenPrefix::U8, 0, 32, "legacy_session_id")?
+            .to_vec();
         let cipher_suites = read_u16_list(r, LenPrefix::U16, 2, "cipher_suites")?;
-        let compression_methods = r.vec_bounded(LenPrefix::U8, 1, 255, "compression_methods")?.to_vec();
+        let compression_methods = r
+            .vec_bounded(LenPrefix::U8, 1, 255, "compression_methods")?
+            .to_vec();
         // A TLS 1.2-style hello may omit extensions entirely; we keep an empty list then, and the
         // server rejects it for lacking supported_versions (protocol_version).
-        let extensions = if r.is_empty() { Vec::new() } else { read_client_exts(r)? };
-        Ok(Self { legacy_version, random, session_id, cipher_suites, compression_methods, extensions })
+        let extensions = if r.is_empty() {
+            Vec::new()
+        } else {
+            read_client_exts(r)?
+        };
+        Ok(Self {
+            legacy_version,
+            random,
+            session_id,
+            cipher_suites,
+            compression_methods,
+            extensions,
+        })
     }
 }
 
@@ -145,16 +162,27 @@ impl Codec for ServerHello {
         let legacy_version = r.u16("legacy_version")?;
         let mut random = [0u8; 32];
         random.copy_from_slice(r.take(32, "random")?);
-        let session_id = r.vec_bounded(LenPrefix::U8, 0, 32, "legacy_session_id_echo")?.to_vec();
+        let session_id = r
+            .vec_bounded(LenPrefix::U8, 0, 32, "legacy_session_id_echo")?
+            .to_vec();
         let cipher_suite = r.u16("cipher_suite")?;
         let compression_method = r.u8("compression_method")?;
         let hrr = random == HRR_RANDOM;
         let extensions = if r.is_empty() {
             Vec::new() // TLS 1.2 ServerHello without extensions; the client rejects the version.
         } else {
-            read_exts(r, "ServerHello extensions", |t, b| ServerExtension::read_body(hrr, t, b))?
+            read_exts(r, "ServerHello extensions", |t, b| {
+                ServerExtension::read_body(hrr, t, b)
+            })?
         };
-        Ok(Self { legacy_version, random, session_id, cipher_suite, compression_method, extensions })
+        Ok(Self {
+            legacy_version,
+            random,
+            session_id,
+            cipher_suite,
+            compression_method,
+            extensions,
+        })
     }
 }
 
@@ -187,11 +215,15 @@ impl Codec for CertificatePayload {
         });
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let context = r.vec(LenPrefix::U8, "certificate_request_context")?.to_vec();
+        let context = r
+            .vec(LenPrefix::U8, "certificate_request_context")?
+            .to_vec();
         let mut l = r.sub(LenPrefix::U24, "certificate_list")?;
         let mut entries = Vec::new();
         while !l.is_empty() {
-            let cert = l.vec_bounded(LenPrefix::U24, 1, 0xff_ffff, "cert_data")?.to_vec();
+            let cert = l
+                .vec_bounded(LenPrefix::U24, 1, 0xff_ffff, "cert_data")?
+                .to_vec();
             let extensions = read_raw_exts(&mut l, "CertificateEntry extensions")?;
             entries.push(CertificateEntry { cert, extensions });
         }
@@ -215,7 +247,9 @@ impl Codec for CertificateVerifyPayload {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let scheme = r.u16("signature scheme")?;
-        let signature = r.vec_bounded(LenPrefix::U16, 1, 0xffff, "signature")?.to_vec();
+        let signature = r
+            .vec_bounded(LenPrefix::U16, 1, 0xffff, "signature")?
+            .to_vec();
         Ok(Self { scheme, signature })
     }
 }
@@ -235,9 +269,14 @@ impl Codec for CertificateRequestPayload {
         encode_raw_exts(out, &self.extensions);
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let context = r.vec(LenPrefix::U8, "certificate_request_context")?.to_vec();
+        let context = r
+            .vec(LenPrefix::U8, "certificate_request_context")?
+            .to_vec();
         let extensions = read_raw_exts(r, "CertificateRequest extensions")?;
-        Ok(Self { context, extensions })
+        Ok(Self {
+            context,
+            extensions,
+        })
     }
 }
 
@@ -270,7 +309,13 @@ impl Codec for NewSessionTicketPayload {
         let nonce = r.vec(LenPrefix::U8, "ticket_nonce")?.to_vec();
         let ticket = r.vec_bounded(LenPrefix::U16, 1, 0xffff, "ticket")?.to_vec();
         let extensions = read_raw_exts(r, "NewSessionTicket extensions")?;
-        Ok(Self { lifetime, age_add, nonce, ticket, extensions })
+        Ok(Self {
+            lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions,
+        })
     }
 }
 
@@ -365,17 +410,21 @@ impl Codec for HandshakeMessage {
         let typ = r.u8("handshake type")?;
         let mut b = r.sub(LenPrefix::U24, "handshake message")?;
         let p = match HandshakeType::from_u8(typ) {
-            Some(HandshakeType::ClientHello) => HandshakePayload::ClientHello(ClientHello::read(&mut b)?),
-            Some(HandshakeType::ServerHello) => HandshakePayload::ServerHello(ServerHello::read(&mut b)?),
-            Some(HandshakeType::EncryptedExtensions) => HandshakePayload::EncryptedExtensions(read_exts(
-                &mut b,
-                "EncryptedExtensions",
-                EncryptedExtension::read_body,
-            )?),
+            Some(HandshakeType::ClientHello) => {
+                HandshakePayload::ClientHello(ClientHello::read(&mut b)?)
+            }
+            Some(HandshakeType::ServerHello) => {
+                HandshakePayload::ServerHello(ServerHello::read(&mut b)?)
+            }
+            Some(HandshakeType::EncryptedExtensions) => HandshakePayload::EncryptedExtensions(
+                read_exts(&mut b, "EncryptedExtensions", EncryptedExtension::read_body)?,
+            ),
             Some(HandshakeType::CertificateRequest) => {
                 HandshakePayload::CertificateRequest(CertificateRequestPayload::read(&mut b)?)
             }
-            Some(HandshakeType::Certificate) => HandshakePayload::Certificate(CertificatePayload::read(&mut b)?),
+            Some(HandshakeType::Certificate) => {
+                HandshakePayload::Certificate(CertificatePayload::read(&mut b)?)
+            }
             Some(HandshakeType::CertificateVerify) => {
                 HandshakePayload::CertificateVerify(CertificateVerifyPayload::read(&mut b)?)
             }
@@ -392,7 +441,9 @@ impl Codec for HandshakeMessage {
             // message_hash never goes on the wire; unknown types are an unexpected message, which
             // the state machine reports; for the codec they are undecodable.
             Some(HandshakeType::MessageHash) | None => {
-                return Err(InvalidMessage::IllegalValue("unknown handshake message type"))
+                return Err(InvalidMessage::IllegalValue(
+                    "unknown handshake message type",
+                ))
             }
         };
         b.expect_empty("handshake message body")?;

@@ -21,17 +21,37 @@ pub struct Pki {
 
 pub fn leaf(ca: &CertificateAuthority, names: &[&str], profile: &Profile) -> Leaf {
     let issued = ca.issue(names, profile).expect("issue");
-    Leaf { chain: vec![issued.cert_der.clone()], key_pkcs8: issued.key.pkcs8_der().to_vec() }
+    Leaf {
+        chain: vec![issued.cert_der.clone()],
+        key_pkcs8: issued.key.pkcs8_der().to_vec(),
+    }
 }
 
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let ca = CertificateAuthority::new_root(&CaOptions::root("https-kit test CA")).expect("CA");
-        let ecdsa = leaf(&ca, &["localhost"], &Profile::server().key_type(KeyType::EcdsaP256));
-        let rsa = leaf(&ca, &["localhost"], &Profile::server().key_type(KeyType::Rsa2048));
-        let ed25519 = leaf(&ca, &["localhost"], &Profile::server().key_type(KeyType::Ed25519));
-        Pki { ca, ecdsa, rsa, ed25519 }
+        let ecdsa = leaf(
+            &ca,
+            &["localhost"],
+            &Profile::server().key_type(KeyType::EcdsaP256),
+        );
+        let rsa = leaf(
+            &ca,
+            &["localhost"],
+            &Profile::server().key_type(KeyType::Rsa2048),
+        );
+        let ed25519 = leaf(
+            &ca,
+            &["localhost"],
+            &Profile::server().key_type(KeyType::Ed25519),
+        );
+        Pki {
+            ca,
+            ecdsa,
+            rsa,
+            ed25519,
+        }
     })
 }
 
@@ -144,7 +164,10 @@ where
 }
 
 /// Runs the handshake; on failure returns (client error, server error) as strings.
-pub fn handshake(c: &mut dyn Side, s: &mut dyn Side) -> Result<(), (Option<String>, Option<String>)> {
+pub fn handshake(
+    c: &mut dyn Side,
+    s: &mut dyn Side,
+) -> Result<(), (Option<String>, Option<String>)> {
     for _ in 0..20 {
         let b = c.out();
         let s_err = s.feed(&b).err();
@@ -198,7 +221,11 @@ pub fn rustls_provider(
 
 pub fn rustls_roots(ca: &CertificateAuthority) -> rustls::RootCertStore {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(rustls_pki_types::CertificateDer::from(ca.cert_der().to_vec())).unwrap();
+    roots
+        .add(rustls_pki_types::CertificateDer::from(
+            ca.cert_der().to_vec(),
+        ))
+        .unwrap();
     roots
 }
 
@@ -207,7 +234,11 @@ pub fn rustls_server(
     leaf: &Leaf,
     alpn: &[&[u8]],
 ) -> Arc<rustls::ServerConfig> {
-    let chain = leaf.chain.iter().map(|c| rustls_pki_types::CertificateDer::from(c.clone())).collect();
+    let chain = leaf
+        .chain
+        .iter()
+        .map(|c| rustls_pki_types::CertificateDer::from(c.clone()))
+        .collect();
     let key = rustls_pki_types::PrivateKeyDer::Pkcs8(leaf.key_pkcs8.clone().into());
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -234,5 +265,9 @@ pub fn rustls_client(
 }
 
 pub fn rustls_client_conn(cfg: Arc<rustls::ClientConfig>, name: &str) -> rustls::ClientConnection {
-    rustls::ClientConnection::new(cfg, rustls_pki_types::ServerName::try_from(name.to_string()).unwrap()).unwrap()
+    rustls::ClientConnection::new(
+        cfg,
+        rustls_pki_types::ServerName::try_from(name.to_string()).unwrap(),
+    )
+    .unwrap()
 }
