@@ -47,6 +47,8 @@ struct Testcase {
     #[serde(default)]
     expected_peer_names: Vec<PeerName>,
     max_chain_depth: Option<usize>,
+    #[serde(default)]
+    crls: Vec<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -80,7 +82,6 @@ impl Engine {
 
 /// Features whose behaviour we do not implement: cases tagged with them are skipped (reason given).
 const OUR_UNCLAIMED_FEATURES: &[(&str, &str)] = &[
-    ("has-crl", "revocation (CRLs) is not implemented"),
     (
         "pedantic-public-suffix-wildcard",
         "no Public Suffix List: wildcards are refused only directly under one label",
@@ -214,6 +215,8 @@ fn ours_inner(tc: &Testcase) -> std::result::Result<(), String> {
         .filter_map(|p| der_of(p).ok())
         .collect();
     let inter_refs: Vec<&[u8]> = inters.iter().map(|c| c.as_slice()).collect();
+    let crl_ders: Vec<Vec<u8>> = tc.crls.iter().filter_map(|p| der_of(p).ok()).collect();
+    let crl_refs: Vec<&[u8]> = crl_ders.iter().map(|c| c.as_slice()).collect();
     let ee = der_of(&tc.peer_certificate).map_err(|e| format!("{e:#}"))?;
     let purpose = match tc.validation_kind.as_str() {
         "CLIENT" => Purpose::Client,
@@ -262,6 +265,7 @@ fn ours_inner(tc: &Testcase) -> std::result::Result<(), String> {
     if let Some(d) = tc.max_chain_depth {
         req = req.max_depth(d);
     }
+    req = req.crls(&crl_refs);
     hv::verify_chain(&req).map_err(|e| e.to_string())?;
     // CLIENT cases name the peer by email; the library matches DNS/IP only, so check here.
     for p in &tc.expected_peer_names {
@@ -288,6 +292,8 @@ fn explain(tc: &Testcase) -> Result<()> {
         .filter_map(|p| der_of(p).ok())
         .collect();
     let inter_refs: Vec<&[u8]> = inters.iter().map(|c| c.as_slice()).collect();
+    let crl_ders: Vec<Vec<u8>> = tc.crls.iter().filter_map(|p| der_of(p).ok()).collect();
+    let crl_refs: Vec<&[u8]> = crl_ders.iter().map(|c| c.as_slice()).collect();
     let ee = der_of(&tc.peer_certificate)?;
     let name = match &tc.expected_peer_name {
         Some(p) => Some(ServerName::parse(&p.value)?),
@@ -307,6 +313,7 @@ fn explain(tc: &Testcase) -> Result<()> {
     if let Some(d) = tc.max_chain_depth {
         req = req.max_depth(d);
     }
+    req = req.crls(&crl_refs);
     let (report, _) = hv::verify_with_report(&req);
     println!(
         "{}\nexpected {}; features {:?}\n{report}",

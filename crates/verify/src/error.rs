@@ -67,6 +67,9 @@ pub enum VerifyError {
     /// A critical extension we do not process.
     #[error("unsupported critical extension {oid} in {subject:?}")]
     UnsupportedCriticalExtension { oid: String, subject: String },
+    /// The certificate's serial number is on a CRL of its issuer.
+    #[error("certificate {subject:?} (serial {serial}) is revoked")]
+    Revoked { subject: String, serial: String },
     /// keyUsage forbids the use (e.g. keyCertSign missing on an issuer).
     #[error("key usage: {what}")]
     KeyUsage { what: String },
@@ -90,6 +93,7 @@ pub enum VerifyError {
 pub enum Alert {
     BadCertificate,
     UnsupportedCertificate,
+    CertificateRevoked,
     CertificateExpired,
     UnknownCa,
     DecryptError,
@@ -102,6 +106,7 @@ impl Alert {
         match self {
             Alert::BadCertificate => 42,
             Alert::UnsupportedCertificate => 43,
+            Alert::CertificateRevoked => 44,
             Alert::CertificateExpired => 45,
             Alert::UnknownCa => 48,
             Alert::DecryptError => 51,
@@ -114,6 +119,7 @@ impl Alert {
         match self {
             Alert::BadCertificate => "bad_certificate",
             Alert::UnsupportedCertificate => "unsupported_certificate",
+            Alert::CertificateRevoked => "certificate_revoked",
             Alert::CertificateExpired => "certificate_expired",
             Alert::UnknownCa => "unknown_ca",
             Alert::DecryptError => "decrypt_error",
@@ -130,6 +136,7 @@ impl VerifyError {
                 Alert::CertificateExpired
             }
             VerifyError::UnknownIssuer { .. } | VerifyError::PathTooLong { .. } => Alert::UnknownCa,
+            VerifyError::Revoked { .. } => Alert::CertificateRevoked,
             VerifyError::UnsupportedAlgorithm { .. } | VerifyError::ExtendedKeyUsage { .. } => {
                 Alert::UnsupportedCertificate
             }
@@ -154,6 +161,7 @@ impl VerifyError {
             VerifyError::PathTooLong { .. } => "path_too_long",
             VerifyError::NameConstraintViolation { .. } => "name_constraint_violation",
             VerifyError::UnsupportedCriticalExtension { .. } => "unsupported_critical_extension",
+            VerifyError::Revoked { .. } => "revoked",
             VerifyError::KeyUsage { .. } => "key_usage",
             VerifyError::ExtendedKeyUsage { .. } => "extended_key_usage",
             VerifyError::Profile { .. } => "profile",

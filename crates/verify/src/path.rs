@@ -15,6 +15,8 @@ use crate::report::{Check, ErrorInfo, Outcome, PathEntry, Report, SignatureDetai
 use crate::sig;
 use std::collections::HashMap;
 use x509_parser::extensions::{GeneralName, GeneralSubtree, NameConstraints};
+use x509_parser::prelude::FromDer;
+use x509_parser::revocation_list::CertificateRevocationList;
 
 /// What the end-entity certificate will be used for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -70,6 +72,11 @@ pub struct Request<'a> {
     /// keyUsage bits the end entity must have if it has a keyUsage extension
     /// (bit 0 = digitalSignature); 0 = no requirement.
     pub required_key_usage: u16,
+    /// Certificate revocation lists (DER). A certificate on the path whose issuer published one
+    /// of them is checked against it; a CRL that names the issuer but cannot be trusted (bad
+    /// signature, issuer without cRLSign, no CRL number, unknown critical extension, issued in
+    /// the future) fails the path. Empty: no revocation checking.
+    pub crls: &'a [&'a [u8]],
 }
 
 impl<'a> Request<'a> {
@@ -84,6 +91,7 @@ impl<'a> Request<'a> {
             purpose: Purpose::Server,
             max_depth: None,
             required_key_usage: 0,
+            crls: &[],
         }
     }
 
@@ -99,6 +107,11 @@ impl<'a> Request<'a> {
 
     pub fn purpose(mut self, purpose: Purpose) -> Self {
         self.purpose = purpose;
+        self
+    }
+
+    pub fn crls(mut self, crls: &'a [&'a [u8]]) -> Self {
+        self.crls = crls;
         self
     }
 
@@ -148,6 +161,7 @@ struct Store<'r> {
     inters: Vec<Option<Cert<'r>>>,
     /// (index in the anchor set, parsed certificate) for anchors that may issue something here.
     anchors: Vec<(usize, Cert<'r>)>,
+    crls: Vec<CertificateRevocationList<'r>>,
 }
 
 impl<'r> Store<'r> {
@@ -271,10 +285,31 @@ fn run_inner(
                 .map(|c| (a, c))
         })
         .collect();
+    let mut crls = Vec::with_capacity(req.crls.len());
+    for (i, der) in req.crls.iter().enumerate() {
+        match CertificateRevocationList::from_der(der) {
+            Ok((rest, crl)) if rest.is_empty() => crls.push(crl),
+            _ => {
+                let e = VerifyError::malformed(format!(
+                    "CRL #{i} is not a DER CertificateRevocationList"
+                ));
+                report.steps.push(Step {
+                    check: Check::Revocation,
+                    cert: format!("crl[{i}]"),
+                    subject: String::new(),
+                    outcome: Outcome::Fail,
+                    detail: e.to_string(),
+                    signature: None,
+                });
+                return Err(e);
+            }
+        }
+    }
     let store = Store {
         ee,
         inters,
         anchors,
+        crls,
     };
     let mut s = Search {
         req,
@@ -858,6 +893,117 @@ impl<'s, 'r> Search<'s, 'r> {
         r
     }
 
+    /// RFC 5280 §6.3, for the CRLs the caller supplied: `child`'s serial must not be on a CRL
+    /// published by `issuer` (same name, signed by its key).
+    fn check_revocation(&mut self, child: Node, issuer: Node) -> Result<(), VerifyError> {
+        let store = self.store;
+        let (c, i) = (store.cert(child), store.cert(issuer));
+        for (k, crl) in store.crls.iter().enumerate() {
+            if crl.issuer().as_raw() != i.subject_raw() {
+                continue;
+            }
+            if let Err(e) = self.check_crl(crl, issuer) {
+                rec!(
+                    self,
+                    Check::Revocation,
+                    child,
+                    Outcome::Fail,
+                    "CRL #{k} of {}: {e}",
+                    store.label(issuer)
+                );
+                return Err(e);
+            }
+            let serial = c.x509.tbs_certificate.raw_serial();
+            if crl
+                .iter_revoked_certificates()
+                .any(|r| r.raw_serial() == serial)
+            {
+                rec!(
+                    self,
+                    Check::Revocation,
+                    child,
+                    Outcome::Fail,
+                    "serial is on CRL #{k} of {}",
+                    store.label(issuer)
+                );
+                return Err(VerifyError::Revoked {
+                    subject: c.subject_string(),
+                    serial: c.x509.tbs_certificate.raw_serial_as_string(),
+                });
+            }
+            rec!(
+                self,
+                Check::Revocation,
+                child,
+                Outcome::Pass,
+                "not on CRL #{k} of {}",
+                store.label(issuer)
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether a CRL that names `issuer` may be used (RFC 5280 §5, §6.3.3).
+    fn check_crl(
+        &mut self,
+        crl: &CertificateRevocationList<'r>,
+        issuer: Node,
+    ) -> Result<(), VerifyError> {
+        let i = self.store.cert(issuer);
+        if i.key_usage.is_some_and(|ku| ku & (1 << 6) == 0) {
+            return Err(VerifyError::KeyUsage {
+                what: format!("CRL issuer {} lacks cRLSign", i.subject_string()),
+            });
+        }
+        if crl.version().map(|v| v.0) != Some(1) {
+            return Err(VerifyError::malformed("CRL is not version 2"));
+        }
+        if crl.tbs_cert_list.signature != crl.signature_algorithm {
+            return Err(VerifyError::malformed(
+                "CRL signatureAlgorithm differs from its TBS signature field",
+            ));
+        }
+        let mut has_number = false;
+        for ext in crl.extensions() {
+            let id = ext.oid.as_bytes();
+            if id == oid::EXT_CRL_NUMBER {
+                if ext.critical {
+                    return Err(VerifyError::profile(
+                        "CRL number extension is critical (RFC 5280 §5.2.3)",
+                    ));
+                }
+                has_number = true;
+            } else if ext.critical && id != oid::EXT_AUTHORITY_KEY_ID_CRL {
+                return Err(VerifyError::UnsupportedCriticalExtension {
+                    oid: oid::display(id),
+                    subject: "CRL".into(),
+                });
+            }
+        }
+        if !has_number {
+            return Err(VerifyError::profile(
+                "CRL without a CRL number (RFC 5280 §5.2.3)",
+            ));
+        }
+        if crl.last_update().timestamp() > self.req.time {
+            return Err(VerifyError::profile("CRL thisUpdate is in the future"));
+        }
+        if self.signatures >= SIGNATURE_BUDGET {
+            return Err(VerifyError::BudgetExceeded {
+                what: format!("more than {SIGNATURE_BUDGET} signature checks"),
+            });
+        }
+        self.signatures += 1;
+        let alg = sig::cert_sig_alg(&crl.signature_algorithm)?;
+        let key = i.public_key()?;
+        sig::verify_with(
+            &alg,
+            &key,
+            crl.tbs_cert_list.as_ref(),
+            crl.signature_value.data.as_ref(),
+        )
+    }
+
     /// Number of CA certificates in `path` that count for pathLen/max depth (not self-issued).
     fn counted(&self, path: &[usize]) -> usize {
         path.iter()
@@ -988,6 +1134,7 @@ impl<'s, 'r> Search<'s, 'r> {
         }
         self.ca_checks(cand)?;
         self.verify_signature(child, cand)?;
+        self.check_revocation(child, cand)?;
         // pathLenConstraint of the candidate bounds the CAs below it. A trust anchor's own
         // basicConstraints are not part of the path (RFC 5280 §6.1; rustls-webpki agrees).
         let below = self.counted(path);

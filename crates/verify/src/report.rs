@@ -31,6 +31,8 @@ pub enum Check {
     NameConstraints,
     /// The expected DNS name / IP address is in the subjectAltName.
     Name,
+    /// The certificate is not on a CRL of its issuer (only with caller-supplied CRLs).
+    Revocation,
     /// The chosen path, or why no path worked.
     Path,
 }
@@ -50,6 +52,7 @@ impl Check {
             Check::PathLength => "path length",
             Check::NameConstraints => "name constraints",
             Check::Name => "name",
+            Check::Revocation => "revocation",
             Check::Path => "path",
         }
     }

@@ -495,3 +495,77 @@ fn rsa_pss_signed_certificates_verify() {
         "{err}"
     );
 }
+
+/// A CRL signed by `ca` (rcgen) revoking `serials`.
+fn crl(ca: &CertificateAuthority, serials: &[&[u8]]) -> Vec<u8> {
+    let key = rcgen::KeyPair::try_from(ca.key().pkcs8_der()).expect("CA key");
+    let issuer =
+        rcgen::Issuer::from_ca_cert_der(&ca.cert_der().to_vec().into(), key).expect("issuer");
+    let n = OffsetDateTime::now_utc();
+    let params = rcgen::CertificateRevocationListParams {
+        this_update: n - Duration::hours(1),
+        next_update: n + Duration::days(7),
+        crl_number: rcgen::SerialNumber::from_slice(&[1]),
+        issuing_distribution_point: None,
+        revoked_certs: serials
+            .iter()
+            .map(|s| rcgen::RevokedCertParams {
+                serial_number: rcgen::SerialNumber::from_slice(s),
+                revocation_time: n - Duration::hours(1),
+                reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    };
+    params.signed_by(&issuer).expect("CRL").der().to_vec()
+}
+
+fn serial_of(cert: &[u8]) -> Vec<u8> {
+    use x509_parser::prelude::FromDer;
+    let (_, c) = x509_parser::certificate::X509Certificate::from_der(cert).expect("cert");
+    c.tbs_certificate.raw_serial().to_vec()
+}
+
+#[test]
+fn revocation_with_caller_supplied_crls() {
+    let p = pki();
+    let leaf = p
+        .inter
+        .issue(&["crl.example.test"], &Profile::server())
+        .expect("leaf");
+    let other = p
+        .inter
+        .issue(&["other.example.test"], &Profile::server())
+        .expect("other");
+    let a = anchors(&p);
+    let inters = [p.inter.cert_der()];
+    let serial = serial_of(&leaf.cert_der);
+    let base = Request::new(&leaf.cert_der, &a, now()).intermediates(&inters);
+
+    // The intermediate's CRL lists the leaf: revoked, with the TLS alert for it.
+    let revoking = crl(&p.inter, &[&serial]);
+    let crls = [revoking.as_slice()];
+    let (report, result) = verify_with_report(&base.crls(&crls));
+    let err = result.expect_err("revoked");
+    assert!(matches!(err, VerifyError::Revoked { .. }), "{err}");
+    assert_eq!(err.alert().name(), "certificate_revoked");
+    assert!(report.has_failed(Check::Revocation), "{report}");
+
+    // A CRL listing another serial, or the same serial from another CA, changes nothing.
+    let unrelated = crl(&p.inter, &[&serial_of(&other.cert_der)]);
+    let foreign_ca = CertificateAuthority::new_root(&CaOptions::root("Foreign CA")).expect("ca");
+    let foreign = crl(&foreign_ca, &[&serial]);
+    let crls = [unrelated.as_slice(), foreign.as_slice()];
+    assert!(verify_chain(&base.crls(&crls)).is_ok());
+
+    // A CRL that claims to be the intermediate's but is signed by another key fails closed.
+    let forged_ca = p
+        .root
+        .new_intermediate(&CaOptions::intermediate("Behaviour Intermediate"))
+        .expect("twin");
+    let forged = crl(&forged_ca, &[]);
+    let crls = [forged.as_slice()];
+    let err = verify_chain(&base.crls(&crls)).expect_err("forged CRL");
+    assert!(matches!(err, VerifyError::BadSignature { .. }), "{err}");
+}
