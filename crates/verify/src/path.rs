@@ -288,7 +288,7 @@ fn run_inner(
     let mut crls = Vec::with_capacity(req.crls.len());
     for (i, der) in req.crls.iter().enumerate() {
         match CertificateRevocationList::from_der(der) {
-            Ok((rest, crl)) if rest.is_empty() => crls.push(crl),
+            Ok(([], crl)) => crls.push(crl),
             _ => {
                 let e = VerifyError::malformed(format!(
                     "CRL #{i} is not a DER CertificateRevocationList"
