@@ -30,6 +30,9 @@ pub struct VerifyArgs {
     /// Validation time, RFC 3339 (default: now)
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// A CRL (PEM or DER) to check revocation against; repeatable
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<PathBuf>,
     /// What the certificate is for: a TLS server (EKU serverAuth) or client (clientAuth)
     #[arg(long, value_enum, default_value_t = PurposeArg::Server)]
     pub purpose: PurposeArg,
@@ -96,6 +99,24 @@ pub fn run(a: VerifyArgs) -> Result<(), Failure> {
         None => None,
     };
     let time = parse_time(a.at.as_deref())?;
+    let mut crls = Vec::new();
+    for path in &a.crls {
+        let bytes = files::read_bytes(path)?;
+        if bytes.first() == Some(&0x30) {
+            crls.push(bytes);
+            continue;
+        }
+        let found = https_verify::crls_from_pem(&bytes)
+            .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        if found.is_empty() {
+            return Err(Failure::usage(format!(
+                "{}: no X509 CRL found",
+                path.display()
+            )));
+        }
+        crls.extend(found);
+    }
+    let crl_refs: Vec<&[u8]> = crls.iter().map(|c| c.as_slice()).collect();
     let (leaf, rest) = certs
         .split_first()
         .ok_or_else(|| Failure::usage("no certificate to verify"))?;
@@ -106,7 +127,8 @@ pub fn run(a: VerifyArgs) -> Result<(), Failure> {
     };
     let mut request = Request::new(leaf, &anchors, time)
         .intermediates(&intermediates)
-        .purpose(purpose);
+        .purpose(purpose)
+        .crls(&crl_refs);
     if let Some(n) = &name {
         request = request.name(n);
     }

@@ -132,3 +132,69 @@ fn verify_exit_codes_text_and_json() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
     }
 }
+
+/// openssl as the CRL issuer: `openssl ca -revoke` + `-gencrl` with our CA's key, then `--crl`.
+#[test]
+fn verify_honours_openssl_crls() {
+    let have = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("skipped: openssl not found");
+        return;
+    }
+    let dir = setup();
+    let d = dir.path();
+    std::fs::create_dir(d.join("crl")).expect("mkdir");
+    std::fs::write(d.join("crl/index.txt"), "").expect("index");
+    std::fs::write(d.join("crl/crlnumber"), "01\n").expect("crlnumber");
+    std::fs::write(
+        d.join("crl/cfg"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = crl/index.txt\ncrlnumber = crl/crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n",
+    )
+    .expect("cfg");
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl");
+        assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    };
+    let ca = [
+        "-config",
+        "crl/cfg",
+        "-keyfile",
+        "inter/ca.key",
+        "-cert",
+        "inter/ca.crt",
+    ];
+    openssl(&[&["ca", "-gencrl", "-out", "crl/empty.pem"][..], &ca].concat());
+    openssl(&[&["ca", "-revoke", "site.crt"][..], &ca].concat());
+    openssl(&[&["ca", "-gencrl", "-out", "crl/revoked.pem"][..], &ca].concat());
+
+    let check = |crl: &str| {
+        kit(
+            d,
+            &[
+                "verify",
+                "site.fullchain.crt",
+                "--roots",
+                "root/ca.crt",
+                "--crl",
+                crl,
+            ],
+        )
+    };
+    let o = check("crl/empty.pem");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("✓ revocation"), "{}", text(&o));
+    let o = check("crl/revoked.pem");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("revoked") && text(&o).contains("certificate_revoked"),
+        "{}",
+        text(&o)
+    );
+}

@@ -89,3 +89,15 @@ pub fn certs_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>, VerifyError> {
         .map(|b| b.into_contents())
         .collect())
 }
+
+/// Splits PEM text into DER CRLs (`X509 CRL` blocks, in order).
+pub fn crls_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>, VerifyError> {
+    let blocks = pem::parse_many(pem_text).map_err(|e| VerifyError::InvalidInput {
+        what: format!("PEM: {e}"),
+    })?;
+    Ok(blocks
+        .into_iter()
+        .filter(|b| b.tag() == "X509 CRL")
+        .map(|b| b.into_contents())
+        .collect())
+}
