@@ -106,9 +106,15 @@ impl ClientState {
             group: kx.group.to_u16(),
             payload: kx.public.clone(),
         }]));
-        extensions.push(ClientExtension::SignatureAlgorithms(
-            config.verifier.supported_schemes().to_vec(),
-        ));
+        // Without signature_algorithms_cert this list also governs the chain's signatures
+        // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
+        let mut schemes = config.verifier.supported_schemes().to_vec();
+        for s in crate::sign::CERT_SCHEMES {
+            if !schemes.contains(s) {
+                schemes.push(*s);
+            }
+        }
+        extensions.push(ClientExtension::SignatureAlgorithms(schemes));
         if !config.alpn.is_empty() {
             extensions.push(ClientExtension::Alpn(config.alpn.clone()));
         }
@@ -565,6 +571,13 @@ impl ExpectCertificate {
                 let Some((leaf, rest)) = c.entries.split_first() else {
                     return Err(Error::decode("server sent an empty certificate list"));
                 };
+                // We request no per-certificate extensions (OCSP, SCT): any is unsolicited.
+                if c.entries.iter().any(|e| !e.extensions.is_empty()) {
+                    return Err(Error::proto(
+                        AlertDescription::UnsupportedExtension,
+                        "unrequested CertificateEntry extension",
+                    ));
+                }
                 let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
                 self.config.verifier.verify_server_cert(
                     &leaf.cert,
@@ -608,14 +621,22 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
             return Err(unexpected(&msg.0, "CertificateVerify"));
         };
-        if !self
-            .config
-            .verifier
-            .supported_schemes()
-            .contains(&cv.scheme)
+        // PKCS#1 v1.5 is offered for certificates only, never for CertificateVerify.
+        let pkcs1 = matches!(
+            cv.scheme,
+            crate::sign::scheme::RSA_PKCS1_SHA256
+                | crate::sign::scheme::RSA_PKCS1_SHA384
+                | crate::sign::scheme::RSA_PKCS1_SHA512
+        );
+        if pkcs1
+            || !self
+                .config
+                .verifier
+                .supported_schemes()
+                .contains(&cv.scheme)
         {
             return Err(Error::illegal(
-                "CertificateVerify uses a scheme we did not offer",
+                "CertificateVerify uses a scheme we did not offer for it",
             ));
         }
         let m = cv_message(true, self.keys.transcript.current_hash().as_ref());
