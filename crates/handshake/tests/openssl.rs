@@ -221,6 +221,28 @@ async fn our_client_against_openssl_s_server() {
             passed += 1;
         }
     }
+    // Resumption with OpenSSL's tickets: the second connection of one config resumes.
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors.clone())
+            .build()
+            .unwrap(),
+    );
+    for i in 0..2 {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let mut tls = TlsConnector::from(client.clone())
+            .connect("localhost", tcp)
+            .await
+            .unwrap();
+        assert_eq!(tls.connection().is_resumed(), i > 0, "connection {i}");
+        tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        tls.flush().await.unwrap();
+        let mut body = Vec::new();
+        let _ = tls.read_to_end(&mut body).await;
+        assert!(String::from_utf8_lossy(&body).contains("200 ok"));
+    }
     let _ = child.kill();
     let _ = child.wait();
     eprintln!("our client -> openssl s_server: {passed}/6 passed");
@@ -296,4 +318,68 @@ async fn curl_fetches_from_our_server() {
         "curl got {} bytes",
         out.stdout.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openssl_resumes_with_our_ticket() {
+    if !have_openssl() {
+        return;
+    }
+    let f = files();
+    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes())
+        .unwrap();
+    let server = ServerConfig::builder()
+        .with_certified_key(ck)
+        .with_session_tickets(true)
+        .build()
+        .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let srv = tokio::spawn(async move {
+        let mut resumed = Vec::new();
+        for _ in 0..2 {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut tls = acceptor.accept(tcp).await.unwrap();
+            resumed.push(tls.connection().is_resumed());
+            let mut buf = [0u8; 5];
+            tls.read_exact(&mut buf).await.unwrap();
+            tls.write_all(b"pong\n").await.unwrap();
+            tls.shutdown().await.unwrap();
+        }
+        resumed
+    });
+    let sess = f.ca.with_file_name("session.pem");
+    let mut outs = Vec::new();
+    for flag in ["-sess_out", "-sess_in"] {
+        let (ca, sess) = (f.ca.clone(), sess.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new("openssl")
+                .args([
+                    "s_client",
+                    "-tls1_3",
+                    "-connect",
+                    &format!("127.0.0.1:{port}"),
+                    "-servername",
+                    "localhost",
+                ])
+                .args(["-verify_return_error", "-ign_eof", flag])
+                .arg(&sess)
+                .arg("-CAfile")
+                .arg(&ca)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(b"ping\n").unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        outs.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    assert!(outs[0].contains("New, TLSv1.3"), "{}", outs[0]);
+    assert!(outs[1].contains("Reused, TLSv1.3"), "{}", outs[1]);
+    assert_eq!(srv.await.unwrap(), [false, true]);
 }
