@@ -182,7 +182,11 @@ impl Common {
 
     /// Moves buffered application data into records (full records first; the tail too if `all`).
     fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
-        if !self.handshake_complete || self.pending_plain.is_empty() || self.close_sent {
+        if !self.handshake_complete
+            || self.pending_plain.is_empty()
+            || self.close_sent
+            || self.error.is_some()
+        {
             return Ok(());
         }
         let n = if all {
