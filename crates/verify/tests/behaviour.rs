@@ -569,3 +569,51 @@ fn revocation_with_caller_supplied_crls() {
     let err = verify_chain(&base.crls(&crls)).expect_err("forged CRL");
     assert!(matches!(err, VerifyError::BadSignature { .. }), "{err}");
 }
+
+/// A hostile pool: 40 CAs with the same name and different keys, cross-signing each other in
+/// cycles, none reaching the trusted root. The search must end (budgets) with an error.
+#[test]
+fn hostile_intermediate_pool_ends_with_an_error() {
+    let keys: Vec<rcgen::KeyPair> = (0..40)
+        .map(|_| rcgen::KeyPair::generate().expect("key"))
+        .collect();
+    let params = ca_params("Loop CA", 365);
+    // Each CA i is signed by CA (i + 1) % 40 (and by (i + 7) % 40): cycles everywhere.
+    let issuers: Vec<rcgen::Issuer<'_, &rcgen::KeyPair>> = keys
+        .iter()
+        .map(|k| rcgen::Issuer::new(ca_params("Loop CA", 365), k))
+        .collect();
+    let mut pool = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        for step in [1, 7] {
+            let cert = params
+                .signed_by(key, &issuers[(i + step) % keys.len()])
+                .expect("loop CA");
+            pool.push(cert.der().to_vec());
+        }
+    }
+    let leaf_key = rcgen::KeyPair::generate().expect("key");
+    let mut lp =
+        rcgen::CertificateParams::new(vec!["loop.example.test".to_string()]).expect("params");
+    lp.distinguished_name = rcgen::DistinguishedName::new();
+    lp.use_authority_key_identifier_extension = true;
+    lp.subject_alt_names = vec![rcgen::SanType::DnsName(
+        "loop.example.test".try_into().expect("name"),
+    )];
+    let leaf = lp.signed_by(&leaf_key, &issuers[0]).expect("leaf");
+    let root = CertificateAuthority::new_root(&CaOptions::root("Unrelated Root")).expect("root");
+    let a = TrustAnchors::from_der_list([root.cert_der()]).expect("anchors");
+    let refs: Vec<&[u8]> = pool.iter().map(|c| c.as_slice()).collect();
+    let err = verify_chain(&Request::new(leaf.der(), &a, now()).intermediates(&refs))
+        .expect_err("no path");
+    eprintln!("hostile pool: {err}");
+    assert!(
+        matches!(
+            err,
+            VerifyError::UnknownIssuer { .. }
+                | VerifyError::BudgetExceeded { .. }
+                | VerifyError::PathTooLong { .. }
+        ),
+        "{err}"
+    );
+}
