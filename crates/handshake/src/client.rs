@@ -163,7 +163,7 @@ impl ClientState {
         // A CCS may arrive any time after our ClientHello until the server's Finished.
         cx.record.allow_compat_ccs(true);
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
-            unreachable!()
+            return Err(Error::internal("ClientHello changed type"));
         };
         Ok(Self::ExpectServerHello(Box::new(ExpectServerHello {
             config,
@@ -455,7 +455,7 @@ impl ExpectServerHello {
         }
         cx.send_hs(&msg, Some(&mut self.transcript));
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
-            unreachable!()
+            return Err(Error::internal("ClientHello changed type"));
         };
         self.ch = ch;
         self.hrr_suite = Some(suite);
