@@ -14,6 +14,7 @@ use https_handshake::{
     ServerConnection,
 };
 use https_pki::{CaOptions, CertificateAuthority, KeyType, Profile};
+use ring::signature::KeyPair as _;
 
 struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -125,6 +126,71 @@ fn main() {
     rs.send_tls13_tickets = 0;
     let rs = Arc::new(rs);
 
+    if std::env::args().any(|a| a == "verify") {
+        let anchors = https_verify::TrustAnchors::from_der_list([ca.cert_der()]).unwrap();
+        let name = https_verify::ServerName::parse("localhost").unwrap();
+        let v = https_handshake::WebPkiVerifier::new(anchors.clone());
+        let spki = https_verify::end_entity_spki(&leaf.cert_der).unwrap();
+        let n = 2000;
+        let t = Instant::now();
+        for _ in 0..n {
+            let req =
+                https_verify::Request::new(&leaf.cert_der, &anchors, https_verify::unix_now())
+                    .name(&name)
+                    .purpose(https_verify::Purpose::Server);
+            https_verify::verify_chain(&req).unwrap();
+        }
+        println!(
+            "verify_chain: {:.1} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        let t = Instant::now();
+        for _ in 0..n {
+            https_verify::end_entity_spki(&leaf.cert_der).unwrap();
+        }
+        println!(
+            "end_entity_spki: {:.1} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        let msg = [7u8; 130];
+        let kp = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            leaf.key.pkcs8_der(),
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        let sig = kp.sign(&ring::rand::SystemRandom::new(), &msg).unwrap();
+        let t = Instant::now();
+        for _ in 0..n {
+            https_handshake::ServerCertVerifier::verify_signature(
+                &v,
+                &msg,
+                &leaf.cert_der,
+                0x0403,
+                sig.as_ref(),
+            )
+            .unwrap();
+        }
+        println!(
+            "verify_signature (CV): {:.1} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        let t = Instant::now();
+        for _ in 0..n {
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_ASN1,
+                kp.public_key().as_ref(),
+            )
+            .verify(&msg, sig.as_ref())
+            .unwrap();
+        }
+        println!(
+            "raw ring ECDSA verify: {:.1} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        let _ = spki;
+        return;
+    }
     if std::env::args().any(|a| a == "ours-only") {
         for _ in 0..3000 {
             drop(ours_pair(&ours_c, &ours_s));

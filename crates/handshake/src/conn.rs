@@ -116,9 +116,31 @@ impl Common {
     /// Seals the queued flight under the current write key.
     pub(crate) fn flush_hs(&mut self) -> Result<(), Error> {
         if !self.hs_out.is_empty() {
-            self.record
-                .write(ContentType::Handshake, &self.hs_out, &mut self.sendable)?;
+            let flight = std::mem::take(&mut self.hs_out);
+            let res = self.write_records(ContentType::Handshake, &flight);
+            self.hs_out = flight;
             self.hs_out.clear();
+            res?;
+        }
+        Ok(())
+    }
+
+    /// Appends `payload` as records: protected when a write key is installed, plaintext otherwise.
+    /// Reserves exactly what the records need (one allocation, no 16 KiB over-reservation for a
+    /// small flight or response).
+    fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        let Some(sealer) = self.record.sealer_mut() else {
+            self.record.write(typ, payload, &mut self.sendable)?;
+            return Ok(());
+        };
+        let frag = sealer.max_fragment().clamp(1, MAX_PLAINTEXT_LEN);
+        let need: usize = payload
+            .chunks(frag)
+            .map(|c| sealer.sealed_len(c.len()))
+            .sum();
+        self.sendable.reserve(need);
+        for chunk in payload.chunks(frag) {
+            sealer.seal_into(typ, chunk, &mut self.sendable)?;
         }
         Ok(())
     }
@@ -197,14 +219,13 @@ impl Common {
         if n == 0 {
             return Ok(());
         }
-        self.record.write(
-            ContentType::ApplicationData,
-            &self.pending_plain[..n],
-            &mut self.sendable,
-        )?;
+        let plain = std::mem::take(&mut self.pending_plain);
+        let res = self.write_records(ContentType::ApplicationData, &plain[..n]);
+        self.pending_plain = plain;
+        res?;
         self.pending_plain.drain(..n);
-        if self.pending_plain.is_empty() && self.pending_plain.capacity() > 4 * MAX_PLAINTEXT_LEN {
-            self.pending_plain = Vec::new();
+        if self.pending_plain.is_empty() {
+            self.pending_plain = Vec::new(); // idle connections hold no buffer
         }
         Ok(())
     }
