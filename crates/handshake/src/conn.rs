@@ -600,7 +600,7 @@ impl Connection {
 }
 
 /// Reads received plaintext. `Ok(0)` only after close_notify; `WouldBlock` when nothing is buffered;
-/// `UnexpectedEof` if the transport ended without close_notify.
+/// `UnexpectedEof` if the transport ended without close_notify; `InvalidData` after a fatal error.
 pub struct Reader<'a> {
     common: &'a mut Common,
 }
@@ -623,6 +623,9 @@ impl Read for Reader<'_> {
         self.common.received_len -= n;
         if n > 0 || buf.is_empty() || self.common.record.peer_closed() {
             return Ok(n);
+        }
+        if let Some(e) = &self.common.error {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
         if self.common.eof {
             return Err(io::Error::new(
