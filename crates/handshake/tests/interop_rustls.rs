@@ -458,3 +458,55 @@ fn resumption_after_hello_retry_and_bad_binder() {
         "{err}"
     );
 }
+
+#[test]
+fn ip_address_names_skip_sni_and_match_ip_sans() {
+    let p = pki();
+    let l = leaf(&p.ca, &["127.0.0.1"], &https_pki::Profile::server());
+    let server = ServerConfig::builder()
+        .with_single_cert(l.chain.clone(), &l.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "127.0.0.1").unwrap(),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(s.conn.server_name(), None, "no SNI for an IP address");
+    // And a name that is not the IP fails.
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "127.0.0.2").unwrap(),
+        got: vec![],
+    };
+    let server = ServerConfig::builder()
+        .with_single_cert(l.chain.clone(), &l.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(server)).unwrap(),
+        got: vec![],
+    };
+    assert!(handshake(&mut c, &mut s).is_err());
+    // Invalid names are refused before anything is sent.
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors(&p.ca))
+            .build()
+            .unwrap(),
+    );
+    assert!(ClientConnection::new(client, "bad name!").is_err());
+}
