@@ -725,10 +725,8 @@ impl ExpectFinished {
             "server_application_traffic_secret_0",
             &server_ap,
         );
-        if cx.key_log.is_some() {
-            let exp = ks.derive(b"exp master", th.as_ref());
-            cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
-        }
+        let exporter = ks.derive(b"exp master", th.as_ref());
+        cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
         cx.set_read_key(suite, &server_ap);
         cx.record.allow_compat_ccs(false);
         if self.config.middlebox_compat {
@@ -798,6 +796,7 @@ impl ExpectFinished {
                 suite,
                 write_secret: client_ap,
                 read_secret: server_ap,
+                exporter,
             },
             resumption,
         ))

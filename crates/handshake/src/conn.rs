@@ -236,6 +236,7 @@ pub(crate) struct Traffic {
     pub(crate) suite: CipherSuite,
     pub(crate) write_secret: Secret,
     pub(crate) read_secret: Secret,
+    pub(crate) exporter: Secret,
 }
 
 impl Traffic {
@@ -526,6 +527,33 @@ impl Connection {
         self.common.seal_pending(true)?;
         t.update_write(&mut self.common, request_peer)?;
         self.common.flush_hs()
+    }
+
+    /// RFC 8446 §7.5 keying material exporter (RFC 5705 interface): fills `out` with
+    /// `HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""), "exporter", Hash(context), len)`.
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: &[u8],
+    ) -> Result<(), Error> {
+        let (Some(HsState::Client(ClientState::Connected(t, _)))
+        | Some(HsState::Server(ServerState::Connected(t)))) = &self.state
+        else {
+            return Err(Error::Config(
+                "keying material is available once the handshake completed".into(),
+            ));
+        };
+        let hash = t.suite.hash();
+        if out.len() > 255 * hash.output_len() || label.len() > 249 {
+            return Err(Error::Config("exporter output or label too long".into()));
+        }
+        let empty = ring::digest::digest(hash.digest_algorithm(), &[]);
+        let secret =
+            crate::keyschedule::expand_label(hash, t.exporter.as_bytes(), label, empty.as_ref());
+        let ctx = ring::digest::digest(hash.digest_algorithm(), context);
+        https_record::hkdf_expand_label(hash, secret.as_bytes(), b"exporter", ctx.as_ref(), out);
+        Ok(())
     }
 
     /// True while the connection wants more TLS bytes from the peer.

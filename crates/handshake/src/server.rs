@@ -422,10 +422,8 @@ impl ExpectClientHello {
             "server_application_traffic_secret_0",
             &server_ap,
         );
-        if cx.key_log.is_some() {
-            let exp = ks.derive(b"exp master", th.as_ref());
-            cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exp);
-        }
+        let exporter = ks.derive(b"exp master", th.as_ref());
+        cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
         cx.set_write_key(suite, &server_ap)?;
         let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
         let fin = ExpectFinished {
@@ -434,6 +432,7 @@ impl ExpectClientHello {
             transcript: t,
             client_ap,
             server_ap,
+            exporter,
             tickets,
         };
         Ok(match client_auth {
@@ -594,6 +593,7 @@ pub(crate) struct ExpectFinished {
     transcript: Transcript,
     client_ap: Secret,
     server_ap: Secret,
+    exporter: Secret,
     tickets: Option<(Arc<Ticketer>, KeySchedule)>,
 }
 
@@ -635,6 +635,7 @@ impl ExpectFinished {
             suite,
             client_ap,
             server_ap,
+            exporter,
             tickets,
             mut transcript,
             ..
@@ -671,6 +672,7 @@ impl ExpectFinished {
             suite,
             write_secret: server_ap,
             read_secret: client_ap,
+            exporter,
         }))
     }
 }

@@ -510,3 +510,36 @@ fn ip_address_names_skip_sni_and_match_ip_sans() {
     );
     assert!(ClientConnection::new(client, "bad name!").is_err());
 }
+
+#[test]
+fn exported_keying_material_matches_rustls() {
+    let p = pki();
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
+    let prov = rustls_provider(cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519);
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Theirs {
+        conn: rustls::ServerConnection::new(rustls_server(prov, &p.ecdsa, &[])).unwrap(),
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    for (label, ctx) in [
+        (&b"EXPORTER-test"[..], &b"context"[..]),
+        (b"EXPORTER-empty", b""),
+    ] {
+        let mut ours = [0u8; 80];
+        c.conn
+            .export_keying_material(&mut ours, label, ctx)
+            .unwrap();
+        let theirs = s
+            .conn
+            .export_keying_material([0u8; 80], label, Some(ctx))
+            .unwrap();
+        assert_eq!(ours, theirs);
+    }
+}
