@@ -246,6 +246,34 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
         Poll::Ready(Ok(n))
     }
 
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        // All slices go into the same plaintext buffer, so headers and body share a record.
+        let this = &mut *self;
+        if this.conn.sendable_len() >= MAX_BUFFERED_TLS && this.poll_flush_tls(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        let mut n = 0;
+        for b in bufs {
+            n += this.conn.writer().write(b)?;
+        }
+        while this.conn.sendable_len() > 0 {
+            match this.poll_write_tls(cx) {
+                Poll::Ready(Ok(0)) | Poll::Pending => break,
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            }
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.poll_flush_tls(cx)?.is_pending() {

@@ -98,3 +98,39 @@ async fn small_writes_coalesce_into_one_record() {
     let len = u16::from_be_bytes([raw[3], raw[4]]) as usize;
     assert_eq!(5 + len, n, "one record holds the whole response");
 }
+
+#[tokio::test]
+async fn vectored_writes_coalesce_too() {
+    let p = pki();
+    let server = ServerConfig::builder()
+        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let acceptor = TlsAcceptor::from(Arc::new(server));
+    let srv = tokio::spawn(async move {
+        let mut tls = acceptor.accept(b).await.unwrap();
+        let bufs = [
+            std::io::IoSlice::new(b"head "),
+            std::io::IoSlice::new(b"body"),
+        ];
+        let n = tls.write_vectored(&bufs).await.unwrap();
+        assert_eq!(n, 9);
+        tls.flush().await.unwrap();
+        tls.shutdown().await.unwrap();
+        tls
+    });
+    let mut tls = TlsConnector::from(Arc::new(client))
+        .connect("localhost", a)
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    tls.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, b"head body");
+    drop(srv.await.unwrap());
+}
