@@ -64,6 +64,8 @@ pub(crate) struct Common {
     pub(crate) ccs_sent: bool,
     /// The peer's record_size_limit (RFC 8449), applied to every write key.
     pub(crate) peer_record_limit: Option<u16>,
+    /// A stricter record limit per write key than the suite's (tests, local policy).
+    key_update_limit: Option<u64>,
 }
 
 impl Common {
@@ -88,6 +90,7 @@ impl Common {
             info: Negotiated::default(),
             ccs_sent: false,
             peer_record_limit: None,
+            key_update_limit: None,
         }
     }
 
@@ -169,6 +172,9 @@ impl Common {
         let mut sealer = RecordSealer::from_secret(suite, secret.as_bytes());
         if let Some(limit) = self.peer_record_limit {
             sealer.set_record_size_limit(usize::from(limit));
+        }
+        if let Some(records) = self.key_update_limit {
+            sealer.set_key_update_limit(records);
         }
         self.record.set_sealer(sealer);
         Ok(())
@@ -335,6 +341,7 @@ impl Connection {
 
     /// Writes pending TLS bytes to the transport (one `write` call).
     pub fn write_tls(&mut self, wr: &mut dyn Write) -> io::Result<usize> {
+        self.rekey_if_due().map_err(io::Error::from)?;
         self.common.seal_pending(true).map_err(io::Error::from)?;
         if self.common.sendable.is_empty() {
             return Ok(0);
@@ -513,6 +520,33 @@ impl Connection {
             .record
             .write_close_notify(&mut self.common.sendable);
         self.common.close_sent = true;
+    }
+
+    /// RFC 8446 §5.5: once the write key has protected its suite's record limit, send KeyUpdate and
+    /// switch keys before sealing more application data.
+    fn rekey_if_due(&mut self) -> Result<(), Error> {
+        if !self.common.record.key_update_due()
+            || self.common.close_sent
+            || self.common.error.is_some()
+        {
+            return Ok(());
+        }
+        let (Some(HsState::Client(ClientState::Connected(t, _)))
+        | Some(HsState::Server(ServerState::Connected(t)))) = &mut self.state
+        else {
+            return Ok(());
+        };
+        t.update_write(&mut self.common, false)?;
+        self.common.flush_hs()
+    }
+
+    /// Limits every write key to `records` records before an automatic KeyUpdate (the suite's
+    /// limit otherwise, e.g. 2^24.5 for AES-GCM). For tests and stricter local policy.
+    pub fn set_key_update_limit(&mut self, records: u64) {
+        self.common.key_update_limit = Some(records);
+        if let Some(s) = self.common.record.sealer_mut() {
+            s.set_key_update_limit(records);
+        }
     }
 
     /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too.

@@ -543,3 +543,37 @@ fn exported_keying_material_matches_rustls() {
         assert_eq!(ours, theirs);
     }
 }
+
+#[test]
+fn automatic_key_update_at_the_record_limit() {
+    let p = pki();
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .with_trace(true)
+        .build()
+        .unwrap();
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let prov = rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519);
+    let mut s = Theirs {
+        conn: rustls::ServerConnection::new(rustls_server(prov, &p.ecdsa, &[])).unwrap(),
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    c.conn.set_key_update_limit(3);
+    // 40 separate small messages: our client must rekey about every 3 records; rustls follows.
+    for i in 0..40u32 {
+        let msg = format!("message {i}").into_bytes();
+        assert_eq!(send(&mut c, &mut s, &msg), msg);
+    }
+    assert_eq!(send(&mut s, &mut c, b"still in sync"), b"still in sync");
+    let updates = c
+        .conn
+        .trace()
+        .iter()
+        .filter(|e| e.to_string().starts_with("-> KeyUpdate"))
+        .count();
+    assert!(updates >= 10, "{updates} KeyUpdates sent");
+}
