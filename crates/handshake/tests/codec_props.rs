@@ -9,6 +9,10 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/rfc
 /// Real messages from the RFC 8448 traces (empty if the data is absent).
 fn corpus() -> Vec<Vec<u8>> {
     let Ok(text) = std::fs::read_to_string(format!("{DIR}/transcripts.vec")) else {
+        static WARN: std::sync::Once = std::sync::Once::new();
+        WARN.call_once(|| {
+            eprintln!("skipping the mutation corpus: RFC 8448 data not found in {DIR}")
+        });
         return Vec::new();
     };
     let mut out = Vec::new();
