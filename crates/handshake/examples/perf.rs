@@ -65,6 +65,23 @@ fn rustls_pair(
     (cc, sc)
 }
 
+/// Delivers the server's NewSessionTicket to the client.
+fn drain_ticket_ours((mut c, mut s): (ClientConnection, ServerConnection)) {
+    transfer(&mut s, &mut c).unwrap();
+}
+
+fn drain_ticket_rustls((mut c, mut s): (rustls::ClientConnection, rustls::ServerConnection)) {
+    let mut buf = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut buf).unwrap();
+    }
+    let mut rd = &buf[..];
+    while !rd.is_empty() {
+        c.read_tls(&mut rd).unwrap();
+        c.process_new_packets().unwrap();
+    }
+}
+
 fn ours_pair(c: &Arc<ClientConfig>, s: &Arc<ServerConfig>) -> (ClientConnection, ServerConnection) {
     let mut cc = ClientConnection::new(c.clone(), "localhost").unwrap();
     let mut sc = ServerConnection::new(s.clone()).unwrap();
@@ -189,6 +206,51 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e6 / n as f64
         );
         let _ = spki;
+        return;
+    }
+    if std::env::args().any(|a| a == "resume") {
+        let ours_s = Arc::new(
+            ServerConfig::builder()
+                .with_single_cert(vec![leaf.cert_der.clone()], leaf.key.pkcs8_der())
+                .unwrap()
+                .with_session_tickets(true)
+                .build()
+                .unwrap(),
+        );
+        let mut rs2 = (*rs).clone();
+        rs2.send_tls13_tickets = 1;
+        let rs2 = Arc::new(rs2);
+        // Prime both clients with a ticket.
+        drain_ticket_ours(ours_pair(&ours_c, &ours_s));
+        drain_ticket_rustls(rustls_pair(&rc, &rs2));
+        let n = 500;
+        let mut ratios = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            for _ in 0..n {
+                let pair = ours_pair(&ours_c, &ours_s);
+                assert!(pair.0.is_resumed());
+                drain_ticket_ours(pair);
+            }
+            let ours = n as f64 / t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            for _ in 0..n {
+                let pair = rustls_pair(&rc, &rs2);
+                assert_eq!(
+                    pair.0.handshake_kind(),
+                    Some(rustls::HandshakeKind::Resumed)
+                );
+                drain_ticket_rustls(pair);
+            }
+            let theirs = n as f64 / t.elapsed().as_secs_f64();
+            println!(
+                "resumed handshakes/s: ours {ours:.0}  rustls {theirs:.0}  ratio {:.2}",
+                ours / theirs
+            );
+            ratios.push(ours / theirs);
+        }
+        ratios.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!("median ratio {:.2}", ratios[ratios.len() / 2]);
         return;
     }
     if std::env::args().any(|a| a == "ours-only") {
