@@ -105,16 +105,54 @@ impl SigningKey {
         ))
     }
 
-    /// Loads the first private key block of a PEM file (`PRIVATE KEY` or `RSA PRIVATE KEY`).
+    /// Loads a SEC1 `EC PRIVATE KEY` (what `openssl ecparam -genkey` writes) by wrapping it in
+    /// PKCS#8 for ring; P-256 and P-384 (ring needs the embedded public key, which OpenSSL includes).
+    pub fn from_sec1_der(sec1: &[u8]) -> Result<Self, Error> {
+        const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+        const P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        const P384: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+        let rng = SystemRandom::new();
+        for (curve, alg, p256) in [
+            (P256, &signature::ECDSA_P256_SHA256_ASN1_SIGNING, true),
+            (P384, &signature::ECDSA_P384_SHA384_ASN1_SIGNING, false),
+        ] {
+            let mut alg_id = EC_PUBLIC_KEY.to_vec();
+            alg_id.extend_from_slice(curve);
+            let mut body = vec![0x02, 0x01, 0x00];
+            der_tlv(&mut body, 0x30, &alg_id);
+            der_tlv(&mut body, 0x04, sec1);
+            let mut pkcs8 = Vec::new();
+            der_tlv(&mut pkcs8, 0x30, &body);
+            let key = EcdsaKeyPair::from_pkcs8(alg, &pkcs8, &rng);
+            zeroize::Zeroize::zeroize(&mut pkcs8);
+            zeroize::Zeroize::zeroize(&mut body);
+            if let Ok(k) = key {
+                return Ok(if p256 {
+                    Self::EcdsaP256(k)
+                } else {
+                    Self::EcdsaP384(k)
+                });
+            }
+        }
+        Err(Error::Config(
+            "EC PRIVATE KEY is not a P-256/P-384 key that includes its public key".into(),
+        ))
+    }
+
+    /// Loads the first private key block of a PEM file (`PRIVATE KEY`, `RSA PRIVATE KEY` or
+    /// `EC PRIVATE KEY`).
     pub fn from_pem(pem_text: &[u8]) -> Result<Self, Error> {
         let blocks =
             pem::parse_many(pem_text).map_err(|e| Error::Config(format!("key PEM: {e}")))?;
+        if let Some(b) = blocks.iter().find(|b| b.tag() == "EC PRIVATE KEY") {
+            return Self::from_sec1_der(b.contents());
+        }
         let block = blocks
             .iter()
             .find(|b| b.tag() == "PRIVATE KEY" || b.tag() == "RSA PRIVATE KEY")
             .ok_or_else(|| {
                 Error::Config(
-                    "no PRIVATE KEY block in the key file (EC PRIVATE KEY: convert to PKCS#8)"
+                    "no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block in the key file"
                         .into(),
                 )
             })?;
@@ -176,6 +214,21 @@ impl SigningKey {
             Self::Rsa(k) => k.public_key().as_ref(),
         }
     }
+}
+
+/// Appends a DER TLV (definite length, short or long form).
+fn der_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+    out.push(tag);
+    let n = value.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(value);
 }
 
 /// A certificate chain (leaf first, DER) and its private key.

@@ -383,3 +383,34 @@ async fn openssl_resumes_with_our_ticket() {
     assert!(outs[1].contains("Reused, TLSv1.3"), "{}", outs[1]);
     assert_eq!(srv.await.unwrap(), [false, true]);
 }
+
+#[test]
+fn sec1_keys_from_openssl_load_and_sign() {
+    if !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (curve, kind) in [("prime256v1", "ECDSA P-256"), ("secp384r1", "ECDSA P-384")] {
+        let path = dir.path().join(format!("{curve}.key"));
+        let st = Command::new("openssl")
+            .args(["ecparam", "-genkey", "-name", curve, "-noout", "-out"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let pem_text = std::fs::read(&path).unwrap();
+        assert!(String::from_utf8_lossy(&pem_text).contains("BEGIN EC PRIVATE KEY"));
+        let key = https_handshake::SigningKey::from_pem(&pem_text).unwrap();
+        assert_eq!(key.kind(), kind);
+        let scheme = key.choose_scheme(https_handshake::VERIFY_SCHEMES).unwrap();
+        let sig = key.sign(scheme, b"transcript").unwrap();
+        let alg: &dyn ring::signature::VerificationAlgorithm = if kind.ends_with("256") {
+            &ring::signature::ECDSA_P256_SHA256_ASN1
+        } else {
+            &ring::signature::ECDSA_P384_SHA384_ASN1
+        };
+        ring::signature::UnparsedPublicKey::new(alg, key.public_key())
+            .verify(b"transcript", &sig)
+            .expect("signature verifies with the key's public half");
+    }
+}
