@@ -15,8 +15,8 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// Net heap bytes currently allocated since `region` began.
 fn net_bytes(region: &Region<'_, System>) -> f64 {
     let change = region.change();
+    // stats_alloc already folds realloc growth and shrinkage into these two counters.
     change.bytes_allocated as f64 - change.bytes_deallocated as f64
-        + change.bytes_reallocated as f64
 }
 
 pub fn run(opts: &Opts) -> Result<Vec<Row>> {
