@@ -53,7 +53,55 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
             baselines,
         ));
     }
+    rows.extend(resumed(opts, suite, group)?);
     Ok(rows)
+}
+
+/// `handshake/resume/x25519`: PSK (psk_dhe_ke) resumptions; each one also delivers the next ticket.
+fn resumed(
+    opts: &Opts,
+    suite: rustls::SupportedCipherSuite,
+    group: &'static dyn rustls::crypto::SupportedKxGroup,
+) -> Result<Vec<Row>> {
+    let chain = Chain::new(ServerKey::EcdsaP256)?;
+    let (client, _) = ours_configs(&chain)?;
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?
+            .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+            .with_groups(&[NamedGroup::X25519])
+            .with_session_tickets(true)
+            .build()?,
+    );
+    let mut buf = Vec::with_capacity(8192);
+    // Prime the client's ticket store with one full handshake.
+    ours_handshake(&client, &server, &mut buf)?;
+    let ours: Work = Box::new(move || {
+        let (c, _) = ours_handshake(&client, &server, &mut buf).expect("our resumption");
+        assert!(c.is_resumed(), "our client did not resume");
+        1.0
+    });
+    let rc = peers::client_config(&chain, peers::provider_for(suite, group), true)?;
+    let rs = peers::server_config(&chain, peers::provider_for(suite, group), 1)?;
+    let mut rbuf = Vec::with_capacity(8192);
+    peers::handshake(&rc, &rs, &mut rbuf)?;
+    let theirs: Work = Box::new(move || {
+        let (c, _) = peers::handshake(&rc, &rs, &mut rbuf).expect("rustls resumption");
+        assert_eq!(c.handshake_kind(), Some(rustls::HandshakeKind::Resumed));
+        1.0
+    });
+    Ok(compare_rates(
+        opts,
+        "handshake/resume/x25519",
+        "handshakes/s",
+        1.0,
+        ours,
+        vec![Side {
+            name: "rustls",
+            version: locked_version("rustls"),
+            work: theirs,
+        }],
+    ))
 }
 
 /// Our side: one full handshake between our client and our server.
