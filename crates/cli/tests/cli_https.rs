@@ -525,3 +525,45 @@ fn trust_install_and_uninstall_in_an_nss_database() {
     );
     assert!(listed().is_empty());
 }
+
+/// `inspect https://…` shows the chain a server sends and whether it is trusted for that name,
+/// also when it is not (that is when one needs to look).
+#[test]
+fn inspect_a_server_shows_its_chain_and_the_trust_verdict() {
+    let f = Fixture::new();
+    let (_server, port) = f.serve();
+    f.ok(&["ca", "init", "--dir", f.path("other-ca").to_str().unwrap()]);
+    let url = format!("https://site.test:{port}");
+    for (ca, trusted) in [("ca/ca.crt", true), ("other-ca/ca.crt", false)] {
+        let out = Command::new(bin())
+            .args([
+                "inspect",
+                &url,
+                "--json",
+                "--resolve",
+                "site.test:127.0.0.1",
+                "--ca",
+            ])
+            .arg(f.path(ca))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(v["trusted"], trusted, "{v}");
+        assert_eq!(v["chain"][0]["subject"], "CN=site.test");
+        assert_eq!(v["tls"]["protocol"], "TLSv1.3");
+        if !trusted {
+            assert!(
+                v["trust_error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("unknown issuer"),
+                "{v}"
+            );
+        }
+    }
+}
