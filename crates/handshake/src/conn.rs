@@ -17,7 +17,7 @@ use crate::client::ClientState;
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{Secret, Transcript};
+use crate::keyschedule::{KeySchedule, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::server::ServerState;
 use crate::trace::{KeyLog, TraceEvent};
@@ -43,6 +43,12 @@ pub(crate) struct Negotiated {
 }
 
 /// State shared by both roles: record layer, buffers, trace, key log.
+/// One epoch's traffic secrets, both directions.
+pub(crate) struct TrafficSecrets {
+    pub(crate) client: Secret,
+    pub(crate) server: Secret,
+}
+
 pub(crate) struct Common {
     pub(crate) record: RecordLayer,
     sendable: BytesMut,
@@ -184,6 +190,61 @@ impl Common {
         self.record
             .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
         self.read_key_changed = true;
+    }
+
+    /// handshake_secret from the (EC)DHE output, then both handshake traffic secrets, each logged
+    /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
+    pub(crate) fn derive_handshake_secrets(
+        &mut self,
+        ks: &mut KeySchedule,
+        shared: &[u8],
+        transcript_hash: &[u8],
+    ) -> TrafficSecrets {
+        ks.advance(Some(shared));
+        self.trace(|| TraceEvent::Secret {
+            name: "handshake_secret",
+        });
+        let client = ks.derive(b"c hs traffic", transcript_hash);
+        let server = ks.derive(b"s hs traffic", transcript_hash);
+        self.log_secret(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "client_handshake_traffic_secret",
+            &client,
+        );
+        self.log_secret(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "server_handshake_traffic_secret",
+            &server,
+        );
+        TrafficSecrets { client, server }
+    }
+
+    /// master_secret, then both application traffic secrets and the exporter secret, each logged
+    /// and traced.
+    pub(crate) fn derive_application_secrets(
+        &mut self,
+        ks: &mut KeySchedule,
+        transcript_hash: &[u8],
+    ) -> (TrafficSecrets, Secret) {
+        ks.advance(None);
+        self.trace(|| TraceEvent::Secret {
+            name: "master_secret",
+        });
+        let client = ks.derive(b"c ap traffic", transcript_hash);
+        let server = ks.derive(b"s ap traffic", transcript_hash);
+        self.log_secret(
+            "CLIENT_TRAFFIC_SECRET_0",
+            "client_application_traffic_secret_0",
+            &client,
+        );
+        self.log_secret(
+            "SERVER_TRAFFIC_SECRET_0",
+            "server_application_traffic_secret_0",
+            &server,
+        );
+        let exporter = ks.derive(b"exp master", transcript_hash);
+        self.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
+        (TrafficSecrets { client, server }, exporter)
     }
 
     /// Key log line (NSS format) and a trace event naming the secret.

@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use crate::client::{cv_message, random32, TLS13};
 use crate::codec::*;
 use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
-use crate::conn::{Common, Traffic};
+use crate::conn::{Common, Traffic, TrafficSecrets};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
@@ -315,23 +315,11 @@ impl ExpectClientHello {
         cx.trace(|| crate::TraceEvent::Secret {
             name: "early_secret",
         });
-        ks.advance(Some(shared.as_bytes()));
-        cx.trace(|| crate::TraceEvent::Secret {
-            name: "handshake_secret",
-        });
         let th = t.current_hash();
-        let client_hs = ks.derive(b"c hs traffic", th.as_ref());
-        let server_hs = ks.derive(b"s hs traffic", th.as_ref());
-        cx.log_secret(
-            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-            "client_handshake_traffic_secret",
-            &client_hs,
-        );
-        cx.log_secret(
-            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            "server_handshake_traffic_secret",
-            &server_hs,
-        );
+        let TrafficSecrets {
+            client: client_hs,
+            server: server_hs,
+        } = cx.derive_handshake_secrets(&mut ks, shared.as_bytes(), th.as_ref());
         cx.peer_record_limit = record_limit;
         cx.set_write_key(suite, &server_hs)?;
         cx.set_read_key(suite, &client_hs);
@@ -405,25 +393,14 @@ impl ExpectClientHello {
             Some(&mut t),
         );
 
-        ks.advance(None);
-        cx.trace(|| crate::TraceEvent::Secret {
-            name: "master_secret",
-        });
         let th = t.current_hash();
-        let client_ap = ks.derive(b"c ap traffic", th.as_ref());
-        let server_ap = ks.derive(b"s ap traffic", th.as_ref());
-        cx.log_secret(
-            "CLIENT_TRAFFIC_SECRET_0",
-            "client_application_traffic_secret_0",
-            &client_ap,
-        );
-        cx.log_secret(
-            "SERVER_TRAFFIC_SECRET_0",
-            "server_application_traffic_secret_0",
-            &server_ap,
-        );
-        let exporter = ks.derive(b"exp master", th.as_ref());
-        cx.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
+        let (
+            TrafficSecrets {
+                client: client_ap,
+                server: server_ap,
+            },
+            exporter,
+        ) = cx.derive_application_secrets(&mut ks, th.as_ref());
         cx.set_write_key(suite, &server_ap)?;
         let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
         let fin = ExpectFinished {
