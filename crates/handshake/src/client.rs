@@ -144,6 +144,7 @@ impl ClientState {
             cipher_suites: config.suites.iter().map(|s| s.to_u16()).collect(),
             compression_methods: vec![0],
             extensions,
+            extensions_omitted: false,
         };
         let mut transcript = Transcript::default();
         let mut msg = HandshakeMessage(HandshakePayload::ClientHello(ch));

@@ -300,6 +300,7 @@ impl ExpectClientHello {
             cipher_suite: suite.to_u16(),
             compression_method: 0,
             extensions,
+            extensions_omitted: false,
         };
         cx.send_hs(
             &HandshakeMessage(HandshakePayload::ServerHello(sh)),
@@ -441,6 +442,7 @@ impl ExpectClientHello {
                 ServerExtension::HrrKeyShare(group.to_u16()),
                 ServerExtension::Cookie(cookie.to_vec()),
             ],
+            extensions_omitted: false,
         };
         cx.info.hrr = true;
         cx.check("key share", || {

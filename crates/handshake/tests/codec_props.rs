@@ -73,3 +73,34 @@ proptest! {
         check(&m[..n]);
     }
 }
+
+/// Found by `arbitrary_bytes_never_panic`: hellos without an extensions block (TLS 1.2 style) are
+/// decoded (so the peer gets protocol_version, not decode_error) and must re-encode unchanged.
+#[test]
+fn hellos_without_extensions_round_trip() {
+    // ServerHello: version, random, session id of 20 bytes, suite, compression; no extensions.
+    let mut sh = vec![2u8, 0, 0, 58, 3, 3];
+    sh.extend_from_slice(&[7; 32]);
+    sh.push(20);
+    sh.extend_from_slice(&[9; 20]);
+    sh.extend_from_slice(&[0x13, 0x01, 0]);
+    check(&sh);
+    assert!(
+        HandshakeMessage::read_bytes(&sh).is_ok(),
+        "a TLS 1.2 ServerHello must decode"
+    );
+    // The same with an empty but present extensions block is a different message.
+    let mut sh_empty = sh.clone();
+    sh_empty[3] = 60;
+    sh_empty.extend_from_slice(&[0, 0]);
+    check(&sh_empty);
+    // ClientHello: version, random, empty session id, one suite, null compression; no extensions.
+    let mut ch = vec![1u8, 0, 0, 41, 3, 3];
+    ch.extend_from_slice(&[5; 32]);
+    ch.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    check(&ch);
+    assert!(
+        HandshakeMessage::read_bytes(&ch).is_ok(),
+        "a TLS 1.2 ClientHello must decode"
+    );
+}

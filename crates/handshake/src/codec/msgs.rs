@@ -74,6 +74,9 @@ pub struct ClientHello {
     pub compression_methods: Vec<u8>,
     /// Extensions in wire order.
     pub extensions: Vec<ClientExtension>,
+    /// The extensions block was absent (a TLS 1.2-style hello); kept so the message re-encodes
+    /// exactly as received.
+    pub extensions_omitted: bool,
 }
 
 impl ClientHello {
@@ -90,7 +93,9 @@ impl Codec for ClientHello {
         put_vec(out, LenPrefix::U8, &self.session_id);
         put_u16_list(out, LenPrefix::U16, &self.cipher_suites);
         put_vec(out, LenPrefix::U8, &self.compression_methods);
-        encode_client_exts(out, &self.extensions);
+        if !(self.extensions_omitted && self.extensions.is_empty()) {
+            encode_client_exts(out, &self.extensions);
+        }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let legacy_version = r.u16("legacy_version")?;
@@ -105,7 +110,8 @@ impl Codec for ClientHello {
             .to_vec();
         // A TLS 1.2-style hello may omit extensions entirely; we keep an empty list then, and the
         // server rejects it for lacking supported_versions (protocol_version).
-        let extensions = if r.is_empty() {
+        let extensions_omitted = r.is_empty();
+        let extensions = if extensions_omitted {
             Vec::new()
         } else {
             read_client_exts(r)?
@@ -117,6 +123,7 @@ impl Codec for ClientHello {
             cipher_suites,
             compression_methods,
             extensions,
+            extensions_omitted,
         })
     }
 }
@@ -136,6 +143,9 @@ pub struct ServerHello {
     pub compression_method: u8,
     /// Extensions in wire order.
     pub extensions: Vec<ServerExtension>,
+    /// The extensions block was absent (a pre-TLS 1.3 ServerHello, which the client refuses with
+    /// protocol_version); kept so the message re-encodes exactly as received.
+    pub extensions_omitted: bool,
 }
 
 impl ServerHello {
@@ -156,7 +166,9 @@ impl Codec for ServerHello {
         put_vec(out, LenPrefix::U8, &self.session_id);
         out.extend_from_slice(&self.cipher_suite.to_be_bytes());
         out.push(self.compression_method);
-        encode_server_exts(out, &self.extensions);
+        if !(self.extensions_omitted && self.extensions.is_empty()) {
+            encode_server_exts(out, &self.extensions);
+        }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let legacy_version = r.u16("legacy_version")?;
@@ -168,7 +180,8 @@ impl Codec for ServerHello {
         let cipher_suite = r.u16("cipher_suite")?;
         let compression_method = r.u8("compression_method")?;
         let hrr = random == HRR_RANDOM;
-        let extensions = if r.is_empty() {
+        let extensions_omitted = r.is_empty();
+        let extensions = if extensions_omitted {
             Vec::new() // TLS 1.2 ServerHello without extensions; the client rejects the version.
         } else {
             read_exts(r, "ServerHello extensions", |t, b| {
@@ -182,6 +195,7 @@ impl Codec for ServerHello {
             cipher_suite,
             compression_method,
             extensions,
+            extensions_omitted,
         })
     }
 }
