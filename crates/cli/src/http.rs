@@ -139,21 +139,24 @@ enum Found {
     Nothing,
 }
 
-/// Blocking: a directory answers with its index.html; anything unreadable is not found.
+/// Blocking: a directory answers with its index.html; anything unreadable is not found. The read
+/// comes first because files are the common case: only a failed read pays for a stat.
 fn lookup(mut full: PathBuf, wants_dir_slash: bool) -> Found {
+    if let Ok(bytes) = std::fs::read(&full) {
+        return Found::File(bytes, full.to_string_lossy().into_owned());
+    }
     match std::fs::metadata(&full) {
         Ok(meta) if meta.is_dir() => {
             if wants_dir_slash {
                 return Found::DirWithoutSlash;
             }
             full.push("index.html");
+            match std::fs::read(&full) {
+                Ok(bytes) => Found::File(bytes, full.to_string_lossy().into_owned()),
+                Err(_) => Found::Nothing,
+            }
         }
-        Ok(_) => {}
-        Err(_) => return Found::Nothing,
-    }
-    match std::fs::read(&full) {
-        Ok(bytes) => Found::File(bytes, full.to_string_lossy().into_owned()),
-        Err(_) => Found::Nothing,
+        _ => Found::Nothing,
     }
 }
 

@@ -258,6 +258,33 @@ fn curl_fetches_files_exactly_over_http1_and_http2() {
             out.stdout.len()
         );
     }
+    // A directory without its trailing slash is redirected; with it, its index.html is served.
+    std::fs::create_dir(f.path("www/sub")).unwrap();
+    std::fs::write(f.path("www/sub/index.html"), "sub index\n").unwrap();
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{redirect_url}",
+            "--cacert",
+        ])
+        .arg(f.path("ca/ca.crt"))
+        .arg(format!("https://localhost:{port}/sub"))
+        .output()
+        .expect("curl");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("301 https://localhost:{port}/sub/")
+    );
+    let out = Command::new("curl")
+        .args(["-sS", "--fail", "--cacert"])
+        .arg(f.path("ca/ca.crt"))
+        .arg(format!("https://localhost:{port}/sub/"))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "sub index\n");
     // A missing file is a 404, which curl --fail reports as exit 22.
     let out = Command::new("curl")
         .args(["-sS", "--fail", "--cacert"])
