@@ -39,6 +39,16 @@ fn alert_of(e: &VerifyError) -> AlertDescription {
     AlertDescription::from_u8(e.alert().code())
 }
 
+/// Runs https-verify's path validation; a rejection becomes the certificate alert it names.
+fn verify_path(req: &Request<'_>) -> Result<(), Error> {
+    https_verify::verify_chain(req)
+        .map(|_| ())
+        .map_err(|e| Error::Certificate {
+            alert: alert_of(&e),
+            reason: e.to_string(),
+        })
+}
+
 /// The default verifier: https-verify path validation against trust anchors, with the name check.
 #[derive(Debug)]
 pub struct WebPkiVerifier {
@@ -77,12 +87,7 @@ impl ServerCertVerifier for WebPkiVerifier {
             .intermediates(intermediates)
             .name(&name)
             .purpose(Purpose::Server);
-        https_verify::verify_chain(&req)
-            .map(|_| ())
-            .map_err(|e| Error::Certificate {
-                alert: alert_of(&e),
-                reason: e.to_string(),
-            })
+        verify_path(&req)
     }
 
     fn verify_signature(
@@ -145,12 +150,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         let req = Request::new(end_entity, &self.inner.anchors, now)
             .intermediates(intermediates)
             .purpose(Purpose::Client);
-        https_verify::verify_chain(&req)
-            .map(|_| ())
-            .map_err(|e| Error::Certificate {
-                alert: alert_of(&e),
-                reason: e.to_string(),
-            })
+        verify_path(&req)
     }
     fn verify_signature(
         &self,
