@@ -60,8 +60,8 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
     );
     let base_addr = free_addr()?;
     let _baseline = start_baseline(&chain, &site, base_addr)?;
-    wait_listening(ours_addr, &mut ours.0)?;
-    wait_listening_plain(base_addr)?;
+    wait_listening(ours_addr, Some(&mut ours.0))?;
+    wait_listening(base_addr, None)?;
 
     eprintln!(
         "bench: http/serve/keepalive ({rounds} rounds of wrk -t2 -c32 -d{secs}s per side) ..."
@@ -131,29 +131,21 @@ fn free_addr() -> Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-fn wait_listening(addr: SocketAddr, child: &mut Child) -> Result<()> {
+/// Waits until `addr` accepts connections; fails early if `child` (our server) exits.
+fn wait_listening(addr: SocketAddr, mut child: Option<&mut Child>) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if TcpStream::connect(addr).is_ok() {
             return Ok(());
         }
-        if let Some(status) = child.try_wait()? {
-            bail!("https-kit serve exited early: {status}");
+        if let Some(child) = child.as_deref_mut() {
+            if let Some(status) = child.try_wait()? {
+                bail!("https-kit serve exited early: {status}");
+            }
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    bail!("https-kit serve did not listen on {addr} within 10 s")
-}
-
-fn wait_listening_plain(addr: SocketAddr) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if TcpStream::connect(addr).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("baseline server did not listen on {addr}")
+    bail!("nothing listened on {addr} within 10 s")
 }
 
 /// Runs wrk once and returns its Requests/sec.
