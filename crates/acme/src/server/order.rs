@@ -1,0 +1,281 @@
+//! Orders, authorizations and challenges (RFC 8555 §7.4, §7.5).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::auth::{Authed, KeyForm};
+use super::{AcmeServer, Reply, MAX_IDENTIFIERS};
+use crate::challenge::{self, HTTP_01, TLS_ALPN_01};
+use crate::ids::{new_id, new_token};
+use crate::jws::key_authorization;
+use crate::model::{now, Authorization, Challenge, Identifier, Order, Status};
+use crate::problem::{AcmeError, Result};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewOrder {
+    identifiers: Vec<Identifier>,
+    #[serde(default)]
+    not_before: Option<String>,
+    #[serde(default)]
+    not_after: Option<String>,
+    #[serde(default)]
+    replaces: Option<String>,
+}
+
+impl AcmeServer {
+    pub(crate) fn new_order(&self, url: &str, body: &[u8]) -> Result<Reply> {
+        let auth = self.authenticate(url, body, KeyForm::Kid)?;
+        let account = auth.account()?;
+        let req: NewOrder = auth
+            .jws
+            .json()?
+            .ok_or_else(|| AcmeError::Malformed("newOrder needs a payload".into()))?;
+        if req.not_before.is_some() || req.not_after.is_some() {
+            return Err(AcmeError::Malformed(
+                "notBefore/notAfter are not supported: the CA sets the validity".into(),
+            ));
+        }
+        let identifiers = self.check_identifiers(&req.identifiers)?;
+        self.check_rate(&account.id)?;
+        let created = now();
+        let expires = created + self.cfg.order_lifetime.as_secs() as i64;
+        let order_id = new_id()?;
+        let mut authzs = Vec::with_capacity(identifiers.len());
+        for ident in &identifiers {
+            let challenge = |kind: &str| -> Result<Challenge> {
+                Ok(Challenge {
+                    kind: kind.into(),
+                    token: new_token()?,
+                    status: Status::Pending,
+                    validated: None,
+                    error: None,
+                })
+            };
+            authzs.push(Authorization {
+                id: new_id()?,
+                order_id: order_id.clone(),
+                account_id: account.id.clone(),
+                identifier: ident.clone(),
+                status: Status::Pending,
+                expires,
+                challenges: vec![challenge(HTTP_01)?, challenge(TLS_ALPN_01)?],
+            });
+        }
+        let order = Order {
+            id: order_id,
+            account_id: account.id.clone(),
+            status: Status::Pending,
+            identifiers,
+            authz_ids: authzs.iter().map(|a| a.id.clone()).collect(),
+            expires,
+            created,
+            certificate_id: None,
+            error: None,
+            replaces: req.replaces,
+        };
+        self.store.create_order(&order, &authzs)?;
+        Ok(Reply::json(201, &self.order_view(&order)).with_location(self.order_url(&order.id)))
+    }
+
+    /// Normalize, deduplicate, and ask the CA's policy now (rejectedIdentifier) rather than at
+    /// finalize: a dry-run issuance with a throwaway key runs exactly `ca sign`'s checks.
+    fn check_identifiers(&self, requested: &[Identifier]) -> Result<Vec<Identifier>> {
+        if requested.is_empty() || requested.len() > MAX_IDENTIFIERS {
+            return Err(AcmeError::Malformed(format!(
+                "an order needs 1 to {MAX_IDENTIFIERS} identifiers"
+            )));
+        }
+        let mut ids = requested
+            .iter()
+            .map(Identifier::normalized)
+            .collect::<Result<Vec<_>>>()?;
+        ids.sort();
+        ids.dedup();
+        let names: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
+        let profile = https_pki::Profile::server().days(1);
+        match self.ca.issue(&names, &profile) {
+            Ok(_) => Ok(ids),
+            Err(e) if e.is_policy() => Err(AcmeError::RejectedIdentifier(e.to_string())),
+            Err(e) => Err(AcmeError::RejectedIdentifier(e.to_string())),
+        }
+    }
+
+    fn check_rate(&self, account_id: &str) -> Result<()> {
+        let limit = self.cfg.orders_per_hour;
+        let recent = self.store.count_orders_since(account_id, now() - 3600)?;
+        if recent >= limit {
+            return Err(AcmeError::RateLimited {
+                detail: format!(
+                    "{recent} orders in the last hour; the limit is {limit} per account"
+                ),
+                retry_after: 3600,
+            });
+        }
+        Ok(())
+    }
+
+    /// The order with `id`, owned by the signer, with its status brought up to date.
+    pub(crate) fn owned_order(&self, auth: &Authed, id: &str) -> Result<Order> {
+        let account = auth.account()?;
+        let order = self
+            .store
+            .order(id)?
+            .filter(|o| o.account_id == account.id)
+            .ok_or_else(|| AcmeError::NotFound(format!("no order {id} for this account")))?;
+        Ok(self.refreshed(order))
+    }
+
+    /// Expiry is applied when an order is read (it is not a stored transition).
+    fn refreshed(&self, mut order: Order) -> Order {
+        if matches!(order.status, Status::Pending | Status::Ready) && order.expires < now() {
+            order.status = Status::Invalid;
+        }
+        order
+    }
+
+    pub(crate) fn order_get(&self, url: &str, id: &str, body: &[u8]) -> Result<Reply> {
+        let auth = self.authenticate(url, body, KeyForm::Kid)?;
+        let order = self.owned_order(&auth, id)?;
+        Ok(Reply::json(200, &self.order_view(&order)))
+    }
+
+    fn owned_authz(&self, auth: &Authed, id: &str) -> Result<Authorization> {
+        let account = auth.account()?;
+        self.store
+            .authz(id)?
+            .filter(|a| a.account_id == account.id)
+            .ok_or_else(|| AcmeError::NotFound(format!("no authorization {id} for this account")))
+    }
+
+    /// POST-as-GET, or `{"status":"deactivated"}` (§7.5.2).
+    pub(crate) fn authz_post(&self, url: &str, id: &str, body: &[u8]) -> Result<Reply> {
+        let auth = self.authenticate(url, body, KeyForm::Kid)?;
+        let mut authz = self.owned_authz(&auth, id)?;
+        if let Some(v) = auth.jws.json::<serde_json::Value>()? {
+            if v.get("status").and_then(|s| s.as_str()) == Some("deactivated") {
+                authz.status = Status::Deactivated;
+                let order = self.store.order(&authz.order_id)?.map(|mut o| {
+                    o.status = Status::Invalid;
+                    o
+                });
+                self.store.update_authz(&authz, order.as_ref())?;
+            }
+        }
+        Ok(Reply::json(200, &self.authz_view(&authz)))
+    }
+
+    /// POST `{}` starts the validation (§7.5.1); POST-as-GET shows the challenge.
+    pub(crate) fn challenge_post(
+        self: &Arc<Self>,
+        url: &str,
+        id: &str,
+        body: &[u8],
+    ) -> Result<Reply> {
+        let auth = self.authenticate(url, body, KeyForm::Kid)?;
+        let (authz_id, index) = id
+            .split_once('/')
+            .and_then(|(a, i)| Some((a, i.parse::<usize>().ok()?)))
+            .ok_or_else(|| AcmeError::NotFound(format!("no challenge {id}")))?;
+        let mut authz = self.owned_authz(&auth, authz_id)?;
+        if index >= authz.challenges.len() {
+            return Err(AcmeError::NotFound(format!("no challenge {id}")));
+        }
+        let respond = auth.jws.json::<serde_json::Value>()?.is_some();
+        let startable = authz.status == Status::Pending
+            && authz.expires >= now()
+            && authz.challenges.iter().all(|c| c.status == Status::Pending);
+        if respond && startable {
+            authz.challenges[index].status = Status::Processing;
+            self.store.update_authz(&authz, None)?;
+            let key_auth = key_authorization(&authz.challenges[index].token, &auth.key);
+            let server = self.clone();
+            let authz_for_task = authz.clone();
+            tokio::spawn(async move {
+                server.run_validation(authz_for_task, index, key_auth).await;
+            });
+        }
+        let view = self.challenge_view(&authz.id, index, &authz.challenges[index]);
+        Ok(Reply::json(200, &view).with_link(self.authz_url(&authz.id), "up"))
+    }
+
+    /// Validate, then record the result on the challenge, the authorization and the order in one
+    /// transaction.
+    async fn run_validation(&self, authz: Authorization, index: usize, key_auth: String) {
+        let kind = authz.challenges[index].kind.clone();
+        let outcome = challenge::validate(
+            &kind,
+            &authz.identifier,
+            &authz.challenges[index].token,
+            &key_auth,
+            &self.cfg,
+        )
+        .await;
+        if let Err(e) = self.record_validation(&authz.id, index, outcome) {
+            eprintln!(
+                "https-acme: could not record a validation of {}: {e}",
+                authz.id
+            );
+        }
+    }
+
+    fn record_validation(
+        &self,
+        authz_id: &str,
+        index: usize,
+        outcome: Result<challenge::Evidence>,
+    ) -> Result<()> {
+        let Some(mut authz) = self.store.authz(authz_id)? else {
+            return Ok(());
+        };
+        let Some(mut order) = self.store.order(&authz.order_id)? else {
+            return Ok(());
+        };
+        let c = &mut authz.challenges[index];
+        match outcome {
+            Ok(evidence) => {
+                eprintln!(
+                    "https-acme: {} {} valid: {}",
+                    c.kind, authz.identifier.value, evidence.0
+                );
+                c.status = Status::Valid;
+                c.validated = Some(now());
+                authz.status = Status::Valid;
+            }
+            Err(e) => {
+                eprintln!(
+                    "https-acme: {} {} invalid: {e}",
+                    c.kind, authz.identifier.value
+                );
+                c.status = Status::Invalid;
+                c.error = Some(e.problem());
+                authz.status = Status::Invalid;
+                order.error = Some(e.problem());
+            }
+        }
+        if order.status == Status::Pending {
+            let mut statuses = Vec::new();
+            for id in &order.authz_ids {
+                let st = if *id == authz.id {
+                    authz.status
+                } else {
+                    self.store
+                        .authz(id)?
+                        .map(|a| a.status)
+                        .unwrap_or(Status::Invalid)
+                };
+                statuses.push(st);
+            }
+            if statuses
+                .iter()
+                .any(|s| *s != Status::Valid && *s != Status::Pending)
+            {
+                order.status = Status::Invalid;
+            } else if statuses.iter().all(|s| *s == Status::Valid) {
+                order.status = Status::Ready;
+            }
+        }
+        self.store.update_authz(&authz, Some(&order))
+    }
+}
