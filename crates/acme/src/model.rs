@@ -50,10 +50,12 @@ impl Identifier {
                         "{v}: wildcards need dns-01, which this server does not offer"
                     )));
                 }
-                if v.parse::<std::net::IpAddr>().is_ok() {
-                    return Err(AcmeError::Malformed(format!(
-                        "{v} is an IP address: use an identifier of type \"ip\""
-                    )));
+                if let Ok(ip) = v.parse::<std::net::IpAddr>() {
+                    // RFC 8738 wants type "ip"; older clients (lego 4.x) send "dns": be lenient.
+                    return Ok(Identifier {
+                        kind: "ip".into(),
+                        value: ip.to_string(),
+                    });
                 }
                 https_pki::SubjectAltName::from_name(&v)
                     .map_err(|e| AcmeError::RejectedIdentifier(e.to_string()))?;

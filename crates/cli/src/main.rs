@@ -5,6 +5,7 @@
 //! policy or a failed check, 2 bad usage or unreadable input (clap's own usage errors exit 2 too).
 #![forbid(unsafe_code)]
 
+mod acme;
 mod ca;
 mod cert;
 mod csr;
@@ -73,6 +74,9 @@ enum Command {
     /// Trust the local CA in browsers (NSS) and the system store, like mkcert -install
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// ACME (RFC 8555) server for the local CA: certbot, lego... prove control of names
+    #[command(subcommand)]
+    Acme(acme::AcmeCommand),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -86,6 +90,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Serve(a) => serve::run(a),
         Command::Get(a) => get::run(a),
         Command::Trust(c) => trust::run(c),
+        Command::Acme(c) => acme::run(c),
     }
 }
 

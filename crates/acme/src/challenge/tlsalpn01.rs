@@ -79,6 +79,11 @@ impl ChallengeVerifier {
                 (GeneralName::IPAddress(b), "ip") => {
                     ip_from(b).is_some_and(|ip| ip.to_string() == self.ident.value)
                 }
+                // RFC 8738 §6 wants an iPAddress SAN; lego 4.9 (Debian 12/13) writes the address
+                // as a dNSName. The proof is the acmeIdentifier digest, so accept both forms.
+                (GeneralName::DNSName(n), "ip") => n
+                    .parse::<IpAddr>()
+                    .is_ok_and(|ip| ip.to_string() == self.ident.value),
                 _ => false,
             };
         if !ok {

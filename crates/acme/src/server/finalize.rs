@@ -110,7 +110,7 @@ impl AcmeServer {
             account_id: order.account_id.clone(),
             serial_hex,
             der_hex: hex::encode(&signed.cert_der),
-            chain_pem: signed.fullchain_pem(),
+            chain_pem: self.chain_for(&signed),
             not_before,
             not_after,
             revoked: None,
@@ -119,6 +119,16 @@ impl AcmeServer {
         order.certificate_id = Some(cert.id.clone());
         self.store.finalize(&order, &cert)?;
         Ok(Reply::json(200, &self.order_view(&order)).with_location(self.order_url(&order.id)))
+    }
+
+    /// Leaf + intermediates, and the root when the CA is a root: clients (certbot) expect a
+    /// chain of at least two certificates, and the root is what they must trust anyway.
+    fn chain_for(&self, signed: &https_pki::Signed) -> String {
+        let mut chain = signed.fullchain_pem();
+        if self.ca.is_root() {
+            chain.push_str(&self.ca.cert_pem());
+        }
+        chain
     }
 
     /// POST-as-GET of a certificate: leaf + intermediates, `application/pem-certificate-chain`.

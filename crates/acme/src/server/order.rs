@@ -163,7 +163,11 @@ impl AcmeServer {
                 self.store.update_authz(&authz, order.as_ref())?;
             }
         }
-        Ok(Reply::json(200, &self.authz_view(&authz)))
+        let mut reply = Reply::json(200, &self.authz_view(&authz));
+        if authz.status == Status::Pending {
+            reply.retry_after = Some(1); // validations take about a second on loopback
+        }
+        Ok(reply)
     }
 
     /// POST `{}` starts the validation (§7.5.1); POST-as-GET shows the challenge.
@@ -197,7 +201,11 @@ impl AcmeServer {
             });
         }
         let view = self.challenge_view(&authz.id, index, &authz.challenges[index]);
-        Ok(Reply::json(200, &view).with_link(self.authz_url(&authz.id), "up"))
+        let mut reply = Reply::json(200, &view).with_link(self.authz_url(&authz.id), "up");
+        if authz.challenges[index].status == Status::Processing {
+            reply.retry_after = Some(1);
+        }
+        Ok(reply)
     }
 
     /// Validate, then record the result on the challenge, the authorization and the order in one
