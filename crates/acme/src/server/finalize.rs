@@ -24,20 +24,26 @@ pub(crate) fn csr_identifiers(csr: &Csr) -> Result<Vec<Identifier>> {
             "the CSR names {n}, which is not a DNS name or IP"
         )));
     }
-    let mut ids: Vec<Identifier> = csr
-        .subject_alt_names()
-        .iter()
-        .map(|san| match san {
+    let mut ids = Vec::new();
+    for san in csr.subject_alt_names() {
+        ids.push(match san {
             SubjectAltName::Ip(ip) => Identifier {
                 kind: "ip".into(),
                 value: ip.to_string(),
             },
+            // A certificate with DNS:192.0.2.1 matches no TLS client's check for that address.
+            other if other.value().parse::<std::net::IpAddr>().is_ok() => {
+                return Err(AcmeError::BadCsr(format!(
+                    "{} is an IP address in a dNSName; RFC 8738 needs an iPAddress SAN",
+                    other.value()
+                )))
+            }
             other => Identifier {
                 kind: "dns".into(),
                 value: other.value(),
             },
-        })
-        .collect();
+        });
+    }
     if let Some(cn) = csr.common_name().filter(|cn| !cn.is_empty()) {
         let kind = if cn.parse::<std::net::IpAddr>().is_ok() {
             "ip"
