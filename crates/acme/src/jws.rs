@@ -155,8 +155,9 @@ impl Jwk {
 
     /// Verify `sig` over `msg` with this key under JWS algorithm `alg`.
     pub fn verify(&self, alg: &str, msg: &[u8], sig: &[u8]) -> Result<()> {
+        // A supported alg that does not fit the key: the JWS cannot be this key's signature.
         let wrong = || {
-            AcmeError::BadSignatureAlgorithm(format!(
+            AcmeError::Unauthorized(format!(
                 "alg {alg} does not go with a {} {} key",
                 self.kty,
                 self.crv.as_deref().unwrap_or("")

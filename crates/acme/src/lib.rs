@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod challenge;
+pub mod client;
 mod ids;
 pub mod jws;
 pub mod model;
@@ -39,5 +40,7 @@ mod server;
 pub mod store;
 
 pub use problem::{AcmeError, Problem, Result};
-pub use server::{listener_tls_config, serve, AcmeServer, Config, MAX_BODY, MAX_IDENTIFIERS};
+pub use server::{
+    ari_cert_id, listener_tls_config, serve, AcmeServer, Config, MAX_BODY, MAX_IDENTIFIERS,
+};
 pub use store::{SqliteStore, Store};

@@ -26,6 +26,7 @@ use crate::problem::AcmeError;
 use crate::store::Store;
 
 pub use listen::{listener_tls_config, serve};
+pub use revoke::ari_cert_id;
 
 /// Largest request body accepted (a CSR or a JWS is a few KB).
 pub const MAX_BODY: usize = 64 * 1024;

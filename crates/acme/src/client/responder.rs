@@ -1,0 +1,175 @@
+//! Challenge responders: a tiny HTTP server for http-01 and a TLS server with the RFC 8737
+//! certificate for tls-alpn-01 (our own handshake, ALPN `acme-tls/1`).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use https_handshake::{
+    CertifiedKey, ClientHelloInfo, ResolvesServerCert, ServerConfig, SigningKey, TlsAcceptor,
+};
+use hyper_util::rt::TokioIo;
+
+use super::ClientError;
+use crate::challenge::{reverse_name, ACME_TLS_ALPN};
+use crate::model::Identifier;
+
+/// Most challenges held at once by a responder.
+const MAX_ENTRIES: usize = 1000;
+
+fn io_err(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Transport(e.to_string())
+}
+
+/// Serves `/.well-known/acme-challenge/TOKEN` → key authorization, until dropped.
+#[derive(Debug)]
+pub struct Http01Responder {
+    tokens: Arc<Mutex<HashMap<String, String>>>,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Http01Responder {
+    /// Listen on `addr` (port 0 picks one; see [`Http01Responder::addr`]).
+    pub async fn start(addr: SocketAddr) -> Result<Self, ClientError> {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(io_err)?;
+        let addr = listener.local_addr().map_err(io_err)?;
+        let tokens: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let map = tokens.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let map = map.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let answer = req
+                                .uri()
+                                .path()
+                                .strip_prefix("/.well-known/acme-challenge/")
+                                .and_then(|t| map.lock().ok()?.get(t).cloned());
+                            async move {
+                                let mut resp = hyper::Response::new(Full::new(Bytes::from(
+                                    answer.clone().unwrap_or_default(),
+                                )));
+                                if answer.is_none() {
+                                    *resp.status_mut() = hyper::StatusCode::NOT_FOUND;
+                                }
+                                Ok::<_, std::convert::Infallible>(resp)
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tcp), svc)
+                        .await;
+                });
+            }
+        });
+        Ok(Http01Responder { tokens, addr, task })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Answer `token` with `key_auth`.
+    pub fn add(&self, token: &str, key_auth: &str) {
+        if let Ok(mut m) = self.tokens.lock() {
+            if m.len() < MAX_ENTRIES {
+                m.insert(token.to_string(), key_auth.to_string());
+            }
+        }
+    }
+}
+
+impl Drop for Http01Responder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The RFC 8737 §3 certificate: self-signed, one SAN (the identifier), critical acmeIdentifier
+/// = SHA-256(key authorization). Returns (certificate DER, PKCS#8 key DER).
+pub fn challenge_certificate(
+    ident: &Identifier,
+    key_auth: &str,
+) -> Result<(Vec<u8>, Vec<u8>), ClientError> {
+    let digest = ring::digest::digest(&ring::digest::SHA256, key_auth.as_bytes());
+    let key = rcgen::KeyPair::generate().map_err(io_err)?;
+    let mut params = rcgen::CertificateParams::new(vec![ident.value.clone()]).map_err(io_err)?;
+    params.custom_extensions = vec![rcgen::CustomExtension::new_acme_identifier(digest.as_ref())];
+    let cert = params.self_signed(&key).map_err(io_err)?;
+    Ok((cert.der().to_vec(), key.serialize_der()))
+}
+
+#[derive(Debug, Default)]
+struct ByName(Mutex<HashMap<String, Arc<CertifiedKey>>>);
+
+impl ResolvesServerCert for ByName {
+    fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        let name = hello.server_name?.to_ascii_lowercase();
+        self.0.lock().ok()?.get(&name).cloned()
+    }
+}
+
+/// Answers tls-alpn-01 handshakes: the challenge certificate chosen by SNI, ALPN acme-tls/1.
+#[derive(Debug)]
+pub struct TlsAlpnResponder {
+    certs: Arc<ByName>,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TlsAlpnResponder {
+    /// Listen on `addr`.
+    pub async fn start(addr: SocketAddr) -> Result<Self, ClientError> {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(io_err)?;
+        let addr = listener.local_addr().map_err(io_err)?;
+        let certs = Arc::new(ByName::default());
+        let config = ServerConfig::builder()
+            .with_cert_resolver(certs.clone())
+            .with_alpn(&[ACME_TLS_ALPN])
+            .build()
+            .map_err(io_err)?;
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let task = tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // The validator only needs the handshake; then the connection is closed.
+                    let _ = tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(tcp),
+                    )
+                    .await;
+                });
+            }
+        });
+        Ok(TlsAlpnResponder { certs, addr, task })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serve the challenge certificate for `ident` (SNI: the name, or the reverse name of an IP).
+    pub fn add(&self, ident: &Identifier, key_auth: &str) -> Result<(), ClientError> {
+        let (cert, key) = challenge_certificate(ident, key_auth)?;
+        let key = SigningKey::from_der(&key).map_err(io_err)?;
+        let ck = CertifiedKey::new(vec![cert], key).map_err(io_err)?;
+        let mut m = self.certs.0.lock().map_err(io_err)?;
+        if m.len() < MAX_ENTRIES {
+            m.insert(reverse_name(ident).to_ascii_lowercase(), ck);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TlsAlpnResponder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
