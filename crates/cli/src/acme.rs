@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use https_acme::{AcmeServer, Config, SqliteStore};
 
 use crate::ca::{load_ca, CaDir};
+use crate::files::{FileSet, KEY_MODE, PUBLIC_MODE};
 use crate::output::Failure;
 
 const SERVE_HELP: &str = "\
@@ -139,4 +140,128 @@ fn serve(a: ServeArgs) -> Result<(), Failure> {
             }
         }
     })
+}
+
+const REQUEST_HELP: &str = "\
+Asks an ACME server (our `acme serve`, Pebble, any RFC 8555 CA) for a certificate for NAMEs. A
+built-in responder answers the challenge on --listen: http-01 serves
+/.well-known/acme-challenge/TOKEN over HTTP, tls-alpn-01 answers TLS with ALPN acme-tls/1 and the
+RFC 8737 certificate. Writes PREFIX.crt (leaf), PREFIX.fullchain.crt (as the server sent it) and
+PREFIX.key (0600).
+
+Example (acme serve validating http-01 on port 5002):
+  https-kit cert request --acme https://127.0.0.1:14000/directory --ca ./ca/ca.crt \\
+      --listen 127.0.0.1:5002 site.test";
+
+/// Challenge types the built-in responder answers.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeArg {
+    /// HTTP on port 80 (or --listen)
+    #[value(name = "http-01")]
+    Http01,
+    /// TLS with ALPN acme-tls/1 on port 443 (or --listen)
+    #[value(name = "tls-alpn-01")]
+    TlsAlpn01,
+}
+
+/// `cert request` options.
+#[derive(Args, Debug)]
+#[command(after_long_help = REQUEST_HELP)]
+pub struct RequestArgs {
+    /// Names (DNS names or IP addresses); the first is the CN and the default file prefix
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    /// The ACME directory URL
+    #[arg(long, value_name = "URL")]
+    pub acme: String,
+    /// Root certificate(s) to trust for the ACME server's HTTPS (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub ca: PathBuf,
+    /// How to prove control of the names
+    #[arg(long, value_enum, default_value_t = ChallengeArg::Http01)]
+    pub challenge: ChallengeArg,
+    /// Where the responder listens [default: 0.0.0.0:80 for http-01, 0.0.0.0:443 for tls-alpn-01]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Contact address for the account
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Output prefix [default: the first name]
+    #[arg(long, value_name = "PREFIX")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What `request` obtained, for callers (e.g. automatic renewal) that write it themselves.
+pub async fn obtain(a: &RequestArgs) -> Result<https_acme::client::Obtained, Failure> {
+    use https_acme::client::{
+        AccountKey, AcmeClient, ChallengeKind, Http01Responder, TlsAlpnResponder,
+    };
+    let refused = |e: https_acme::client::ClientError| Failure::refused(format!("ACME: {e}"));
+    let roots =
+        std::fs::read(&a.ca).map_err(|e| Failure::usage(format!("{}: {e}", a.ca.display())))?;
+    let key = AccountKey::generate(https_pki::KeyType::EcdsaP256).map_err(refused)?;
+    let mut client = AcmeClient::connect(&a.acme, &roots, key)
+        .await
+        .map_err(refused)?;
+    let contact: Vec<String> = a.email.iter().map(|e| format!("mailto:{e}")).collect();
+    client.register(&contact).await.map_err(refused)?;
+    let port = if a.challenge == ChallengeArg::Http01 {
+        80
+    } else {
+        443
+    };
+    let listen = a
+        .listen
+        .unwrap_or(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), port));
+    let bind = |e| Failure::usage(format!("responder on {listen}: {e}"));
+    let got = match a.challenge {
+        ChallengeArg::Http01 => {
+            let r = Http01Responder::start(listen).await.map_err(bind)?;
+            client.obtain(&a.names, ChallengeKind::Http01(&r)).await
+        }
+        ChallengeArg::TlsAlpn01 => {
+            let r = TlsAlpnResponder::start(listen).await.map_err(bind)?;
+            client.obtain(&a.names, ChallengeKind::TlsAlpn01(&r)).await
+        }
+    };
+    got.map_err(refused)
+}
+
+/// `cert request --acme URL NAME...`
+pub fn request(a: RequestArgs) -> Result<(), Failure> {
+    let got = runtime()?.block_on(obtain(&a))?;
+    let prefix = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(a.names[0].replace(['*', '/', ':'], "_")));
+    let with = |ext: &str| PathBuf::from(format!("{}.{ext}", prefix.display()));
+    let leaf = https_pki::certificates_from_pem(&got.chain_pem)
+        .ok()
+        .and_then(|c| c.into_iter().next())
+        .map(|d| https_pki::certificates_to_pem(&[d]))
+        .ok_or_else(|| Failure::refused("ACME: the server sent no certificate"))?;
+    let mut files = FileSet::new(a.force);
+    files
+        .add(&with("crt"), leaf, PUBLIC_MODE)
+        .add(&with("fullchain.crt"), got.chain_pem.clone(), PUBLIC_MODE)
+        .add(
+            &with("key"),
+            got.key.to_pkcs8_pem().as_bytes().to_vec(),
+            KEY_MODE,
+        );
+    files.commit()?;
+    for line in &got.evidence {
+        eprintln!("https-kit: validated {line}");
+    }
+    println!(
+        "{} ({}), {} and {}",
+        with("crt").display(),
+        a.names.join(", "),
+        with("fullchain.crt").display(),
+        with("key").display()
+    );
+    Ok(())
 }

@@ -243,9 +243,13 @@ fn certbot_certonly_http01_gets_a_certificate_openssl_verifies_and_renew_replace
         &fx.path("cb/config/live/site.test/fullchain.pem"),
     );
     let first = serial_of(&cert);
-    let o = certbot_cmd(&cb, &fx, &["renew", "--force-renewal", "--no-random-sleep-on-renew"])
-        .output()
-        .unwrap();
+    let o = certbot_cmd(
+        &cb,
+        &fx,
+        &["renew", "--force-renewal", "--no-random-sleep-on-renew"],
+    )
+    .output()
+    .unwrap();
     check(o, "certbot renew --force-renewal", &server);
     openssl_verify(&fx.root(), &cert);
     assert_ne!(
@@ -425,4 +429,227 @@ fn acme_serve_refuses_a_missing_ca_dir_with_exit_2() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("CA directory not found"));
+}
+
+fn cert_request(
+    fx: &Fixture,
+    directory: &str,
+    challenge: &str,
+    listen: &str,
+    names: &[&str],
+    out: &str,
+) -> Output {
+    Command::new(bin())
+        .args(["cert", "request", "--acme", directory, "--ca"])
+        .arg(fx.root())
+        .args(["--challenge", challenge, "--listen", listen, "--out"])
+        .arg(fx.path(out))
+        .args(names)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cert_request_http01_against_acme_serve_for_a_name_and_an_ip() {
+    let fx = Fixture::new();
+    let port = free_port();
+    let server = fx.serve(port, 1);
+    let o = cert_request(
+        &fx,
+        &server.directory,
+        "http-01",
+        &format!("127.0.0.1:{port}"),
+        &["site.test", "127.0.0.1"],
+        "site",
+    );
+    let o = check(o, "cert request http-01", &server);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("key authorization"));
+    openssl_verify(&fx.root(), &fx.path("site.crt"));
+    let san = Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(fx.path("site.crt"))
+        .output()
+        .unwrap();
+    let san = String::from_utf8_lossy(&san.stdout);
+    assert!(
+        san.contains("DNS:site.test") && san.contains("IP Address:127.0.0.1"),
+        "{san}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(fx.path("site.key"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn cert_request_tls_alpn01_against_acme_serve() {
+    let fx = Fixture::new();
+    let port = free_port();
+    let server = fx.serve(1, port);
+    let o = cert_request(
+        &fx,
+        &server.directory,
+        "tls-alpn-01",
+        &format!("127.0.0.1:{port}"),
+        &["site.test"],
+        "site",
+    );
+    check(o, "cert request tls-alpn-01", &server);
+    openssl_verify(&fx.root(), &fx.path("site.crt"));
+    assert!(
+        server.log().contains("tls-alpn-01 site.test valid"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn cert_request_against_a_server_that_refuses_exits_1_and_writes_nothing() {
+    let fx = Fixture::new();
+    let port = free_port();
+    let server = fx.serve(port, 1);
+    // A wildcard needs dns-01, which acme serve does not offer: rejectedIdentifier.
+    let o = cert_request(
+        &fx,
+        &server.directory,
+        "http-01",
+        &format!("127.0.0.1:{port}"),
+        &["*.site.test"],
+        "wild",
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rejectedIdentifier"));
+    assert!(!fx.path("wild.crt").exists() && !fx.path("wild.key").exists());
+}
+
+/// Pebble (Let's Encrypt's test ACME server) with a TLS certificate from our CA.
+struct Pebble {
+    child: Child,
+    directory: String,
+    management: String,
+}
+
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pebble(fx: &Fixture, http01: u16, tls_alpn01: u16) -> Option<Pebble> {
+    let ok = Command::new("pebble")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !ok.is_ok_and(|s| s.success()) {
+        return None;
+    }
+    let o = Command::new(bin())
+        .args(["cert", "issue", "localhost", "127.0.0.1", "--dir"])
+        .arg(fx.path("ca"))
+        .arg("--out")
+        .arg(fx.path("pebble"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (acme, mgmt) = (free_port(), free_port());
+    let config = serde_json::json!({"pebble": {
+        "listenAddress": format!("127.0.0.1:{acme}"), "managementListenAddress": format!("127.0.0.1:{mgmt}"),
+        "certificate": fx.path("pebble.fullchain.crt"), "privateKey": fx.path("pebble.key"),
+        "httpPort": http01, "tlsPort": tls_alpn01, "ocspResponderURL": "", "externalAccountBindingRequired": false,
+    }});
+    std::fs::write(fx.path("pebble.json"), config.to_string()).unwrap();
+    let child = Command::new("pebble")
+        .arg("-config")
+        .arg(fx.path("pebble.json"))
+        .env("PEBBLE_VA_NOSLEEP", "1")
+        .env("PEBBLE_WFE_NONCEREJECT", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", acme)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pebble did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Pebble {
+        child,
+        directory: format!("https://127.0.0.1:{acme}/dir"),
+        management: format!("https://127.0.0.1:{mgmt}"),
+    })
+}
+
+fn pebble_case(challenge: &str) {
+    let fx = Fixture::new();
+    let port = free_port();
+    let (h, t) = if challenge == "http-01" {
+        (port, 1)
+    } else {
+        (1, port)
+    };
+    let Some(p) = pebble(&fx, h, t) else {
+        eprintln!("skipped: pebble not installed (apt-get install pebble)");
+        return;
+    };
+    let o = cert_request(
+        &fx,
+        &p.directory,
+        challenge,
+        &format!("127.0.0.1:{port}"),
+        &["localhost"],
+        "site",
+    );
+    assert!(
+        o.status.success(),
+        "cert request vs pebble: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Pebble's root comes from its management interface; openssl checks the chain to it.
+    let root = fx.path("pebble-root.pem");
+    let o = Command::new(bin())
+        .args(["get", &format!("{}/roots/0", p.management), "--ca"])
+        .arg(fx.root())
+        .arg("-o")
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("openssl")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(&root)
+        .arg("-untrusted")
+        .arg(fx.path("site.fullchain.crt"))
+        .arg(fx.path("site.crt"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn cert_request_http01_against_pebble() {
+    pebble_case("http-01");
+}
+
+#[test]
+fn cert_request_tls_alpn01_against_pebble() {
+    pebble_case("tls-alpn-01");
 }

@@ -98,7 +98,7 @@ impl ChallengeKind<'_> {
 pub struct Obtained {
     /// The certificate chain as the server sent it (PEM, leaf first).
     pub chain_pem: String,
-    /// The new private key (PKCS#8 PEM), whose CSR was finalized.
+    /// The new private key whose CSR was finalized.
     pub key: https_pki::PrivateKey,
     /// The order URL.
     pub order_url: String,
