@@ -274,3 +274,52 @@ async fn state_survives_a_restart_between_new_order_and_finalize() {
 fn take_key(c: AcmeClient) -> AccountKey {
     c.into_key()
 }
+
+#[tokio::test]
+async fn a_validation_cut_by_a_restart_resumes_on_the_next_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("acme.db");
+    let ca = new_ca();
+    // The first server validates against a port that accepts and never answers.
+    let hang = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hang_port = hang.local_addr().unwrap().port();
+    let ts = start_with(&ca, Arc::new(SqliteStore::open(&db).unwrap()), |c| {
+        c.http01_port = hang_port;
+        c.validation_timeout = std::time::Duration::from_secs(120);
+    })
+    .await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let (_, order) = c.new_order(&["site.test".into()]).await.unwrap();
+    let authz_url = order["authorizations"][0].as_str().unwrap().to_string();
+    let authz = c.get_json(&authz_url).await.unwrap();
+    let ch = authz["challenges"][0].clone();
+    assert_eq!(ch["type"], "http-01");
+    let responder = Http01Responder::start(loopback()).await.unwrap();
+    let token = ch["token"].as_str().unwrap();
+    responder.add(token, &c.key_authorization(token));
+    let started = c
+        .post(ch["url"].as_str().unwrap(), Some(&json!({})))
+        .await
+        .unwrap();
+    let started: serde_json::Value = serde_json::from_slice(&started.body).unwrap();
+    assert_eq!(started["status"], "processing");
+    let old_base = ts.directory.trim_end_matches("/directory").to_string();
+    let kid = c.kid().unwrap().to_string();
+    drop(ts);
+    let port = responder.addr().port();
+    let ts = start_with(&ca, Arc::new(SqliteStore::open(&db).unwrap()), |c| {
+        c.http01_port = port
+    })
+    .await;
+    let new_base = ts.directory.trim_end_matches("/directory").to_string();
+    let mut c2 = AcmeClient::connect(&ts.directory, ts.root_pem.as_bytes(), take_key(c))
+        .await
+        .unwrap();
+    c2.set_kid(kid.replace(&old_base, &new_base));
+    let done = c2
+        .poll(&authz_url.replace(&old_base, &new_base))
+        .await
+        .unwrap();
+    assert_eq!(done["status"], "valid", "{done}");
+    drop(hang);
+}

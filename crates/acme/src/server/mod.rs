@@ -13,9 +13,9 @@ mod revoke;
 mod routes;
 mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -32,6 +32,8 @@ pub use revoke::ari_cert_id;
 pub const MAX_BODY: usize = 64 * 1024;
 /// Most identifiers in one order.
 pub const MAX_IDENTIFIERS: usize = 100;
+/// Validations running at once (each holds a connection to the name being checked).
+pub const MAX_VALIDATIONS: usize = 256;
 
 /// Server settings.
 #[derive(Clone, Debug)]
@@ -81,6 +83,8 @@ pub struct AcmeServer {
     pub(crate) ca: CertificateAuthority,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) nonces: NonceStore,
+    /// Authorizations whose validation task is running (at most [`MAX_VALIDATIONS`]).
+    pub(crate) validating: Mutex<HashSet<String>>,
 }
 
 impl AcmeServer {
@@ -92,6 +96,7 @@ impl AcmeServer {
             ca,
             store,
             nonces,
+            validating: Mutex::new(HashSet::new()),
         })
     }
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::auth::{Authed, KeyForm};
-use super::{AcmeServer, Reply, MAX_IDENTIFIERS};
+use super::{AcmeServer, Reply, MAX_IDENTIFIERS, MAX_VALIDATIONS};
 use crate::challenge::{self, HTTP_01, TLS_ALPN_01};
 use crate::ids::{new_id, new_token};
-use crate::jws::key_authorization;
+use crate::jws::{key_authorization, Jwk};
 use crate::model::{now, Authorization, Challenge, Identifier, Order, Status};
 use crate::problem::{AcmeError, Result};
 
@@ -150,7 +150,7 @@ impl AcmeServer {
     }
 
     /// POST-as-GET, or `{"status":"deactivated"}` (§7.5.2).
-    pub(crate) fn authz_post(&self, url: &str, id: &str, body: &[u8]) -> Result<Reply> {
+    pub(crate) fn authz_post(self: &Arc<Self>, url: &str, id: &str, body: &[u8]) -> Result<Reply> {
         let auth = self.authenticate(url, body, KeyForm::Kid)?;
         let mut authz = self.owned_authz(&auth, id)?;
         if let Some(v) = auth.jws.json::<serde_json::Value>()? {
@@ -163,6 +163,7 @@ impl AcmeServer {
                 self.store.update_authz(&authz, order.as_ref())?;
             }
         }
+        self.resume_validation(&authz, &auth.key);
         let mut reply = Reply::json(200, &self.authz_view(&authz));
         if authz.status == Status::Pending {
             reply.retry_after = Some(1); // validations take about a second on loopback
@@ -193,12 +194,9 @@ impl AcmeServer {
         if respond && startable {
             authz.challenges[index].status = Status::Processing;
             self.store.update_authz(&authz, None)?;
-            let key_auth = key_authorization(&authz.challenges[index].token, &auth.key);
-            let server = self.clone();
-            let authz_for_task = authz.clone();
-            tokio::spawn(async move {
-                server.run_validation(authz_for_task, index, key_auth).await;
-            });
+        }
+        if respond {
+            self.resume_validation(&authz, &auth.key);
         }
         let view = self.challenge_view(&authz.id, index, &authz.challenges[index]);
         let mut reply = Reply::json(200, &view).with_link(self.authz_url(&authz.id), "up");
@@ -206,6 +204,38 @@ impl AcmeServer {
             reply.retry_after = Some(1);
         }
         Ok(reply)
+    }
+
+    /// Start the validation of the authorization's processing challenge unless one is running
+    /// already: after a restart, the client's next poll picks an interrupted validation up again.
+    fn resume_validation(self: &Arc<Self>, authz: &Authorization, key: &Jwk) {
+        let Some(index) = authz
+            .challenges
+            .iter()
+            .position(|c| c.status == Status::Processing)
+        else {
+            return;
+        };
+        if authz.status != Status::Pending {
+            return;
+        }
+        match self.validating.lock() {
+            Ok(mut running) if running.len() < MAX_VALIDATIONS => {
+                if !running.insert(authz.id.clone()) {
+                    return;
+                }
+            }
+            _ => return, // at the limit: the next poll tries again
+        }
+        let key_auth = key_authorization(&authz.challenges[index].token, key);
+        let (server, authz) = (self.clone(), authz.clone());
+        tokio::spawn(async move {
+            let id = authz.id.clone();
+            server.run_validation(authz, index, key_auth).await;
+            if let Ok(mut running) = server.validating.lock() {
+                running.remove(&id);
+            }
+        });
     }
 
     /// Validate, then record the result on the challenge, the authorization and the order in one
