@@ -229,6 +229,9 @@ struct Flattened {
     protected: String,
     payload: String,
     signature: String,
+    /// RFC 8555 §6.2: the unprotected header MUST NOT be used.
+    #[serde(default)]
+    header: Option<serde_json::Value>,
 }
 
 /// A parsed (not yet verified) JWS.
@@ -247,6 +250,11 @@ impl Jws {
     pub fn parse(body: &[u8]) -> Result<Jws> {
         let f: Flattened = serde_json::from_slice(body)
             .map_err(|e| AcmeError::Malformed(format!("body is not a flattened JWS: {e}")))?;
+        if f.header.is_some() {
+            return Err(AcmeError::Malformed(
+                "a JWS unprotected \"header\" is not allowed (RFC 8555 §6.2)".into(),
+            ));
+        }
         let header = unb64(&f.protected, "protected")?;
         let protected: Protected = serde_json::from_slice(&header)
             .map_err(|e| AcmeError::Malformed(format!("protected header: {e}")))?;

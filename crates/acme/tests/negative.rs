@@ -146,6 +146,22 @@ async fn both_jwk_and_kid_is_malformed() {
 }
 
 #[tokio::test]
+async fn an_unprotected_jws_header_is_malformed() {
+    let (ts, _r) = with_http01().await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let kid = c.kid().unwrap().to_string();
+    let nonce = c.nonce().await.unwrap();
+    let body = c.key().jws(&kid, Some(&nonce), Some(&kid), None).unwrap();
+    let mut v: Value = serde_json::from_slice(&body).unwrap();
+    v["header"] = json!({"kid": kid});
+    let e = c
+        .post_raw(&kid, v.to_string().into_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(problem(e), ("malformed".into(), 400));
+}
+
+#[tokio::test]
 async fn csr_for_a_name_not_in_the_order_is_bad_csr() {
     let (ts, r) = with_http01().await;
     let mut c = account(&ts, KeyType::EcdsaP256).await;

@@ -95,11 +95,10 @@ impl AcmeServer {
         ids.dedup();
         let names: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
         let profile = https_pki::Profile::server().days(1);
-        match self.ca.issue(&names, &profile) {
-            Ok(_) => Ok(ids),
-            Err(e) if e.is_policy() => Err(AcmeError::RejectedIdentifier(e.to_string())),
-            Err(e) => Err(AcmeError::RejectedIdentifier(e.to_string())),
-        }
+        self.ca
+            .issue(&names, &profile)
+            .map(|_| ids)
+            .map_err(|e| AcmeError::RejectedIdentifier(e.to_string()))
     }
 
     fn check_rate(&self, account_id: &str) -> Result<()> {
