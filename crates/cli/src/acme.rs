@@ -265,3 +265,127 @@ pub fn request(a: RequestArgs) -> Result<(), Failure> {
     );
     Ok(())
 }
+
+/// `serve --acme URL --domain NAME`: where the site's certificate comes from when it is not a file.
+#[derive(Args, Debug, Clone)]
+pub struct SiteAcmeArgs {
+    /// Get the certificate from this ACME directory (and renew it before expiry) instead of --cert/--key
+    #[arg(long, value_name = "URL", requires_all = ["domain", "acme_ca"], conflicts_with_all = ["cert", "key"])]
+    pub acme: Option<String>,
+    /// Name for the ACME certificate (repeatable; the first is the CN)
+    #[arg(long, value_name = "NAME")]
+    pub domain: Vec<String>,
+    /// Root certificate(s) to trust for the ACME server's HTTPS (PEM)
+    #[arg(long = "acme-ca", value_name = "FILE")]
+    pub acme_ca: Option<PathBuf>,
+    /// How to prove control of the domains
+    #[arg(long = "acme-challenge", value_enum, default_value_t = ChallengeArg::Http01)]
+    pub acme_challenge: ChallengeArg,
+    /// Where the challenge responder listens while a certificate is requested
+    #[arg(long = "acme-listen", value_name = "ADDR")]
+    pub acme_listen: Option<SocketAddr>,
+    /// Renew this many seconds after each issuance [default: when 2/3 of the lifetime has passed]
+    #[arg(long = "acme-renew-after", value_name = "SECONDS")]
+    pub acme_renew_after: Option<u64>,
+}
+
+impl SiteAcmeArgs {
+    fn request_args(&self) -> Option<RequestArgs> {
+        Some(RequestArgs {
+            names: self.domain.clone(),
+            acme: self.acme.clone()?,
+            ca: self.acme_ca.clone()?,
+            challenge: self.acme_challenge,
+            listen: self.acme_listen,
+            email: None,
+            out: None,
+            force: false,
+        })
+    }
+}
+
+/// The site's current certificate; the renewal task swaps it, new handshakes pick it up.
+#[derive(Debug)]
+struct RenewingCert(std::sync::RwLock<Arc<https_handshake::CertifiedKey>>);
+
+impl https_handshake::ResolvesServerCert for RenewingCert {
+    fn resolve(
+        &self,
+        _: &https_handshake::ClientHelloInfo<'_>,
+    ) -> Option<Arc<https_handshake::CertifiedKey>> {
+        self.0.read().ok().map(|c| c.clone())
+    }
+}
+
+/// Bounds on the wait between renewal attempts.
+const RETRY_FIRST: u64 = 5;
+const RETRY_MAX: u64 = 3600;
+
+fn certified(
+    got: &https_acme::client::Obtained,
+) -> Result<(Arc<https_handshake::CertifiedKey>, u64), Failure> {
+    let bad = |e: &dyn std::fmt::Display| Failure::refused(format!("ACME certificate: {e}"));
+    let ck = https_handshake::CertifiedKey::from_pem(
+        got.chain_pem.as_bytes(),
+        got.key.to_pkcs8_pem().as_bytes(),
+    )
+    .map_err(|e| bad(&e))?;
+    let der = ck.chain.first().ok_or_else(|| bad(&"empty chain"))?;
+    let (not_before, not_after) =
+        https_acme::client::validity(der).ok_or_else(|| bad(&"unparsable leaf"))?;
+    let life = (not_after - not_before).max(0) as u64;
+    Ok((ck, life))
+}
+
+/// Seconds from now until the certificate should be renewed: 2/3 of its lifetime after issuance
+/// (so a 90-day certificate renews with 30 days left), or `--acme-renew-after`.
+fn renew_in(life: u64, fixed: Option<u64>) -> u64 {
+    fixed.unwrap_or(life * 2 / 3).max(1)
+}
+
+/// Obtain the first certificate (serving waits for it), then keep it fresh in the background.
+pub async fn auto_certificate(
+    a: &SiteAcmeArgs,
+) -> Result<Arc<dyn https_handshake::ResolvesServerCert>, Failure> {
+    let req = a
+        .request_args()
+        .ok_or_else(|| Failure::usage("--acme needs --domain and --acme-ca"))?;
+    let got = obtain(&req).await?;
+    let (ck, life) = certified(&got)?;
+    eprintln!(
+        "https-kit: ACME certificate for {} from {}",
+        req.names.join(", "),
+        req.acme
+    );
+    let current = Arc::new(RenewingCert(std::sync::RwLock::new(ck)));
+    let (slot, fixed) = (current.clone(), a.acme_renew_after);
+    tokio::spawn(async move {
+        let mut wait = renew_in(life, fixed);
+        let mut retry = RETRY_FIRST;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            match obtain(&req).await.and_then(|g| certified(&g)) {
+                Ok((ck, life)) => {
+                    if let Ok(mut c) = slot.0.write() {
+                        *c = ck;
+                    }
+                    eprintln!(
+                        "https-kit: renewed the ACME certificate for {}",
+                        req.names.join(", ")
+                    );
+                    wait = renew_in(life, fixed);
+                    retry = RETRY_FIRST;
+                }
+                Err(e) => {
+                    eprintln!(
+                        "https-kit: ACME renewal failed (retrying in {retry} s): {}",
+                        e.message
+                    );
+                    wait = retry;
+                    retry = (retry * 2).min(RETRY_MAX);
+                }
+            }
+        }
+    });
+    Ok(current)
+}

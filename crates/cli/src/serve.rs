@@ -3,9 +3,9 @@
 use crate::http::{serve_connection, FileService, Site};
 use crate::output::{print_json, Failure};
 use crate::tls::{alert_of, trace_json};
-use https_handshake::{CertifiedKey, ServerConfig, TlsAcceptor};
+use https_handshake::{CertifiedKey, ResolvesServerCert, ServerConfig, SingleCert, TlsAcceptor};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const SERVE_HELP: &str = "\
@@ -26,11 +26,13 @@ pub struct ServeArgs {
     /// Directory to serve; without it a built-in page is served
     pub dir: Option<PathBuf>,
     /// Certificate chain, leaf first (PREFIX.fullchain.crt from `cert issue`)
-    #[arg(long, value_name = "FULLCHAIN")]
-    pub cert: PathBuf,
+    #[arg(long, value_name = "FULLCHAIN", required_unless_present = "acme")]
+    pub cert: Option<PathBuf>,
     /// The leaf's private key (PKCS#8 or PKCS#1 PEM)
-    #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    #[arg(long, value_name = "KEY", required_unless_present = "acme")]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub acme: crate::acme::SiteAcmeArgs,
     /// Address to listen on (loopback by default: expose deliberately)
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub addr: SocketAddr,
@@ -56,28 +58,30 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         }
         None => Site::Builtin,
     };
-    let chain_pem = std::fs::read(&args.cert)
-        .map_err(|e| Failure::usage(format!("{}: {e}", args.cert.display())))?;
-    let key_pem = std::fs::read(&args.key)
-        .map_err(|e| Failure::usage(format!("{}: {e}", args.key.display())))?;
-    let certified = CertifiedKey::from_pem(&chain_pem, &key_pem).map_err(|e| {
-        Failure::usage(format!(
-            "{} / {}: {e}",
-            args.cert.display(),
-            args.key.display()
-        ))
-    })?;
-    let config = ServerConfig::builder()
-        .with_certified_key(certified)
-        .with_alpn(&[b"h2", b"http/1.1"])
-        .with_trace(args.trace)
-        .build()
-        .map_err(|e| Failure::usage(format!("server configuration: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
+    let resolver: Arc<dyn ResolvesServerCert> = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Arc::new(SingleCert(load_certified(cert, key)?)),
+        _ => runtime.block_on(crate::acme::auto_certificate(&args.acme))?,
+    };
+    let config = ServerConfig::builder()
+        .with_cert_resolver(resolver)
+        .with_alpn(&[b"h2", b"http/1.1"])
+        .with_trace(args.trace)
+        .build()
+        .map_err(|e| Failure::usage(format!("server configuration: {e}")))?;
     runtime.block_on(serve(args, site, config))
+}
+
+fn load_certified(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, Failure> {
+    let chain_pem =
+        std::fs::read(cert).map_err(|e| Failure::usage(format!("{}: {e}", cert.display())))?;
+    let key_pem =
+        std::fs::read(key).map_err(|e| Failure::usage(format!("{}: {e}", key.display())))?;
+    CertifiedKey::from_pem(&chain_pem, &key_pem)
+        .map_err(|e| Failure::usage(format!("{} / {}: {e}", cert.display(), key.display())))
 }
 
 async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), Failure> {

@@ -653,3 +653,109 @@ fn cert_request_http01_against_pebble() {
 fn cert_request_tls_alpn01_against_pebble() {
     pebble_case("tls-alpn-01");
 }
+
+fn served_serial(port: u16) -> Option<String> {
+    let o = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "site.test",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let mut x = Command::new("openssl")
+        .args(["x509", "-noout", "-serial"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    use std::io::Write;
+    x.stdin.take()?.write_all(&o.stdout).ok()?;
+    let out = x.wait_with_output().ok()?;
+    let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    s.starts_with("serial=").then_some(s)
+}
+
+#[test]
+fn serve_acme_gets_its_certificate_and_renews_it_while_serving() {
+    let fx = Fixture::new();
+    let challenge_port = free_port();
+    let server = fx.serve(challenge_port, 1);
+    let port = free_port();
+    let child = Command::new(bin())
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--acme",
+            &server.directory,
+            "--domain",
+            "site.test",
+        ])
+        .arg("--acme-ca")
+        .arg(fx.root())
+        .args([
+            "--acme-listen",
+            &format!("127.0.0.1:{challenge_port}"),
+            "--acme-renew-after",
+            "1",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _serve = Kill(child);
+    // Bounded waits: the first certificate, then a different one from a renewal.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let Some(s) = served_serial(port) {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no certificate served; acme log:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let o = Command::new(bin())
+        .args([
+            "get",
+            &format!("https://site.test:{port}/"),
+            "--resolve",
+            "site.test:127.0.0.1",
+            "--ca",
+        ])
+        .arg(fx.root())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "get: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    loop {
+        match served_serial(port) {
+            Some(s) if s != first => break,
+            _ => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "never renewed; acme log:\n{}",
+                    server.log()
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}

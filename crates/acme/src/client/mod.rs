@@ -390,6 +390,13 @@ impl AcmeClient {
     }
 }
 
+/// A certificate's (notBefore, notAfter) as Unix times, for renewal planning.
+pub fn validity(der: &[u8]) -> Option<(i64, i64)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let v = cert.validity();
+    Some((v.not_before.timestamp(), v.not_after.timestamp()))
+}
+
 fn json_of(r: &HttpResponse) -> Result<Value, ClientError> {
     serde_json::from_slice(&r.body).map_err(|e| proto(format!("reply is not JSON: {e}")))
 }
