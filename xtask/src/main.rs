@@ -6,6 +6,7 @@
 
 mod bench;
 mod demo;
+mod demo_acme;
 mod demo_tls;
 mod limbo;
 

@@ -27,8 +27,35 @@ fn io_err(e: impl std::fmt::Display) -> ClientError {
 #[derive(Debug)]
 pub struct Http01Responder {
     tokens: Arc<Mutex<HashMap<String, String>>>,
+    served: Arc<Mutex<Vec<String>>>,
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+}
+
+type Shared<T> = Arc<Mutex<T>>;
+
+/// One request: the key authorization for a known token, 404 otherwise; logged (bounded).
+fn answer(
+    req: &hyper::Request<hyper::body::Incoming>,
+    peer: SocketAddr,
+    tokens: &Shared<HashMap<String, String>>,
+    served: &Shared<Vec<String>>,
+) -> hyper::Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let found = path
+        .strip_prefix("/.well-known/acme-challenge/")
+        .and_then(|t| tokens.lock().ok()?.get(t).cloned());
+    if let Ok(mut log) = served.lock() {
+        if log.len() < MAX_ENTRIES {
+            let what = found.as_deref().unwrap_or("404 not found");
+            log.push(format!("{peer} GET {path} -> {what}"));
+        }
+    }
+    let mut resp = hyper::Response::new(Full::new(Bytes::from(found.clone().unwrap_or_default())));
+    if found.is_none() {
+        *resp.status_mut() = hyper::StatusCode::NOT_FOUND;
+    }
+    resp
 }
 
 impl Http01Responder {
@@ -36,37 +63,34 @@ impl Http01Responder {
     pub async fn start(addr: SocketAddr) -> Result<Self, ClientError> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(io_err)?;
         let addr = listener.local_addr().map_err(io_err)?;
-        let tokens: Arc<Mutex<HashMap<String, String>>> = Arc::default();
-        let map = tokens.clone();
+        let tokens: Shared<HashMap<String, String>> = Arc::default();
+        let served: Shared<Vec<String>> = Arc::default();
+        let (t, s) = (tokens.clone(), served.clone());
         let task = tokio::spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let map = map.clone();
+            while let Ok((tcp, peer)) = listener.accept().await {
+                let (t, s) = (t.clone(), s.clone());
                 tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(
-                        move |req: hyper::Request<hyper::body::Incoming>| {
-                            let answer = req
-                                .uri()
-                                .path()
-                                .strip_prefix("/.well-known/acme-challenge/")
-                                .and_then(|t| map.lock().ok()?.get(t).cloned());
-                            async move {
-                                let mut resp = hyper::Response::new(Full::new(Bytes::from(
-                                    answer.clone().unwrap_or_default(),
-                                )));
-                                if answer.is_none() {
-                                    *resp.status_mut() = hyper::StatusCode::NOT_FOUND;
-                                }
-                                Ok::<_, std::convert::Infallible>(resp)
-                            }
-                        },
-                    );
+                    let svc = hyper::service::service_fn(move |req| {
+                        let resp = answer(&req, peer, &t, &s);
+                        async move { Ok::<_, std::convert::Infallible>(resp) }
+                    });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(tcp), svc)
                         .await;
                 });
             }
         });
-        Ok(Http01Responder { tokens, addr, task })
+        Ok(Http01Responder {
+            tokens,
+            served,
+            addr,
+            task,
+        })
+    }
+
+    /// The requests answered so far: `PEER GET PATH -> BODY` (at most 1000).
+    pub fn served(&self) -> Vec<String> {
+        self.served.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// Where it listens.

@@ -57,6 +57,8 @@ pub struct Config {
     pub validation_timeout: Duration,
     /// Lifetime of orders and authorizations.
     pub order_lifetime: Duration,
+    /// Print one line per validation (what was fetched or why it failed) on stderr.
+    pub log: bool,
 }
 
 impl Config {
@@ -72,6 +74,7 @@ impl Config {
             nonce_capacity: 10_000,
             validation_timeout: Duration::from_secs(10),
             order_lifetime: Duration::from_secs(7 * 24 * 3600),
+            log: true,
         }
     }
 }

@@ -269,22 +269,27 @@ impl AcmeServer {
         let Some(mut order) = self.store.order(&authz.order_id)? else {
             return Ok(());
         };
+        let log = self.cfg.log;
         let c = &mut authz.challenges[index];
         match outcome {
             Ok(evidence) => {
-                eprintln!(
-                    "https-acme: {} {} valid: {}",
-                    c.kind, authz.identifier.value, evidence.0
-                );
+                log.then(|| {
+                    eprintln!(
+                        "https-acme: {} {} valid: {}",
+                        c.kind, authz.identifier.value, evidence.0
+                    )
+                });
                 c.status = Status::Valid;
                 c.validated = Some(now());
                 authz.status = Status::Valid;
             }
             Err(e) => {
-                eprintln!(
-                    "https-acme: {} {} invalid: {e}",
-                    c.kind, authz.identifier.value
-                );
+                log.then(|| {
+                    eprintln!(
+                        "https-acme: {} {} invalid: {e}",
+                        c.kind, authz.identifier.value
+                    )
+                });
                 c.status = Status::Invalid;
                 c.error = Some(e.problem());
                 authz.status = Status::Invalid;
