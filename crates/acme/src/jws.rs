@@ -153,6 +153,31 @@ impl Jwk {
         }
     }
 
+    /// Whether `spki_der` (an X.509 SubjectPublicKeyInfo) holds this same public key.
+    pub fn matches_spki(&self, spki_der: &[u8]) -> bool {
+        use x509_parser::prelude::FromDer;
+        use x509_parser::public_key::PublicKey;
+        let Ok((_, spki)) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der) else {
+            return false;
+        };
+        if let Some(raw) = self.raw_public_key() {
+            return raw == spki.subject_public_key.data.as_ref();
+        }
+        let strip = |b: &[u8]| {
+            b.iter()
+                .skip_while(|x| **x == 0)
+                .copied()
+                .collect::<Vec<u8>>()
+        };
+        let dec = |v: &Option<String>| v.as_deref().and_then(|s| URL_SAFE_NO_PAD.decode(s).ok());
+        match (spki.parsed(), dec(&self.n), dec(&self.e)) {
+            (Ok(PublicKey::RSA(rsa)), Some(n), Some(e)) => {
+                strip(rsa.modulus) == strip(&n) && strip(rsa.exponent) == strip(&e)
+            }
+            _ => false,
+        }
+    }
+
     /// Verify `sig` over `msg` with this key under JWS algorithm `alg`.
     pub fn verify(&self, alg: &str, msg: &[u8], sig: &[u8]) -> Result<()> {
         // A supported alg that does not fit the key: the JWS cannot be this key's signature.

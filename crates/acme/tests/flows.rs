@@ -179,6 +179,12 @@ async fn renewal_info_suggests_a_window_and_says_renew_now_once_revoked() {
         start_t > time::OffsetDateTime::now_utc(),
         "a fresh certificate's window is ahead"
     );
+    // A renewal order may say which certificate it replaces (RFC 9773 §5).
+    let new_order = c.endpoint("newOrder").unwrap();
+    let payload = json!({"identifiers": [{"type": "dns", "value": "site.test"}], "replaces": id});
+    let r = c.post(&new_order, Some(&payload)).await.unwrap();
+    let order: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(order["replaces"], json!(id));
     let revoke = c.endpoint("revokeCert").unwrap();
     c.post(
         &revoke,

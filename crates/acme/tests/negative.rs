@@ -557,3 +557,31 @@ async fn a_contact_that_is_not_mailto_is_unsupported_contact() {
     let e = c.register(&["tel:+15550100".into()]).await.unwrap_err();
     assert_eq!(problem(e), ("unsupportedContact".into(), 400));
 }
+
+#[tokio::test]
+async fn a_csr_with_the_account_key_is_bad_csr() {
+    let (ts, r) = with_http01().await;
+    let key = https_pki::PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+    let account_key = AccountKey::from_pkcs8(key.pkcs8_der(), KeyType::EcdsaP256).unwrap();
+    let mut c =
+        https_acme::client::AcmeClient::connect(&ts.directory, ts.root_pem.as_bytes(), account_key)
+            .await
+            .unwrap();
+    c.register(&[]).await.unwrap();
+    let (url, order) = ready_order(&mut c, &r, &["site.test"]).await;
+    let san = https_pki::SubjectAltName::from_name("site.test").unwrap();
+    let csr = https_pki::Csr::new(&key, "site.test", &[san]).unwrap();
+    let e = c.finalize(&url, &order, csr.der()).await.unwrap_err();
+    assert_eq!(problem(e), ("badCSR".into(), 400));
+}
+
+#[tokio::test]
+async fn replaces_naming_an_unknown_certificate_is_malformed() {
+    let (ts, _r) = with_http01().await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let url = c.endpoint("newOrder").unwrap();
+    let payload =
+        json!({"identifiers": [{"type": "dns", "value": "site.test"}], "replaces": "AAAA.AAAA"});
+    let e = c.post(&url, Some(&payload)).await.unwrap_err();
+    assert_eq!(problem(e), ("malformed".into(), 400));
+}

@@ -96,6 +96,12 @@ impl AcmeServer {
             .ok_or_else(|| AcmeError::Malformed("finalize needs {\"csr\": ...}".into()))?;
         let der = unb64(&req.csr, "csr")?;
         let csr = Csr::from_der(&der).map_err(|e| AcmeError::BadCsr(e.to_string()))?;
+        // RFC 8555 §11.1: the account key must not also be the certificate's key.
+        if auth.key.matches_spki(csr.public_key_der()) {
+            return Err(AcmeError::BadCsr(
+                "the CSR's public key is the account key; use a separate key".into(),
+            ));
+        }
         let asked = csr_identifiers(&csr)?;
         if asked != order.identifiers {
             return Err(AcmeError::BadCsr(format!(

@@ -38,6 +38,17 @@ impl AcmeServer {
             ));
         }
         let identifiers = self.check_identifiers(&req.identifiers)?;
+        if let Some(replaces) = &req.replaces {
+            // RFC 9773 §5: the replaced certificate must be known and the requester's.
+            let old = self.cert_by_ari_id(replaces).map_err(|_| {
+                AcmeError::Malformed(format!("\"replaces\": no certificate {replaces}"))
+            })?;
+            if old.account_id != account.id {
+                return Err(AcmeError::Unauthorized(
+                    "\"replaces\" names another account's certificate".into(),
+                ));
+            }
+        }
         self.check_rate(&account.id)?;
         let created = now();
         let expires = created + self.cfg.order_lifetime.as_secs() as i64;

@@ -2,7 +2,6 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use x509_parser::public_key::PublicKey;
 
 use super::auth::{Authed, KeyForm};
 use super::finalize::cert_facts;
@@ -23,25 +22,11 @@ struct Revoke {
     reason: Option<u8>,
 }
 
-fn strip_zeros(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|x| **x == 0).count();
-    &b[n..]
-}
-
 /// Whether the JWS key is the certificate's own key (revocation by certificate key).
 fn signed_by_cert_key(auth: &Authed, der: &[u8]) -> Result<bool> {
     let (_, cert) = x509_parser::parse_x509_certificate(der)
         .map_err(|e| AcmeError::Malformed(format!("not a certificate: {e}")))?;
-    let spki = cert.public_key();
-    if let Some(raw) = auth.key.raw_public_key() {
-        return Ok(raw == spki.subject_public_key.data.as_ref());
-    }
-    match (spki.parsed(), &auth.key.n, &auth.key.e) {
-        (Ok(PublicKey::RSA(rsa)), Some(n), Some(e)) => Ok(strip_zeros(rsa.modulus)
-            == strip_zeros(&unb64(n, "n")?)
-            && strip_zeros(rsa.exponent) == strip_zeros(&unb64(e, "e")?)),
-        _ => Ok(false),
-    }
+    Ok(auth.key.matches_spki(cert.public_key().raw))
 }
 
 fn reason_code(r: u8) -> Result<rcgen::RevocationReason> {
@@ -157,7 +142,7 @@ impl AcmeServer {
         Ok(r)
     }
 
-    fn cert_by_ari_id(&self, cert_id: &str) -> Result<CertRecord> {
+    pub(crate) fn cert_by_ari_id(&self, cert_id: &str) -> Result<CertRecord> {
         let (aki, serial) = cert_id
             .split_once('.')
             .ok_or_else(|| AcmeError::Malformed("certID is AKI.serial (base64url)".into()))?;
