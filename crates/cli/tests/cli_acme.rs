@@ -311,6 +311,74 @@ fn certbot_revoke_puts_the_serial_on_the_crl() {
         "serial {serial} not on the CRL:\n{text}"
     );
     assert!(text.contains("SUPERSEDED"), "{text}");
+    // Our own verifier, given the CRL, now refuses the certificate.
+    let o = Command::new(bin())
+        .arg("verify")
+        .arg(fx.path("cb/config/live/site.test/fullchain.pem"))
+        .arg("--roots")
+        .arg(fx.root())
+        .arg("--crl")
+        .arg(&crl)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&o.stdout).to_ascii_lowercase();
+    assert_eq!(o.status.code(), Some(1), "{report}");
+    assert!(report.contains("revoked"), "{report}");
+}
+
+#[test]
+fn certbot_certonly_for_a_name_and_an_ip_address() {
+    let Some(cb) = certbot() else {
+        eprintln!("skipped: certbot not installed (.ci/run makes target/acme-venv)");
+        return;
+    };
+    let fx = Fixture::new();
+    let port = free_port();
+    let server = fx.serve(port, 1);
+    let o = certbot_cmd(
+        &cb,
+        &fx,
+        &[
+            "certonly",
+            "--standalone",
+            "--agree-tos",
+            "--register-unsafely-without-email",
+        ],
+    )
+    .args([
+        "--server",
+        &server.directory,
+        "--http-01-port",
+        &port.to_string(),
+        "--http-01-address",
+        "127.0.0.1",
+    ])
+    .args([
+        "-d",
+        "site.test",
+        "--ip-address",
+        "127.0.0.1",
+        "--cert-name",
+        "both",
+    ])
+    .output()
+    .unwrap();
+    check(o, "certbot certonly --ip-address", &server);
+    let cert = fx.path("cb/config/live/both/cert.pem");
+    openssl_verify(&fx.root(), &cert);
+    let o = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(fx.root())
+        .args(["-verify_ip", "127.0.0.1"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        server.log().contains("http-01 127.0.0.1 valid"),
+        "{}",
+        server.log()
+    );
 }
 
 fn lego_run(fx: &Fixture, server: &AcmeServe, solver: &[&str], domains: &[&str]) -> Output {
