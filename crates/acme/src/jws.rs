@@ -342,6 +342,77 @@ mod tests {
     }
 
     #[test]
+    fn rfc8037_okp_thumbprint() {
+        // RFC 8037 Appendix A.3.
+        let jwk = Jwk {
+            kty: "OKP".into(),
+            crv: Some("Ed25519".into()),
+            x: Some("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into()),
+            y: None,
+            n: None,
+            e: None,
+        };
+        assert_eq!(
+            jwk.thumbprint_b64(),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+    }
+
+    #[test]
+    fn es384_signatures_verify_and_a_flipped_bit_is_unauthorized() {
+        use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P384_SHA384_FIXED_SIGNING};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let p = pair.public_key().as_ref();
+        let jwk = Jwk {
+            kty: "EC".into(),
+            crv: Some("P-384".into()),
+            x: Some(b64(&p[1..49])),
+            y: Some(b64(&p[49..97])),
+            n: None,
+            e: None,
+        }
+        .validated()
+        .unwrap();
+        let mut sig = pair.sign(&rng, b"msg").unwrap().as_ref().to_vec();
+        jwk.verify("ES384", b"msg", &sig).unwrap();
+        sig[0] ^= 1;
+        assert!(matches!(
+            jwk.verify("ES384", b"msg", &sig),
+            Err(AcmeError::Unauthorized(_))
+        ));
+        // The right key with the wrong alg is not its signature either.
+        assert!(matches!(
+            jwk.verify("ES256", b"msg", &sig),
+            Err(AcmeError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn short_rsa_and_wrong_sized_ec_keys_are_malformed() {
+        let rsa = Jwk {
+            kty: "RSA".into(),
+            crv: None,
+            x: None,
+            y: None,
+            n: Some(b64(&[0xc5; 128])), // 1024 bits
+            e: Some("AQAB".into()),
+        };
+        assert!(matches!(rsa.validated(), Err(AcmeError::Malformed(_))));
+        let ec = Jwk {
+            kty: "EC".into(),
+            crv: Some("P-256".into()),
+            x: Some(b64(&[1; 31])),
+            y: Some(b64(&[1; 32])),
+            n: None,
+            e: None,
+        };
+        assert!(matches!(ec.validated(), Err(AcmeError::Malformed(_))));
+    }
+
+    #[test]
     fn jws_needs_exactly_one_of_jwk_and_kid() {
         let p = b64(br#"{"alg":"ES256","nonce":"n","url":"u"}"#);
         let body = format!(r#"{{"protected":"{p}","payload":"","signature":""}}"#);
