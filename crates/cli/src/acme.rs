@@ -50,6 +50,9 @@ pub struct ServeArgs {
     /// Port that tls-alpn-01 validation connects to
     #[arg(long = "tls-alpn-01-port", value_name = "P", default_value_t = 443)]
     pub tls_alpn01_port: u16,
+    /// Host name clients use to reach this server (URL and listener certificate) [default: the --addr IP]
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
     /// Validate NAME at ADDR instead of its DNS address (repeatable)
     #[arg(long, value_name = "NAME:ADDR")]
     pub resolve: Vec<String>,
@@ -112,12 +115,18 @@ fn serve(a: ServeArgs) -> Result<(), Failure> {
             local
         };
         let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+        names.extend(a.hostname.iter().cloned());
         if !names.contains(&host.ip().to_string()) {
             names.push(host.ip().to_string());
         }
+        names.dedup();
         let tls = https_acme::listener_tls_config(&ca, &names)
             .map_err(|e| Failure::usage(format!("a certificate for the ACME listener: {e}")))?;
-        let mut cfg = Config::new(&format!("https://{host}"));
+        let base = match &a.hostname {
+            Some(name) => format!("https://{name}:{}", host.port()),
+            None => format!("https://{host}"),
+        };
+        let mut cfg = Config::new(&base);
         cfg.http01_port = a.http01_port;
         cfg.tls_alpn01_port = a.tls_alpn01_port;
         cfg.resolve = resolve;

@@ -108,6 +108,36 @@ fn cert_request_against_a_server_that_refuses_exits_1_and_writes_nothing() {
     assert!(!fx.path("wild.crt").exists() && !fx.path("wild.key").exists());
 }
 
+#[test]
+fn acme_serve_hostname_sets_the_url_and_the_listener_certificate() {
+    let fx = Fixture::new();
+    let port = free_port();
+    let server = AcmeServe::start_with(
+        &fx.path("ca"),
+        &fx.path("acme.db"),
+        "127.0.0.1:0",
+        port,
+        1,
+        &["--hostname", "localhost"],
+    );
+    assert!(
+        server.directory.starts_with("https://localhost:"),
+        "{}",
+        server.directory
+    );
+    let listen = format!("127.0.0.1:{port}");
+    let o = cert_request(
+        &fx,
+        &server.directory,
+        "http-01",
+        &listen,
+        &["site.test"],
+        "site",
+    );
+    check(o, "cert request via https://localhost", &server);
+    openssl_verify(&fx.root(), &fx.path("site.crt"));
+}
+
 /// Pebble (Let's Encrypt's test ACME server) with a TLS certificate from our CA.
 struct Pebble {
     child: Child,

@@ -63,6 +63,17 @@ impl Drop for AcmeServe {
 
 impl AcmeServe {
     pub fn start(ca: &Path, db: &Path, addr: &str, http01: u16, tls_alpn01: u16) -> AcmeServe {
+        Self::start_with(ca, db, addr, http01, tls_alpn01, &[])
+    }
+
+    pub fn start_with(
+        ca: &Path,
+        db: &Path,
+        addr: &str,
+        http01: u16,
+        tls_alpn01: u16,
+        extra: &[&str],
+    ) -> AcmeServe {
         let mut child = Command::new(bin())
             .args(["acme", "serve", "--dir"])
             .arg(ca)
@@ -75,6 +86,7 @@ impl AcmeServe {
                 "--tls-alpn-01-port",
                 &tls_alpn01.to_string(),
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
