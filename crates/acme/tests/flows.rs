@@ -329,3 +329,29 @@ async fn a_validation_cut_by_a_restart_resumes_on_the_next_poll() {
     assert_eq!(done["status"], "valid", "{done}");
     drop(hang);
 }
+
+#[tokio::test]
+async fn an_account_authorized_for_every_name_may_revoke_another_accounts_certificate() {
+    let (ts, responder) = with_http01().await;
+    let mut owner = account(&ts, KeyType::EcdsaP256).await;
+    let got = owner
+        .obtain(&["site.test".into()], ChallengeKind::Http01(&responder))
+        .await
+        .unwrap();
+    let der = https_pki::certificates_from_pem(&got.chain_pem)
+        .unwrap()
+        .remove(0);
+    let payload = json!({"certificate": https_acme::jws::b64(&der)});
+    // A stranger may not...
+    let mut stranger = account(&ts, KeyType::EcdsaP256).await;
+    let url = stranger.endpoint("revokeCert").unwrap();
+    let e = stranger.post(&url, Some(&payload)).await.unwrap_err();
+    assert_eq!(problem(e), ("unauthorized".into(), 403));
+    // ...until it proves control of site.test itself (RFC 8555 §7.6).
+    let (_, order) = stranger.new_order(&["site.test".into()]).await.unwrap();
+    stranger
+        .authorize(&order, ChallengeKind::Http01(&responder))
+        .await
+        .unwrap();
+    stranger.post(&url, Some(&payload)).await.unwrap();
+}

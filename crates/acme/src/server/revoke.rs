@@ -66,12 +66,12 @@ impl AcmeServer {
             .filter(|c| c.der_hex == hex::encode(&der))
             .ok_or_else(|| AcmeError::NotFound("this CA did not issue that certificate".into()))?;
         let allowed = match &auth.account {
-            Some(a) => a.id == cert.account_id,
+            Some(a) => a.id == cert.account_id || self.account_controls(&a.id, &der)?,
             None => signed_by_cert_key(&auth, &der)?,
         };
         if !allowed {
             return Err(AcmeError::Unauthorized(
-                "only the ordering account or the certificate's key may revoke it".into(),
+                "only the ordering account, an account authorized for all its names, or the certificate's key may revoke it".into(),
             ));
         }
         if cert.revoked.is_some() {
@@ -80,6 +80,45 @@ impl AcmeServer {
         cert.revoked = Some((now(), reason));
         self.store.update_certificate(&cert)?;
         Ok(Reply::empty(200))
+    }
+
+    /// §7.6: whether the account holds valid authorizations for every name in the certificate.
+    fn account_controls(&self, account_id: &str, der: &[u8]) -> Result<bool> {
+        use x509_parser::extensions::{GeneralName, ParsedExtension};
+        let (_, cert) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| AcmeError::Malformed(format!("not a certificate: {e}")))?;
+        let mut names = Vec::new();
+        for ext in cert.extensions() {
+            if let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() {
+                for n in &san.general_names {
+                    names.push(match n {
+                        GeneralName::DNSName(d) => d.to_ascii_lowercase(),
+                        GeneralName::IPAddress(b) if b.len() == 4 || b.len() == 16 => {
+                            let ip: std::net::IpAddr = match <[u8; 4]>::try_from(*b) {
+                                Ok(v4) => v4.into(),
+                                Err(_) => <[u8; 16]>::try_from(*b).map_err(internal)?.into(),
+                            };
+                            ip.to_string()
+                        }
+                        _ => return Ok(false),
+                    });
+                }
+            }
+        }
+        let mut held = std::collections::HashSet::new();
+        for order_id in self.store.orders_of(account_id)? {
+            let Some(order) = self.store.order(&order_id)? else {
+                continue;
+            };
+            for authz_id in &order.authz_ids {
+                if let Some(a) = self.store.authz(authz_id)? {
+                    if a.status == crate::model::Status::Valid && a.expires >= now() {
+                        held.insert(a.identifier.value);
+                    }
+                }
+            }
+        }
+        Ok(!names.is_empty() && names.iter().all(|n| held.contains(n)))
     }
 
     /// The CA's CRL (DER, `application/pkix-crl`), built from the store on each request and
