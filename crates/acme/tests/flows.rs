@@ -355,3 +355,18 @@ async fn an_account_authorized_for_every_name_may_revoke_another_accounts_certif
         .unwrap();
     stranger.post(&url, Some(&payload)).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_deactivated_authorization_invalidates_its_order() {
+    let (ts, _r) = with_http01().await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let (url, order) = c.new_order(&["site.test".into()]).await.unwrap();
+    let authz_url = order["authorizations"][0].as_str().unwrap().to_string();
+    let r = c
+        .post(&authz_url, Some(&json!({"status": "deactivated"})))
+        .await
+        .unwrap();
+    let authz: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(authz["status"], "deactivated");
+    assert_eq!(c.get_json(&url).await.unwrap()["status"], "invalid");
+}
