@@ -585,3 +585,55 @@ async fn replaces_naming_an_unknown_certificate_is_malformed() {
     let e = c.post(&url, Some(&payload)).await.unwrap_err();
     assert_eq!(problem(e), ("malformed".into(), 400));
 }
+
+#[tokio::test]
+async fn more_than_max_identifiers_is_malformed() {
+    let (ts, _r) = with_http01().await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let url = c.endpoint("newOrder").unwrap();
+    let ids: Vec<Value> = (0..=https_acme::MAX_IDENTIFIERS)
+        .map(|i| json!({"type": "dns", "value": format!("h{i}.site.test")}))
+        .collect();
+    let e = c
+        .post(&url, Some(&json!({ "identifiers": ids })))
+        .await
+        .unwrap_err();
+    assert_eq!(problem(e), ("malformed".into(), 400));
+}
+
+#[tokio::test]
+async fn more_than_ten_contacts_is_malformed() {
+    let (ts, _r) = with_http01().await;
+    let mut c = https_acme::client::AcmeClient::connect(
+        &ts.directory,
+        ts.root_pem.as_bytes(),
+        AccountKey::generate(KeyType::EcdsaP256).unwrap(),
+    )
+    .await
+    .unwrap();
+    let contacts: Vec<String> = (0..11).map(|i| format!("mailto:a{i}@site.test")).collect();
+    let e = c.register(&contacts).await.unwrap_err();
+    assert_eq!(problem(e), ("malformed".into(), 400));
+}
+
+#[tokio::test]
+async fn an_http01_answer_over_8_kib_is_an_incorrect_response() {
+    let (ts, r) = with_http01().await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let (_, order) = c.new_order(&["site.test".into()]).await.unwrap();
+    let authz_url = order["authorizations"][0].as_str().unwrap().to_string();
+    let authz = c.get_json(&authz_url).await.unwrap();
+    let ch = authz["challenges"][0].clone();
+    let token = ch["token"].as_str().unwrap();
+    // The right key authorization, buried at the end of 9 KiB of padding.
+    let padded = " ".repeat(9 * 1024) + &c.key_authorization(token);
+    r.add(token, &padded);
+    c.post(ch["url"].as_str().unwrap(), Some(&json!({})))
+        .await
+        .unwrap();
+    let done = c.poll(&authz_url).await.unwrap();
+    assert_eq!(done["status"], "invalid");
+    let err = &done["challenges"][0]["error"];
+    assert_eq!(err["type"], "urn:ietf:params:acme:error:incorrectResponse");
+    assert!(err["detail"].as_str().unwrap().contains("8192"), "{err}");
+}
