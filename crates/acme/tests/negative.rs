@@ -637,3 +637,55 @@ async fn an_http01_answer_over_8_kib_is_an_incorrect_response() {
     assert_eq!(err["type"], "urn:ietf:params:acme:error:incorrectResponse");
     assert!(err["detail"].as_str().unwrap().contains("8192"), "{err}");
 }
+
+/// Accepts any certificate: the test is about which one the responder sends.
+#[derive(Debug)]
+struct AnyCert;
+
+impl https_handshake::ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _: &[u8],
+        _: &[&[u8]],
+        _: &str,
+    ) -> Result<(), https_handshake::Error> {
+        Ok(())
+    }
+    fn verify_signature(
+        &self,
+        _: &[u8],
+        _: &[u8],
+        _: u16,
+        _: &[u8],
+    ) -> Result<(), https_handshake::Error> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_tls_alpn01_responder_answers_only_hellos_offering_acme_tls_1() {
+    let responder = TlsAlpnResponder::start(loopback()).await.unwrap();
+    let ident = https_acme::model::Identifier {
+        kind: "dns".into(),
+        value: "site.test".into(),
+    };
+    responder.add(&ident, "token.thumbprint").unwrap();
+    for (alpn, served) in [
+        (&[&b"acme-tls/1"[..]][..], true),
+        (&[&b"http/1.1"[..]][..], false),
+        (&[][..], false),
+    ] {
+        let config = https_handshake::ClientConfig::builder()
+            .with_verifier(std::sync::Arc::new(AnyCert))
+            .with_alpn(alpn)
+            .build()
+            .unwrap();
+        let tcp = tokio::net::TcpStream::connect(responder.addr())
+            .await
+            .unwrap();
+        let got = https_handshake::TlsConnector::from(std::sync::Arc::new(config))
+            .connect("site.test", tcp)
+            .await;
+        assert_eq!(got.is_ok(), served, "ALPN {alpn:?}");
+    }
+}

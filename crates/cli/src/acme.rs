@@ -205,6 +205,14 @@ pub struct RequestArgs {
 
 /// What `request` obtained, for callers (e.g. automatic renewal) that write it themselves.
 pub async fn obtain(a: &RequestArgs) -> Result<https_acme::client::Obtained, Failure> {
+    obtain_via(a, None).await
+}
+
+/// Like [`obtain`]; with `in_band`, tls-alpn-01 is answered by the caller's own TLS server.
+async fn obtain_via(
+    a: &RequestArgs,
+    in_band: Option<&https_acme::client::ChallengeCertificates>,
+) -> Result<https_acme::client::Obtained, Failure> {
     use https_acme::client::{
         AccountKey, AcmeClient, ChallengeKind, Http01Responder, TlsAlpnResponder,
     };
@@ -226,12 +234,17 @@ pub async fn obtain(a: &RequestArgs) -> Result<https_acme::client::Obtained, Fai
         .listen
         .unwrap_or(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), port));
     let bind = |e| Failure::usage(format!("responder on {listen}: {e}"));
-    let got = match a.challenge {
-        ChallengeArg::Http01 => {
+    let got = match (a.challenge, in_band) {
+        (ChallengeArg::TlsAlpn01, Some(certs)) => {
+            client
+                .obtain(&a.names, ChallengeKind::TlsAlpn01InBand(certs))
+                .await
+        }
+        (ChallengeArg::Http01, _) => {
             let r = Http01Responder::start(listen).await.map_err(bind)?;
             client.obtain(&a.names, ChallengeKind::Http01(&r)).await
         }
-        ChallengeArg::TlsAlpn01 => {
+        (ChallengeArg::TlsAlpn01, None) => {
             let r = TlsAlpnResponder::start(listen).await.map_err(bind)?;
             client.obtain(&a.names, ChallengeKind::TlsAlpn01(&r)).await
         }
@@ -313,16 +326,37 @@ impl SiteAcmeArgs {
     }
 }
 
-/// The site's current certificate; the renewal task swaps it, new handshakes pick it up.
-#[derive(Debug)]
-struct RenewingCert(std::sync::RwLock<Arc<https_handshake::CertifiedKey>>);
+/// The site's current certificate (none until the first issuance); the renewal task swaps it and
+/// new handshakes pick it up. In-band tls-alpn-01: hellos offering `acme-tls/1` get the challenge
+/// certificate instead.
+#[derive(Debug, Default)]
+struct RenewingCert {
+    current: std::sync::RwLock<Option<Arc<https_handshake::CertifiedKey>>>,
+    challenges: Option<https_acme::client::ChallengeCertificates>,
+}
 
 impl https_handshake::ResolvesServerCert for RenewingCert {
     fn resolve(
         &self,
-        _: &https_handshake::ClientHelloInfo<'_>,
+        hello: &https_handshake::ClientHelloInfo<'_>,
     ) -> Option<Arc<https_handshake::CertifiedKey>> {
-        self.0.read().ok().map(|c| c.clone())
+        let acme = hello
+            .alpn_protocols
+            .iter()
+            .any(|p| p == https_acme::challenge::ACME_TLS_ALPN);
+        match &self.challenges {
+            Some(c) if acme => c.for_hello(hello),
+            _ => self.current.read().ok()?.clone(),
+        }
+    }
+}
+
+impl SiteAcmeArgs {
+    /// tls-alpn-01 without --acme-listen: answered on the site's own port (offer `acme-tls/1`).
+    pub fn in_band(&self) -> bool {
+        self.acme.is_some()
+            && self.acme_challenge == ChallengeArg::TlsAlpn01
+            && self.acme_listen.is_none()
     }
 }
 
@@ -352,49 +386,72 @@ fn renew_in(life: u64, fixed: Option<u64>) -> u64 {
     fixed.unwrap_or(life * 2 / 3).max(1)
 }
 
-/// Obtain the first certificate (serving waits for it), then keep it fresh in the background.
+/// Obtain the first certificate, then keep it fresh in the background. With an out-of-band
+/// responder serving waits for the first certificate; in-band (tls-alpn-01 on the site's port)
+/// the site must be listening first, so the first request runs in the background too.
 pub async fn auto_certificate(
     a: &SiteAcmeArgs,
 ) -> Result<Arc<dyn https_handshake::ResolvesServerCert>, Failure> {
     let req = a
         .request_args()
         .ok_or_else(|| Failure::usage("--acme needs --domain and --acme-ca"))?;
-    let got = obtain(&req).await?;
-    let (ck, life) = certified(&got)?;
-    eprintln!(
-        "https-kit: ACME certificate for {} from {}",
-        req.names.join(", "),
-        req.acme
-    );
-    let current = Arc::new(RenewingCert(std::sync::RwLock::new(ck)));
-    let (slot, fixed) = (current.clone(), a.acme_renew_after);
-    tokio::spawn(async move {
-        let mut wait = renew_in(life, fixed);
-        let mut retry = RETRY_FIRST;
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-            match obtain(&req).await.and_then(|g| certified(&g)) {
-                Ok((ck, life)) => {
-                    if let Ok(mut c) = slot.0.write() {
-                        *c = ck;
-                    }
-                    eprintln!(
-                        "https-kit: renewed the ACME certificate for {}",
-                        req.names.join(", ")
-                    );
-                    wait = renew_in(life, fixed);
-                    retry = RETRY_FIRST;
+    let resolver = Arc::new(RenewingCert {
+        current: Default::default(),
+        challenges: a.in_band().then(Default::default),
+    });
+    let first_wait = if a.in_band() {
+        0
+    } else {
+        let (ck, life) = obtain(&req).await.and_then(|g| certified(&g))?;
+        if let Ok(mut c) = resolver.current.write() {
+            *c = Some(ck);
+        }
+        eprintln!(
+            "https-kit: ACME certificate for {} from {}",
+            req.names.join(", "),
+            req.acme
+        );
+        renew_in(life, a.acme_renew_after)
+    };
+    tokio::spawn(renew_forever(
+        resolver.clone(),
+        req,
+        first_wait,
+        a.acme_renew_after,
+    ));
+    Ok(resolver)
+}
+
+async fn renew_forever(
+    slot: Arc<RenewingCert>,
+    req: RequestArgs,
+    first_wait: u64,
+    fixed: Option<u64>,
+) {
+    let (mut wait, mut retry) = (first_wait, RETRY_FIRST);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        let got = obtain_via(&req, slot.challenges.as_ref()).await;
+        match got.and_then(|g| certified(&g)) {
+            Ok((ck, life)) => {
+                if let Ok(mut c) = slot.current.write() {
+                    *c = Some(ck);
                 }
-                Err(e) => {
-                    eprintln!(
-                        "https-kit: ACME renewal failed (retrying in {retry} s): {}",
-                        e.message
-                    );
-                    wait = retry;
-                    retry = (retry * 2).min(RETRY_MAX);
-                }
+                eprintln!(
+                    "https-kit: ACME certificate for {} (renewed when due)",
+                    req.names.join(", ")
+                );
+                wait = renew_in(life, fixed);
+                retry = RETRY_FIRST;
+            }
+            Err(e) => {
+                eprintln!(
+                    "https-kit: ACME request failed (retrying in {retry} s): {}",
+                    e.message
+                );
+                wait = retry;
+                retry = (retry * 2).min(RETRY_MAX);
             }
         }
-    });
-    Ok(current)
+    }
 }

@@ -66,9 +66,14 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         (Some(cert), Some(key)) => Arc::new(SingleCert(load_certified(cert, key)?)),
         _ => runtime.block_on(crate::acme::auto_certificate(&args.acme))?,
     };
+    // In-band tls-alpn-01 (serve --acme ... --acme-challenge tls-alpn-01): offer acme-tls/1 too.
+    let alpn: &[&[u8]] = match args.acme.in_band() {
+        true => &[b"h2", b"http/1.1", b"acme-tls/1"],
+        false => &[b"h2", b"http/1.1"],
+    };
     let config = ServerConfig::builder()
         .with_cert_resolver(resolver)
-        .with_alpn(&[b"h2", b"http/1.1"])
+        .with_alpn(alpn)
         .with_trace(args.trace)
         .build()
         .map_err(|e| Failure::usage(format!("server configuration: {e}")))?;
@@ -144,6 +149,9 @@ async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), 
                         eprintln!("  {ev}");
                     }
                 }
+            }
+            if conn.alpn_protocol() == Some(b"acme-tls/1".as_slice()) {
+                return; // an ACME validator: the handshake was the answer
             }
             let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
             if let Err(e) = serve_connection(tls, peer, h2, service).await {

@@ -368,3 +368,70 @@ fn serve_acme_gets_its_certificate_and_renews_it_while_serving() {
         }
     }
 }
+
+#[test]
+fn serve_acme_answers_tls_alpn01_on_its_own_port() {
+    let fx = Fixture::new();
+    let port = free_port();
+    // The CA validates tls-alpn-01 on the very port the site serves HTTPS on.
+    let server = fx.serve(1, port);
+    let child = Command::new(bin())
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--acme",
+            &server.directory,
+        ])
+        .args([
+            "--domain",
+            "site.test",
+            "--acme-challenge",
+            "tls-alpn-01",
+            "-q",
+            "--acme-ca",
+        ])
+        .arg(fx.root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _serve = Kill(child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while served_serial(port).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no certificate; acme log:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        server.log().contains("tls-alpn-01 site.test valid"),
+        "{}",
+        server.log()
+    );
+    let o = Command::new(bin())
+        .args([
+            "get",
+            &format!("https://site.test:{port}/"),
+            "--resolve",
+            "site.test:127.0.0.1",
+            "--ca",
+        ])
+        .arg(fx.root())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "get: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

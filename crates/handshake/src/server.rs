@@ -233,6 +233,10 @@ impl ExpectClientHello {
                     .resolve(&ClientHelloInfo {
                         server_name: sni,
                         signature_schemes: sigalgs,
+                        alpn_protocols: match ch.ext(ext_type::ALPN) {
+                            Some(ClientExtension::Alpn(offered)) => offered,
+                            _ => &[],
+                        },
                     })
                     .ok_or_else(|| match sni {
                         Some(_) => Error::proto(

@@ -24,7 +24,9 @@ use serde_json::{json, Value};
 
 pub use http::{HttpResponse, Https};
 pub use key::AccountKey;
-pub use responder::{challenge_certificate, Http01Responder, TlsAlpnResponder};
+pub use responder::{
+    challenge_certificate, ChallengeCertificates, Http01Responder, TlsAlpnResponder,
+};
 
 use crate::jws::{b64, key_authorization};
 use crate::model::Identifier;
@@ -70,6 +72,8 @@ pub enum ChallengeKind<'a> {
     Http01(&'a Http01Responder),
     /// tls-alpn-01, served by this responder.
     TlsAlpn01(&'a TlsAlpnResponder),
+    /// tls-alpn-01, answered by the caller's own TLS server from these certificates.
+    TlsAlpn01InBand(&'a ChallengeCertificates),
 }
 
 impl ChallengeKind<'_> {
@@ -77,7 +81,7 @@ impl ChallengeKind<'_> {
     pub fn type_name(&self) -> &'static str {
         match self {
             ChallengeKind::Http01(_) => "http-01",
-            ChallengeKind::TlsAlpn01(_) => "tls-alpn-01",
+            ChallengeKind::TlsAlpn01(_) | ChallengeKind::TlsAlpn01InBand(_) => "tls-alpn-01",
         }
     }
 
@@ -89,6 +93,7 @@ impl ChallengeKind<'_> {
                 Ok(())
             }
             ChallengeKind::TlsAlpn01(r) => r.add(ident, key_auth),
+            ChallengeKind::TlsAlpn01InBand(c) => c.add(ident, key_auth),
         }
     }
 }

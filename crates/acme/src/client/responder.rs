@@ -128,13 +128,41 @@ pub fn challenge_certificate(
     Ok((cert.der().to_vec(), key.serialize_der()))
 }
 
+/// tls-alpn-01 challenge certificates by SNI, for a TLS server of one's own (in-band, as Caddy
+/// does on port 443): return [`ChallengeCertificates::for_hello`] from a `ResolvesServerCert`.
 #[derive(Debug, Default)]
-struct ByName(Mutex<HashMap<String, Arc<CertifiedKey>>>);
+pub struct ChallengeCertificates(Mutex<HashMap<String, Arc<CertifiedKey>>>);
+
+impl ChallengeCertificates {
+    /// Hold the challenge certificate for `ident` (SNI: the name, or an IP's reverse name).
+    pub fn add(&self, ident: &Identifier, key_auth: &str) -> Result<(), ClientError> {
+        let (cert, key) = challenge_certificate(ident, key_auth)?;
+        let key = SigningKey::from_der(&key).map_err(io_err)?;
+        let ck = CertifiedKey::new(vec![cert], key).map_err(io_err)?;
+        let mut m = self.0.lock().map_err(io_err)?;
+        if m.len() < MAX_ENTRIES {
+            m.insert(reverse_name(ident).to_ascii_lowercase(), ck);
+        }
+        Ok(())
+    }
+
+    /// The challenge certificate for this ClientHello, if it offers `acme-tls/1` (RFC 8737 §3:
+    /// only then) and names a pending challenge.
+    pub fn for_hello(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        if !hello.alpn_protocols.iter().any(|p| p == ACME_TLS_ALPN) {
+            return None;
+        }
+        let name = hello.server_name?.to_ascii_lowercase();
+        self.0.lock().ok()?.get(&name).cloned()
+    }
+}
+
+#[derive(Debug, Default)]
+struct ByName(ChallengeCertificates);
 
 impl ResolvesServerCert for ByName {
     fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
-        let name = hello.server_name?.to_ascii_lowercase();
-        self.0.lock().ok()?.get(&name).cloned()
+        self.0.for_hello(hello)
     }
 }
 
@@ -181,14 +209,7 @@ impl TlsAlpnResponder {
 
     /// Serve the challenge certificate for `ident` (SNI: the name, or the reverse name of an IP).
     pub fn add(&self, ident: &Identifier, key_auth: &str) -> Result<(), ClientError> {
-        let (cert, key) = challenge_certificate(ident, key_auth)?;
-        let key = SigningKey::from_der(&key).map_err(io_err)?;
-        let ck = CertifiedKey::new(vec![cert], key).map_err(io_err)?;
-        let mut m = self.certs.0.lock().map_err(io_err)?;
-        if m.len() < MAX_ENTRIES {
-            m.insert(reverse_name(ident).to_ascii_lowercase(), ck);
-        }
-        Ok(())
+        self.certs.0.add(ident, key_auth)
     }
 }
 
