@@ -11,7 +11,7 @@ use acme_support::*;
 
 /// certbot with everything in the fixture dir, our root trusted, no prompts.
 fn certbot_cmd(cb: &Path, fx: &Fixture, args: &[&str]) -> Command {
-    let mut c = Command::new(cb);
+    let mut c = bounded(cb);
     c.args(args)
         .args(["--non-interactive", "--config-dir"])
         .arg(fx.path("cb/config"))
@@ -204,7 +204,7 @@ fn certbot_certonly_for_a_name_and_an_ip_address() {
 }
 
 fn lego_run(fx: &Fixture, server: &AcmeServe, solver: &[&str], domains: &[&str]) -> Output {
-    let mut c = Command::new("lego");
+    let mut c = bounded("lego");
     c.args([
         "--server",
         &server.directory,

@@ -17,7 +17,7 @@ fn cert_request(
     names: &[&str],
     out: &str,
 ) -> Output {
-    Command::new(bin())
+    bounded(bin())
         .args(["cert", "request", "--acme", directory, "--ca"])
         .arg(fx.root())
         .args(["--challenge", challenge, "--listen", listen, "--out"])

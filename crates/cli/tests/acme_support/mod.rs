@@ -13,6 +13,14 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_https-kit")
 }
 
+/// `program` under coreutils `timeout`: an external client that hangs fails the test in 2 minutes
+/// instead of stalling the run.
+pub fn bounded(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new("timeout");
+    c.arg("120").arg(program);
+    c
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
