@@ -370,3 +370,30 @@ async fn a_deactivated_authorization_invalidates_its_order() {
     assert_eq!(authz["status"], "deactivated");
     assert_eq!(c.get_json(&url).await.unwrap()["status"], "invalid");
 }
+
+#[tokio::test]
+async fn challenges_answered_together_make_the_order_ready() {
+    let (ts, responder) = with_http01().await;
+    let mut c = account(&ts, KeyType::EcdsaP256).await;
+    let (url, order) = c
+        .new_order(&["site.test".into(), "www.site.test".into()])
+        .await
+        .unwrap();
+    let mut authz_urls = Vec::new();
+    // Like certbot: answer every challenge first, then poll.
+    for a in order["authorizations"].as_array().unwrap() {
+        let authz_url = a.as_str().unwrap().to_string();
+        let authz = c.get_json(&authz_url).await.unwrap();
+        let ch = authz["challenges"][0].clone();
+        let token = ch["token"].as_str().unwrap();
+        responder.add(token, &c.key_authorization(token));
+        c.post(ch["url"].as_str().unwrap(), Some(&json!({})))
+            .await
+            .unwrap();
+        authz_urls.push(authz_url);
+    }
+    for a in &authz_urls {
+        assert_eq!(c.poll(a).await.unwrap()["status"], "valid");
+    }
+    assert_eq!(c.get_json(&url).await.unwrap()["status"], "ready");
+}

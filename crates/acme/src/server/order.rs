@@ -134,15 +134,33 @@ impl AcmeServer {
             .order(id)?
             .filter(|o| o.account_id == account.id)
             .ok_or_else(|| AcmeError::NotFound(format!("no order {id} for this account")))?;
-        Ok(self.refreshed(order))
+        self.refreshed(order)
     }
 
-    /// Expiry is applied when an order is read (it is not a stored transition).
-    fn refreshed(&self, mut order: Order) -> Order {
+    /// An order's status follows from its authorizations when it is read, so two validations
+    /// finishing at once (each seeing the other still pending) cannot leave it stuck; expiry is
+    /// applied here too.
+    fn refreshed(&self, mut order: Order) -> Result<Order> {
+        if order.status == Status::Pending {
+            let mut all_valid = true;
+            for id in &order.authz_ids {
+                match self.store.authz(id)?.map(|a| a.status) {
+                    Some(Status::Valid) => {}
+                    Some(Status::Pending) => all_valid = false,
+                    _ => {
+                        order.status = Status::Invalid;
+                        return Ok(order);
+                    }
+                }
+            }
+            if all_valid {
+                order.status = Status::Ready;
+            }
+        }
         if matches!(order.status, Status::Pending | Status::Ready) && order.expires < now() {
             order.status = Status::Invalid;
         }
-        order
+        Ok(order)
     }
 
     pub(crate) fn order_get(&self, url: &str, id: &str, body: &[u8]) -> Result<Reply> {

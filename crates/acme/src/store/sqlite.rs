@@ -225,10 +225,27 @@ impl Store for SqliteStore {
 
     fn finalize(&self, o: &Order, cert: &CertRecord) -> Result<()> {
         let (ob, cb) = (to_json(o)?, to_json(cert)?);
-        self.tx(|tx| {
-            put_cert(tx, cert, &cb)?;
-            put_order(tx, o, &ob)
-        })
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        // Two finalize requests racing: the first to commit wins; the second's certificate is
+        // dropped unseen and its client is told the order is already finalized.
+        let stored: Option<String> = tx
+            .query_row("SELECT body FROM orders WHERE id = ?1", [&o.id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        let stored: Option<Order> = from_json(stored)?;
+        if stored.is_some_and(|s| s.certificate_id.is_some()) {
+            return Err(AcmeError::OrderNotReady(
+                "the order is already finalized".into(),
+            ));
+        }
+        put_cert(&tx, cert, &cb).map_err(db)?;
+        put_order(&tx, o, &ob).map_err(db)?;
+        tx.commit().map_err(db)
     }
 
     fn certificate(&self, id: &str) -> Result<Option<CertRecord>> {
@@ -257,5 +274,66 @@ impl Store for SqliteStore {
         rows.into_iter()
             .map(|s| serde_json::from_str(&s).map_err(db))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn order() -> Order {
+        Order {
+            id: "o1".into(),
+            account_id: "a1".into(),
+            status: Status::Ready,
+            identifiers: vec![],
+            authz_ids: vec![],
+            expires: i64::MAX,
+            created: 0,
+            certificate_id: None,
+            error: None,
+            replaces: None,
+        }
+    }
+
+    fn cert(id: &str) -> CertRecord {
+        CertRecord {
+            id: id.into(),
+            order_id: "o1".into(),
+            account_id: "a1".into(),
+            serial_hex: id.into(),
+            der_hex: String::new(),
+            chain_pem: String::new(),
+            not_before: 0,
+            not_after: 0,
+            revoked: None,
+        }
+    }
+
+    #[test]
+    fn an_order_is_finalized_once() {
+        let store = SqliteStore::in_memory().unwrap();
+        store.create_order(&order(), &[]).unwrap();
+        let mut done = order();
+        done.status = Status::Valid;
+        done.certificate_id = Some("c1".into());
+        store.finalize(&done, &cert("c1")).unwrap();
+        done.certificate_id = Some("c2".into());
+        let again = store.finalize(&done, &cert("c2"));
+        assert!(
+            matches!(again, Err(AcmeError::OrderNotReady(_))),
+            "{again:?}"
+        );
+        assert!(store.certificate("c2").unwrap().is_none());
+        assert_eq!(
+            store
+                .order("o1")
+                .unwrap()
+                .unwrap()
+                .certificate_id
+                .as_deref(),
+            Some("c1")
+        );
     }
 }
