@@ -236,6 +236,9 @@ async fn a_deactivated_account_can_do_nothing_more() {
     );
     let e = c.new_order(&["site.test".into()]).await.unwrap_err();
     assert_eq!(problem(e), ("unauthorized".into(), 403));
+    // Registering the same key again does not bring the account back.
+    let e = c.register(&[]).await.unwrap_err();
+    assert_eq!(problem(e), ("unauthorized".into(), 403));
 }
 
 #[tokio::test]

@@ -57,6 +57,12 @@ impl AcmeServer {
         let req: NewAccount = auth.jws.json()?.unwrap_or_default();
         let thumbprint = auth.key.thumbprint_b64();
         if let Some(existing) = self.store.account_by_thumbprint(&thumbprint)? {
+            // §7.3.6: nothing signed by a deactivated account's key is accepted.
+            if existing.status != Status::Valid {
+                return Err(AcmeError::Unauthorized(
+                    "this key's account is deactivated".into(),
+                ));
+            }
             // §7.3.1: an existing key returns its account with 200.
             return Ok(Reply::json(200, &self.account_view(&existing))
                 .with_location(self.account_url(&existing.id)));

@@ -184,10 +184,15 @@ impl AcmeServer {
         if let Some(v) = auth.jws.json::<serde_json::Value>()? {
             if v.get("status").and_then(|s| s.as_str()) == Some("deactivated") {
                 authz.status = Status::Deactivated;
-                let order = self.store.order(&authz.order_id)?.map(|mut o| {
-                    o.status = Status::Invalid;
-                    o
-                });
+                // A deactivated authorization sinks an order still waiting for it (§7.5.2).
+                let order = self
+                    .store
+                    .order(&authz.order_id)?
+                    .filter(|o| matches!(o.status, Status::Pending | Status::Ready))
+                    .map(|mut o| {
+                        o.status = Status::Invalid;
+                        o
+                    });
                 self.store.update_authz(&authz, order.as_ref())?;
             }
         }
