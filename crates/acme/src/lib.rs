@@ -31,6 +31,7 @@
 
 pub mod challenge;
 pub mod client;
+mod config;
 mod ids;
 pub mod jws;
 pub mod model;

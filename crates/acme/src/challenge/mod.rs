@@ -6,9 +6,9 @@ mod tlsalpn01;
 
 use std::net::{IpAddr, SocketAddr};
 
+use crate::config::Config;
 use crate::model::Identifier;
 use crate::problem::{AcmeError, Result};
-use crate::server::Config;
 
 pub use tlsalpn01::{reverse_name, ACME_IDENTIFIER_OID, ACME_TLS_ALPN};
 

@@ -1,6 +1,6 @@
 //! Request authentication (RFC 8555 §6.2–6.5): JWS form, `url`, signature, then the nonce.
 
-use super::routes::paths;
+use super::paths;
 use super::AcmeServer;
 use crate::jws::{Jwk, Jws};
 use crate::model::{Account, Status};

@@ -8,26 +8,9 @@ use hyper::body::Body;
 use hyper::{Method, Request, Response};
 use serde_json::json;
 
+use super::paths;
 use super::{AcmeServer, Reply, MAX_BODY};
 use crate::problem::{AcmeError, Result};
-
-/// Paths (after the base URL).
-pub(crate) mod paths {
-    pub const DIRECTORY: &str = "/directory";
-    pub const NEW_NONCE: &str = "/acme/new-nonce";
-    pub const NEW_ACCOUNT: &str = "/acme/new-account";
-    pub const NEW_ORDER: &str = "/acme/new-order";
-    pub const REVOKE: &str = "/acme/revoke-cert";
-    pub const KEY_CHANGE: &str = "/acme/key-change";
-    pub const ACCOUNT: &str = "/acme/acct/";
-    pub const ORDER: &str = "/acme/order/";
-    pub const AUTHZ: &str = "/acme/authz/";
-    pub const CHALLENGE: &str = "/acme/chall/";
-    pub const CERT: &str = "/acme/cert/";
-    pub const RENEWAL_INFO: &str = "/acme/renewal-info";
-    pub const CRL: &str = "/crl";
-    pub const TERMS: &str = "/terms";
-}
 
 impl AcmeServer {
     /// Answer one HTTP request. Never panics on input; every failure is a problem document.

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::routes::paths;
+use super::paths;
 use super::AcmeServer;
 use crate::model::{rfc3339, Account, Authorization, Challenge, Order};
 
