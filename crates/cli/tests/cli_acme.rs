@@ -320,3 +320,40 @@ fn acme_serve_refuses_a_missing_ca_dir_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("CA directory not found"));
 }
+
+#[test]
+fn lego_4_9_ip_certificates_are_refused_because_its_csr_puts_the_ip_in_a_dns_name() {
+    if lego().is_none() {
+        eprintln!("skipped: lego not installed (apt-get install lego)");
+        return;
+    }
+    let fx = Fixture::new();
+    let port = free_port();
+    let server = fx.serve(port, 1);
+    let o = lego_run(
+        &fx,
+        &server,
+        &["--http", "--http.port", &format!("127.0.0.1:{port}")],
+        &["127.0.0.1"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    if o.status.success() {
+        // A newer lego writes an iPAddress SAN: then the certificate must really name the IP.
+        let cert = fx.path("lego/certificates/127.0.0.1.crt");
+        let o = Command::new("openssl")
+            .args(["verify", "-verify_ip", "127.0.0.1", "-CAfile"])
+            .arg(fx.root())
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        return;
+    }
+    // The validation itself passed; the CSR was refused, and nothing was issued.
+    assert!(
+        server.log().contains("http-01 127.0.0.1 valid"),
+        "{}",
+        server.log()
+    );
+    assert!(err.contains("badCSR") && err.contains("iPAddress"), "{err}");
+}
