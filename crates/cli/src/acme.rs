@@ -57,10 +57,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "NAME:ADDR")]
     pub resolve: Vec<String>,
     /// New orders allowed per account per hour
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub orders_per_hour: u64,
     /// Validity of issued certificates, in days
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub cert_days: u32,
 }
 
