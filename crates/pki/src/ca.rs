@@ -116,15 +116,9 @@ impl CaOptions {
     }
 }
 
-/// Which extendedKeyUsage a leaf gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Purpose {
-    /// EKU serverAuth: a TLS server (what browsers check).
-    Server,
-    /// EKU clientAuth: a TLS client certificate.
-    Client,
-}
+/// Which extendedKeyUsage a leaf gets (the one definition is https-pkix's, shared with the
+/// validator).
+pub use https_pkix::Purpose;
 
 /// How to issue a leaf certificate.
 #[derive(Clone, Debug)]
@@ -505,44 +499,45 @@ impl CertificateAuthority {
     }
 }
 
+/// `san` against one CA's nameConstraints, by the validator's rule: excluded if any name it
+/// stands for is in an excluded subtree, permitted only if all are in a permitted subtree of
+/// its form; a malformed constraint refuses everything it could apply to.
 fn check_constraints(
     san: &SubjectAltName,
     nc: &x509_parser::extensions::NameConstraints<'_>,
     ca_name: &str,
 ) -> Result<()> {
-    let matches = |gn: &GeneralName<'_>| -> Option<bool> {
-        match (san, gn) {
-            (SubjectAltName::Dns(d), GeneralName::DNSName(base)) => {
-                Some(names::dns_within(d, base))
-            }
-            (SubjectAltName::Ip(ip), GeneralName::IPAddress(net)) => {
-                Some(names::ip_within(ip, net))
-            }
-            _ => None,
-        }
+    let relations = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+        let list = subtrees.as_deref().unwrap_or(&[]);
+        list.iter()
+            .filter_map(|s| names::relation(san, &s.base))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|why| {
+                Error::Policy(format!(
+                    "{san} cannot be certified under CA \"{ca_name}\": {why}"
+                ))
+            })
     };
-    if let Some(excluded) = &nc.excluded_subtrees {
-        if excluded.iter().any(|s| matches(&s.base) == Some(true)) {
-            return Err(Error::Policy(format!(
-                "{san} is excluded by the name constraints of CA \"{ca_name}\""
-            )));
-        }
+    if relations(&nc.excluded_subtrees)?.iter().any(|w| w.some) {
+        return Err(Error::Policy(format!(
+            "{san} is excluded by the name constraints of CA \"{ca_name}\""
+        )));
     }
-    if let Some(permitted) = &nc.permitted_subtrees {
-        let relevant: Vec<bool> = permitted.iter().filter_map(|s| matches(&s.base)).collect();
-        if !relevant.is_empty() && !relevant.contains(&true) {
-            let allowed: Vec<String> = permitted
-                .iter()
-                .filter_map(|s| match &s.base {
-                    GeneralName::DNSName(d) => Some(d.to_string()),
-                    _ => None,
-                })
-                .collect();
-            return Err(Error::Policy(format!(
-                "{san} is outside the names CA \"{ca_name}\" may certify ({})",
-                allowed.join(", ")
-            )));
-        }
+    let permitted = relations(&nc.permitted_subtrees)?;
+    if !permitted.is_empty() && !permitted.iter().any(|w| w.all) {
+        let allowed: Vec<String> = nc
+            .permitted_subtrees
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.base {
+                GeneralName::DNSName(d) => Some(d.to_string()),
+                _ => None,
+            })
+            .collect();
+        return Err(Error::Policy(format!(
+            "{san} is outside the names CA \"{ca_name}\" may certify ({})",
+            allowed.join(", ")
+        )));
     }
     Ok(())
 }
