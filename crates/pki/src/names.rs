@@ -201,12 +201,24 @@ mod tests {
         assert_eq!(all(&dns("example.com"), "example.com"), Some(Ok(true)));
         assert_eq!(all(&dns("*.example.com"), "example.com"), Some(Ok(true)));
         assert_eq!(all(&dns("badexample.com"), "example.com"), Some(Ok(false)));
-        assert!(matches!(all(&dns("a.example.com"), ".example.com"), Some(Err(_))));
+        assert!(matches!(
+            all(&dns("a.example.com"), ".example.com"),
+            Some(Err(_))
+        ));
         let ip = |s: &str| SubjectAltName::Ip(s.parse().unwrap());
         let net = GeneralName::IPAddress(&[10, 0, 0, 0, 255, 0, 0, 0]);
-        assert_eq!(relation(&ip("10.1.2.3"), &net).map(|r| r.map(|w| w.all)), Some(Ok(true)));
-        assert_eq!(relation(&ip("11.1.2.3"), &net).map(|r| r.map(|w| w.all)), Some(Ok(false)));
-        assert_eq!(relation(&ip("::1"), &net).map(|r| r.map(|w| w.all)), Some(Ok(false)));
+        assert_eq!(
+            relation(&ip("10.1.2.3"), &net).map(|r| r.map(|w| w.all)),
+            Some(Ok(true))
+        );
+        assert_eq!(
+            relation(&ip("11.1.2.3"), &net).map(|r| r.map(|w| w.all)),
+            Some(Ok(false))
+        );
+        assert_eq!(
+            relation(&ip("::1"), &net).map(|r| r.map(|w| w.all)),
+            Some(Ok(false))
+        );
         assert_eq!(relation(&dns("a.com"), &net), None);
     }
 }

@@ -29,7 +29,9 @@ pub enum DnsNameError {
     #[error("a wildcard is only allowed as the whole leftmost label (*.example.com)")]
     MisplacedWildcard,
     /// Not letters, digits and '-'.
-    #[error("label {0:?} has characters other than letters, digits and '-' (use punycode for IDNs)")]
+    #[error(
+        "label {0:?} has characters other than letters, digits and '-' (use punycode for IDNs)"
+    )]
     BadCharacters(String),
     /// `-a.com`.
     #[error("label {0:?} starts or ends with '-'")]
@@ -112,7 +114,8 @@ pub fn is_valid_reference(name: &str) -> bool {
         && name.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -188,24 +191,56 @@ mod tests {
         assert_eq!(check_syntax(""), Err(DnsNameError::Empty));
         assert_eq!(check_syntax("a.com."), Err(DnsNameError::TrailingDot));
         assert_eq!(check_syntax(".a.com"), Err(DnsNameError::EmptyLabel));
-        assert_eq!(check_syntax("a.*.com"), Err(DnsNameError::MisplacedWildcard));
-        assert_eq!(check_syntax("f*.a.com"), Err(DnsNameError::MisplacedWildcard));
-        assert!(matches!(check_syntax("-a.com"), Err(DnsNameError::EdgeHyphen(_))));
-        assert!(matches!(check_syntax("a_b.com"), Err(DnsNameError::BadCharacters(_))));
+        assert_eq!(
+            check_syntax("a.*.com"),
+            Err(DnsNameError::MisplacedWildcard)
+        );
+        assert_eq!(
+            check_syntax("f*.a.com"),
+            Err(DnsNameError::MisplacedWildcard)
+        );
+        assert!(matches!(
+            check_syntax("-a.com"),
+            Err(DnsNameError::EdgeHyphen(_))
+        ));
+        assert!(matches!(
+            check_syntax("a_b.com"),
+            Err(DnsNameError::BadCharacters(_))
+        ));
         assert!(check_syntax(&"a".repeat(64)).is_err());
         assert!(check_syntax(&["a"; 128].join(".")).is_err());
         assert!(check_wildcard("*.com").is_err() && check_wildcard("*.a.com").is_ok());
-        assert!(is_valid_reference("under_score.example") && !is_valid_plain("under_score.example"));
+        assert!(
+            is_valid_reference("under_score.example") && !is_valid_plain("under_score.example")
+        );
     }
 
     #[test]
     fn subtrees_by_whole_labels() {
-        assert_eq!(subtree_relation("foo.example.com", "example.com"), rel(true, true));
-        assert_eq!(subtree_relation("EXAMPLE.com", "example.COM"), rel(true, true));
-        assert_eq!(subtree_relation("fooexample.com", "example.com"), rel(false, false));
-        assert_eq!(subtree_relation("*.example.com", "example.com"), rel(true, true));
-        assert_eq!(subtree_relation("*.example.com", "bar.example.com"), rel(false, true));
-        assert_eq!(subtree_relation("*.example.com", "a.bar.example.com"), rel(false, false));
+        assert_eq!(
+            subtree_relation("foo.example.com", "example.com"),
+            rel(true, true)
+        );
+        assert_eq!(
+            subtree_relation("EXAMPLE.com", "example.COM"),
+            rel(true, true)
+        );
+        assert_eq!(
+            subtree_relation("fooexample.com", "example.com"),
+            rel(false, false)
+        );
+        assert_eq!(
+            subtree_relation("*.example.com", "example.com"),
+            rel(true, true)
+        );
+        assert_eq!(
+            subtree_relation("*.example.com", "bar.example.com"),
+            rel(false, true)
+        );
+        assert_eq!(
+            subtree_relation("*.example.com", "a.bar.example.com"),
+            rel(false, false)
+        );
         assert_eq!(subtree_relation("anything.org", ""), rel(true, true));
         assert_eq!(subtree_relation("com", "example.com"), rel(false, false));
     }
@@ -213,9 +248,15 @@ mod tests {
     #[test]
     fn leading_period_constraint_is_malformed() {
         for name in ["example.com", "a.example.com", "*.example.com"] {
-            assert_eq!(subtree_relation(name, ".example.com"), Err(Malformed::Constraint));
+            assert_eq!(
+                subtree_relation(name, ".example.com"),
+                Err(Malformed::Constraint)
+            );
         }
-        assert_eq!(subtree_relation("a.com", "*.a.com"), Err(Malformed::Constraint));
+        assert_eq!(
+            subtree_relation("a.com", "*.a.com"),
+            Err(Malformed::Constraint)
+        );
         assert_eq!(subtree_relation("*.com", "com"), Err(Malformed::Name));
         assert_eq!(subtree_relation("a..com", "com"), Err(Malformed::Name));
     }

@@ -49,12 +49,27 @@ mod tests {
         let net = [192, 0, 2, 0, 255, 255, 255, 0];
         assert_eq!(in_subtree(&[192, 0, 2, 7], &net), Some(true));
         assert_eq!(in_subtree(&[192, 0, 3, 7], &net), Some(false));
-        assert_eq!(in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 0, 255, 0]), None);
-        assert_eq!(in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 255, 254, 1]), None);
-        assert_eq!(in_subtree(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 240, 0, 0]), Some(true));
-        assert_eq!(in_subtree(&[10, 16, 2, 3], &[10, 0, 0, 0, 255, 240, 0, 0]), Some(false));
+        assert_eq!(
+            in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 0, 255, 0]),
+            None
+        );
+        assert_eq!(
+            in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 255, 254, 1]),
+            None
+        );
+        assert_eq!(
+            in_subtree(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 240, 0, 0]),
+            Some(true)
+        );
+        assert_eq!(
+            in_subtree(&[10, 16, 2, 3], &[10, 0, 0, 0, 255, 240, 0, 0]),
+            Some(false)
+        );
         assert_eq!(in_subtree(&[1, 2, 3, 4], &[0; 8]), Some(true));
-        assert_eq!(in_subtree(&octets(&"::1".parse().unwrap()), &[0; 8]), Some(false));
+        assert_eq!(
+            in_subtree(&octets(&"::1".parse().unwrap()), &[0; 8]),
+            Some(false)
+        );
         assert_eq!(in_subtree(&[1, 2, 3, 4], &[0; 7]), None);
     }
 }
