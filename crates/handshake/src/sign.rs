@@ -128,19 +128,9 @@ pub fn scheme_name(s: u16) -> &'static str {
     SignatureScheme::from_u16(s).map_or("unknown", SignatureScheme::name)
 }
 
-/// The schemes we accept in CertificateVerify, in preference order.
-pub const VERIFY_SCHEMES: &[u16] = &[
-    scheme::ECDSA_SECP256R1_SHA256,
-    scheme::ED25519,
-    scheme::ECDSA_SECP384R1_SHA384,
-    scheme::RSA_PSS_RSAE_SHA256,
-    scheme::RSA_PSS_RSAE_SHA384,
-    scheme::RSA_PSS_RSAE_SHA512,
-];
-
 /// The schemes we accept for signatures in certificates (signature_algorithms_cert is not sent
-/// separately; TLS 1.3 then applies signature_algorithms to both). PKCS#1 v1.5 is allowed in
-/// certificates only.
+/// separately; TLS 1.3 then applies signature_algorithms to both), in preference order.
+/// PKCS#1 v1.5 (the last three) is allowed in certificates only.
 pub const CERT_SCHEMES: &[u16] = &[
     scheme::ECDSA_SECP256R1_SHA256,
     scheme::ED25519,
@@ -152,6 +142,10 @@ pub const CERT_SCHEMES: &[u16] = &[
     scheme::RSA_PKCS1_SHA384,
     scheme::RSA_PKCS1_SHA512,
 ];
+
+/// The schemes we accept in CertificateVerify, in preference order: [`CERT_SCHEMES`] without
+/// PKCS#1 v1.5 (RFC 8446 §4.4.3).
+pub const VERIFY_SCHEMES: &[u16] = CERT_SCHEMES.split_at(CERT_SCHEMES.len() - 3).0;
 
 /// A private key that can sign CertificateVerify.
 pub enum SigningKey {

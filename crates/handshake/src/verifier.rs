@@ -256,5 +256,13 @@ mod tests {
         assert!(SignatureScheme::RsaPssRsaeSha256.allowed_in_tls13_certificate_verify());
         assert_eq!(SignatureScheme::from_u16(0x0203), None);
         assert_eq!(crate::sign::scheme_name(0x0807), "ed25519");
+        let verify: Vec<_> = crate::sign::VERIFY_SCHEMES
+            .iter()
+            .map(|&c| SignatureScheme::from_u16(c))
+            .collect();
+        assert!(verify
+            .iter()
+            .all(|s| s.is_some_and(|s| s.allowed_in_tls13_certificate_verify())));
+        assert_eq!(crate::sign::VERIFY_SCHEMES.len(), 6);
     }
 }

@@ -13,6 +13,24 @@ use crate::names::{self, SubjectAltName};
 use crate::pemutil;
 use crate::{Error, Result};
 
+/// The `days` and `validity` setters [`CaOptions`] and [`Profile`] share (both have a
+/// `validity` field).
+macro_rules! validity_setters {
+    () => {
+        /// Valid from an hour ago for `days` days.
+        pub fn days(mut self, days: u32) -> Self {
+            self.validity = Validity::days(days);
+            self
+        }
+
+        /// Set an explicit validity window (e.g. expired or not-yet-valid certificates for tests).
+        pub fn validity(mut self, validity: Validity) -> Self {
+            self.validity = validity;
+            self
+        }
+    };
+}
+
 /// Default lifetime of a leaf certificate in days (the CA/Browser Forum maximum).
 pub const LEAF_DAYS: u32 = 397;
 /// Default lifetime of a CA certificate in days.
@@ -97,17 +115,7 @@ impl CaOptions {
         self
     }
 
-    /// Valid from an hour ago for `days` days.
-    pub fn days(mut self, days: u32) -> Self {
-        self.validity = Validity::days(days);
-        self
-    }
-
-    /// Set an explicit validity window.
-    pub fn validity(mut self, validity: Validity) -> Self {
-        self.validity = validity;
-        self
-    }
+    validity_setters!();
 
     /// Add a permitted DNS subtree (name constraint).
     pub fn permit_dns(mut self, name: &str) -> Self {
@@ -153,17 +161,7 @@ impl Profile {
         }
     }
 
-    /// Valid from an hour ago for `days` days.
-    pub fn days(mut self, days: u32) -> Self {
-        self.validity = Validity::days(days);
-        self
-    }
-
-    /// Set an explicit validity window (expired or not-yet-valid certificates for tests).
-    pub fn validity(mut self, validity: Validity) -> Self {
-        self.validity = validity;
-        self
-    }
+    validity_setters!();
 
     /// Key type for [`CertificateAuthority::issue`].
     pub fn key_type(mut self, key_type: KeyType) -> Self {
