@@ -107,6 +107,12 @@ impl SignatureScheme {
     }
 }
 
+impl From<SignatureScheme> for SignatureAlgorithm {
+    fn from(scheme: SignatureScheme) -> Self {
+        scheme.algorithm()
+    }
+}
+
 /// SignatureScheme code points as `u16`, for code that still carries raw code points
 /// (derived from [`SignatureScheme`], not a second definition).
 pub mod scheme {

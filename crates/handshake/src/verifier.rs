@@ -122,7 +122,7 @@ impl ServerCertVerifier for WebPkiVerifier {
         })?;
         let scheme = SignatureScheme::from_u16(scheme)
             .ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
-        https_verify::verify_signature(&spki, scheme.algorithm(), message, signature).map_err(bad)
+        https_verify::verify_signature(&spki, scheme, message, signature).map_err(bad)
     }
 }
 

@@ -403,12 +403,16 @@ impl SignatureAlgorithm {
 ///
 /// Errors: `Malformed` if the SPKI does not parse, `UnsupportedAlgorithm` if the algorithm does
 /// not fit the key (e.g. ECDSA P-384 SHA-384 with a P-256 key), `BadSignature` otherwise.
+///
+/// `algorithm` is a [`SignatureAlgorithm`] or anything that names one (the handshake's TLS
+/// `SignatureScheme` converts into it).
 pub fn verify_signature(
     spki_der: &[u8],
-    algorithm: SignatureAlgorithm,
+    algorithm: impl Into<SignatureAlgorithm>,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), VerifyError> {
+    let algorithm = algorithm.into();
     let (rest, spki) = SubjectPublicKeyInfo::from_der(spki_der)
         .map_err(|e| VerifyError::malformed(format!("SubjectPublicKeyInfo: {e}")))?;
     if !rest.is_empty() {
