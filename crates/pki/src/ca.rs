@@ -585,7 +585,7 @@ fn ca_params(o: &CaOptions) -> Result<rcgen::CertificateParams> {
     }
     if !o.permit_dns.is_empty() {
         for name in &o.permit_dns {
-            names::check_dns_syntax(name).map_err(|reason| Error::InvalidName {
+            names::check_dns_constraint(name).map_err(|reason| Error::InvalidName {
                 name: name.clone(),
                 reason,
             })?;

@@ -105,6 +105,17 @@ pub(crate) fn check_dns_syntax(name: &str) -> std::result::Result<(), String> {
     dns::check_syntax(name).map_err(|e| e.to_string())
 }
 
+/// A DNS name-constraint base the validator will accept: a plain DNS name (no wildcard, no
+/// leading period: RFC 5280 §4.2.1.10).
+pub(crate) fn check_dns_constraint(base: &str) -> std::result::Result<(), String> {
+    dns::check_syntax(base).map_err(|e| e.to_string())?;
+    if dns::is_valid_constraint(base) {
+        Ok(())
+    } else {
+        Err("a DNS name constraint is a plain DNS name, without a wildcard".into())
+    }
+}
+
 /// Policy on wildcards: `*.tld` (one label after the star) would cover a whole top-level domain.
 pub(crate) fn check_wildcard_policy(name: &str) -> std::result::Result<(), String> {
     dns::check_wildcard(name).map_err(|e| e.to_string())

@@ -76,6 +76,13 @@ fn leading_period_dns_constraint_is_refused_by_ca_and_rejected_by_validator() {
         matches!(refused, Err(Error::InvalidName { .. })),
         "{refused:?}"
     );
+    // Nor is a wildcard a constraint the validator accepts.
+    let wildcard =
+        CertificateAuthority::new_root(&CaOptions::root("Wildcard").permit_dns("*.example.com"));
+    assert!(
+        matches!(wildcard, Err(Error::InvalidName { .. })),
+        "{wildcard:?}"
+    );
     let ca = root_with(&[".example.com"], &[]);
     for name in [
         "a.example.com",
