@@ -142,9 +142,9 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
                     .is_some_and(|c| c.subject_raw() == issuer_name)
             })
             .map(Node::Inter);
+        let (n_anchors, n_inters) = (anchors.clone().count(), inters.clone().count());
         let candidates = anchors.chain(inters);
-        let count = candidates.clone().count();
-        if count == 0 {
+        if n_anchors + n_inters == 0 {
             self.rec.record(|| {
                 let detail = format!(
                     "no anchor or intermediate has subject {}",
@@ -158,7 +158,7 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
         }
         self.rec.record(|| {
             let detail = format!(
-                "issuer {}: {count} candidate(s) with that subject",
+                "issuer {}: {n_anchors} anchor(s), {n_inters} intermediate(s) with that subject",
                 child_cert.issuer_string()
             );
             cx.step(Check::IssuerLookup, child, Outcome::Info, detail)

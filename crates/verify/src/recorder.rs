@@ -28,3 +28,37 @@ impl Recorder for Vec<Step> {
         self.push(make());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Check, Outcome};
+
+    fn step() -> Step {
+        Step {
+            check: Check::Path,
+            cert: "end-entity".into(),
+            subject: String::new(),
+            outcome: Outcome::Info,
+            detail: "built".into(),
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn silent_never_builds_a_step() {
+        Silent.record(|| panic!("the fast path formatted a report step"));
+    }
+
+    #[test]
+    fn a_report_keeps_every_step_in_order() {
+        let mut steps = Vec::new();
+        steps.record(step);
+        steps.record(|| Step {
+            outcome: Outcome::Pass,
+            ..step()
+        });
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[1].outcome, Outcome::Pass);
+    }
+}
