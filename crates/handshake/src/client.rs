@@ -7,8 +7,8 @@ use https_record::{AlertDescription, CipherSuite};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::*;
+use crate::common::{Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
-use crate::conn::{Common, Traffic, TrafficSecrets};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
@@ -421,19 +421,13 @@ impl ExpectServerHello {
             let at = self.ch.extensions.len() - usize::from(self.resume.is_some());
             self.ch.extensions.insert(at, ClientExtension::Cookie(c));
         }
-        if self
-            .resume
-            .as_ref()
-            .is_some_and(|t| t.suite.hash() != suite.hash())
-        {
-            // The ticket cannot be used with the server's suite: drop it (RFC 8446 §4.1.2).
-            self.resume = None;
-            self.ch.extensions.retain(|e| {
-                !matches!(
-                    e.ext_type(),
-                    ext_type::PRE_SHARED_KEY | ext_type::PSK_KEY_EXCHANGE_MODES
-                )
-            });
+        self.update_psk_after_hrr(suite);
+        // The cookie is the server's: a ClientHello that cannot carry it is refused, never sent
+        // with a wrong length.
+        if !encodes_faithfully(&self.ch) {
+            return Err(Error::illegal(
+                "the HelloRetryRequest cookie does not fit in a ClientHello",
+            ));
         }
         if self.config.middlebox_compat {
             cx.send_ccs()?;
@@ -452,12 +446,58 @@ impl ExpectServerHello {
     }
 }
 
+impl ExpectServerHello {
+    /// RFC 8446 §4.1.2: after a HelloRetryRequest the PSK offer is updated (a fresh
+    /// obfuscated_ticket_age; the binder is recomputed when the hello is sent) or, if the ticket's
+    /// hash does not match the server's suite, removed. psk_key_exchange_modes stays: the server
+    /// may still send tickets.
+    fn update_psk_after_hrr(&mut self, suite: CipherSuite) {
+        let Some(t) = &self.resume else {
+            return;
+        };
+        if t.suite.hash() != suite.hash() {
+            self.resume = None;
+            self.ch
+                .extensions
+                .retain(|e| e.ext_type() != ext_type::PRE_SHARED_KEY);
+            return;
+        }
+        let age = t.obfuscated_age();
+        if let Some(ClientExtension::PreSharedKey(offer)) = self.ch.extensions.last_mut() {
+            for id in &mut offer.identities {
+                id.obfuscated_ticket_age = age;
+            }
+        }
+    }
+}
+
 pub(crate) struct ExpectEncryptedExtensions {
     config: Arc<ClientConfig>,
     server_name: String,
     sent_sni: bool,
     resumed: bool,
     keys: HsKeys,
+}
+
+/// Extensions we recognise that RFC 8446 §4.2 (table) never allows in EncryptedExtensions: they
+/// belong to ClientHello, ServerHello, HelloRetryRequest, Certificate or CertificateRequest.
+fn forbidden_in_ee(typ: u16) -> bool {
+    matches!(
+        typ,
+        ext_type::STATUS_REQUEST
+            | ext_type::SIGNATURE_ALGORITHMS
+            | ext_type::SIGNED_CERTIFICATE_TIMESTAMP
+            | ext_type::PADDING
+            | ext_type::PRE_SHARED_KEY
+            | ext_type::SUPPORTED_VERSIONS
+            | ext_type::COOKIE
+            | ext_type::PSK_KEY_EXCHANGE_MODES
+            | ext_type::CERTIFICATE_AUTHORITIES
+            | ext_type::OID_FILTERS
+            | ext_type::POST_HANDSHAKE_AUTH
+            | ext_type::SIGNATURE_ALGORITHMS_CERT
+            | ext_type::KEY_SHARE
+    )
 }
 
 impl ExpectEncryptedExtensions {
@@ -471,10 +511,17 @@ impl ExpectEncryptedExtensions {
             return Err(unexpected(&msg.0, "EncryptedExtensions"));
         };
         let unsupported = |t: u16| {
-            Error::proto(
-                AlertDescription::UnsupportedExtension,
-                format!("unrequested extension {t} in EncryptedExtensions"),
-            )
+            if forbidden_in_ee(t) {
+                // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
+                Error::illegal(format!(
+                    "extension {t} is not allowed in EncryptedExtensions"
+                ))
+            } else {
+                Error::proto(
+                    AlertDescription::UnsupportedExtension,
+                    format!("unrequested extension {t} in EncryptedExtensions"),
+                )
+            }
         };
         for e in exts {
             match e {

@@ -7,9 +7,10 @@ use https_record::{AlertDescription, CipherSuite};
 use ring::rand::SystemRandom;
 
 use crate::client::{cv_message, random32, TLS13};
+use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
 use crate::codec::*;
+use crate::common::{Common, Traffic, TrafficSecrets};
 use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
-use crate::conn::{Common, Traffic, TrafficSecrets};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
@@ -51,6 +52,39 @@ struct HrrSent {
     group: NamedGroup,
     cookie: [u8; 32],
     transcript: Transcript,
+    /// The first ClientHello, which the second must repeat but for the changes §4.1.2 allows.
+    first: Box<ClientHello>,
+}
+
+impl HrrSent {
+    /// The second ClientHello answers our HelloRetryRequest: same suite, our cookie, exactly one
+    /// share for the group we asked for.
+    fn check_echo(
+        &self,
+        ch: &ClientHello,
+        suite: CipherSuite,
+        shares: &[KeyShareEntry],
+    ) -> Result<(), Error> {
+        if self.suite != suite {
+            return Err(Error::illegal(
+                "second ClientHello changed the cipher suite",
+            ));
+        }
+        match ch.ext(ext_type::COOKIE) {
+            Some(ClientExtension::Cookie(c)) if ring_eq(c, &self.cookie) => {}
+            _ => {
+                return Err(Error::illegal(
+                    "second ClientHello does not echo our cookie",
+                ))
+            }
+        }
+        if shares.len() != 1 || shares[0].group != self.group.to_u16() {
+            return Err(Error::illegal(
+                "second ClientHello must carry exactly the requested key share",
+            ));
+        }
+        Ok(())
+    }
 }
 
 pub(crate) struct ExpectClientHello {
@@ -78,22 +112,22 @@ impl ExpectClientHello {
                 msg.0.name()
             )));
         };
-        if self.hrr.is_none() {
-            cx.client_random = ch.random;
-        }
-        match ch.ext(ext_type::SUPPORTED_VERSIONS) {
-            Some(ClientExtension::SupportedVersions(v)) if v.contains(&TLS13) => {}
-            _ => {
-                return Err(Error::proto(
-                    AlertDescription::ProtocolVersion,
-                    "client does not offer TLS 1.3 (supported_versions)",
-                ))
+        check_versions(&ch)?;
+        match &self.hrr {
+            Some(h) => {
+                check_second_hello(&h.first, &ch)?;
+                // The client's rejected 0-RTT records all came before this hello.
+                cx.record.skip_early_data(false);
             }
-        }
-        if ch.compression_methods != [0] {
-            return Err(Error::illegal(
-                "legacy_compression_methods must be exactly [null]",
-            ));
+            None => {
+                cx.client_random = ch.random;
+                // We never accept 0-RTT: skip what the client sends under its early key
+                // (RFC 8446 §4.2.10) and answer with a normal handshake.
+                if ch.ext(ext_type::EARLY_DATA).is_some() {
+                    cx.record.skip_early_data(true);
+                    cx.check("early data", || "offered; rejected, will be skipped".into());
+                }
+            }
         }
         let config = &self.config;
         let suite = config
@@ -114,32 +148,9 @@ impl ExpectClientHello {
         let Some(ClientExtension::KeyShare(shares)) = ch.ext(ext_type::KEY_SHARE) else {
             return Err(missing("key_share"));
         };
-        for (i, s) in shares.iter().enumerate() {
-            if !groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
-                return Err(Error::illegal(
-                    "key share for an unlisted or repeated group",
-                ));
-            }
-        }
+        check_key_shares(shares, groups)?;
         if let Some(h) = &self.hrr {
-            if h.suite != suite {
-                return Err(Error::illegal(
-                    "second ClientHello changed the cipher suite",
-                ));
-            }
-            match ch.ext(ext_type::COOKIE) {
-                Some(ClientExtension::Cookie(c)) if ring_eq(c, &h.cookie) => {}
-                _ => {
-                    return Err(Error::illegal(
-                        "second ClientHello does not echo our cookie",
-                    ))
-                }
-            }
-            if shares.len() != 1 || shares[0].group != h.group.to_u16() {
-                return Err(Error::illegal(
-                    "second ClientHello must carry exactly the requested key share",
-                ));
-            }
+            h.check_echo(&ch, suite, shares)?;
         }
         let chosen = config.groups.iter().find_map(|g| {
             shares
@@ -159,7 +170,7 @@ impl ExpectClientHello {
                 .copied()
                 .find(|g| groups.contains(&g.to_u16()))
                 .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))?;
-            return self.send_hrr(cx, &ch, raw, suite, group);
+            return self.send_hrr(cx, ch, raw, suite, group);
         };
 
         // PSK resumption (psk_dhe_ke only): our own fresh ticket for this suite, binder verified.
@@ -422,7 +433,7 @@ impl ExpectClientHello {
     fn send_hrr(
         mut self: Box<Self>,
         cx: &mut Common,
-        ch: &ClientHello,
+        ch: ClientHello,
         raw: &[u8],
         suite: CipherSuite,
         group: NamedGroup,
@@ -462,6 +473,7 @@ impl ExpectClientHello {
             group,
             cookie,
             transcript: t,
+            first: Box::new(ch),
         });
         Ok(ServerState::ExpectClientHello(self))
     }

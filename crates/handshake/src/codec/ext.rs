@@ -8,15 +8,21 @@ use super::{
 pub mod ext_type {
     #![allow(missing_docs)]
     pub const SERVER_NAME: u16 = 0;
+    pub const STATUS_REQUEST: u16 = 5;
     pub const SUPPORTED_GROUPS: u16 = 10;
     pub const SIGNATURE_ALGORITHMS: u16 = 13;
     pub const ALPN: u16 = 16;
+    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
+    pub const PADDING: u16 = 21;
     pub const RECORD_SIZE_LIMIT: u16 = 28;
     pub const PRE_SHARED_KEY: u16 = 41;
     pub const EARLY_DATA: u16 = 42;
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const COOKIE: u16 = 44;
     pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
+    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
+    pub const OID_FILTERS: u16 = 48;
+    pub const POST_HANDSHAKE_AUTH: u16 = 49;
     pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
     pub const KEY_SHARE: u16 = 51;
 }
@@ -47,9 +53,9 @@ impl Codec for KeyShareEntry {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let group = r.u16("key_share group")?;
-        let payload = r
-            .vec_bounded(LenPrefix::U16, 1, 0xffff, "key_exchange")?
-            .to_vec();
+        // key_exchange<1..2^16-1>: an empty one is parsed so that the state machine can refuse it
+        // with illegal_parameter, as RFC 8446 §4.2.8 asks for an invalid share.
+        let payload = r.vec(LenPrefix::U16, "key_exchange")?.to_vec();
         Ok(Self { group, payload })
     }
 }
