@@ -29,12 +29,18 @@ pub(crate) const MAX_RECEIVED_PLAINTEXT: usize = 256 * 1024;
 /// a peer that sends but never reads cannot make us queue replies without bound.
 pub const MAX_UNSENT_TLS: usize = 64 * 1024;
 
+/// The largest ServerHello / HelloRetryRequest the syntax allows: version, random, a 32-byte
+/// session id, suite, compression and a full extension block (a HelloRetryRequest cookie can be
+/// that large).
+const MAX_SERVER_HELLO: usize = 2 + 32 + 1 + 32 + 2 + 1 + 2 + 0xffff;
+
 /// The largest body a handshake message of this type may have: Finished is a hash, KeyUpdate one
-/// byte, EndOfEarlyData empty; ClientHello up to [`MAX_CLIENT_HELLO`]; anything else
-/// [`MAX_HANDSHAKE_MESSAGE`].
+/// byte, EndOfEarlyData empty; ClientHello up to [`MAX_CLIENT_HELLO`], ServerHello what its
+/// syntax allows (65,607 bytes); anything else [`MAX_HANDSHAKE_MESSAGE`].
 pub(crate) fn max_message_len(typ: Option<HandshakeType>) -> usize {
     match typ {
         Some(HandshakeType::ClientHello) => MAX_CLIENT_HELLO,
+        Some(HandshakeType::ServerHello) => MAX_SERVER_HELLO,
         Some(HandshakeType::Finished) => 64,
         Some(HandshakeType::KeyUpdate) => 1,
         Some(HandshakeType::EndOfEarlyData) => 0,
