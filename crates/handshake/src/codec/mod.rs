@@ -121,9 +121,11 @@ impl<'a> Reader<'a> {
     /// The body of a length-prefixed vector.
     pub fn vec(&mut self, len: LenPrefix, what: &'static str) -> Result<&'a [u8], InvalidMessage> {
         let n = match len {
-            LenPrefix::U8 => self.u8(what)? as usize,
-            LenPrefix::U16 => self.u16(what)? as usize,
-            LenPrefix::U24 => self.u24(what)? as usize,
+            LenPrefix::U8 => usize::from(self.u8(what)?),
+            LenPrefix::U16 => usize::from(self.u16(what)?),
+            LenPrefix::U24 => {
+                usize::try_from(self.u24(what)?).map_err(|_| InvalidMessage::Truncated(what))?
+            }
         };
         self.take(n, what)
     }
