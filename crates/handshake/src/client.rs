@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use https_record::{AlertDescription, CipherSuite};
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{Common, Traffic, TrafficSecrets};
+use crate::common::{cv_message, random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
@@ -15,28 +15,6 @@ use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
 pub(crate) const TLS13: u16 = 0x0304;
-
-/// The content covered by a CertificateVerify signature (RFC 8446 §4.4.3).
-pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
-    let ctx: &[u8] = if server {
-        b"TLS 1.3, server CertificateVerify"
-    } else {
-        b"TLS 1.3, client CertificateVerify"
-    };
-    let mut m = Vec::with_capacity(64 + ctx.len() + 1 + transcript_hash.len());
-    m.extend_from_slice(&[0x20; 64]);
-    m.extend_from_slice(ctx);
-    m.push(0);
-    m.extend_from_slice(transcript_hash);
-    m
-}
-
-pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
-    let mut r = [0u8; 32];
-    rng.fill(&mut r)
-        .map_err(|_| Error::internal("no randomness"))?;
-    Ok(r)
-}
 
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
@@ -274,22 +252,7 @@ impl ExpectServerHello {
             ));
         }
         let hrr = sh.is_hrr();
-        for e in &sh.extensions {
-            let ok = matches!(
-                e.ext_type(),
-                ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE
-            ) || (hrr && e.ext_type() == ext_type::COOKIE)
-                || (!hrr && e.ext_type() == ext_type::PRE_SHARED_KEY && self.resume.is_some());
-            if !ok {
-                return Err(Error::proto(
-                    AlertDescription::UnsupportedExtension,
-                    format!(
-                        "server sent extension {} that was not offered",
-                        e.ext_type()
-                    ),
-                ));
-            }
-        }
+        check_server_hello_extensions(&sh, self.resume.is_some())?;
         if hrr {
             return self.handle_hrr(cx, sh, suite, raw);
         }
@@ -471,33 +434,35 @@ impl ExpectServerHello {
     }
 }
 
+/// A ServerHello carries supported_versions and key_share, plus pre_shared_key when we offered
+/// one; a HelloRetryRequest may add a cookie. Anything else was not offered.
+fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<(), Error> {
+    let hrr = sh.is_hrr();
+    for e in &sh.extensions {
+        let ok = matches!(
+            e.ext_type(),
+            ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE
+        ) || (hrr && e.ext_type() == ext_type::COOKIE)
+            || (!hrr && e.ext_type() == ext_type::PRE_SHARED_KEY && offered_psk);
+        if !ok {
+            return Err(Error::proto(
+                AlertDescription::UnsupportedExtension,
+                format!(
+                    "server sent extension {} that was not offered",
+                    e.ext_type()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) struct ExpectEncryptedExtensions {
     config: Arc<ClientConfig>,
     server_name: String,
     sent_sni: bool,
     resumed: bool,
     keys: HsKeys,
-}
-
-/// Extensions we recognise that RFC 8446 §4.2 (table) never allows in EncryptedExtensions: they
-/// belong to ClientHello, ServerHello, HelloRetryRequest, Certificate or CertificateRequest.
-fn forbidden_in_ee(typ: u16) -> bool {
-    matches!(
-        typ,
-        ext_type::STATUS_REQUEST
-            | ext_type::SIGNATURE_ALGORITHMS
-            | ext_type::SIGNED_CERTIFICATE_TIMESTAMP
-            | ext_type::PADDING
-            | ext_type::PRE_SHARED_KEY
-            | ext_type::SUPPORTED_VERSIONS
-            | ext_type::COOKIE
-            | ext_type::PSK_KEY_EXCHANGE_MODES
-            | ext_type::CERTIFICATE_AUTHORITIES
-            | ext_type::OID_FILTERS
-            | ext_type::POST_HANDSHAKE_AUTH
-            | ext_type::SIGNATURE_ALGORITHMS_CERT
-            | ext_type::KEY_SHARE
-    )
 }
 
 impl ExpectEncryptedExtensions {
@@ -511,7 +476,7 @@ impl ExpectEncryptedExtensions {
             return Err(unexpected(&msg.0, "EncryptedExtensions"));
         };
         let unsupported = |t: u16| {
-            if forbidden_in_ee(t) {
+            if not_for_encrypted_extensions(t) {
                 // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
                 Error::illegal(format!(
                     "extension {t} is not allowed in EncryptedExtensions"

@@ -9,6 +9,7 @@ use https_record::{
     next_traffic_secret, CipherSuite, ContentType, RecordLayer, RecordOpener, RecordSealer,
     MAX_PLAINTEXT_LEN,
 };
+use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
 use crate::error::Error;
@@ -46,6 +47,28 @@ pub(crate) fn max_message_len(typ: Option<HandshakeType>) -> usize {
         Some(HandshakeType::EndOfEarlyData) => 0,
         _ => MAX_HANDSHAKE_MESSAGE,
     }
+}
+
+/// The content covered by a CertificateVerify signature (RFC 8446 §4.4.3).
+pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
+    let ctx: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
+    let mut m = Vec::with_capacity(64 + ctx.len() + 1 + transcript_hash.len());
+    m.extend_from_slice(&[0x20; 64]);
+    m.extend_from_slice(ctx);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
+    let mut r = [0u8; 32];
+    rng.fill(&mut r)
+        .map_err(|_| Error::internal("no randomness"))?;
+    Ok(r)
 }
 
 /// What is negotiated so far.
@@ -282,6 +305,14 @@ impl Common {
             kl.log(label, &self.client_random, secret.as_bytes());
         }
         self.trace(|| TraceEvent::Secret { name });
+    }
+
+    /// Records the suite and group chosen (info and trace).
+    pub(crate) fn note_suite_and_group(&mut self, suite: CipherSuite, group: NamedGroup) {
+        self.info.suite = Some(suite);
+        self.info.group = Some(group);
+        self.negotiated("cipher suite", || suite.name().to_string());
+        self.negotiated("key exchange group", || group.name().to_string());
     }
 
     pub(crate) fn check(&mut self, what: &'static str, detail: impl FnOnce() -> String) {

@@ -418,6 +418,27 @@ pub fn encode_server_exts(out: &mut Vec<u8>, exts: &[ServerExtension]) {
     )
 }
 
+/// Extensions we recognise that RFC 8446 §4.2 (table) never allows in EncryptedExtensions: they
+/// belong to ClientHello, ServerHello, HelloRetryRequest, Certificate or CertificateRequest.
+pub fn not_for_encrypted_extensions(typ: u16) -> bool {
+    matches!(
+        typ,
+        ext_type::STATUS_REQUEST
+            | ext_type::SIGNATURE_ALGORITHMS
+            | ext_type::SIGNED_CERTIFICATE_TIMESTAMP
+            | ext_type::PADDING
+            | ext_type::PRE_SHARED_KEY
+            | ext_type::SUPPORTED_VERSIONS
+            | ext_type::COOKIE
+            | ext_type::PSK_KEY_EXCHANGE_MODES
+            | ext_type::CERTIFICATE_AUTHORITIES
+            | ext_type::OID_FILTERS
+            | ext_type::POST_HANDSHAKE_AUTH
+            | ext_type::SIGNATURE_ALGORITHMS_CERT
+            | ext_type::KEY_SHARE
+    )
+}
+
 /// Extensions of EncryptedExtensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EncryptedExtension {
