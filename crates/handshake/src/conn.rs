@@ -7,7 +7,9 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use https_record::{Alert, AlertDescription, CipherSuite, Incoming, RecordError};
+use https_record::{
+    Alert, AlertDescription, CipherSuite, Incoming, RecordError, MAX_PLAINTEXT_LEN,
+};
 
 use crate::client::ClientState;
 use crate::codec::{Codec, HandshakeMessage, HandshakeType};
@@ -179,9 +181,15 @@ impl Connection {
                             "application data before the handshake completed",
                         ));
                     }
-                    if !bytes.is_empty() {
-                        self.common.received_len += bytes.len();
-                        self.common.received.push_back(bytes);
+                    self.common.received_len += bytes.len();
+                    match self.common.received.back_mut() {
+                        // Small records are copied onto the last chunk, so a peer sending one
+                        // byte per record cannot make the queue long: at most one chunk per KiB.
+                        Some(back) if bytes.len() < 1024 && back.len() < MAX_PLAINTEXT_LEN => {
+                            back.extend_from_slice(&bytes)
+                        }
+                        _ if bytes.is_empty() => {}
+                        _ => self.common.received.push_back(bytes),
                     }
                 }
                 Incoming::CloseNotify => {

@@ -241,3 +241,21 @@ fn after_our_close_notify_nothing_is_sent_not_even_a_key_update() {
     assert!(c.server.writer().write(b"x").is_err());
     assert_eq!(c.receive(), vec![]);
 }
+
+#[test]
+fn one_byte_records_are_delivered_in_order() {
+    // Small records are coalesced in the receive queue (bounded chunk count); bytes stay in order.
+    let mut c = Connected::new();
+    let _ = c.receive();
+    let sent: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    let mut wire = Vec::new();
+    for b in &sent {
+        wire.extend(c.tx.seal(ContentType::ApplicationData, &[*b]));
+    }
+    wire.extend(c.tx.seal(ContentType::ApplicationData, &[9; 3000]));
+    c.send(&wire).unwrap();
+    let mut got = vec![0u8; 8000];
+    c.server.reader().read_exact(&mut got).unwrap();
+    assert_eq!(&got[..5000], &sent[..]);
+    assert!(got[5000..].iter().all(|b| *b == 9));
+}
