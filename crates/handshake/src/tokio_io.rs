@@ -16,6 +16,9 @@ use crate::conn::{ClientConnection, Connection, ServerConnection};
 
 /// Past this many sealed bytes waiting for the socket, `poll_write` pushes back.
 const MAX_BUFFERED_TLS: usize = 1 << 20;
+/// After a failed handshake, how much of what the peer already sent is read and dropped so that
+/// closing the socket sends FIN, not RST (a reset can destroy our alert before the peer reads it).
+const DRAIN_AFTER_ERROR: usize = 256 * 1024;
 
 /// Connects TLS clients over any `AsyncRead + AsyncWrite` transport.
 #[derive(Clone, Debug)]
@@ -41,7 +44,7 @@ impl TlsConnector {
             conn,
             shutdown_sent: false,
         };
-        poll_fn(|cx| s.poll_handshake(cx)).await?;
+        s.handshake().await?;
         Ok(s)
     }
 }
@@ -70,7 +73,7 @@ impl TlsAcceptor {
             conn,
             shutdown_sent: false,
         };
-        poll_fn(|cx| s.poll_handshake(cx)).await?;
+        s.handshake().await?;
         Ok(s)
     }
 }
@@ -170,6 +173,33 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e)));
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// Runs the handshake; if it fails, closes in order (see [`TlsStream::poll_close_after_error`]).
+    async fn handshake(&mut self) -> io::Result<()> {
+        let res = poll_fn(|cx| self.poll_handshake(cx)).await;
+        if res.is_err() && self.conn.error().is_some() {
+            poll_fn(|cx| self.poll_close_after_error(cx)).await;
+        }
+        res
+    }
+
+    /// After a fatal TLS error: the alert goes out, our write side closes (FIN), and what the peer
+    /// already sent is read and dropped (up to [`DRAIN_AFTER_ERROR`]), so that dropping the socket
+    /// does not reset the connection. Never waits: each step is tried once.
+    fn poll_close_after_error(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let _ = self.poll_flush_tls(cx);
+        let _ = Pin::new(&mut self.io).poll_shutdown(cx);
+        let mut scratch = [0u8; 4096];
+        let mut drained = 0;
+        while drained < DRAIN_AFTER_ERROR {
+            let mut rb = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+                Poll::Ready(Ok(())) if !rb.filled().is_empty() => drained += rb.filled().len(),
+                _ => break,
+            }
+        }
+        Poll::Ready(())
     }
 
     fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
