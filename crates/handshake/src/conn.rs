@@ -370,11 +370,13 @@ impl Connection {
         Ok(())
     }
 
-    /// True while the connection wants more TLS bytes from the peer.
+    /// True while the connection wants more TLS bytes from the peer (false while unread plaintext
+    /// or more than [`MAX_UNSENT_TLS`] unsent bytes are waiting).
     pub fn wants_read(&self) -> bool {
         self.common.error.is_none()
             && !self.common.record.peer_closed()
             && self.common.received.is_empty()
+            && self.common.sendable.len() <= MAX_UNSENT_TLS
     }
 
     /// Sealed TLS bytes waiting for `write_tls` (plaintext not yet sealed is not counted).

@@ -84,11 +84,13 @@ fn unsent_output_over_its_cap_stops_reading() {
         .unwrap();
     c.server.writer().flush().unwrap();
     assert!(c.server.sendable_len() > MAX_UNSENT_TLS);
+    assert!(!c.server.wants_read());
     let rec = c.tx.seal(ContentType::ApplicationData, b"more");
     let err = c.server.read_tls(&mut &rec[..]).expect_err("reading stops");
     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     // Once the output left, reading resumes.
     let _ = c.receive();
+    assert!(c.server.wants_read());
     c.send(&rec).unwrap();
     let mut buf = [0u8; 4];
     c.server.reader().read_exact(&mut buf).unwrap();
