@@ -425,3 +425,25 @@ fn without_an_early_data_offer_an_undecryptable_record_is_bad_record_mac() {
     let got = RecordReader::new(log.get("SERVER_TRAFFIC_SECRET_0")).read(&last);
     assert_eq!(got, vec![(ContentType::Alert, vec![2, 20])]);
 }
+
+#[test]
+fn client_hello_with_16000_extensions_is_processed() {
+    // A full extension block of empty unknown extensions: parsed (duplicates checked with a set,
+    // not a quadratic scan), then the handshake goes on.
+    let mut ch = rustls_hello();
+    let room = (0xffff - ext_block_len(&ch)) / 4;
+    let mut t = 0x4000u16;
+    for _ in 0..room {
+        ch.extensions.insert(0, ClientExtension::Unknown(t, vec![]));
+        t += 1;
+    }
+    assert!(room > 16_000);
+    let (mut s, _) = server();
+    feed(&mut s, &encode(ch.clone())).expect("processed");
+    assert_eq!(drain(&mut s)[0], 22);
+    // And one repeated type among them is still illegal_parameter.
+    ch.extensions
+        .insert(0, ClientExtension::Unknown(0x4000, vec![]));
+    ch.extensions.remove(1);
+    assert_plain_alert(&encode(ch), AlertDescription::IllegalParameter);
+}
