@@ -5,8 +5,9 @@ use crate::frame::{write_plaintext, Deframer, MAX_PLAINTEXT_LEN};
 use crate::{Alert, AlertDescription, ContentType, RecordError, RecordOpener, RecordSealer};
 use bytes::BytesMut;
 
-/// Consecutive empty records (application data with no content, padding or not) accepted before
-/// the peer is cut off with unexpected_message: a peer must not keep us busy without progress.
+/// Consecutive records that carry nothing (empty application data, padding or not, and
+/// user_canceled warnings) accepted before the peer is cut off with unexpected_message: a peer
+/// must not keep us busy without progress.
 pub const MAX_EMPTY_RECORDS: usize = 32;
 
 /// Bytes of early data (protected record fragments, header excluded) a server that rejected 0-RTT
@@ -131,7 +132,7 @@ impl RecordLayer {
         self.empty_run += 1;
         if self.empty_run > MAX_EMPTY_RECORDS {
             return Err(RecordError::UnexpectedMessage {
-                reason: "too many consecutive empty records",
+                reason: "too many consecutive empty records or user_canceled alerts",
             });
         }
         Ok(())
@@ -249,7 +250,8 @@ impl RecordLayer {
         typ: ContentType,
         content: BytesMut,
     ) -> Result<Option<Incoming>, RecordError> {
-        self.note_empty(content.is_empty())?;
+        let user_canceled = typ == ContentType::Alert && content.get(1) == Some(&90);
+        self.note_empty(content.is_empty() || user_canceled)?;
         match typ {
             ContentType::Handshake if content.is_empty() => Err(RecordError::DecodeError {
                 reason: "empty handshake fragment",

@@ -90,7 +90,7 @@ fn more_than_32_consecutive_empty_records_is_unexpected_message() {
     let one_more = seal(&mut peer, ContentType::ApplicationData, &[]);
     expect_unexpected(
         read_all(&mut layer, &one_more),
-        "too many consecutive empty records",
+        "too many consecutive empty records or user_canceled alerts",
     );
 }
 
@@ -176,5 +176,21 @@ fn before_any_key_early_data_records_are_skipped_until_told_to_stop() {
     expect_unexpected(
         read_all(&mut layer, &more),
         "a protected record arrived before any key was installed",
+    );
+}
+
+#[test]
+fn more_than_32_consecutive_user_canceled_alerts_is_unexpected_message() {
+    let (mut layer, mut peer) = layer_with_keys();
+    let mut wire = BytesMut::new();
+    for _ in 0..MAX_EMPTY_RECORDS {
+        wire.extend_from_slice(&seal(&mut peer, ContentType::Alert, &[1, 90]));
+    }
+    let got = read_all(&mut layer, &wire).expect("32 are tolerated");
+    assert_eq!(got.len(), MAX_EMPTY_RECORDS);
+    let one_more = seal(&mut peer, ContentType::Alert, &[1, 90]);
+    expect_unexpected(
+        read_all(&mut layer, &one_more),
+        "too many consecutive empty records or user_canceled alerts",
     );
 }
