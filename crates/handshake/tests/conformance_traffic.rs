@@ -261,3 +261,45 @@ fn one_byte_records_are_delivered_in_order() {
     assert_eq!(&got[..5000], &sent[..]);
     assert!(got[5000..].iter().all(|b| *b == 9));
 }
+
+#[test]
+fn rustls_client_closing_first_still_gets_the_whole_response() {
+    // A real peer half-closes: rustls sends its request and close_notify in one go; our server
+    // reads to EOF, then answers (three records) and closes.
+    use common::*;
+    use rustls::crypto::ring::{cipher_suite, kx_group};
+    let p = pki();
+    let cfg = rustls_client(
+        rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
+        &p.ca,
+        &[],
+    );
+    let mut c = Theirs {
+        conn: rustls_client_conn(cfg, "localhost"),
+        got: vec![],
+    };
+    let (s, _) = server();
+    let mut s = Ours {
+        conn: s,
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    c.conn
+        .writer()
+        .write_all(b"GET / HTTP/1.0\r\n\r\n")
+        .unwrap();
+    c.conn.send_close_notify();
+    let bytes = c.out();
+    s.feed(&bytes).unwrap();
+    assert_eq!(s.take_plain(), b"GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(s.conn.reader().read(&mut [0u8; 8]).unwrap(), 0, "EOF");
+    let body = vec![b'b'; 40_000];
+    s.conn.writer().write_all(&body).unwrap();
+    s.conn.send_close_notify();
+    let bytes = s.out();
+    c.feed(&bytes).unwrap();
+    assert_eq!(c.take_plain(), body);
+    let mut rest = Vec::new();
+    c.conn.reader().read_to_end(&mut rest).unwrap(); // clean EOF at our close_notify
+    assert!(rest.is_empty());
+}
