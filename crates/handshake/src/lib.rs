@@ -56,6 +56,7 @@ pub mod keyschedule;
 mod kx;
 mod resumption;
 mod server;
+mod server_flight;
 mod sign;
 #[cfg(feature = "tokio")]
 mod tokio_io;

@@ -432,10 +432,8 @@ fn client_hello_with_16000_extensions_is_processed() {
     // not a quadratic scan), then the handshake goes on.
     let mut ch = rustls_hello();
     let room = (0xffff - ext_block_len(&ch)) / 4;
-    let mut t = 0x4000u16;
-    for _ in 0..room {
+    for t in (0x4000u16..).take(room) {
         ch.extensions.insert(0, ClientExtension::Unknown(t, vec![]));
-        t += 1;
     }
     assert!(room > 16_000);
     let (mut s, _) = server();

@@ -8,7 +8,6 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use common::*;
-use https_handshake::codec::*;
 use https_handshake::{ServerConfig, TlsAcceptor, MAX_CLIENT_HELLO};
 
 /// A ClientHello over our size limit, in 16 KiB records (sent by a plain TCP client).
@@ -43,7 +42,7 @@ fn oversize_client_hello_gets_decode_error_then_an_orderly_close() {
     let addr = listener.local_addr().unwrap();
     let srv = rt.spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
-        acceptor.accept(tcp).await.err().expect("refused")
+        acceptor.accept(tcp).await.expect_err("refused")
     });
     let mut tcp = std::net::TcpStream::connect(addr).unwrap();
     tcp.write_all(&oversize_hello()).unwrap();
