@@ -159,7 +159,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         Poll::Ready(Ok(()))
     }
 
-    /// Reads once from the transport and processes; on a TLS error the alert goes out best-effort.
+    /// Reads once from the transport and processes; on a TLS error the alert goes out and the
+    /// connection closes in order.
     fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let n = match ready(self.conn.read_tls(&mut SyncIo {
             io: &mut self.io,
@@ -169,22 +170,18 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
             other => return other,
         };
         if let Err(e) = self.conn.process_new_packets() {
-            let _ = self.poll_flush_tls(cx);
+            let _ = self.poll_close_after_error(cx);
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e)));
         }
         Poll::Ready(Ok(n))
     }
 
-    /// Runs the handshake; if it fails, closes in order (see [`TlsStream::poll_close_after_error`]).
+    /// Runs the handshake; a TLS error closes in order (see [`TlsStream::poll_close_after_error`]).
     async fn handshake(&mut self) -> io::Result<()> {
-        let res = poll_fn(|cx| self.poll_handshake(cx)).await;
-        if res.is_err() && self.conn.error().is_some() {
-            poll_fn(|cx| self.poll_close_after_error(cx)).await;
-        }
-        res
+        poll_fn(|cx| self.poll_handshake(cx)).await
     }
 
-    /// After a fatal TLS error: the alert goes out, our write side closes (FIN), and what the peer
+    /// After a fatal TLS error (during the handshake or after): the alert goes out, our write side closes (FIN), and what the peer
     /// already sent is read and dropped (up to [`DRAIN_AFTER_ERROR`]), so that dropping the socket
     /// does not reset the connection. Never waits: each step is tried once.
     fn poll_close_after_error(&mut self, cx: &mut Context<'_>) -> Poll<()> {
