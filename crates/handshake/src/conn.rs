@@ -108,17 +108,23 @@ impl Connection {
     /// precede our next application data record). With nothing else to send, the answer goes
     /// out on its own once earlier output has left, so at most one answer is ever queued.
     fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
-        let c = &self.common;
-        if c.key_update_owed
-            && c.error.is_none()
-            && (c.sendable.is_empty() || !c.pending_plain.is_empty())
-        {
-            if let Some(t) = traffic_mut(&mut self.state) {
-                t.update_write(&mut self.common, false)?;
-                self.common.flush_hs()?;
-            }
-        }
+        let before_data = !self.common.pending_plain.is_empty();
+        self.answer_key_update(before_data)?;
         self.common.seal_pending(all)
+    }
+
+    /// Sends the KeyUpdate a peer asked for, if one is owed and either nothing else waits to be
+    /// sent or application data is about to be sealed (`before_data`).
+    fn answer_key_update(&mut self, before_data: bool) -> Result<(), Error> {
+        let c = &self.common;
+        if !c.key_update_owed || c.error.is_some() || !(c.sendable.is_empty() || before_data) {
+            return Ok(());
+        }
+        if let Some(t) = traffic_mut(&mut self.state) {
+            t.update_write(&mut self.common, false)?;
+            self.common.flush_hs()?;
+        }
+        Ok(())
     }
 
     /// Processes everything received: handshake messages, application data, alerts. On a protocol
@@ -128,7 +134,10 @@ impl Connection {
         if let Some(e) = &self.common.error {
             return Err(e.clone());
         }
-        if let Err(e) = self.process_inner() {
+        if let Err(e) = self
+            .process_inner()
+            .and_then(|()| self.answer_key_update(false))
+        {
             self.fail(e.clone());
             return Err(e);
         }
