@@ -9,15 +9,16 @@ use ring::rand::SystemRandom;
 use crate::client::TLS13;
 use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, Traffic, TrafficSecrets};
+use crate::common::{cv_message, random32, Common, Traffic};
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
+use crate::keyschedule::{verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::resumption::{binder, Ticketer, TICKET_LIFETIME};
 use crate::server_flight::{
     certificate_request, choose_alpn, choose_cert, choose_share, missing, record_size_limit,
-    requested_sni, required_extensions, send_certificate, send_encrypted_extensions, HelloOut,
+    requested_sni, required_extensions, send_certificate, send_encrypted_extensions, send_finished,
+    HelloOut,
 };
 use ring::rand::SecureRandom;
 
@@ -200,21 +201,8 @@ impl ExpectClientHello {
         if let (Some(cert), Some(scheme)) = (cert, scheme) {
             send_certificate(cx, &mut t, &cert, scheme)?;
         }
-        let sf = finished_verify_data(hash, server_hs.as_bytes(), t.current_hash().as_ref());
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::Finished(sf.as_bytes().to_vec())),
-            Some(&mut t),
-        );
-
-        let th = t.current_hash();
-        let (
-            TrafficSecrets {
-                client: client_ap,
-                server: server_ap,
-            },
-            exporter,
-        ) = cx.derive_application_secrets(&mut ks, th.as_ref());
-        cx.set_write_key(suite, &server_ap)?;
+        let (client_ap, server_ap, exporter) =
+            send_finished(cx, &mut t, &mut ks, suite, &server_hs)?;
         let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
         let fin = ExpectFinished {
             suite,

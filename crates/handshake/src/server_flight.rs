@@ -13,7 +13,7 @@ use crate::codec::*;
 use crate::common::{cv_message, random32, Common, TrafficSecrets};
 use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{KeySchedule, Secret, Transcript};
+use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::sign::CertifiedKey;
 
@@ -270,4 +270,29 @@ pub(crate) fn send_certificate(
         Some(t),
     );
     Ok(())
+}
+
+/// Our Finished, then the application secrets (our write key switches at once; the client's
+/// read key waits for its Finished). Returns client, server and exporter secrets.
+pub(crate) fn send_finished(
+    cx: &mut Common,
+    t: &mut Transcript,
+    ks: &mut KeySchedule,
+    suite: CipherSuite,
+    server_hs: &Secret,
+) -> Result<(Secret, Secret, Secret), Error> {
+    let sf = finished_verify_data(
+        suite.hash(),
+        server_hs.as_bytes(),
+        t.current_hash().as_ref(),
+    );
+    cx.send_hs(
+        &HandshakeMessage(HandshakePayload::Finished(sf.as_bytes().to_vec())),
+        Some(t),
+    );
+    let th = t.current_hash();
+    let (TrafficSecrets { client, server }, exporter) =
+        cx.derive_application_secrets(ks, th.as_ref());
+    cx.set_write_key(suite, &server)?;
+    Ok((client, server, exporter))
 }
