@@ -435,24 +435,32 @@ impl ExpectServerHello {
 }
 
 /// A ServerHello carries supported_versions and key_share, plus pre_shared_key when we offered
-/// one; a HelloRetryRequest may add a cookie. Anything else was not offered.
+/// one; a HelloRetryRequest may add a cookie. An extension we recognise that this message may not
+/// carry is illegal_parameter (RFC 8446 §4.2); one we never offered is unsupported_extension.
 fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<(), Error> {
     let hrr = sh.is_hrr();
     for e in &sh.extensions {
-        let ok = matches!(
-            e.ext_type(),
-            ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE
-        ) || (hrr && e.ext_type() == ext_type::COOKIE)
-            || (!hrr && e.ext_type() == ext_type::PRE_SHARED_KEY && offered_psk);
-        if !ok {
-            return Err(Error::proto(
-                AlertDescription::UnsupportedExtension,
-                format!(
-                    "server sent extension {} that was not offered",
-                    e.ext_type()
-                ),
-            ));
+        let t = e.ext_type();
+        let allowed = matches!(t, ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
+            || (hrr && t == ext_type::COOKIE)
+            || (!hrr && t == ext_type::PRE_SHARED_KEY);
+        if allowed && (t != ext_type::PRE_SHARED_KEY || offered_psk) {
+            continue;
         }
+        if !allowed && is_known_extension(t) {
+            let msg = if hrr {
+                "HelloRetryRequest"
+            } else {
+                "ServerHello"
+            };
+            return Err(Error::illegal(format!(
+                "extension {t} is not allowed in a {msg}"
+            )));
+        }
+        return Err(Error::proto(
+            AlertDescription::UnsupportedExtension,
+            format!("server sent extension {t} that was not offered"),
+        ));
     }
     Ok(())
 }

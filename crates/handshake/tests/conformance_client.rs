@@ -244,3 +244,60 @@ fn unrequested_allowed_extension_in_encrypted_extensions_is_unsupported_extensio
     assert_eq!(err, Some(AlertDescription::UnsupportedExtension));
     assert_eq!(wire, vec![110]);
 }
+
+/// A ServerHello for `ch` (x25519 share, AES-128-GCM) with `extra` extensions appended.
+fn server_hello(ch: &ClientHello, extra: Vec<ServerExtension>) -> Vec<u8> {
+    let mut extensions = vec![
+        ServerExtension::SupportedVersions(0x0304),
+        ServerExtension::KeyShare(KeyShareEntry {
+            group: 0x001d,
+            payload: vec![9; 32],
+        }),
+    ];
+    extensions.extend(extra);
+    let sh = ServerHello {
+        legacy_version: 0x0303,
+        random: [7; 32],
+        session_id: ch.session_id.clone(),
+        cipher_suite: 0x1301,
+        compression_method: 0,
+        extensions,
+        extensions_omitted: false,
+    };
+    handshake_records(&HandshakeMessage(HandshakePayload::ServerHello(sh)).get_encoding())
+}
+
+#[test]
+fn alpn_or_cookie_in_server_hello_is_illegal_parameter() {
+    for ext in [
+        ServerExtension::Unknown(ext_type::ALPN, vec![0, 3, 2, b'h', b'2']),
+        ServerExtension::Unknown(ext_type::COOKIE, vec![0, 1, 1]),
+        ServerExtension::Unknown(ext_type::SERVER_NAME, vec![]),
+    ] {
+        let (mut c, first) = fresh_client();
+        let err = feed(&mut c, &server_hello(&first, vec![ext])).expect_err("refused");
+        assert_eq!(
+            err.alert(),
+            Some(AlertDescription::IllegalParameter),
+            "{err}"
+        );
+        assert_eq!(drain(&mut c), vec![21, 3, 3, 0, 2, 2, 47]);
+    }
+}
+
+#[test]
+fn unknown_or_unoffered_extension_in_server_hello_is_unsupported_extension() {
+    for ext in [
+        ServerExtension::Unknown(0x1234, vec![]),
+        ServerExtension::PreSharedKey(0), // we offered no PSK
+    ] {
+        let (mut c, first) = fresh_client();
+        let err = feed(&mut c, &server_hello(&first, vec![ext])).expect_err("refused");
+        assert_eq!(
+            err.alert(),
+            Some(AlertDescription::UnsupportedExtension),
+            "{err}"
+        );
+        assert_eq!(drain(&mut c), vec![21, 3, 3, 0, 2, 2, 110]);
+    }
+}

@@ -419,6 +419,33 @@ pub fn encode_server_exts(out: &mut Vec<u8>, exts: &[ServerExtension]) {
     )
 }
 
+/// True for the extension types this crate names in [`ext_type`] (RFC 8446 §4.2 and the RFCs
+/// it lists): where one appears in a message RFC 8446 does not allow it in, the answer is
+/// illegal_parameter rather than unsupported_extension.
+pub fn is_known_extension(typ: u16) -> bool {
+    matches!(
+        typ,
+        SERVER_NAME
+            | STATUS_REQUEST
+            | SUPPORTED_GROUPS
+            | SIGNATURE_ALGORITHMS
+            | ALPN
+            | SIGNED_CERTIFICATE_TIMESTAMP
+            | PADDING
+            | RECORD_SIZE_LIMIT
+            | PRE_SHARED_KEY
+            | EARLY_DATA
+            | SUPPORTED_VERSIONS
+            | COOKIE
+            | PSK_KEY_EXCHANGE_MODES
+            | CERTIFICATE_AUTHORITIES
+            | OID_FILTERS
+            | POST_HANDSHAKE_AUTH
+            | SIGNATURE_ALGORITHMS_CERT
+            | KEY_SHARE
+    )
+}
+
 /// Extensions we recognise that RFC 8446 §4.2 (table) never allows in EncryptedExtensions: they
 /// belong to ClientHello, ServerHello, HelloRetryRequest, Certificate or CertificateRequest.
 pub fn not_for_encrypted_extensions(typ: u16) -> bool {
