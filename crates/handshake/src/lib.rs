@@ -46,7 +46,9 @@
 #![warn(missing_docs)]
 
 mod client;
+mod client_hello;
 pub mod codec;
+mod common;
 mod config;
 mod conn;
 mod error;
@@ -54,6 +56,7 @@ pub mod keyschedule;
 mod kx;
 mod resumption;
 mod server;
+mod server_flight;
 mod sign;
 #[cfg(feature = "tokio")]
 mod tokio_io;
@@ -63,16 +66,15 @@ mod verifier;
 #[cfg(feature = "tokio")]
 pub use tokio_io::{TlsAcceptor, TlsConnector, TlsStream};
 
+pub use common::{MAX_CLIENT_HELLO, MAX_HANDSHAKE_FLIGHT, MAX_HANDSHAKE_MESSAGE, MAX_UNSENT_TLS};
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig,
     ServerConfigBuilder, SingleCert, SniResolver,
 };
-pub use conn::{
-    ClientConnection, Connection, IoState, Reader, ServerConnection, Writer, MAX_HANDSHAKE_FLIGHT,
-    MAX_HANDSHAKE_MESSAGE,
-};
+pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, Writer};
 pub use error::Error;
 pub use https_record::{AlertDescription, CipherSuite};
+pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
 pub use sign::{
