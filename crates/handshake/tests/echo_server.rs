@@ -207,3 +207,96 @@ async fn openssl_s_client_gets_the_echo_and_resumes_with_default_tickets() {
     assert!(first.contains("New, TLSv1.3"), "{first}");
     assert!(second.contains("Reused, TLSv1.3"), "{second}");
 }
+
+/// Runs `gnutls-cli -d 4` (debug log on stderr names each NewSessionTicket) with `line` on stdin,
+/// stdin then closed; killed after 20 s. Returns stdout + stderr.
+fn gnutls_cli(addr: SocketAddr, dir: &std::path::Path, extra: &[&str], line: &str) -> String {
+    let mut child = Command::new("gnutls-cli")
+        .args(["-d", "4", "--x509cafile"])
+        .arg(dir.join("ca.crt"))
+        .args(["-p", &addr.port().to_string()])
+        .args(extra)
+        .arg("localhost")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let drain = |r: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut v);
+            }
+            String::from_utf8_lossy(&v).into_owned()
+        })
+    };
+    let out = drain(child.stdout.take().map(|r| Box::new(r) as _));
+    let err = drain(child.stderr.take().map(|r| Box::new(r) as _));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.wait();
+    format!("{}{}", out.join().unwrap(), err.join().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gnutls_gets_two_tickets_and_none_when_it_offers_only_psk_ke() {
+    if Command::new("gnutls-cli")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: gnutls-cli is not installed");
+        return;
+    }
+    let f = files();
+    let addr = start(&f).await;
+    let dir = f.dir.path().to_path_buf();
+    let (default, psk_ke) = tokio::task::spawn_blocking(move || {
+        let default = gnutls_cli(addr, &dir, &[], "hello gnutls\n");
+        // External-PSK-only priorities make gnutls list psk_ke alone (no psk_dhe_ke); its PSK is
+        // not ours, so the server ignores it and authenticates with its certificate.
+        let psk_ke = gnutls_cli(
+            addr,
+            &dir,
+            &[
+                "--priority",
+                "NORMAL:-ECDHE-PSK:-DHE-PSK:+PSK",
+                "--pskusername",
+                "someone",
+                "--pskkey",
+                "00112233445566778899aabbccddeeff",
+            ],
+            "hello psk_ke\n",
+        );
+        (default, psk_ke)
+    })
+    .await
+    .unwrap();
+    let tickets = |out: &str| out.matches("NEW SESSION TICKET (4) was received").count();
+    for (out, line) in [(&default, "hello gnutls"), (&psk_ke, "hello psk_ke")] {
+        assert!(out.lines().any(|l| l == line), "no echo:\n{out}");
+        assert!(
+            out.contains("Peer has closed the GnuTLS connection"),
+            "{out}"
+        );
+    }
+    assert_eq!(tickets(&default), 2, "{default}");
+    assert!(
+        psk_ke.contains("PSK Key Exchange Modes/45 (2 bytes)"),
+        "{psk_ke}"
+    );
+    assert_eq!(tickets(&psk_ke), 0, "psk_ke only: no tickets");
+}
