@@ -202,7 +202,7 @@ impl Ticketer {
         match &self.source {
             Source::Memory => {
                 let fresh = TicketKey::random(&self.rng)?;
-                self.install(fresh, Instant::now());
+                self.install(fresh, Instant::now(), Duration::ZERO);
                 Ok(())
             }
             Source::File { path, .. } => {
@@ -247,11 +247,15 @@ impl Ticketer {
         self.keys.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn install(&self, fresh: TicketKey, now: Instant) {
+    /// Makes `fresh` the sealing key if the current one has sealed for `min_age` (another thread
+    /// may have rotated while we waited for the lock).
+    fn install(&self, fresh: TicketKey, now: Instant, min_age: Duration) {
         let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-        let old = std::mem::replace(&mut keys.current, fresh);
-        keys.previous = Some(old);
-        keys.since = now;
+        if now.saturating_duration_since(keys.since) >= min_age {
+            let old = std::mem::replace(&mut keys.current, fresh);
+            keys.previous = Some(old);
+            keys.since = now;
+        }
     }
 
     fn reload_locked(&self, path: &Path, chk: &mut FileCheck) -> Result<(), Error> {
@@ -280,13 +284,7 @@ impl Ticketer {
                     return;
                 }
                 if let Ok(fresh) = TicketKey::random(&self.rng) {
-                    let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-                    // Another thread may have rotated while we waited for the lock.
-                    if now.saturating_duration_since(keys.since) >= self.period {
-                        let old = std::mem::replace(&mut keys.current, fresh);
-                        keys.previous = Some(old);
-                        keys.since = now;
-                    }
+                    self.install(fresh, now, self.period);
                 }
             }
             Source::File {
