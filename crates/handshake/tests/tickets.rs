@@ -601,6 +601,58 @@ fn an_anonymous_ticket_does_not_resume_where_a_client_certificate_is_required() 
 }
 
 #[test]
+fn a_ticket_whose_client_chain_no_longer_verifies_does_not_resume() {
+    // Two servers share ticket keys but trust different client CAs: a ticket from the first
+    // carries a chain the second does not accept, so the second ignores it and asks again.
+    let other_ca =
+        https_pki::CertificateAuthority::new_root(&https_pki::CaOptions::root("another client CA"))
+            .unwrap();
+    let ticketer = Arc::new(Ticketer::new().unwrap());
+    let l = multi_name_leaf();
+    let server = |ca: &https_pki::CertificateAuthority| {
+        Arc::new(
+            ServerConfig::builder()
+                .with_single_cert(l.chain.clone(), &l.key_pkcs8)
+                .unwrap()
+                .with_client_ca(anchors(ca), true)
+                .with_ticketer(ticketer.clone())
+                .with_trace(true)
+                .build()
+                .unwrap(),
+        )
+    };
+    let cl = client_leaf();
+    let ck = CertifiedKey::new(
+        cl.chain.clone(),
+        SigningKey::from_der(&cl.key_pkcs8).unwrap(),
+    )
+    .unwrap();
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(anchors(&pki().ca))
+            .with_client_cert(ck)
+            .build()
+            .unwrap(),
+    );
+    connect(&client, &server(&pki().ca), "localhost");
+    let mut c = Ours {
+        conn: ClientConnection::new(client, "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(server(&other_ca)).unwrap(),
+        got: vec![],
+    };
+    let (_, s_err) = handshake(&mut c, &mut s).expect_err("unknown client CA");
+    assert!(!s.conn.is_resumed());
+    assert!(
+        s.conn.trace().iter().any(|e| matches!(e,
+        TraceEvent::Check { what: "resumption", detail } if detail.contains("no longer verifies"))),
+        "{s_err:?}"
+    );
+}
+
+#[test]
 fn a_client_chain_too_large_for_a_ticket_gets_no_ticket() {
     // ~700 names make a certificate over the 16 KiB a ticket may carry.
     let names: Vec<String> = (0..700)

@@ -318,15 +318,19 @@ impl Ticketer {
             .fill(&mut nonce)
             .map_err(|_| Error::internal("no randomness"))?;
         let keys = self.read_keys();
+        let mut aad = [TICKET_VERSION; 9];
+        aad[1..].copy_from_slice(&keys.current.id);
         let mut out = Vec::with_capacity(HEADER_LEN + body.len() + TAG_LEN);
-        out.push(TICKET_VERSION);
-        out.extend_from_slice(&keys.current.id);
-        let aad = aead::Aad::from(out.clone());
+        out.extend_from_slice(&aad);
         out.extend_from_slice(&nonce);
         let tag = keys
             .current
             .aead
-            .seal_in_place_separate_tag(aead::Nonce::assume_unique_for_key(nonce), aad, &mut body)
+            .seal_in_place_separate_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad),
+                &mut body,
+            )
             .map_err(|_| Error::internal("ticket seal"))?;
         out.extend_from_slice(&body);
         out.extend_from_slice(tag.as_ref());
