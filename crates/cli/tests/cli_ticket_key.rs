@@ -42,7 +42,7 @@ fn new_then_rotate_keeps_two_keys_mode_0600() {
     let again = kit(&["ticket-key", "new"], &file);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
-    assert_eq!(key_lines(&file), [first.clone()]);
+    assert_eq!(key_lines(&file), vec![first.clone()]);
 
     // Each rotation puts a fresh key first and keeps one previous key.
     assert!(kit(&["ticket-key", "rotate"], &file).status.success());
