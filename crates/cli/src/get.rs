@@ -139,6 +139,7 @@ pub fn run(args: GetArgs) -> Result<(), Failure> {
         .with_root_certificates(anchors)
         .with_alpn(alpn)
         .with_trace(args.trace || args.json)
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?))
         .build()
         .map_err(|e| Failure::usage(format!("client configuration: {e}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -332,6 +333,7 @@ pub fn inspect_server(
     });
     let config = ClientConfig::builder()
         .with_verifier(verifier.clone())
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?))
         .build()
         .map_err(|e| Failure::usage(format!("client configuration: {e}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -71,6 +71,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         .with_certified_key(certified)
         .with_alpn(&[b"h2", b"http/1.1"])
         .with_trace(args.trace)
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?))
         .build()
         .map_err(|e| Failure::usage(format!("server configuration: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -55,3 +55,10 @@ pub fn negotiated_json(conn: &Connection) -> serde_json::Value {
         "hello_retry": conn.had_hello_retry(),
     })
 }
+
+/// `SSLKEYLOGFILE`, honoured like curl: the TLS secrets are appended there (file created 0600);
+/// a key log that writes nothing when the variable is unset.
+pub fn key_log_from_env() -> Result<https_handshake::KeyLogFile, crate::output::Failure> {
+    https_handshake::KeyLogFile::from_env()
+        .map_err(|e| crate::output::Failure::usage(format!("SSLKEYLOGFILE: {e}")))
+}
