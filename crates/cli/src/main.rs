@@ -5,8 +5,10 @@
 //! policy or a failed check, 2 bad usage or unreadable input (clap's own usage errors exit 2 too).
 #![forbid(unsafe_code)]
 
+mod access_log;
 mod ca;
 mod cert;
+mod conn;
 mod csr;
 mod files;
 mod get;
@@ -15,6 +17,7 @@ mod inspect;
 mod key;
 mod output;
 mod serve;
+mod site;
 mod tls;
 mod trust;
 mod verify;
