@@ -1,82 +1,83 @@
-//! HTTP on top of any TLS stream: one request for `get`.
+//! HTTP on top of any TLS stream: one request for `get` (HTTP/1.1, or HTTP/2 when ALPN chose h2).
 //!
-//! Nothing here knows about TLS: both halves take a stream that is already secured, so the same
-//! code runs over our `TlsStream` (and, in the benchmark baseline, over tokio-rustls).
+//! Nothing here knows about TLS: it takes a stream that is already secured.
 
+use crate::target::Target;
+use anyhow::Context;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::header::HOST;
-use hyper::{Request, StatusCode, Uri};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue, CONNECTION, HOST, USER_AGENT};
+use hyper::{Method, Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// The answer to one GET.
-#[derive(Debug)]
-pub struct Fetched {
-    pub status: StatusCode,
-    pub version: hyper::Version,
-    pub headers: hyper::HeaderMap,
+/// What `get` sends.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub method: Method,
+    /// The user's `-H` headers (they win over our defaults).
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
-/// Sends one GET for `uri` over a secured stream (HTTP/2 when ALPN chose h2) and reads the whole body.
-pub async fn fetch<S>(stream: S, uri: &Uri, h2: bool) -> anyhow::Result<Fetched>
+/// Sends `out` to `target` over a secured stream and returns the response head; the body is
+/// read by the caller, as it arrives.
+pub async fn send<S>(
+    stream: S,
+    target: &Target,
+    out: &Outgoing,
+    h2: bool,
+) -> anyhow::Result<Response<Incoming>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    use anyhow::Context;
     let io = TokioIo::new(stream);
-    let authority = uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .context("the URL has no host")?;
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let response = if h2 {
+    let mut headers = out.headers.clone();
+    if !headers.contains_key(USER_AGENT) {
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("https-kit/", env!("CARGO_PKG_VERSION"))),
+        );
+    }
+    let body = Full::new(out.body.clone());
+    if h2 {
+        // HTTP/2 carries the authority in :authority and has no connection-level headers.
+        for name in [HOST, CONNECTION] {
+            headers.remove(name);
+        }
+        let uri = format!("https://{}{}", target.authority(), target.path_and_query());
+        let mut req = Request::builder()
+            .method(out.method.clone())
+            .uri(uri)
+            .body(body)?;
+        *req.headers_mut() = headers;
         let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
             .await
             .context("HTTP/2 handshake")?;
         tokio::spawn(conn);
-        let req = Request::get(uri.clone())
-            .header(
-                "user-agent",
-                concat!("https-kit/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(Full::new(Bytes::new()))?;
         sender
             .send_request(req)
             .await
-            .context("sending the request")?
+            .context("sending the request")
     } else {
+        if !headers.contains_key(HOST) {
+            headers.insert(HOST, HeaderValue::from_str(target.authority())?);
+        }
+        // One request per connection: say so, so the server closes after the response.
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        let mut req = Request::builder()
+            .method(out.method.clone())
+            .uri(target.path_and_query())
+            .body(body)?;
+        *req.headers_mut() = headers;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
             .await
             .context("HTTP/1.1 handshake")?;
         tokio::spawn(conn);
-        let req = Request::get(path)
-            .header(HOST, authority)
-            .header(
-                "user-agent",
-                concat!("https-kit/", env!("CARGO_PKG_VERSION")),
-            )
-            .header("connection", "close")
-            .body(Full::new(Bytes::new()))?;
         sender
             .send_request(req)
             .await
-            .context("sending the request")?
-    };
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .context("reading the response body")?
-        .to_bytes();
-    Ok(Fetched {
-        status,
-        version,
-        headers,
-        body,
-    })
+            .context("sending the request")
+    }
 }

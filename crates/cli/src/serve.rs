@@ -3,7 +3,7 @@
 
 use crate::access_log::{AccessLog, Peer};
 use crate::conn::{serve_connection, Ended, Limits, Tracked};
-use crate::output::{print_json, Failure};
+use crate::output::{parse_secs, parse_secs_or_zero, print_json, Failure};
 use crate::site::{FileService, Site};
 use crate::tls::{alert_of, load_pair, peer_identity, trace_json, NameResolver};
 use https_handshake::{ServerConfig, TlsAcceptor};
@@ -113,21 +113,6 @@ pub struct ServeArgs {
     /// With --trace: one JSON object per connection on stdout
     #[arg(long, requires = "trace")]
     pub json: bool,
-}
-
-/// Seconds, fractions allowed (`1.5`), above zero.
-fn parse_secs(s: &str) -> Result<Duration, String> {
-    match parse_secs_or_zero(s)? {
-        d if d.is_zero() => Err("must be above 0".into()),
-        d => Ok(d),
-    }
-}
-
-fn parse_secs_or_zero(s: &str) -> Result<Duration, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("{s}: not a number of seconds"))?;
-    Duration::try_from_secs_f64(v).map_err(|_| format!("{s}: not a duration in seconds"))
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
