@@ -146,7 +146,8 @@ fn client_config(args: &GetArgs) -> Result<ClientConfig, Failure> {
     let mut builder = ClientConfig::builder()
         .with_root_certificates(anchors)
         .with_alpn(alpn)
-        .with_trace(args.trace || args.json);
+        .with_trace(args.trace || args.json)
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         builder = builder.with_client_cert(load_pair(cert, key)?.0);
     }

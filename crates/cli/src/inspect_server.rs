@@ -68,6 +68,7 @@ pub fn inspect_server(
     });
     let config = ClientConfig::builder()
         .with_verifier(verifier.clone())
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?))
         .build()
         .map_err(|e| Failure::usage(format!("client configuration: {e}")))?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -21,6 +21,7 @@ mod output;
 mod serve;
 mod site;
 mod target;
+mod ticket_key;
 mod tls;
 mod trust;
 mod verify;
@@ -79,6 +80,9 @@ enum Command {
     /// Trust the local CA in browsers (NSS) and the system store, like mkcert -install
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// Session-ticket key file shared by `serve` processes: new, rotate
+    #[command(subcommand)]
+    TicketKey(ticket_key::TicketKeyCommand),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -92,6 +96,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Serve(a) => serve::run(a),
         Command::Get(a) => get::run(a),
         Command::Trust(c) => trust::run(c),
+        Command::TicketKey(c) => ticket_key::run(c),
     }
 }
 

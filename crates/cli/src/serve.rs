@@ -6,7 +6,7 @@ use crate::conn::{serve_connection, Ended, Limits, Tracked};
 use crate::output::{parse_secs, parse_secs_or_zero, print_json, Failure};
 use crate::site::{FileService, Site};
 use crate::tls::{alert_of, load_pair, peer_identity, trace_json, NameResolver};
-use https_handshake::{ServerConfig, TlsAcceptor};
+use https_handshake::{ServerConfig, Ticketer, TlsAcceptor};
 use https_verify::TrustAnchors;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +31,10 @@ Examples:
 
   Only clients with a certificate from your CA (mTLS; the log names each client):
   https-kit serve ./public --cert s.fullchain.crt --key s.key --client-ca ca.crt
+
+  Several servers behind one name, resuming each other's sessions:
+  https-kit ticket-key new tickets.key   (then rotate it every 6 h: https-kit ticket-key rotate)
+  https-kit serve . --cert ... --key ... --ticket-key-file tickets.key
 
   Limits (each has a default; durations in seconds, fractions allowed):
   https-kit serve . --cert ... --key ... --handshake-timeout 5 --max-connections 200
@@ -72,8 +76,12 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value = "required", requires = "client_ca")]
     pub client_auth: ClientAuth,
     /// Send no session tickets (every connection is a full handshake)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ticket_key_file")]
     pub no_tickets: bool,
+    /// Seal tickets with the keys in FILE (from `https-kit ticket-key new`, mode 0600), re-read
+    /// when it changes, so several `serve` processes resume each other's sessions
+    #[arg(long, value_name = "FILE")]
+    pub ticket_key_file: Option<PathBuf>,
     /// Seconds a client has to complete the TLS handshake
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub handshake_timeout: Duration,
@@ -158,7 +166,20 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
         .with_cert_resolver(Arc::new(resolver))
         .with_alpn(&[b"h2", b"http/1.1"])
         .with_session_tickets(!args.no_tickets)
-        .with_trace(args.trace);
+        .with_trace(args.trace)
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
+    if let Some(path) = &args.ticket_key_file {
+        let ticketer = Ticketer::from_key_file(path)
+            .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        if ticketer.is_stale() {
+            eprintln!(
+                "https-kit: {}: the newest ticket key is older than its rotation period \
+                 (run `https-kit ticket-key rotate`)",
+                path.display()
+            );
+        }
+        builder = builder.with_ticketer(Arc::new(ticketer));
+    }
     if let Some(ca) = &args.client_ca {
         let anchors = TrustAnchors::from_file(ca)
             .map_err(|e| Failure::usage(format!("{}: {e}", ca.display())))?;

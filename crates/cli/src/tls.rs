@@ -126,3 +126,10 @@ pub fn peer_identity(conn: &Connection) -> Option<String> {
             .unwrap_or_else(|| "(certificate without a readable subject)".to_string()),
     )
 }
+
+/// `SSLKEYLOGFILE`, honoured like curl: the TLS secrets are appended there (file created 0600);
+/// a key log that writes nothing when the variable is unset.
+pub fn key_log_from_env() -> Result<https_handshake::KeyLogFile, crate::output::Failure> {
+    https_handshake::KeyLogFile::from_env()
+        .map_err(|e| crate::output::Failure::usage(format!("SSLKEYLOGFILE: {e}")))
+}

@@ -279,3 +279,86 @@ fn gnutls_cli_gets_the_page_after_closing_its_side() {
         "gnutls-cli got no page:\n{all}"
     );
 }
+
+#[test]
+fn two_serve_processes_sharing_a_ticket_key_file_resume_each_others_sessions() {
+    if !need(&["openssl"]) {
+        return;
+    }
+    let f = Fixture::new();
+    let keys = f.p("tickets.key");
+    f.ok(&["ticket-key", "new", keys]);
+    let a = f.serve(&["--ticket-key-file", keys]);
+    let b = f.serve(&["--ticket-key-file", keys]);
+    let sess = f.p("from-a.pem");
+    let first = s_client(
+        a.port,
+        &[
+            "-tls1_3",
+            "-servername",
+            "site.test",
+            "-ign_eof",
+            "-sess_out",
+            sess,
+        ],
+        GET,
+    );
+    assert!(first.contains("<h1>index</h1>"), "{first}");
+    let second = s_client(
+        b.port,
+        &[
+            "-tls1_3",
+            "-servername",
+            "site.test",
+            "-ign_eof",
+            "-sess_in",
+            sess,
+        ],
+        GET,
+    );
+    assert!(
+        second.contains("Reused, TLSv1.3"),
+        "B did not resume A's ticket:\n{second}"
+    );
+    assert!(second.contains("<h1>index</h1>"), "{second}");
+
+    // A server with its own (in-memory) keys cannot open A's ticket: a full handshake.
+    let c = f.serve(&[]);
+    let third = s_client(
+        c.port,
+        &[
+            "-tls1_3",
+            "-servername",
+            "site.test",
+            "-ign_eof",
+            "-sess_in",
+            sess,
+        ],
+        GET,
+    );
+    assert!(third.contains("New, TLSv1.3"), "{third}");
+    assert!(third.contains("<h1>index</h1>"), "{third}");
+
+    // A key file others may read is refused at start (exit 2, one line).
+    std::fs::copy(keys, f.path("open.key")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(f.path("open.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = Command::new(bin())
+        .args([
+            "serve",
+            f.p("www"),
+            "--cert",
+            f.p("site.fullchain.crt"),
+            "--key",
+            f.p("site.key"),
+        ])
+        .args([
+            "--ticket-key-file",
+            f.p("open.key"),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

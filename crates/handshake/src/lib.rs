@@ -54,7 +54,9 @@ pub mod keyschedule;
 mod kx;
 mod resumption;
 mod server;
+mod server_psk;
 mod sign;
+mod tickets;
 #[cfg(feature = "tokio")]
 mod tokio_io;
 mod trace;
@@ -74,8 +76,13 @@ pub use conn::{
 pub use error::Error;
 pub use https_record::{AlertDescription, CipherSuite};
 pub use kx::NamedGroup;
-pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
+pub use resumption::{ClientSessionStore, MAX_TICKETS_PER_SERVER, TICKET_LIFETIME};
 pub use sign::{scheme, scheme_name, CertifiedKey, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
+pub use tickets::{
+    TicketKeyError, TicketKeyFile, Ticketer, DEFAULT_RELOAD_INTERVAL, DEFAULT_ROTATION_PERIOD,
+    DEFAULT_TICKET_LIFETIME, KEYS_KEPT, KEY_FILE_HEADER, MAX_KEY_FILE_BYTES, MAX_KEY_FILE_KEYS,
+    MAX_TICKET_CERT_BYTES, MAX_TICKET_LIFETIME,
+};
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
 pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
 

@@ -13,8 +13,6 @@ use crate::conn::{Common, Traffic, TrafficSecrets};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
-use crate::resumption::{binder, Ticketer, TICKET_LIFETIME};
-use ring::rand::SecureRandom;
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
@@ -162,41 +160,21 @@ impl ExpectClientHello {
             return self.send_hrr(cx, &ch, raw, suite, group);
         };
 
-        // PSK resumption (psk_dhe_ke only): our own fresh ticket for this suite, binder verified.
         let hash = suite.hash();
-        let mut resumed = None;
-        if let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
-            (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
-        {
-            let Some(ClientExtension::PskKeyExchangeModes(modes)) =
-                ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES)
-            else {
-                return Err(missing("psk_key_exchange_modes"));
-            };
-            let state = offer
-                .identities
-                .first()
-                .and_then(|id| ticketer.open(&id.identity));
-            if let Some(state) = state.filter(|s| s.suite == suite && modes.contains(&1)) {
-                let prefix = match &self.hrr {
-                    Some(h) => h.transcript.clone(),
-                    None => Transcript::new_hash(hash),
-                };
-                let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
-                let expected = binder(hash, &state.psk, &prefix, truncated);
-                if !ring_eq(expected.as_bytes(), &offer.binders[0]) {
-                    return Err(Error::proto(
-                        AlertDescription::DecryptError,
-                        "PSK binder does not verify",
-                    ));
-                }
-                cx.check("resumption", || {
-                    "session ticket accepted, binder verified".into()
-                });
-                resumed = Some(state);
-            }
-        }
+        // PSK resumption (psk_dhe_ke only): our own ticket, bound to this SNI, ALPN and identity.
+        let resumed = crate::server_psk::accept(
+            cx,
+            config,
+            &ch,
+            raw,
+            self.hrr.as_ref().map(|h| &h.transcript),
+            suite,
+        )?;
         cx.info.resumed = resumed.is_some();
+        if let Some(state) = &resumed {
+            // The client identity travels in the ticket: peer_certificates() stays the same.
+            cx.info.peer_certs = state.peer_certs.clone();
+        }
 
         // record_size_limit (RFC 8449): honour the client's, announce ours (the maximum).
         let record_limit = match ch.ext(ext_type::RECORD_SIZE_LIMIT) {
@@ -403,7 +381,7 @@ impl ExpectClientHello {
             exporter,
         ) = cx.derive_application_secrets(&mut ks, th.as_ref());
         cx.set_write_key(suite, &server_ap)?;
-        let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
+        let tickets = crate::server_psk::pending(config, &ch, ks);
         let fin = ExpectFinished {
             suite,
             client_hs,
@@ -573,7 +551,7 @@ pub(crate) struct ExpectFinished {
     client_ap: Secret,
     server_ap: Secret,
     exporter: Secret,
-    tickets: Option<(Arc<Ticketer>, KeySchedule)>,
+    tickets: Option<crate::server_psk::PendingTickets>,
 }
 
 impl ExpectFinished {
@@ -619,33 +597,9 @@ impl ExpectFinished {
             mut transcript,
             ..
         } = *self;
-        if let Some((ticketer, ks)) = tickets {
+        if let Some(pending) = tickets {
             transcript.add(raw);
-            let res_master = ks.derive(b"res master", transcript.current_hash().as_ref());
-            let nonce = [0u8];
-            let psk = crate::keyschedule::expand_label(
-                suite.hash(),
-                res_master.as_bytes(),
-                b"resumption",
-                &nonce,
-            );
-            let mut age = [0u8; 4];
-            SystemRandom::new()
-                .fill(&mut age)
-                .map_err(|_| Error::internal("no randomness"))?;
-            let age_add = u32::from_be_bytes(age);
-            let ticket = ticketer.seal(suite, &psk)?;
-            let nst = NewSessionTicketPayload {
-                lifetime: TICKET_LIFETIME,
-                age_add,
-                nonce: nonce.to_vec(),
-                ticket,
-                extensions: Vec::new(),
-            };
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::NewSessionTicket(nst)),
-                None,
-            );
+            crate::server_psk::issue(cx, pending, suite, transcript.current_hash().as_ref())?;
         }
         Ok(ServerState::Connected(Traffic {
             suite,
