@@ -6,7 +6,9 @@
 //! own header timer also runs while a keep-alive connection waits for its next request (so it
 //! could not be told apart from the idle timeout):
 //! - header timeout (HTTP/1.1): from the first byte of a request to its complete header block;
-//! - idle timeout: no request in flight (from the end of the last response body) for that long.
+//! - idle timeout: no request in flight (from the end of the last response body) for that long,
+//!   or a request in flight whose response has not moved a byte for that long (a peer that
+//!   stopped reading would otherwise hold the connection, and its slot, for ever).
 //!
 //! Nothing here knows about TLS, so the same code could run over any secured stream.
 
@@ -29,7 +31,8 @@ use tokio::sync::watch;
 pub struct Limits {
     /// HTTP/1.1: first byte of a request to the end of its headers.
     pub header_timeout: Duration,
-    /// No request in flight for this long closes the connection (HTTP/2: GOAWAY first).
+    /// No request in flight for this long closes the connection (HTTP/2: GOAWAY first); a
+    /// response that moves no byte for this long is dropped.
     pub idle_timeout: Duration,
     /// Largest request header block (HTTP/1.1 read buffer, HTTP/2 header list), at least 8192.
     pub max_header_bytes: usize,
@@ -49,6 +52,8 @@ pub struct Activity {
     idle_since: AtomicU64,
     /// 1 + milliseconds since `epoch` of the first byte of a request not yet dispatched; 0 = none.
     request_started: AtomicU64,
+    /// Milliseconds since `epoch` of the last write that moved bytes (or the last dispatch).
+    last_write: AtomicU64,
     /// Only HTTP/1.1 tracks partial requests: on HTTP/2 control frames arrive at any time.
     track_headers: bool,
 }
@@ -60,6 +65,7 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(0),
             request_started: AtomicU64::new(0),
+            last_write: AtomicU64::new(0),
             track_headers,
         }
     }
@@ -71,6 +77,7 @@ impl Activity {
     /// A request's headers are complete: the returned guard holds it in flight until dropped.
     pub fn begin(self: &Arc<Self>) -> InFlight {
         self.request_started.store(0, Ordering::Relaxed);
+        self.last_write.store(self.now_ms(), Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(self.clone())
     }
@@ -85,11 +92,20 @@ impl Activity {
         }
     }
 
+    fn wrote(&self) {
+        self.last_write.store(self.now_ms(), Ordering::Relaxed);
+    }
+
     fn verdict(&self, limits: &Limits) -> Verdict {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
-            return Verdict::Busy;
-        }
         let now = self.now_ms();
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            let still = now.saturating_sub(self.last_write.load(Ordering::Relaxed));
+            return if still >= millis(limits.idle_timeout) {
+                Verdict::Stalled
+            } else {
+                Verdict::Busy
+            };
+        }
         let started = self.request_started.load(Ordering::Relaxed);
         if started > 0 && now.saturating_sub(started - 1) >= millis(limits.header_timeout) {
             return Verdict::HeaderTimeout;
@@ -111,6 +127,7 @@ enum Verdict {
     Busy,
     Idle,
     HeaderTimeout,
+    Stalled,
 }
 
 /// Keeps one request in flight (see [`Activity::begin`]); travels inside the response body.
@@ -185,14 +202,22 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.wrote();
+        }
+        r
     }
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.wrote();
+        }
+        r
     }
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
@@ -212,6 +237,8 @@ pub enum Ended {
     Done(Result<(), hyper::Error>),
     /// Half a request header block sat there past the header timeout: dropped.
     HeaderTimeout,
+    /// A response made no progress for the idle timeout (the peer stopped reading): dropped.
+    Stalled,
 }
 
 /// hyper's HTTP/1.1 and HTTP/2 server connections, driven the same way.
@@ -323,6 +350,7 @@ async fn drive<C: ServerConn>(
             _ = tokio::time::sleep(tick) => match activity.verdict(limits) {
                 Verdict::Busy => {}
                 Verdict::HeaderTimeout => return Ended::HeaderTimeout,
+                Verdict::Stalled => return Ended::Stalled,
                 // Already asked to close and still idle a tick later: the peer is not listening.
                 Verdict::Idle if closing => return Ended::Done(Ok(())),
                 Verdict::Idle => {

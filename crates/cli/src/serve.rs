@@ -88,7 +88,8 @@ pub struct ServeArgs {
     /// Seconds from the first byte of an HTTP/1.1 request to the end of its headers
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub header_timeout: Duration,
-    /// Seconds a connection may stay open with no request in flight
+    /// Seconds a connection may stay open with no request in flight, or with a response that
+    /// moves no byte (a client that stopped reading)
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
     pub idle_timeout: Duration,
     /// Connections served at once; past it, accepting pauses until one closes
@@ -355,6 +356,12 @@ async fn connection(
             eprintln!(
                 "{addr} request headers timed out after {:?}",
                 shared.limits.header_timeout
+            )
+        }
+        Ended::Stalled if !shared.quiet => {
+            eprintln!(
+                "{addr} response stalled for {:?} (the client stopped reading): closed",
+                shared.limits.idle_timeout
             )
         }
         // Browsers open spare connections and drop them: only worth a line when tracing.

@@ -200,3 +200,33 @@ fn a_header_block_over_the_limit_gets_431() {
     let out = f.curl(server.port, &["--fail", &url]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn a_client_that_stops_reading_a_download_is_cut_off_after_the_idle_timeout() {
+    let f = Fixture::new();
+    let big = std::fs::File::create(f.path("www/big.bin")).unwrap();
+    big.set_len(200 << 20).unwrap();
+    let server = f.serve(&["--idle-timeout", "1"]);
+    let mut tls = rustls_client(&f, server.port);
+    tls.write_all(b"GET /big.bin HTTP/1.1\r\nHost: site.test\r\n\r\n")
+        .unwrap();
+    tls.flush().unwrap();
+    // Read nothing while the socket buffers fill and the response stops moving.
+    let log_says = eventually(Duration::from_secs(15), || {
+        server.log_text().contains("response stalled")
+    });
+    assert!(log_says, "{}", server.log_text());
+    // What was already buffered arrives, then the connection ends, well short of 200 MiB.
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let ended = eventually(Duration::from_secs(20), || match tls.read(&mut buf) {
+        Ok(0) => true,
+        Ok(n) => {
+            got += n;
+            false
+        }
+        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    });
+    assert!(ended, "connection still open after {got} bytes");
+    assert!(got < 200 << 20, "the whole file arrived: {got}");
+}
