@@ -208,6 +208,11 @@ fn data_arg(d: &str) -> Result<Vec<u8>, Failure> {
 /// One request on one new connection: the response head and what the connection negotiated.
 struct Hop {
     response: Response<Incoming>,
+    info: HopInfo,
+}
+
+/// What one hop's connection negotiated, and when each phase ended.
+struct HopInfo {
     timing: Timing,
     addr: std::net::SocketAddr,
     tls: serde_json::Value,
@@ -229,9 +234,9 @@ async fn get(
         let hop = one_hop(args, &target, &out, &connector, run_start).await?;
         hops.push(serde_json::json!({
             "url": target.url.as_str(),
-            "address": hop.addr.to_string(),
+            "address": hop.info.addr.to_string(),
             "status": hop.response.status().as_u16(),
-            "resumed": hop.resumed,
+            "resumed": hop.info.resumed,
         }));
         if args.location {
             if let Some(next) = redirect(&hop.response, &target)? {
@@ -308,12 +313,14 @@ async fn one_hop(
     };
     Ok(Hop {
         response,
-        timing,
-        addr,
-        tls: negotiated,
-        chain,
-        trace,
-        resumed,
+        info: HopInfo {
+            timing,
+            addr,
+            tls: negotiated,
+            chain,
+            trace,
+            resumed,
+        },
     })
 }
 
@@ -444,41 +451,19 @@ async fn deliver(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if args.json {
-        let headers: serde_json::Map<String, serde_json::Value> = parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").into()))
-            .collect();
-        let truncated = kept.as_ref().map(|k| (k.len() as u64) < size);
-        let body = kept.and_then(|b| String::from_utf8(b).ok());
-        print_json(&serde_json::json!({
-            "url": args.url,
-            "url_effective": target.url.as_str(),
-            "address": hop.addr.to_string(),
-            "status": parts.status.as_u16(),
-            "http_version": format!("{:?}", parts.version),
-            "headers": headers,
-            "tls": hop.tls,
-            "resumed": hop.resumed,
-            "chain": hop.chain,
-            "timing": hop.timing.json(done),
-            "redirects": &hops[..hops.len().saturating_sub(1)],
-            "trace": hop.trace,
-            "body_bytes": size,
-            "body": body,
-            "body_truncated": truncated,
-        }));
+        let body = Received { size, kept, done };
+        print_json(&result_json(args, target, &hop.info, &parts, body, &hops));
     }
     if let Some(format) = &args.write_out {
         let w = WriteOut {
             status: parts.status.as_u16(),
             http_version: version,
             url: target.url.as_str(),
-            remote: hop.addr,
+            remote: hop.info.addr,
             size,
             redirects: hops.len().saturating_sub(1),
             content_type,
-            timing: &hop.timing,
+            timing: &hop.info.timing,
             done,
         };
         print!("{}", w.expand(format));
@@ -488,6 +473,49 @@ async fn deliver(
         eprintln!("https-kit: {} answered HTTP {}", target.url, parts.status);
     }
     Ok(())
+}
+
+/// What the body stream delivered.
+struct Received {
+    size: u64,
+    /// The body kept for `--json` (None when it went to stdout or a file).
+    kept: Option<Vec<u8>>,
+    done: Instant,
+}
+
+/// The `--json` document for the final response.
+fn result_json(
+    args: &GetArgs,
+    target: &Target,
+    hop: &HopInfo,
+    parts: &hyper::http::response::Parts,
+    body: Received,
+    hops: &[serde_json::Value],
+) -> serde_json::Value {
+    let headers: serde_json::Map<String, serde_json::Value> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").into()))
+        .collect();
+    let truncated = body.kept.as_ref().map(|k| (k.len() as u64) < body.size);
+    let text = body.kept.and_then(|b| String::from_utf8(b).ok());
+    serde_json::json!({
+        "url": args.url,
+        "url_effective": target.url.as_str(),
+        "address": hop.addr.to_string(),
+        "status": parts.status.as_u16(),
+        "http_version": format!("{:?}", parts.version),
+        "headers": headers,
+        "tls": hop.tls,
+        "resumed": hop.resumed,
+        "chain": hop.chain,
+        "timing": hop.timing.json(body.done),
+        "redirects": &hops[..hops.len().saturating_sub(1)],
+        "trace": hop.trace,
+        "body_bytes": body.size,
+        "body": text,
+        "body_truncated": truncated,
+    })
 }
 
 /// `-I`: the status line and headers on stdout, as curl prints them.
