@@ -362,3 +362,44 @@ fn two_serve_processes_sharing_a_ticket_key_file_resume_each_others_sessions() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// A session resumed under client authentication keeps the client's identity (the ticket
+/// carries it), so the access log still names the client.
+#[test]
+fn a_resumed_mtls_session_still_names_the_client() {
+    if !need(&["openssl"]) {
+        return;
+    }
+    let f = mtls_fixture();
+    let server = f.serve(&["--client-ca", f.p("ca/ca.crt"), "--log-json"]);
+    let sess = f.p("alice-session.pem");
+    let with_cert = |extra: &[&str]| {
+        let mut args = vec![
+            "-tls1_3",
+            "-servername",
+            "site.test",
+            "-ign_eof",
+            "-cert",
+            f.p("alice.crt"),
+            "-key",
+            f.p("alice.key"),
+        ];
+        args.extend_from_slice(extra);
+        s_client(server.port, &args, GET)
+    };
+    let first = with_cert(&["-sess_out", sess]);
+    assert!(first.contains("<h1>index</h1>"), "{first}");
+    let second = with_cert(&["-sess_in", sess]);
+    assert!(second.contains("Reused, TLSv1.3"), "{second}");
+    assert!(second.contains("<h1>index</h1>"), "{second}");
+    let resumed_line = || {
+        server
+            .log_text()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["resumed"] == true)
+    };
+    assert!(eventually(Duration::from_secs(5), || resumed_line().is_some()));
+    let v = resumed_line().unwrap();
+    assert_eq!(v["client"], "CN=alice", "{v}");
+}
