@@ -29,10 +29,12 @@ const MAX_LISTED: usize = 10_000;
 /// What `serve` serves: a directory, or a built-in page when no directory is given.
 #[derive(Debug)]
 pub enum Site {
-    /// Canonical root, the `ServeDir` over it, and whether directories without index.html are listed.
+    /// Canonical root, `ServeDir`s over it (one for files, which need no directory check, one
+    /// for directories: index.html or the slash redirect), and whether to list directories.
     Dir {
         root: PathBuf,
         files: ServeDir,
+        dirs: ServeDir,
         list: bool,
     },
     Builtin,
@@ -42,8 +44,14 @@ impl Site {
     /// Serves `dir` (must exist); the root is canonicalized once, here.
     pub fn dir(dir: &Path, list: bool) -> io::Result<Site> {
         let root = std::fs::canonicalize(dir)?;
-        let files = ServeDir::new(&root).append_index_html_on_directories(true);
-        Ok(Site::Dir { root, files, list })
+        let files = ServeDir::new(&root).append_index_html_on_directories(false);
+        let dirs = ServeDir::new(&root).append_index_html_on_directories(true);
+        Ok(Site::Dir {
+            root,
+            files,
+            dirs,
+            list,
+        })
     }
 }
 
@@ -82,9 +90,14 @@ impl FileService {
     }
 
     async fn respond<B: Send + 'static>(&self, req: Request<B>) -> Response<Body> {
-        let (root, files, list) = match &self.site {
+        let (root, files, dirs, list) = match &self.site {
             Site::Builtin => return builtin(req.uri().path(), req.method()),
-            Site::Dir { root, files, list } => (root, files, *list),
+            Site::Dir {
+                root,
+                files,
+                dirs,
+                list,
+            } => (root, files, dirs, *list),
         };
         // `//sub` must not become `Location: //sub/` (another host, for a browser): collapse
         // repeated slashes, and hand ServeDir a path-only URI so its redirects stay on this site.
@@ -104,16 +117,17 @@ impl FileService {
         let checked =
             tokio::task::spawn_blocking(move || check(&root_owned, &relative, wants_index, list))
                 .await;
-        match checked {
-            Ok(Checked::Serve) => {}
+        let serve_dir = match checked {
+            Ok(Checked::File) => files,
+            Ok(Checked::Dir) => dirs,
             Ok(Checked::List(dir)) => return listing(&dir, &path, req.method()).await,
             Ok(Checked::NotFound) | Err(_) => {
                 return text(StatusCode::NOT_FOUND, "404 not found\n")
             }
-        }
+        };
         let (mut parts, body) = req.into_parts();
         parts.uri = uri;
-        match files
+        match serve_dir
             .clone()
             .try_call(Request::from_parts(parts, body))
             .await
@@ -172,8 +186,10 @@ pub fn decoded_relative(url_path: &str) -> Option<PathBuf> {
 /// The guard's answer for one request path.
 #[derive(Debug, PartialEq)]
 enum Checked {
-    /// A regular file or a directory inside the root: ServeDir may open it.
-    Serve,
+    /// A regular file inside the root: ServeDir may open it.
+    File,
+    /// A directory inside the root (with a regular index.html when the path ends in `/`).
+    Dir,
     /// A directory without index.html, and listings are on.
     List(PathBuf),
     NotFound,
@@ -193,17 +209,17 @@ fn check(root: &Path, relative: &Path, wants_index: bool, list: bool) -> Checked
         return Checked::NotFound;
     };
     if meta.is_file() {
-        return Checked::Serve;
+        return Checked::File;
     }
     if !meta.is_dir() {
         return Checked::NotFound; // FIFO, device, socket: never opened
     }
     if !wants_index {
-        return Checked::Serve; // ServeDir redirects to the slash form
+        return Checked::Dir; // ServeDir redirects to the slash form
     }
     let index = canonical.join("index.html");
     match inside(&index) {
-        Some((_, m)) if m.is_file() => Checked::Serve,
+        Some((_, m)) if m.is_file() => Checked::Dir,
         Some(_) => Checked::NotFound,
         None if list && std::fs::symlink_metadata(&index).is_err() => Checked::List(canonical),
         None => Checked::NotFound,
@@ -375,8 +391,9 @@ mod tests {
             .map(|s| s.success())
             .unwrap_or(false);
         let c = |p: &str, slash, list| check(&root, Path::new(p), slash, list);
-        assert_eq!(c("a.txt", false, false), Checked::Serve);
-        assert_eq!(c("in", false, false), Checked::Serve);
+        assert_eq!(c("a.txt", false, false), Checked::File);
+        assert_eq!(c("in", false, false), Checked::File);
+        assert_eq!(c("", true, false), Checked::NotFound); // no index.html at the root here
         assert_eq!(c("out", false, false), Checked::NotFound);
         assert_eq!(c("missing", false, false), Checked::NotFound);
         assert_eq!(c("empty", true, false), Checked::NotFound);
