@@ -92,8 +92,9 @@ pub struct ServeArgs {
     /// moves no byte (a client that stopped reading)
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
     pub idle_timeout: Duration,
-    /// Connections served at once; past it, accepting pauses until one closes
-    #[arg(long, value_name = "N", default_value_t = 1024,
+    /// Connections served at once (each holds a file descriptor: stay under `ulimit -n`); past
+    /// it, accepting pauses until one closes
+    #[arg(long, value_name = "N", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
     /// Largest request header block in bytes (8192 at least)
