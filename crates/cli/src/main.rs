@@ -20,6 +20,7 @@ mod key;
 mod output;
 mod serve;
 mod site;
+mod small_file;
 mod target;
 mod ticket_key;
 mod tls;

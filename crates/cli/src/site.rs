@@ -19,6 +19,7 @@ use std::time::Instant;
 use tower_http::services::ServeDir;
 
 use crate::access_log::{AccessLog, Peer};
+use crate::small_file::{small_file_eligible, SmallFile};
 
 /// Every response body `serve` sends.
 pub type Body = UnsyncBoxBody<Bytes, io::Error>;
@@ -113,11 +114,15 @@ impl FileService {
             return text(StatusCode::BAD_REQUEST, "400 bad path\n");
         };
         let root_owned = root.clone();
-        let wants_index = path.ends_with('/');
+        let want = Want {
+            index: path.ends_with('/'),
+            list,
+            small: small_file_eligible(&req),
+        };
         let checked =
-            tokio::task::spawn_blocking(move || check(&root_owned, &relative, wants_index, list))
-                .await;
+            tokio::task::spawn_blocking(move || check(&root_owned, &relative, &want)).await;
         let serve_dir = match checked {
+            Ok(Checked::Small(small)) => return small.response(),
             Ok(Checked::File) => files,
             Ok(Checked::Dir) => dirs,
             Ok(Checked::List(dir)) => return listing(&dir, &path, req.method()).await,
@@ -183,9 +188,22 @@ pub fn decoded_relative(url_path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// What the request allows the guard to do.
+#[derive(Debug)]
+struct Want {
+    /// The path ends in `/`: a directory answers with its index.html.
+    index: bool,
+    /// `--list`.
+    list: bool,
+    /// A plain GET (Some(false)) or HEAD (Some(true)) that small_file may answer.
+    small: Option<bool>,
+}
+
 /// The guard's answer for one request path.
 #[derive(Debug, PartialEq)]
 enum Checked {
+    /// A small regular file, already read (same trip to the blocking pool as the check).
+    Small(SmallFile),
     /// A regular file inside the root: ServeDir may open it.
     File,
     /// A directory inside the root (with a regular index.html when the path ends in `/`).
@@ -196,7 +214,7 @@ enum Checked {
 }
 
 /// Blocking: resolves symlinks and admits only regular files and directories under `root`.
-fn check(root: &Path, relative: &Path, wants_index: bool, list: bool) -> Checked {
+fn check(root: &Path, relative: &Path, want: &Want) -> Checked {
     let inside = |p: &Path| -> Option<(PathBuf, std::fs::Metadata)> {
         let canonical = std::fs::canonicalize(p).ok()?;
         if !canonical.starts_with(root) {
@@ -209,19 +227,24 @@ fn check(root: &Path, relative: &Path, wants_index: bool, list: bool) -> Checked
         return Checked::NotFound;
     };
     if meta.is_file() {
-        return Checked::File;
+        return match want.small {
+            Some(head) => SmallFile::read(&canonical, &meta, head)
+                .map(Checked::Small)
+                .unwrap_or(Checked::File),
+            None => Checked::File,
+        };
     }
     if !meta.is_dir() {
         return Checked::NotFound; // FIFO, device, socket: never opened
     }
-    if !wants_index {
+    if !want.index {
         return Checked::Dir; // ServeDir redirects to the slash form
     }
     let index = canonical.join("index.html");
     match inside(&index) {
         Some((_, m)) if m.is_file() => Checked::Dir,
         Some(_) => Checked::NotFound,
-        None if list && std::fs::symlink_metadata(&index).is_err() => Checked::List(canonical),
+        None if want.list && std::fs::symlink_metadata(&index).is_err() => Checked::List(canonical),
         None => Checked::NotFound,
     }
 }
@@ -390,7 +413,14 @@ mod tests {
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
-        let c = |p: &str, slash, list| check(&root, Path::new(p), slash, list);
+        let c = |p: &str, index, list| {
+            let want = Want {
+                index,
+                list,
+                small: None,
+            };
+            check(&root, Path::new(p), &want)
+        };
         assert_eq!(c("a.txt", false, false), Checked::File);
         assert_eq!(c("in", false, false), Checked::File);
         assert_eq!(c("", true, false), Checked::NotFound); // no index.html at the root here

@@ -157,6 +157,29 @@ fn range_conditional_get_redirects_and_the_root_guard() {
     if fifo_made {
         assert_eq!(code(&["--max-time", "5"], "/fifo"), "404");
     }
+    // The small-file fast path (plain GET) and ServeDir (a precondition that passes) send the
+    // same headers and body.
+    let headers_of = |extra: &[&str]| {
+        let mut args = vec!["-D", "-", "-o", "/dev/null"];
+        args.extend_from_slice(extra);
+        let url = format!("{base}/blob.bin");
+        args.push(&url);
+        let out = f.curl(server.port, &args);
+        let mut h: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty() && !l.starts_with("date:"))
+            .collect();
+        h.sort();
+        h
+    };
+    let old = "If-Modified-Since: Mon, 01 Jan 2001 00:00:00 GMT";
+    assert_eq!(headers_of(&[]), headers_of(&["-H", old]));
+    let out = f.curl(server.port, &["-H", old, &format!("{base}/blob.bin")]);
+    assert_eq!(out.stdout, blob);
+    let out = f.curl(server.port, &[&format!("{base}/blob.bin")]);
+    assert_eq!(out.stdout, blob);
+
     // Only GET and HEAD.
     assert_eq!(code(&["-X", "DELETE"], "/blob.bin"), "405");
     // The Content-Type follows the extension.
