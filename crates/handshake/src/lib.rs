@@ -42,6 +42,25 @@
 //! s.reader().read_exact(&mut buf).unwrap();
 //! assert_eq!(&buf, b"hello");
 //! ```
+//!
+//! Session tickets are on by default: two NewSessionTickets after each handshake (when the client
+//! offers psk_dhe_ke), bound to the SNI, ALPN and client certificate they were issued for, sealed
+//! under keys that rotate every 6 hours ([`Ticketer`]). Servers behind one name share keys through
+//! a 0600 key file ([`Ticketer::from_key_file`], format and rotation in [`TicketKeyFile`]):
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # fn f(b: https_handshake::ServerConfigBuilder) -> Result<(), https_handshake::Error> {
+//! use https_handshake::{TicketKeyFile, Ticketer};
+//! let path = std::path::Path::new("/etc/https-kit/tickets.key");
+//! // Once, then `TicketKeyFile::rotate(path)` (or `https-kit ticket-key rotate`) every 6 hours.
+//! TicketKeyFile::create(path)?;
+//! let config = b.with_ticketer(Arc::new(Ticketer::from_key_file(path)?)).build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! Key logging is opt-in: nothing is logged unless a [`KeyLog`] is given, e.g.
+//! `.with_key_log(Arc::new(KeyLogFile::from_env()?))` to honour `SSLKEYLOGFILE` as curl does.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -202,7 +202,7 @@ impl Ticketer {
         match &self.source {
             Source::Memory => {
                 let fresh = TicketKey::random(&self.rng)?;
-                self.install(fresh, Instant::now());
+                self.install(fresh, Instant::now(), Duration::ZERO);
                 Ok(())
             }
             Source::File { path, .. } => {
@@ -247,11 +247,15 @@ impl Ticketer {
         self.keys.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn install(&self, fresh: TicketKey, now: Instant) {
+    /// Makes `fresh` the sealing key if the current one has sealed for `min_age` (another thread
+    /// may have rotated while we waited for the lock).
+    fn install(&self, fresh: TicketKey, now: Instant, min_age: Duration) {
         let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-        let old = std::mem::replace(&mut keys.current, fresh);
-        keys.previous = Some(old);
-        keys.since = now;
+        if now.saturating_duration_since(keys.since) >= min_age {
+            let old = std::mem::replace(&mut keys.current, fresh);
+            keys.previous = Some(old);
+            keys.since = now;
+        }
     }
 
     fn reload_locked(&self, path: &Path, chk: &mut FileCheck) -> Result<(), Error> {
@@ -280,13 +284,7 @@ impl Ticketer {
                     return;
                 }
                 if let Ok(fresh) = TicketKey::random(&self.rng) {
-                    let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-                    // Another thread may have rotated while we waited for the lock.
-                    if now.saturating_duration_since(keys.since) >= self.period {
-                        let old = std::mem::replace(&mut keys.current, fresh);
-                        keys.previous = Some(old);
-                        keys.since = now;
-                    }
+                    self.install(fresh, now, self.period);
                 }
             }
             Source::File {
@@ -320,15 +318,19 @@ impl Ticketer {
             .fill(&mut nonce)
             .map_err(|_| Error::internal("no randomness"))?;
         let keys = self.read_keys();
+        let mut aad = [TICKET_VERSION; 9];
+        aad[1..].copy_from_slice(&keys.current.id);
         let mut out = Vec::with_capacity(HEADER_LEN + body.len() + TAG_LEN);
-        out.push(TICKET_VERSION);
-        out.extend_from_slice(&keys.current.id);
-        let aad = aead::Aad::from(out.clone());
+        out.extend_from_slice(&aad);
         out.extend_from_slice(&nonce);
         let tag = keys
             .current
             .aead
-            .seal_in_place_separate_tag(aead::Nonce::assume_unique_for_key(nonce), aad, &mut body)
+            .seal_in_place_separate_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(aad),
+                &mut body,
+            )
             .map_err(|_| Error::internal("ticket seal"))?;
         out.extend_from_slice(&body);
         out.extend_from_slice(tag.as_ref());
