@@ -76,6 +76,26 @@ async fn echo(
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     let path = req.uri().path().to_string();
+    // Absolute redirects: to another name on this same server, and to plain http.
+    let port = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit(':').next())
+        .unwrap_or("443")
+        .to_string();
+    let absolute = match path.as_str() {
+        "/to-other" => Some(format!("https://other.test:{port}/echo")),
+        "/to-http" => Some(format!("http://site.test:{port}/echo")),
+        _ => None,
+    };
+    if let Some(location) = absolute {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = hyper::StatusCode::FOUND;
+        r.headers_mut()
+            .insert("location", location.parse().unwrap());
+        return Ok(r);
+    }
     if let Some(code) = path.strip_prefix("/r/") {
         let mut r = Response::new(Full::new(Bytes::new()));
         *r.status_mut() = code.parse::<u16>().unwrap_or(302).try_into().unwrap();
@@ -231,6 +251,27 @@ fn location_follows_every_redirect_kind_and_stops_at_max_redirs() {
     // Without -L the redirect itself is the answer (exit 0, the status on stderr).
     let out = get(&f, port, "/r/302", &["-w", "%{http_code}"]);
     assert_eq!(stdout(&out), "302");
+    // Each host redirected to is verified again: the certificate does not name other.test.
+    let out = get(
+        &f,
+        port,
+        "/to-other",
+        &["-L", "--http1.1", "--resolve", "other.test:127.0.0.1"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TLS handshake") && err.contains("other.test"),
+        "{err}"
+    );
+    // A redirect to plain http is refused (exit 1), not followed.
+    let out = get(&f, port, "/to-http", &["-L", "--http1.1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("https:// only"),
+        "{}",
+        text(&out)
+    );
     // A loop ends after --max-redirs with exit 1.
     let out = get(&f, port, "/loop", &["-L", "--max-redirs", "3"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -337,6 +378,19 @@ fn urls_are_checked_before_connecting() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+#[test]
+fn json_keeps_at_most_16_mib_of_body_and_says_so() {
+    let f = Fixture::new();
+    let size = (16 << 20) + 1000;
+    std::fs::write(f.path("www/big.txt"), vec![b'a'; size]).unwrap();
+    let server = f.serve(&["--quiet"]);
+    let out = get(&f, server.port, "/big.txt", &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["body_bytes"], size as u64);
+    assert_eq!(v["body_truncated"], true);
+    assert_eq!(v["body"].as_str().map(str::len), Some(16 << 20));
 }
 
 #[test]

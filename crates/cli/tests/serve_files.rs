@@ -221,6 +221,25 @@ fn list_shows_a_directory_with_escaped_names_and_json_log_lines() {
         ],
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "x");
+    // A listing stops at 10,000 entries and says how many it left out.
+    std::fs::create_dir(f.path("www/many")).unwrap();
+    for i in 0..10_002 {
+        std::fs::File::create(f.path(&format!("www/many/f{i:05}"))).unwrap();
+    }
+    let out = f.curl(
+        server.port,
+        &[
+            "--fail",
+            &format!("https://site.test:{}/many/", server.port),
+        ],
+    );
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(page.matches("<li>").count(), 10_000 + 1, "entries plus ../");
+    assert!(
+        page.contains("<p>2 more entries not shown.</p>"),
+        "{}",
+        &page[page.len().saturating_sub(200)..]
+    );
     // Without --list, the same directory is a 404.
     let plain = f.serve(&[]);
     let out = f.curl(
@@ -314,4 +333,67 @@ fn sigterm_during_a_download_lets_it_finish_byte_for_byte_then_exits_0() {
     // New connections are refused once it stopped.
     assert!(std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err());
     let _ = &mut server;
+}
+
+/// The wait for responses in flight is bounded: a download whose client stopped reading does
+/// not hold the stop past --shutdown-timeout.
+#[test]
+fn sigterm_with_a_stuck_download_exits_0_after_the_shutdown_timeout() {
+    if !need(&["curl"]) {
+        return;
+    }
+    let f = Fixture::new();
+    let big = std::fs::File::create(f.path("www/big.bin")).unwrap();
+    big.set_len(200 << 20).unwrap();
+    let mut server = f.serve(&["--shutdown-timeout", "1", "--idle-timeout", "600"]);
+    // curl at 1 byte/s: the response is in flight and cannot finish.
+    let curl = Command::new("curl")
+        .args([
+            "-sS",
+            "--limit-rate",
+            "1",
+            "--max-time",
+            "60",
+            "--cacert",
+            f.p("ca/ca.crt"),
+        ])
+        .arg("--resolve")
+        .arg(format!("site.test:{}:127.0.0.1", server.port))
+        .arg("-o")
+        .arg("/dev/null")
+        .arg(format!("https://site.test:{}/big.bin", server.port))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("curl");
+    let _curl = Guard(curl);
+    // The access line is written once the response head is ready: the body is then in flight.
+    assert!(
+        eventually(Duration::from_secs(10), || server
+            .log_text()
+            .contains("GET /big.bin")),
+        "{}",
+        server.log_text()
+    );
+    let st = Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut status = None;
+    let exited = eventually(Duration::from_secs(15), || {
+        status = server.guard.0.try_wait().ok().flatten();
+        status.is_some()
+    });
+    assert!(exited, "serve did not exit after its shutdown timeout");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        server.log_text()
+    );
+    assert!(
+        server.log_text().contains("still open"),
+        "{}",
+        server.log_text()
+    );
 }
