@@ -230,3 +230,60 @@ fn a_client_that_stops_reading_a_download_is_cut_off_after_the_idle_timeout() {
     assert!(ended, "connection still open after {got} bytes");
     assert!(got < 200 << 20, "the whole file arrived: {got}");
 }
+
+/// `--h2-max-streams` reaches the client as SETTINGS_MAX_CONCURRENT_STREAMS (seen by the `h2`
+/// crate's client over tokio-rustls).
+#[test]
+fn h2_max_streams_is_announced_to_the_client() {
+    let f = Fixture::new();
+    let server = f.serve(&["--h2-max-streams", "7"]);
+    let mut roots = rustls::RootCertStore::empty();
+    for block in pem::parse_many(std::fs::read(f.path("ca/ca.crt")).unwrap()).unwrap() {
+        roots
+            .add(rustls_pki_types::CertificateDer::from(
+                block.contents().to_vec(),
+            ))
+            .unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let limit = rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+            .await
+            .unwrap();
+        let name = rustls_pki_types::ServerName::try_from("site.test").unwrap();
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        let (mut client, conn) = h2::client::handshake(tls).await.unwrap();
+        let mut conn = std::pin::pin!(conn);
+        let req = hyper::Request::get(format!("https://site.test:{}/", server.port))
+            .body(())
+            .unwrap();
+        let (mut response, _) = client.send_request(req, true).unwrap();
+        // Drive the connection until the answer (by then the server's SETTINGS are in).
+        let status = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                tokio::select! {
+                    r = &mut response => break r.unwrap().status(),
+                    r = conn.as_mut() => panic!("connection ended: {r:?}"),
+                }
+            }
+        })
+        .await
+        .expect("an answer within 10 s");
+        assert_eq!(status, 200);
+        conn.max_concurrent_send_streams()
+    });
+    assert_eq!(limit, 7);
+}
