@@ -36,7 +36,8 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Largest request header block (HTTP/1.1 read buffer, HTTP/2 header list), at least 8192.
     pub max_header_bytes: usize,
-    /// HTTP/2: PING this often when the connection is quiet (and close it if unanswered).
+    /// HTTP/2: PING this often when the connection is quiet, and close it when a PING stays
+    /// unanswered for as long again.
     pub h2_keepalive: Option<Duration>,
     /// HTTP/2: concurrent streams per connection.
     pub h2_max_streams: u32,
@@ -309,6 +310,8 @@ where
         let mut b = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
         b.timer(TokioTimer::new())
             .keep_alive_interval(limits.h2_keepalive)
+            // A PING unanswered for one more interval: the peer is gone.
+            .keep_alive_timeout(limits.h2_keepalive.unwrap_or(Duration::from_secs(20)))
             .max_concurrent_streams(limits.h2_max_streams)
             .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
         drive(b.serve_connection(io, service), &activity, limits, shutdown).await

@@ -62,6 +62,14 @@ fn rustls_client(
     f: &Fixture,
     port: u16,
 ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    rustls_client_alpn(f, port, b"http/1.1")
+}
+
+fn rustls_client_alpn(
+    f: &Fixture,
+    port: u16,
+    alpn: &[u8],
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     let ca = std::fs::read(f.path("ca/ca.crt")).unwrap();
     for block in pem::parse_many(ca).unwrap() {
@@ -77,7 +85,7 @@ fn rustls_client(
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     let name = rustls_pki_types::ServerName::try_from("site.test").unwrap();
     let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let sock = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -286,4 +294,39 @@ fn h2_max_streams_is_announced_to_the_client() {
         conn.max_concurrent_send_streams()
     });
     assert_eq!(limit, 7);
+}
+
+/// `--h2-keepalive`: the server PINGs a quiet HTTP/2 connection, and closes it when the PING is
+/// not answered (this client reads frames but never acknowledges).
+#[test]
+fn h2_keepalive_pings_and_closes_a_connection_that_does_not_answer() {
+    let f = Fixture::new();
+    let server = f.serve(&["--h2-keepalive", "0.5", "--idle-timeout", "600"]);
+    let mut tls = rustls_client_alpn(&f, server.port, b"h2");
+    // The connection preface and an empty SETTINGS frame; nothing else, ever.
+    tls.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .unwrap();
+    tls.flush().unwrap();
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = eventually(Duration::from_secs(15), || match tls.read(&mut buf) {
+        Ok(0) => true,
+        Ok(n) => {
+            bytes.extend_from_slice(&buf[..n]);
+            false
+        }
+        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    });
+    // Walk the frames: 9-byte headers (length, type, flags, stream id).
+    let mut types = Vec::new();
+    let mut rest = bytes.as_slice();
+    while rest.len() >= 9 {
+        let len = (usize::from(rest[0]) << 16) | (usize::from(rest[1]) << 8) | usize::from(rest[2]);
+        types.push(rest[3]);
+        rest = rest.get(9 + len..).unwrap_or(&[]);
+    }
+    const PING: u8 = 0x6;
+    let pings = types.iter().filter(|t| **t == PING).count();
+    assert!(pings >= 1, "no PING from the server: frame types {types:?}");
+    assert!(closed, "connection still open; frame types {types:?}");
 }
