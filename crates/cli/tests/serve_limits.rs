@@ -281,11 +281,9 @@ fn h2_max_streams_is_announced_to_the_client() {
         let (mut response, _) = client.send_request(req, true).unwrap();
         // Drive the connection until the answer (by then the server's SETTINGS are in).
         let status = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                tokio::select! {
-                    r = &mut response => break r.unwrap().status(),
-                    r = conn.as_mut() => panic!("connection ended: {r:?}"),
-                }
+            tokio::select! {
+                r = &mut response => r.unwrap().status(),
+                r = conn.as_mut() => panic!("connection ended: {r:?}"),
             }
         })
         .await
