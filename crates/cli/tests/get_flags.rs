@@ -420,3 +420,36 @@ fn output_file_is_written_whole_without_a_progress_bar_in_a_pipe() {
         .collect();
     assert!(left.is_empty(), "temporary file left behind");
 }
+
+/// On a terminal (a pty from util-linux `script`), `-o` shows a progress bar with the size.
+#[test]
+fn output_file_shows_a_progress_bar_on_a_terminal() {
+    if !need(&["script"]) {
+        return;
+    }
+    let f = Fixture::new();
+    let file = std::fs::File::create(f.path("www/big.bin")).unwrap();
+    file.set_len(64 << 20).unwrap();
+    let server = f.serve(&["--quiet"]);
+    let cmd = format!(
+        "{} get https://localhost:{}/big.bin --ca {} -o {}",
+        bin(),
+        server.port,
+        f.p("ca/ca.crt"),
+        f.p("got.bin")
+    );
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script");
+    assert!(out.status.success(), "{}", text(&out));
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("64.00 MiB") && screen.contains(" eta "),
+        "{screen}"
+    );
+    assert_eq!(
+        std::fs::metadata(f.path("got.bin")).unwrap().len(),
+        64 << 20
+    );
+}
