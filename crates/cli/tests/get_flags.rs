@@ -453,3 +453,51 @@ fn output_file_shows_a_progress_bar_on_a_terminal() {
         64 << 20
     );
 }
+
+/// An IPv6 literal URL end to end: `serve` on [::1], `get https://[::1]:PORT/` connects there
+/// and checks the certificate for the IP address ::1.
+#[test]
+fn get_an_ipv6_literal_url_from_serve_on_loopback_v6() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let f = Fixture::new();
+    f.issue("v6", &["localhost", "::1"]);
+    let port = std::net::TcpListener::bind("[::1]:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let child = Command::new(bin())
+        .args([
+            "serve",
+            f.p("www"),
+            "--cert",
+            f.p("v6.fullchain.crt"),
+            "--key",
+            f.p("v6.key"),
+        ])
+        .args(["--addr", &format!("[::1]:{port}"), "--log-json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Guard(child);
+    assert!(eventually(Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("::1", port)).is_ok()
+    }));
+    let out = Command::new(bin())
+        .args([
+            "get",
+            &format!("https://[::1]:{port}/"),
+            "--ca",
+            f.p("ca/ca.crt"),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["status"], 200);
+    assert_eq!(v["address"], format!("[::1]:{port}"));
+    assert_eq!(v["body"], "<h1>index</h1>\n");
+}
