@@ -33,6 +33,16 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     // builder reads nothing by itself; `KeyLogFile::from_env` is how a program honours the variable.
     std::env::set_var("SSLKEYLOGFILE", &path);
     let key_log = KeyLogFile::from_env().unwrap();
+    // Configs built while the variable is set but given no key log must log nothing.
+    let unlogged_client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .build()
+        .unwrap();
+    let unlogged_server = ServerConfig::builder()
+        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
     std::env::remove_var("SSLKEYLOGFILE");
     assert!(key_log.is_enabled());
     let client = ClientConfig::builder()
@@ -81,6 +91,21 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     assert_eq!(mode, 0o600, "key log mode {mode:o}");
     let random = hex::encode(&theirs[0].1);
     assert_eq!(text.lines().filter(|l| l.contains(&random)).count(), 5);
+
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(unlogged_client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(unlogged_server)).unwrap(),
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after, text,
+        "builders no longer read SSLKEYLOGFILE by themselves"
+    );
 }
 
 #[test]

@@ -403,6 +403,30 @@ fn two_servers_sharing_a_key_file_resume_each_others_tickets_across_rotations() 
 }
 
 #[test]
+fn a_key_file_is_looked_at_no_more_often_than_its_reload_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = key_file(dir.path());
+    let slow = Arc::new(
+        Ticketer::from_key_file(&path)
+            .unwrap()
+            .with_reload_interval(Duration::from_secs(3600)),
+    );
+    let slow_server = server_with_ticketer(slow.clone());
+    // Two rotations elsewhere: the file no longer holds the key `slow` seals with...
+    TicketKeyFile::rotate(&path).unwrap();
+    TicketKeyFile::rotate(&path).unwrap();
+    let client = our_client();
+    connect(&client, &slow_server, "localhost");
+    // ...so a server that reads the file now cannot open `slow`'s tickets,
+    let fresh = server_with_ticketer(file_ticketer(&path));
+    assert!(!connect(&client, &fresh, "localhost").0.conn.is_resumed());
+    // and after `slow` re-reads the file, they share keys again.
+    slow.reload().unwrap();
+    connect(&client, &slow_server, "localhost");
+    assert!(connect(&client, &fresh, "localhost").0.conn.is_resumed());
+}
+
+#[test]
 fn a_group_or_world_readable_key_file_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

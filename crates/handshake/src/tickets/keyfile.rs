@@ -230,13 +230,19 @@ fn parse(path: &Path, text: &str) -> Result<Vec<KeyEntry>, TicketKeyError> {
 }
 
 fn render(keys: &[KeyEntry]) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(format!(
-        "{KEY_FILE_HEADER}\n# Session ticket keys, newest first: the first seals, the first two open.\n\
-         # Secret (mode 0600). Rotate with `https-kit ticket-key rotate FILE` every 6 hours.\n"
-    ));
+    // Reserved up front so no growth leaves an unwiped copy of the keys behind.
+    let mut out = Zeroizing::new(String::with_capacity(256 + keys.len() * 96));
+    out.push_str(KEY_FILE_HEADER);
+    out.push_str(
+        "\n# Session ticket keys, newest first: the first seals, the first two open.\n\
+         # Secret (mode 0600). Rotate with `https-kit ticket-key rotate FILE` every 6 hours.\n",
+    );
     for k in keys {
         let mut h = hex::encode(&k.key[..]);
-        out.push_str(&format!("{} {h}\n", k.created));
+        out.push_str(&k.created.to_string());
+        out.push(' ');
+        out.push_str(&h);
+        out.push('\n');
         h.zeroize();
     }
     out
