@@ -5,16 +5,23 @@
 //! policy or a failed check, 2 bad usage or unreadable input (clap's own usage errors exit 2 too).
 #![forbid(unsafe_code)]
 
+mod access_log;
 mod ca;
 mod cert;
+mod conn;
 mod csr;
 mod files;
 mod get;
+mod get_out;
 mod http;
 mod inspect;
+mod inspect_server;
 mod key;
 mod output;
 mod serve;
+mod site;
+mod small_file;
+mod target;
 mod ticket_key;
 mod tls;
 mod trust;
