@@ -5,17 +5,25 @@
 //! policy or a failed check, 2 bad usage or unreadable input (clap's own usage errors exit 2 too).
 #![forbid(unsafe_code)]
 
+mod access_log;
 mod acme;
 mod ca;
 mod cert;
+mod conn;
 mod csr;
 mod files;
 mod get;
+mod get_out;
 mod http;
 mod inspect;
+mod inspect_server;
 mod key;
 mod output;
 mod serve;
+mod site;
+mod small_file;
+mod target;
+mod ticket_key;
 mod tls;
 mod trust;
 mod verify;
@@ -77,6 +85,9 @@ enum Command {
     /// ACME (RFC 8555) server for the local CA: certbot, lego... prove control of names
     #[command(subcommand)]
     Acme(acme::AcmeCommand),
+    /// Session-ticket key file shared by `serve` processes: new, rotate
+    #[command(subcommand)]
+    TicketKey(ticket_key::TicketKeyCommand),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -91,6 +102,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Get(a) => get::run(a),
         Command::Trust(c) => trust::run(c),
         Command::Acme(c) => acme::run(c),
+        Command::TicketKey(c) => ticket_key::run(c),
     }
 }
 

@@ -129,7 +129,7 @@ impl ServerCertVerifier for ChallengeVerifier {
             reason,
         };
         let spki = https_verify::end_entity_spki(end_entity).map_err(|e| fail(e.to_string()))?;
-        let scheme = https_verify::SignatureScheme::from_u16(scheme)
+        let scheme = https_handshake::SignatureScheme::from_u16(scheme)
             .ok_or_else(|| fail(format!("unsupported signature scheme {scheme:#06x}")))?;
         https_verify::verify_signature(&spki, scheme, message, sig).map_err(|e| fail(e.to_string()))
     }
