@@ -1,6 +1,6 @@
 //! Trust anchors: the CA certificates the verifier trusts (the seed's "CA trusted by the browser").
 
-use crate::cert::{name_to_string, Cert};
+use crate::cert::Cert;
 use crate::error::VerifyError;
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,7 +30,7 @@ impl TrustAnchors {
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), VerifyError> {
         let cert = Cert::parse(der)?;
         let subject = cert.subject_raw().to_vec();
-        let label = name_to_string(cert.subject());
+        let label = cert.subject_string();
         let index = self.certs.len();
         self.certs.push(der.to_vec());
         self.subjects.push(label);

@@ -43,6 +43,7 @@ mod checks;
 mod constraints;
 mod der;
 mod error;
+mod ext;
 mod name;
 mod oid;
 mod path;
@@ -52,6 +53,7 @@ mod request;
 mod revocation;
 mod sig;
 mod store;
+mod tbs;
 
 pub use anchors::{TrustAnchors, SYSTEM_BUNDLE};
 pub use error::VerifyError;

@@ -331,9 +331,7 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
         let cx = self.cx;
         let (c, i) = (cx.cert(child), cx.cert(issuer));
         let r = match (&c.sig_alg, i.public_key()) {
-            (Ok(alg), Ok(key)) => {
-                sig::verify_with(alg, &key, c.tbs_raw(), c.x509.signature_value.data.as_ref())
-            }
+            (Ok(alg), Ok(key)) => sig::verify_with(alg, &key, c.tbs_raw(), c.signature()),
             (Err(e), _) => Err(e.clone()),
             (_, Err(e)) => Err(e),
         };
