@@ -2,6 +2,7 @@
 
 use crate::cert::Cert;
 use crate::error::VerifyError;
+use crate::frozen::Frozen;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -15,6 +16,8 @@ pub const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 #[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
     certs: Vec<Vec<u8>>,
+    /// Each anchor parsed once (None: parsed again when used, see [`Frozen::freeze`]).
+    parsed: Vec<Option<Frozen>>,
     subjects: Vec<String>,
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
     rejected: Vec<String>,
@@ -32,7 +35,10 @@ impl TrustAnchors {
         let subject = cert.subject_raw().to_vec();
         let label = cert.subject_string();
         let index = self.certs.len();
-        self.certs.push(der.to_vec());
+        let owned = der.to_vec();
+        // Offsets are the same in the copy as in `der`.
+        self.parsed.push(Frozen::freeze(der, &cert));
+        self.certs.push(owned);
         self.subjects.push(label);
         self.by_subject.entry(subject).or_default().push(index);
         Ok(())
@@ -104,6 +110,15 @@ impl TrustAnchors {
     /// DER of anchor `index`.
     pub fn der(&self, index: usize) -> Option<&[u8]> {
         self.certs.get(index).map(|c| c.as_slice())
+    }
+
+    /// Anchor `index`, parsed (from the set's own copy of its DER).
+    pub(crate) fn cert(&self, index: usize) -> Option<Cert<'_>> {
+        let der = self.certs.get(index)?;
+        match self.parsed.get(index) {
+            Some(Some(frozen)) => Some(frozen.thaw(der)),
+            _ => Cert::parse(der).ok(),
+        }
     }
 
     /// Readable subject of anchor `index`.

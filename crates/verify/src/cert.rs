@@ -50,8 +50,8 @@ pub struct Cert<'a> {
     pub key_usage: Option<u16>,
     /// extendedKeyUsage, if present.
     pub eku: Option<Eku>,
-    san: Vec<GeneralName<'a>>,
-    nc: Option<NameConstraints<'a>>,
+    pub(crate) san: Vec<GeneralName<'a>>,
+    pub(crate) nc: Option<NameConstraints<'a>>,
     pub ski: Option<&'a [u8]>,
     pub aki_key_id: Option<&'a [u8]>,
     /// Problems found while parsing that make the certificate unusable in any role.

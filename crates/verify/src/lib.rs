@@ -44,6 +44,7 @@ mod constraints;
 mod der;
 mod error;
 mod ext;
+mod frozen;
 mod name;
 mod oid;
 mod path;

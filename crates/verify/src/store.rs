@@ -111,10 +111,7 @@ fn anchors_for<'r>(
         }
     }
     ids.into_iter()
-        .filter_map(|a| {
-            let der = req.anchors.der(a)?;
-            Cert::parse(der).ok().map(|c| (a, c))
-        })
+        .filter_map(|a| req.anchors.cert(a).map(|c| (a, c)))
         .collect()
 }
 
