@@ -155,7 +155,8 @@ impl<'a> Cert<'a> {
     }
 
     pub fn public_key(&self) -> Result<PublicKey<'a>, VerifyError> {
-        sig::parse_spki_der(self.tbs.spki_raw)
+        let s = self.tbs.spki;
+        sig::spki_key(s.alg, s.unused_bits, s.key)
     }
 
     pub fn has_key_cert_sign(&self) -> bool {

@@ -4,7 +4,7 @@
 use crate::cert::{Basic, Cert, Eku};
 use crate::error::VerifyError;
 use crate::sig::SigAlg;
-use crate::tbs::{AlgId, Param, Tbs};
+use crate::tbs::{AlgId, Param, Spki, Tbs};
 
 /// Where a slice lies in the DER it was parsed from.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,6 +44,10 @@ pub(crate) struct Frozen {
     not_after: i64,
     subject: Span,
     spki: Span,
+    spki_oid: Span,
+    spki_params: Option<(u32, Span)>,
+    spki_unused_bits: u8,
+    spki_key: Span,
     unique_ids: bool,
     extensions: Span,
     sig_unused_bits: u8,
@@ -79,6 +83,10 @@ impl Frozen {
             not_after: t.not_after,
             subject: s(t.subject),
             spki: s(t.spki_raw),
+            spki_oid: s(t.spki.alg.oid),
+            spki_params: t.spki.alg.params.map(|p| (p.tag, s(p.data))),
+            spki_unused_bits: t.spki.unused_bits,
+            spki_key: s(t.spki.key),
             unique_ids: t.unique_ids,
             extensions: s(t.extensions),
             sig_unused_bits: t.sig_unused_bits,
@@ -114,6 +122,16 @@ impl Frozen {
                 not_after: self.not_after,
                 subject: g(self.subject),
                 spki_raw: g(self.spki),
+                spki: Spki {
+                    alg: AlgId {
+                        oid: g(self.spki_oid),
+                        params: self
+                            .spki_params
+                            .map(|(tag, data)| Param { tag, data: g(data) }),
+                    },
+                    unused_bits: self.spki_unused_bits,
+                    key: g(self.spki_key),
+                },
                 unique_ids: self.unique_ids,
                 extensions: g(self.extensions),
                 sig_unused_bits: self.sig_unused_bits,

@@ -79,9 +79,8 @@ pub fn looks_like_ip(text: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
     }
-    let parts: Vec<&str> = text.split('.').collect();
-    (1..=4).contains(&parts.len())
-        && parts.iter().all(|p| {
+    text.split('.').count() <= 4
+        && text.split('.').all(|p| {
             let digits = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X"));
             match digits {
                 Some(h) => !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()),

@@ -208,8 +208,9 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
             constraints::check(cx, self.rec, &mut self.budget, cand, nc, path)?;
         }
         match cand {
+            // Success ends the search: the path moves out (the callers' pops find it empty).
             Node::Anchor(k) => Ok(VerifiedPath {
-                intermediates: path.clone(),
+                intermediates: std::mem::take(path),
                 anchor: cx.store.anchors[k].0,
             }),
             Node::Inter(i) => {

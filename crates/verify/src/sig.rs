@@ -84,13 +84,8 @@ pub fn parse_spki<'a>(spki: &'a SubjectPublicKeyInfo<'_>) -> Result<PublicKey<'a
     spki_key(alg, spki.subject_public_key.unused_bits, key)
 }
 
-/// Parses a DER SubjectPublicKeyInfo (a certificate's, which `tbs::parse` has walked) into a key.
-pub fn parse_spki_der(der: &[u8]) -> Result<PublicKey<'_>, VerifyError> {
-    let s = tbs::spki_parts(der).ok_or_else(|| VerifyError::malformed("SubjectPublicKeyInfo"))?;
-    spki_key(s.alg, s.unused_bits, s.key)
-}
-
-fn spki_key<'a>(
+/// The key of a SubjectPublicKeyInfo's parts (a certificate's, split by `tbs::parse`).
+pub fn spki_key<'a>(
     alg_id: tbs::AlgId<'_>,
     unused_bits: u8,
     key: &'a [u8],

@@ -51,6 +51,7 @@ pub struct Tbs<'a> {
     pub not_after: i64,
     pub subject: &'a [u8],
     pub spki_raw: &'a [u8],
+    pub spki: Spki<'a>,
     pub unique_ids: bool,
     /// The contents of the extensions SEQUENCE (empty when absent).
     pub extensions: &'a [u8],
@@ -123,7 +124,8 @@ fn parse_tbs<'a>(tbs: Tlv<'a>) -> Result<Parsed<'a>, String> {
     let (subject, rest) = expect(rest, 0x30, "subject")?;
     name(subject.whole)?;
     let (spki, mut rest) = expect(rest, 0x30, "subjectPublicKeyInfo")?;
-    spki_parts(spki.whole).ok_or("not a DER X.509 certificate: bad subjectPublicKeyInfo")?;
+    let spki_fields =
+        spki_parts(spki.whole).ok_or("not a DER X.509 certificate: bad subjectPublicKeyInfo")?;
     let mut unique_ids = false;
     for tags in [[0x81, 0xa1], [0x82, 0xa2]] {
         if let Some(&t) = rest.first().filter(|t| tags.contains(t)) {
@@ -154,6 +156,7 @@ fn parse_tbs<'a>(tbs: Tlv<'a>) -> Result<Parsed<'a>, String> {
             not_after,
             subject: subject.whole,
             spki_raw: spki.whole,
+            spki: spki_fields,
             unique_ids,
             extensions,
             sig_unused_bits: 0,
@@ -239,10 +242,12 @@ pub fn rdns(name: &[u8]) -> Option<impl Iterator<Item = &[u8]> + '_> {
     let mut check = seq.contents;
     while !check.is_empty() {
         let (rdn, r) = der::read(check)?;
-        if rdn.tag != 0x31
-            || atvs(rdn.contents).count() == 0
-            || atvs(rdn.contents).any(|a| a.is_none())
-        {
+        let mut n = 0;
+        for atv in atvs(rdn.contents) {
+            atv?;
+            n += 1;
+        }
+        if rdn.tag != 0x31 || n == 0 {
             return None;
         }
         check = r;
