@@ -51,16 +51,17 @@ pub struct Cert<'a> {
     /// extendedKeyUsage, if present.
     pub eku: Option<Eku>,
     pub(crate) san: Vec<GeneralName<'a>>,
-    pub(crate) nc: Option<NameConstraints<'a>>,
+    // The cold parts are boxed: a `Cert` is moved a few times per validation.
+    pub(crate) nc: Option<Box<NameConstraints<'a>>>,
     pub ski: Option<&'a [u8]>,
     pub aki_key_id: Option<&'a [u8]>,
     /// Problems found while parsing that make the certificate unusable in any role.
-    pub defect: Option<VerifyError>,
+    pub defect: Option<Box<VerifyError>>,
     /// serialNumber problem (not applied to trust anchors: real roots have serial 0).
-    pub serial_defect: Option<VerifyError>,
+    pub serial_defect: Option<Box<VerifyError>>,
     /// A critical extension we do not process, as a dotted OID.
     pub unknown_critical: Option<String>,
-    pub sig_alg: Result<SigAlg, VerifyError>,
+    pub sig_alg: Result<SigAlg, Box<VerifyError>>,
 }
 
 impl<'a> Cert<'a> {
@@ -68,20 +69,20 @@ impl<'a> Cert<'a> {
     /// recorded in `defect` so the report can say which check failed.
     pub fn parse(der: &'a [u8]) -> Result<Cert<'a>, VerifyError> {
         let tbs = tbs::parse(der).map_err(VerifyError::malformed)?;
-        let sig_alg = sig::cert_sig_alg(&tbs.sig_alg);
+        let sig_alg = sig::cert_sig_alg(&tbs.sig_alg).map_err(Box::new);
         let mut f = Facts::default();
-        let defect = f.scan(&tbs).err();
+        let defect = f.scan(&tbs).err().map(Box::new);
         Ok(Cert {
             tbs,
             basic: f.basic,
             key_usage: f.key_usage,
             eku: f.eku,
             san: f.san,
-            nc: f.nc,
+            nc: f.nc.map(Box::new),
             ski: f.ski,
             aki_key_id: f.aki_key_id,
             defect,
-            serial_defect: f.serial_defect,
+            serial_defect: f.serial_defect.map(Box::new),
             unknown_critical: f.unknown_critical,
             sig_alg,
         })
@@ -169,7 +170,7 @@ impl<'a> Cert<'a> {
     }
 
     pub fn name_constraints(&self) -> Option<&NameConstraints<'a>> {
-        self.nc.as_ref()
+        self.nc.as_deref()
     }
 }
 

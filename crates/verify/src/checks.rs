@@ -44,15 +44,15 @@ fn structure<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R, node: Node) -> Result<()
     };
     if let Some(e) = &c.defect {
         fail(rec, e, "");
-        return Err(e.clone());
+        return Err((**e).clone());
     }
     if let (Some(e), false) = (&c.serial_defect, matches!(node, Node::Anchor(_))) {
         fail(rec, e, "");
-        return Err(e.clone());
+        return Err((**e).clone());
     }
     if let Err(e) = &c.sig_alg {
         fail(rec, e, "signatureAlgorithm: ");
-        return Err(e.clone());
+        return Err((**e).clone());
     }
     let key = c
         .public_key()

@@ -57,10 +57,10 @@ pub(crate) struct Frozen {
     eku: Option<Eku>,
     ski: Option<Span>,
     aki_key_id: Option<Span>,
-    defect: Option<VerifyError>,
-    serial_defect: Option<VerifyError>,
+    defect: Option<Box<VerifyError>>,
+    serial_defect: Option<Box<VerifyError>>,
     unknown_critical: Option<String>,
-    sig_alg: Result<SigAlg, VerifyError>,
+    sig_alg: Result<SigAlg, Box<VerifyError>>,
 }
 
 impl Frozen {

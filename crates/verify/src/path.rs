@@ -333,7 +333,7 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
         let (c, i) = (cx.cert(child), cx.cert(issuer));
         let r = match (&c.sig_alg, i.public_key()) {
             (Ok(alg), Ok(key)) => sig::verify_with(alg, &key, c.tbs_raw(), c.signature()),
-            (Err(e), _) => Err(e.clone()),
+            (Err(e), _) => Err((**e).clone()),
             (_, Err(e)) => Err(e),
         };
         self.rec.record(|| {

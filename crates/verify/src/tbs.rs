@@ -292,9 +292,16 @@ pub fn attributes<'a>(
     name: &'a [u8],
     oid: &'a [u8],
 ) -> Option<impl Iterator<Item = (u8, &'a [u8])> + 'a> {
+    // `parse` has checked the Name: walk it without checking again (a bad one yields nothing).
+    let (seq, _) = der::read(name)?;
+    let mut walk = seq.contents;
+    let rdns = std::iter::from_fn(move || {
+        let (rdn, r) = der::read(walk)?;
+        walk = r;
+        Some(rdn.whole)
+    });
     Some(
-        rdns(name)?
-            .filter_map(|rdn| der::read(rdn))
+        rdns.filter_map(|rdn| der::read(rdn))
             .flat_map(|(set, _)| atvs(set.contents).flatten())
             .filter(move |(t, _)| *t == oid)
             .map(|(_, v)| (v.tag, v.contents)),
