@@ -71,7 +71,11 @@ impl<'a> Cert<'a> {
         let tbs = tbs::parse(der).map_err(VerifyError::malformed)?;
         let sig_alg = sig::cert_sig_alg(&tbs.sig_alg).map_err(Box::new);
         let mut f = Facts::default();
-        let defect = f.scan(&tbs).err().map(Box::new);
+        let defect = f.scan(&tbs).err();
+        if let (true, Some(e)) = (f.bad_envelope, &defect) {
+            return Err(e.clone());
+        }
+        let defect = defect.map(Box::new);
         Ok(Cert {
             tbs,
             basic: f.basic,
@@ -191,6 +195,8 @@ struct Facts<'a> {
     aki_key_id: Option<&'a [u8]>,
     serial_defect: Option<VerifyError>,
     unknown_critical: Option<String>,
+    /// An Extension that is not `SEQUENCE { OID, BOOLEAN, OCTET STRING }`: not a certificate.
+    bad_envelope: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -202,9 +208,12 @@ impl<'a> Facts<'a> {
         // Duplicates: the OIDs seen so far (a stack array; certificates carry about ten).
         let mut seen: [&[u8]; 16] = [&[]; 16];
         for (i, ext) in tbs::extensions(tbs.extensions).enumerate() {
-            let ext = ext.map_err(|()| {
-                VerifyError::malformed("not a DER X.509 certificate: bad extension")
-            })?;
+            let Ok(ext) = ext else {
+                self.bad_envelope = true;
+                return Err(VerifyError::malformed(
+                    "not a DER X.509 certificate: bad extension",
+                ));
+            };
             let duplicate = match seen.get(..i) {
                 Some(earlier) => earlier.contains(&ext.oid),
                 None => tbs::extensions(tbs.extensions)

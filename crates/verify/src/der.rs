@@ -9,6 +9,7 @@ pub struct Tlv<'a> {
 }
 
 /// Reads one TLV from the front of `input` with DER length rules (definite, minimal).
+#[inline]
 pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
