@@ -251,8 +251,6 @@ mod tests {
         }
     }
 
-    use super::*;
-
     fn rel(all: bool, some: bool) -> Result<Within, Malformed> {
         Ok(Within { all, some })
     }
