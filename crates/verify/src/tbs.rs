@@ -176,8 +176,73 @@ fn oid_ok(c: &[u8]) -> bool {
     !c.is_empty() && start
 }
 
+/// The AlgorithmIdentifiers of nearly every Web PKI certificate, as DER: (encoding, OID length,
+/// parameters tag and offset, if any). Matched whole before the general walk.
+const COMMON_ALG_IDS: &[(&[u8], usize, Option<(u32, usize)>)] = &[
+    // ecdsa-with-SHA256, ecdsa-with-SHA384
+    (
+        &[
+            0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+        ],
+        8,
+        None,
+    ),
+    (
+        &[
+            0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
+        ],
+        8,
+        None,
+    ),
+    // id-ecPublicKey with P-256
+    (
+        &[
+            0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+            0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+        ],
+        7,
+        Some((6, 13)),
+    ),
+    // sha256WithRSAEncryption, rsaEncryption (NULL parameters)
+    (
+        &[
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05,
+            0x00,
+        ],
+        9,
+        Some((5, 15)),
+    ),
+    (
+        &[
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+            0x00,
+        ],
+        9,
+        Some((5, 15)),
+    ),
+];
+
 /// Parses an AlgorithmIdentifier element (x509-parser decides non-canonical ones).
 pub fn alg_id(whole: &[u8]) -> Option<AlgId<'_>> {
+    for &(der, oid_len, params) in COMMON_ALG_IDS {
+        if whole == der {
+            return Some(AlgId {
+                oid: whole.get(4..4 + oid_len)?,
+                params: match params {
+                    Some((tag, at)) => Some(Param {
+                        tag,
+                        data: whole.get(at..)?,
+                    }),
+                    None => None,
+                },
+            });
+        }
+    }
+    alg_id_walk(whole)
+}
+
+/// [`alg_id`] by a DER walk.
+fn alg_id_walk(whole: &[u8]) -> Option<AlgId<'_>> {
     let fast = |strict: bool| {
         let (seq, rest) = der::read(whole)?;
         let (oid, rest_in) = der::read(seq.contents)?;
@@ -448,6 +513,14 @@ mod tests {
         assert_eq!(utc("491231235959Z"), Some(2_524_607_999));
         assert_eq!(utc("7001010000Z"), None, "no seconds");
         assert_eq!(utc("700101000060Z"), None);
+    }
+
+    #[test]
+    fn common_alg_ids_read_as_the_walk_reads_them() {
+        for (der, _, _) in COMMON_ALG_IDS {
+            let (table, walk) = (alg_id(der).unwrap(), alg_id_walk(der).unwrap());
+            assert_eq!((table.oid, table.params), (walk.oid, walk.params));
+        }
     }
 
     #[test]
