@@ -176,9 +176,11 @@ fn oid_ok(c: &[u8]) -> bool {
     !c.is_empty() && start
 }
 
+type CommonAlgId = (&'static [u8], usize, Option<(u32, usize)>);
+
 /// The AlgorithmIdentifiers of nearly every Web PKI certificate, as DER: (encoding, OID length,
 /// parameters tag and offset, if any). Matched whole before the general walk.
-const COMMON_ALG_IDS: &[(&[u8], usize, Option<(u32, usize)>)] = &[
+const COMMON_ALG_IDS: &[CommonAlgId] = &[
     // ecdsa-with-SHA256, ecdsa-with-SHA384
     (
         &[
