@@ -421,14 +421,15 @@ fn check_criticality(ext: &ParsedExtension<'_>, critical: bool) -> Result<(), Ve
 
 /// Extensions whose criticality we honour because we process them.
 fn is_processed(id: &[u8]) -> bool {
-    [
+    const PROCESSED: [&[u8]; 5] = [
         oid::EXT_BASIC_CONSTRAINTS,
         oid::EXT_KEY_USAGE,
         oid::EXT_EXTENDED_KEY_USAGE,
         oid::EXT_SUBJECT_ALT_NAME,
         oid::EXT_NAME_CONSTRAINTS,
-    ]
-    .contains(&id)
+    ];
+    // All are id-ce (2.5.29.x): compare the last arc only.
+    matches!(id, [0x55, 0x1d, last] if PROCESSED.iter().any(|o| o.get(2) == Some(last)))
 }
 
 /// serialNumber: a positive INTEGER of at most 20 octets (RFC 5280 §4.1.2.2), in minimal DER.

@@ -8,7 +8,9 @@
 //! [`verify_with_report`] also returns a [`Report`]: each step with its outcome and values, as
 //! text (✓/✗) or JSON.
 //!
-//! Certificates are parsed with `x509-parser`; the validation logic is this crate's own.
+//! Certificates are walked by this crate's own strict DER reader (no allocation on the common
+//! path); x509-parser's parsers decide the unusual encodings and parse CRLs. The validation logic
+//! is this crate's own.
 //!
 //! ```
 //! use https_verify::{verify_with_report, Purpose, Request, ServerName, TrustAnchors};
