@@ -1,6 +1,8 @@
 //! Errors, each naming the alert that went on the wire (RFC 8446 §6).
 
 use std::borrow::Cow;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use https_record::{AlertDescription, RecordError};
 
@@ -41,7 +43,7 @@ pub enum Error {
     Closed,
     /// A ticket-key file was refused (permissions, format, I/O): nothing was sent.
     #[error("ticket keys: {0}")]
-    TicketKeys(#[from] crate::tickets::TicketKeyError),
+    TicketKeys(#[from] TicketKeyError),
 }
 
 impl Error {
@@ -103,5 +105,77 @@ impl From<RecordError> for Error {
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
         std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+}
+
+/// Largest ticket-key file we read (here because [`TicketKeyError::TooLarge`] names it).
+pub const MAX_KEY_FILE_BYTES: u64 = 4096;
+
+/// Why a ticket-key file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TicketKeyError {
+    /// The file could not be opened, read, written or renamed.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        kind: io::ErrorKind,
+        /// Its message.
+        message: String,
+    },
+    /// Group or others may access the file: its keys would let them forge and open tickets.
+    #[error(
+        "{path} has mode {mode:o}: ticket keys must not be readable by group or others (chmod 600)"
+    )]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Not a regular file.
+    #[error("{path} is not a regular file")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Over [`MAX_KEY_FILE_BYTES`].
+    #[error("{path} is larger than {MAX_KEY_FILE_BYTES} bytes: not a ticket-key file")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A line that is not what the format says.
+    #[error("{path} line {line}: {reason}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The header is there but no key follows.
+    #[error("{path} holds no key")]
+    NoKeys {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `create` found a file already there.
+    #[error("{path} already exists (use rotate)")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl TicketKeyError {
+    pub(crate) fn io(path: &Path, e: &io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
     }
 }

@@ -70,6 +70,7 @@ pub mod codec;
 mod common;
 mod config;
 mod conn;
+mod constant_time;
 mod error;
 pub mod keyschedule;
 mod kx;

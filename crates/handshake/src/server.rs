@@ -73,7 +73,7 @@ impl HrrSent {
             ));
         }
         match ch.ext(ext_type::COOKIE) {
-            Some(ClientExtension::Cookie(c)) if ring_eq(c, &self.cookie) => {}
+            Some(ClientExtension::Cookie(c)) if crate::constant_time::eq(c, &self.cookie) => {}
             _ => {
                 return Err(Error::illegal(
                     "second ClientHello does not echo our cookie",
@@ -286,11 +286,6 @@ impl ExpectClientHello {
             .find(|g| groups.contains(&g.to_u16()))
             .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))
     }
-}
-
-/// Constant-time equality for the cookie.
-fn ring_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) struct ExpectCertificate {

@@ -69,7 +69,7 @@ pub(crate) fn accept(
     let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
     let expected = binder(hash, &state.psk, &prefix, truncated);
     let offered = offer.binders.first().map(Vec::as_slice).unwrap_or(&[]);
-    if !ct_eq(expected.as_bytes(), offered) {
+    if !crate::constant_time::eq(expected.as_bytes(), offered) {
         return Err(Error::proto(
             AlertDescription::DecryptError,
             "PSK binder does not verify",
@@ -101,11 +101,6 @@ fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8
         .iter()
         .find(|p| offered.contains(p))
         .map(Vec::as_slice)
-}
-
-/// Constant-time equality (the binder is a MAC).
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Whether a ticket may resume this connection; the reason when not.
