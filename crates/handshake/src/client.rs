@@ -7,7 +7,7 @@ use https_record::{AlertDescription, CipherSuite};
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, Traffic, TrafficSecrets};
+use crate::common::{random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
@@ -69,33 +69,7 @@ impl ClientState {
         };
         let kx = KeyExchange::start(config.groups[0], &rng)?;
         let sni = config.enable_sni && !is_ip;
-        let mut extensions = Vec::with_capacity(8);
-        if sni {
-            extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
-                name_type: 0,
-                name: server_name.trim_end_matches('.').as_bytes().to_vec(),
-            }]));
-        }
-        extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
-        extensions.push(ClientExtension::SupportedGroups(
-            config.groups.iter().map(|g| g.to_u16()).collect(),
-        ));
-        extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
-            group: kx.group.to_u16(),
-            payload: kx.public.clone(),
-        }]));
-        // Without signature_algorithms_cert this list also governs the chain's signatures
-        // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
-        let mut schemes = config.verifier.supported_schemes().to_vec();
-        for s in crate::sign::CERT_SCHEMES {
-            if !schemes.contains(s) {
-                schemes.push(*s);
-            }
-        }
-        extensions.push(ClientExtension::SignatureAlgorithms(schemes));
-        if !config.alpn.is_empty() {
-            extensions.push(ClientExtension::Alpn(config.alpn.clone()));
-        }
+        let mut extensions = hello_extensions(&config, server_name, sni, &kx);
         // A stored ticket for this name, if its suite is still allowed: offer it (psk_dhe_ke only).
         let resume = config
             .sessions
@@ -224,33 +198,7 @@ impl ExpectServerHello {
         let HandshakePayload::ServerHello(sh) = msg.0 else {
             return Err(unexpected(&msg.0, "ServerHello"));
         };
-        match sh.ext(ext_type::SUPPORTED_VERSIONS) {
-            Some(ServerExtension::SupportedVersions(TLS13)) => {}
-            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
-            None => {
-                return Err(Error::proto(
-                    AlertDescription::ProtocolVersion,
-                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
-                ))
-            }
-        }
-        if sh.legacy_version != 0x0303 {
-            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
-        }
-        if sh.session_id != self.ch.session_id {
-            return Err(Error::illegal("legacy_session_id_echo does not match"));
-        }
-        if sh.compression_method != 0 {
-            return Err(Error::illegal("non-zero compression method"));
-        }
-        let suite = CipherSuite::from_u16(sh.cipher_suite)
-            .filter(|s| self.config.suites.contains(s))
-            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
-        if self.hrr_suite.is_some_and(|s| s != suite) {
-            return Err(Error::illegal(
-                "cipher suite differs from the HelloRetryRequest's",
-            ));
-        }
+        let suite = self.check_header(&sh)?;
         let hrr = sh.is_hrr();
         check_server_hello_extensions(&sh, self.resume.is_some())?;
         if hrr {
@@ -324,6 +272,39 @@ impl ExpectServerHello {
                 },
             },
         )))
+    }
+
+    /// The ServerHello (or HelloRetryRequest) fields before its extensions: version, legacy
+    /// fields, and a suite we offered (the HelloRetryRequest's, after one).
+    fn check_header(&self, sh: &ServerHello) -> Result<CipherSuite, Error> {
+        match sh.ext(ext_type::SUPPORTED_VERSIONS) {
+            Some(ServerExtension::SupportedVersions(TLS13)) => {}
+            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
+            None => {
+                return Err(Error::proto(
+                    AlertDescription::ProtocolVersion,
+                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
+                ))
+            }
+        }
+        if sh.legacy_version != 0x0303 {
+            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
+        }
+        if sh.session_id != self.ch.session_id {
+            return Err(Error::illegal("legacy_session_id_echo does not match"));
+        }
+        if sh.compression_method != 0 {
+            return Err(Error::illegal("non-zero compression method"));
+        }
+        let suite = CipherSuite::from_u16(sh.cipher_suite)
+            .filter(|s| self.config.suites.contains(s))
+            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
+        if self.hrr_suite.is_some_and(|s| s != suite) {
+            return Err(Error::illegal(
+                "cipher suite differs from the HelloRetryRequest's",
+            ));
+        }
+        Ok(suite)
     }
 
     fn handle_hrr(
@@ -630,33 +611,15 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
             return Err(unexpected(&msg.0, "CertificateVerify"));
         };
-        // PKCS#1 v1.5 is offered for certificates only, never for CertificateVerify.
-        let pkcs1 = matches!(
-            cv.scheme,
-            crate::sign::scheme::RSA_PKCS1_SHA256
-                | crate::sign::scheme::RSA_PKCS1_SHA384
-                | crate::sign::scheme::RSA_PKCS1_SHA512
-        );
-        if pkcs1
-            || !self
-                .config
-                .verifier
-                .supported_schemes()
-                .contains(&cv.scheme)
-        {
-            return Err(Error::illegal(
-                "CertificateVerify uses a scheme we did not offer for it",
-            ));
-        }
-        let m = cv_message(true, self.keys.transcript.current_hash().as_ref());
-        let leaf = cx
-            .info
-            .peer_certs
-            .first()
-            .ok_or_else(|| Error::internal("no certificate"))?;
-        self.config
-            .verifier
-            .verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        let verifier = &self.config.verifier;
+        crate::auth::check_certificate_verify(
+            cx,
+            &self.keys.transcript,
+            &cv,
+            verifier.supported_schemes(),
+            true,
+            |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
+        )?;
         cx.info.scheme = Some(cv.scheme);
         cx.check("CertificateVerify", || {
             format!(
@@ -731,42 +694,7 @@ impl ExpectFinished {
             cx.send_ccs()?;
         }
         if let Some(req) = self.cert_request {
-            // Our certificate if we have one the server can accept; otherwise an empty Certificate.
-            let chosen = self
-                .config
-                .client_cert
-                .as_ref()
-                .and_then(|ck| ck.key.choose_scheme(&req.schemes).map(|s| (ck, s)));
-            let entries = match chosen {
-                Some((ck, _)) => ck
-                    .chain
-                    .iter()
-                    .map(|c| CertificateEntry {
-                        cert: c.clone(),
-                        extensions: Vec::new(),
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            let cert = CertificatePayload {
-                context: req.context,
-                entries,
-            };
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::Certificate(cert)),
-                Some(&mut transcript),
-            );
-            if let Some((ck, scheme)) = chosen {
-                let signature = ck.key.sign(
-                    scheme,
-                    &cv_message(false, transcript.current_hash().as_ref()),
-                )?;
-                let cv = CertificateVerifyPayload { scheme, signature };
-                cx.send_hs(
-                    &HandshakeMessage(HandshakePayload::CertificateVerify(cv)),
-                    Some(&mut transcript),
-                );
-            }
+            send_client_auth(cx, &self.config, req, &mut transcript)?;
         }
         let cf = finished_verify_data(
             hash,
@@ -799,4 +727,61 @@ impl ExpectFinished {
             resumption,
         ))
     }
+}
+
+/// ClientHello extensions up to ALPN (the PSK ones are added by the caller; pre_shared_key last).
+fn hello_extensions(
+    config: &ClientConfig,
+    server_name: &str,
+    sni: bool,
+    kx: &KeyExchange,
+) -> Vec<ClientExtension> {
+    let mut extensions = Vec::with_capacity(8);
+    if sni {
+        extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
+            name_type: 0,
+            name: server_name.trim_end_matches('.').as_bytes().to_vec(),
+        }]));
+    }
+    extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
+    extensions.push(ClientExtension::SupportedGroups(
+        config.groups.iter().map(|g| g.to_u16()).collect(),
+    ));
+    extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
+        group: kx.group.to_u16(),
+        payload: kx.public.clone(),
+    }]));
+    // Without signature_algorithms_cert this list also governs the chain's signatures
+    // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
+    let mut schemes = config.verifier.supported_schemes().to_vec();
+    for s in crate::sign::CERT_SCHEMES {
+        if !schemes.contains(s) {
+            schemes.push(*s);
+        }
+    }
+    extensions.push(ClientExtension::SignatureAlgorithms(schemes));
+    if !config.alpn.is_empty() {
+        extensions.push(ClientExtension::Alpn(config.alpn.clone()));
+    }
+    extensions
+}
+
+/// Our answer to a CertificateRequest: our certificate and CertificateVerify if we have one the
+/// server can accept, otherwise an empty Certificate.
+fn send_client_auth(
+    cx: &mut Common,
+    config: &ClientConfig,
+    req: CertReq,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let chosen = config
+        .client_cert
+        .as_ref()
+        .and_then(|ck| ck.key.choose_scheme(&req.schemes).map(|s| (ck, s)));
+    let chain = chosen.map_or(&[][..], |(ck, _)| &ck.chain[..]);
+    crate::auth::send_certificate(cx, transcript, req.context, chain);
+    if let Some((ck, scheme)) = chosen {
+        crate::auth::send_certificate_verify(cx, transcript, &ck.key, scheme, false)?;
+    }
+    Ok(())
 }

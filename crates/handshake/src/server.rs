@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use crate::client::TLS13;
 use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, Traffic};
+use crate::common::{random32, Common, Traffic};
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
 use crate::keyschedule::{verify_finished, Secret, Transcript};
@@ -145,14 +145,7 @@ impl ExpectClientHello {
         let sni = requested_sni(&ch)?;
         let (cert, scheme) = match resumed {
             Some(_) => (None, None),
-            None => {
-                let offered = match ch.ext(ext_type::ALPN) {
-                    Some(ClientExtension::Alpn(offered)) => offered.as_slice(),
-                    _ => &[],
-                };
-                let (c, s) = choose_cert(config, sni, sigalgs, offered)?;
-                (Some(c), Some(s))
-            }
+            None => choose_cert(config, sni, sigalgs, &ch).map(|(c, s)| (Some(c), Some(s)))?,
         };
         let alpn = choose_alpn(config, &ch)?;
         cx.info.scheme = scheme;
@@ -174,14 +167,10 @@ impl ExpectClientHello {
         };
         let (mut ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
         send_encrypted_extensions(cx, &mut t, record_limit, sni.is_some(), alpn);
-        let client_auth = cert.as_ref().and(config.client_auth.clone());
-        if let Some(auth) = &client_auth {
-            let cr = HandshakePayload::CertificateRequest(certificate_request(auth));
-            cx.send_hs(&HandshakeMessage(cr), Some(&mut t));
-        }
-        if let (Some(cert), Some(scheme)) = (cert, scheme) {
-            send_certificate(cx, &mut t, &cert, scheme)?;
-        }
+        let client_auth = match (cert, scheme) {
+            (Some(cert), Some(scheme)) => send_authentication(cx, &mut t, config, &cert, scheme)?,
+            _ => None,
+        };
         let (client_ap, server_ap, exporter) =
             send_finished(cx, &mut t, &mut ks, suite, &server_hs)?;
         let tickets = crate::server_psk::pending(config, &ch, ks);
@@ -360,20 +349,15 @@ impl ExpectCertificateVerify {
                 msg.0.name()
             )));
         };
-        if !self.auth.verifier.supported_schemes().contains(&cv.scheme) {
-            return Err(Error::illegal(
-                "client CertificateVerify uses a scheme we did not offer",
-            ));
-        }
-        let m = cv_message(false, self.fin.transcript.current_hash().as_ref());
-        let leaf = cx
-            .info
-            .peer_certs
-            .first()
-            .ok_or_else(|| Error::internal("no client certificate"))?;
-        self.auth
-            .verifier
-            .verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        let verifier = &self.auth.verifier;
+        crate::auth::check_certificate_verify(
+            cx,
+            &self.fin.transcript,
+            &cv,
+            verifier.supported_schemes(),
+            false,
+            |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
+        )?;
         cx.check("client CertificateVerify", || {
             "signature verified with the client certificate's key".into()
         });
@@ -446,4 +430,23 @@ impl ExpectFinished {
             exporter,
         }))
     }
+}
+
+/// A full handshake's authentication messages: CertificateRequest (when the config asks for
+/// client certificates), Certificate and CertificateVerify. Returns the client-auth policy to
+/// expect a certificate under.
+fn send_authentication(
+    cx: &mut Common,
+    t: &mut Transcript,
+    config: &ServerConfig,
+    cert: &crate::sign::CertifiedKey,
+    scheme: u16,
+) -> Result<Option<ClientAuth>, Error> {
+    let client_auth = config.client_auth.clone();
+    if let Some(auth) = &client_auth {
+        let cr = HandshakePayload::CertificateRequest(certificate_request(auth));
+        cx.send_hs(&HandshakeMessage(cr), Some(t));
+    }
+    send_certificate(cx, t, cert, scheme)?;
+    Ok(client_auth)
 }

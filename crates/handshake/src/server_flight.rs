@@ -10,7 +10,7 @@ use ring::rand::SystemRandom;
 
 use crate::client::TLS13;
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, TrafficSecrets};
+use crate::common::{random32, Common, TrafficSecrets};
 use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
@@ -118,8 +118,12 @@ pub(crate) fn choose_cert(
     config: &ServerConfig,
     sni: Option<&str>,
     sigalgs: &[u16],
-    alpn_protocols: &[Vec<u8>],
+    ch: &ClientHello,
 ) -> Result<(Arc<CertifiedKey>, u16), Error> {
+    let alpn_protocols = match ch.ext(ext_type::ALPN) {
+        Some(ClientExtension::Alpn(offered)) => offered.as_slice(),
+        _ => &[],
+    };
     let cert = config
         .resolver
         .resolve(&ClientHelloInfo {
@@ -247,31 +251,8 @@ pub(crate) fn send_certificate(
     cert: &CertifiedKey,
     scheme: u16,
 ) -> Result<(), Error> {
-    let certs = CertificatePayload {
-        context: Vec::new(),
-        entries: cert
-            .chain
-            .iter()
-            .map(|c| CertificateEntry {
-                cert: c.clone(),
-                extensions: Vec::new(),
-            })
-            .collect(),
-    };
-    cx.send_hs(
-        &HandshakeMessage(HandshakePayload::Certificate(certs)),
-        Some(t),
-    );
-    let signature = cert
-        .key
-        .sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
-    cx.send_hs(
-        &HandshakeMessage(HandshakePayload::CertificateVerify(
-            CertificateVerifyPayload { scheme, signature },
-        )),
-        Some(t),
-    );
-    Ok(())
+    crate::auth::send_certificate(cx, t, Vec::new(), &cert.chain);
+    crate::auth::send_certificate_verify(cx, t, &cert.key, scheme, true)
 }
 
 /// Our Finished, then the application secrets (our write key switches at once; the client's
