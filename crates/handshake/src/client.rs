@@ -14,7 +14,7 @@ use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Sec
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
-pub(crate) const TLS13: u16 = 0x0304;
+pub(crate) const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
 
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
@@ -90,7 +90,7 @@ impl ClientState {
             }));
         }
         let ch = ClientHello {
-            legacy_version: 0x0303,
+            legacy_version: ProtocolVersion::Tls12.to_u16(),
             random,
             session_id,
             cipher_suites: config.suites.iter().map(|s| s.to_u16()).collect(),
@@ -204,7 +204,7 @@ impl ExpectServerHello {
         if hrr {
             return self.handle_hrr(cx, sh, suite, raw);
         }
-        let Some(ServerExtension::KeyShare(share)) = sh.ext(ext_type::KEY_SHARE) else {
+        let Some(ServerExtension::KeyShare(share)) = sh.ext(ExtensionType::KeyShare) else {
             return Err(Error::proto(
                 AlertDescription::MissingExtension,
                 "ServerHello has no key_share",
@@ -215,7 +215,7 @@ impl ExpectServerHello {
                 "server key share is for a group we sent no share for",
             ));
         }
-        let psk = match (sh.ext(ext_type::PRE_SHARED_KEY), self.resume) {
+        let psk = match (sh.ext(ExtensionType::PreSharedKey), self.resume) {
             (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
                 Some(t.psk)
             }
@@ -277,7 +277,7 @@ impl ExpectServerHello {
     /// The ServerHello (or HelloRetryRequest) fields before its extensions: version, legacy
     /// fields, and a suite we offered (the HelloRetryRequest's, after one).
     fn check_header(&self, sh: &ServerHello) -> Result<CipherSuite, Error> {
-        match sh.ext(ext_type::SUPPORTED_VERSIONS) {
+        match sh.ext(ExtensionType::SupportedVersions) {
             Some(ServerExtension::SupportedVersions(TLS13)) => {}
             Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
             None => {
@@ -287,7 +287,7 @@ impl ExpectServerHello {
                 ))
             }
         }
-        if sh.legacy_version != 0x0303 {
+        if sh.legacy_version != ProtocolVersion::Tls12.to_u16() {
             return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
         }
         if sh.session_id != self.ch.session_id {
@@ -317,7 +317,7 @@ impl ExpectServerHello {
         if self.hrr_suite.is_some() {
             return Err(Error::unexpected("a second HelloRetryRequest"));
         }
-        let group = match hrr.ext(ext_type::KEY_SHARE) {
+        let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
                     .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
@@ -330,7 +330,7 @@ impl ExpectServerHello {
             }
             _ => None,
         };
-        let cookie = match hrr.ext(ext_type::COOKIE) {
+        let cookie = match hrr.ext(ExtensionType::Cookie) {
             Some(ServerExtension::Cookie(c)) => Some(c.clone()),
             _ => None,
         };
@@ -403,7 +403,7 @@ impl ExpectServerHello {
             self.resume = None;
             self.ch
                 .extensions
-                .retain(|e| e.ext_type() != ext_type::PRE_SHARED_KEY);
+                .retain(|e| e.ext_type() != ExtensionType::PreSharedKey);
             return;
         }
         let age = t.obfuscated_age();
@@ -422,10 +422,12 @@ fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<
     let hrr = sh.is_hrr();
     for e in &sh.extensions {
         let t = e.ext_type();
-        let allowed = matches!(t, ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
-            || (hrr && t == ext_type::COOKIE)
-            || (!hrr && t == ext_type::PRE_SHARED_KEY);
-        if allowed && (t != ext_type::PRE_SHARED_KEY || offered_psk) {
+        let allowed = matches!(
+            t,
+            ExtensionType::SupportedVersions | ExtensionType::KeyShare
+        ) || (hrr && t == ExtensionType::Cookie)
+            || (!hrr && t == ExtensionType::PreSharedKey);
+        if allowed && (t != ExtensionType::PreSharedKey || offered_psk) {
             continue;
         }
         if !allowed && is_known_extension(t) {
@@ -464,7 +466,7 @@ impl ExpectEncryptedExtensions {
         let HandshakePayload::EncryptedExtensions(exts) = msg.0 else {
             return Err(unexpected(&msg.0, "EncryptedExtensions"));
         };
-        let unsupported = |t: u16| {
+        let unsupported = |t: ExtensionType| {
             if not_for_encrypted_extensions(t) {
                 // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
                 Error::illegal(format!(
@@ -533,7 +535,7 @@ impl ExpectCertificate {
                 self.keys.transcript.add(raw);
                 let mut schemes = Vec::new();
                 for e in &cr.extensions {
-                    if e.typ == ext_type::SIGNATURE_ALGORITHMS {
+                    if e.typ == ExtensionType::SignatureAlgorithms {
                         let mut r = Reader::new(&e.body);
                         schemes = read_u16_list(&mut r, LenPrefix::U16, 2, "signature_algorithms")?;
                         r.expect_empty("signature_algorithms")?;

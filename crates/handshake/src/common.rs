@@ -38,13 +38,13 @@ const MAX_SERVER_HELLO: usize = 2 + 32 + 1 + 32 + 2 + 1 + 2 + 0xffff;
 /// The largest body a handshake message of this type may have: Finished is a hash, KeyUpdate one
 /// byte, EndOfEarlyData empty; ClientHello up to [`MAX_CLIENT_HELLO`], ServerHello what its
 /// syntax allows (65,607 bytes); anything else [`MAX_HANDSHAKE_MESSAGE`].
-pub(crate) fn max_message_len(typ: Option<HandshakeType>) -> usize {
+pub(crate) fn max_message_len(typ: HandshakeType) -> usize {
     match typ {
-        Some(HandshakeType::ClientHello) => MAX_CLIENT_HELLO,
-        Some(HandshakeType::ServerHello) => MAX_SERVER_HELLO,
-        Some(HandshakeType::Finished) => 64,
-        Some(HandshakeType::KeyUpdate) => 1,
-        Some(HandshakeType::EndOfEarlyData) => 0,
+        HandshakeType::ClientHello => MAX_CLIENT_HELLO,
+        HandshakeType::ServerHello => MAX_SERVER_HELLO,
+        HandshakeType::Finished => 64,
+        HandshakeType::KeyUpdate => 1,
+        HandshakeType::EndOfEarlyData => 0,
         _ => MAX_HANDSHAKE_MESSAGE,
     }
 }

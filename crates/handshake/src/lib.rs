@@ -34,7 +34,7 @@
 //!     transfer(&mut s, &mut c).unwrap(); // ServerHello .. Finished
 //! }
 //! assert_eq!(c.alpn_protocol(), Some(&b"http/1.1"[..]));
-//! assert_eq!(c.protocol_version(), Some(0x0304));
+//! assert_eq!(c.protocol_version(), Some(https_handshake::ProtocolVersion::Tls13));
 //!
 //! c.writer().write_all(b"hello").unwrap();
 //! transfer(&mut c, &mut s).unwrap();
@@ -89,6 +89,7 @@ mod verifier;
 #[cfg(feature = "tokio")]
 pub use tokio_io::{TlsAcceptor, TlsConnector, TlsStream};
 
+pub use codec::{ExtensionType, HandshakeType, ProtocolVersion};
 pub use common::{MAX_CLIENT_HELLO, MAX_HANDSHAKE_FLIGHT, MAX_HANDSHAKE_MESSAGE, MAX_UNSENT_TLS};
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig,

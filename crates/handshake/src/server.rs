@@ -72,7 +72,7 @@ impl HrrSent {
                 "second ClientHello changed the cipher suite",
             ));
         }
-        match ch.ext(ext_type::COOKIE) {
+        match ch.ext(ExtensionType::Cookie) {
             Some(ClientExtension::Cookie(c)) if crate::constant_time::eq(c, &self.cookie) => {}
             _ => {
                 return Err(Error::illegal(
@@ -202,7 +202,7 @@ impl ExpectClientHello {
         t.add(raw);
         t.rollover_for_hrr(suite.hash());
         let hrr = ServerHello {
-            legacy_version: 0x0303,
+            legacy_version: crate::codec::ProtocolVersion::Tls12.to_u16(),
             random: HRR_RANDOM,
             session_id: ch.session_id.clone(),
             cipher_suite: suite.to_u16(),
@@ -251,7 +251,7 @@ impl ExpectClientHello {
             }
             None => {
                 cx.client_random = ch.random;
-                if ch.ext(ext_type::EARLY_DATA).is_some() {
+                if ch.ext(ExtensionType::EarlyData).is_some() {
                     cx.record.skip_early_data(true);
                     cx.check("early data", || "offered; rejected, will be skipped".into());
                 }

@@ -73,14 +73,15 @@ type Required<'a> = (&'a [u16], &'a [u16], &'a [KeyShareEntry]);
 /// missing_extension (RFC 8446 §9.2).
 pub(crate) fn required_extensions(ch: &ClientHello) -> Result<Required<'_>, Error> {
     let Some(ClientExtension::SignatureAlgorithms(sigalgs)) =
-        ch.ext(ext_type::SIGNATURE_ALGORITHMS)
+        ch.ext(ExtensionType::SignatureAlgorithms)
     else {
         return Err(missing("signature_algorithms"));
     };
-    let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ext_type::SUPPORTED_GROUPS) else {
+    let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ExtensionType::SupportedGroups)
+    else {
         return Err(missing("supported_groups"));
     };
-    let Some(ClientExtension::KeyShare(shares)) = ch.ext(ext_type::KEY_SHARE) else {
+    let Some(ClientExtension::KeyShare(shares)) = ch.ext(ExtensionType::KeyShare) else {
         return Err(missing("key_share"));
     };
     Ok((sigalgs, groups, shares))
@@ -88,7 +89,7 @@ pub(crate) fn required_extensions(ch: &ClientHello) -> Result<Required<'_>, Erro
 
 /// record_size_limit (RFC 8449): the client's, honoured; below 64 is illegal_parameter.
 pub(crate) fn record_size_limit(ch: &ClientHello) -> Result<Option<u16>, Error> {
-    match ch.ext(ext_type::RECORD_SIZE_LIMIT) {
+    match ch.ext(ExtensionType::RecordSizeLimit) {
         Some(ClientExtension::RecordSizeLimit(l)) if *l < 64 => {
             Err(Error::illegal("record_size_limit below 64"))
         }
@@ -100,7 +101,7 @@ pub(crate) fn record_size_limit(ch: &ClientHello) -> Result<Option<u16>, Error> 
 /// The host_name in server_name (RFC 6066 §3). Any printable ASCII name goes to the resolver
 /// (which may not know it); only garbage is refused.
 pub(crate) fn requested_sni(ch: &ClientHello) -> Result<Option<&str>, Error> {
-    let Some(ClientExtension::ServerName(list)) = ch.ext(ext_type::SERVER_NAME) else {
+    let Some(ClientExtension::ServerName(list)) = ch.ext(ExtensionType::ServerName) else {
         return Ok(None);
     };
     let Some(e) = list.iter().find(|e| e.name_type == 0) else {
@@ -120,7 +121,7 @@ pub(crate) fn choose_cert(
     sigalgs: &[u16],
     ch: &ClientHello,
 ) -> Result<(Arc<CertifiedKey>, u16), Error> {
-    let alpn_protocols = match ch.ext(ext_type::ALPN) {
+    let alpn_protocols = match ch.ext(ExtensionType::Alpn) {
         Some(ClientExtension::Alpn(offered)) => offered.as_slice(),
         _ => &[],
     };
@@ -150,7 +151,7 @@ pub(crate) fn choose_alpn(
     config: &ServerConfig,
     ch: &ClientHello,
 ) -> Result<Option<Vec<u8>>, Error> {
-    match ch.ext(ext_type::ALPN) {
+    match ch.ext(ExtensionType::Alpn) {
         Some(ClientExtension::Alpn(offered)) if !config.alpn.is_empty() => config
             .alpn
             .iter()
@@ -200,7 +201,7 @@ impl HelloOut<'_> {
             extensions.push(ServerExtension::PreSharedKey(0));
         }
         let sh = ServerHello {
-            legacy_version: 0x0303,
+            legacy_version: crate::codec::ProtocolVersion::Tls12.to_u16(),
             random: random32(&rng)?,
             session_id: self.session_id.to_vec(),
             cipher_suite: self.suite.to_u16(),
@@ -238,7 +239,7 @@ pub(crate) fn certificate_request(auth: &ClientAuth) -> CertificateRequestPayloa
     CertificateRequestPayload {
         context: Vec::new(),
         extensions: vec![RawExtension {
-            typ: ext_type::SIGNATURE_ALGORITHMS,
+            typ: ExtensionType::SignatureAlgorithms,
             body,
         }],
     }

@@ -7,7 +7,7 @@ use https_record::{AlertDescription, CipherSuite};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{
-    ext_type, ClientExtension, ClientHello, HandshakeMessage, HandshakePayload,
+    ClientExtension, ClientHello, ExtensionType, HandshakeMessage, HandshakePayload,
     NewSessionTicketPayload,
 };
 use crate::common::Common;
@@ -22,7 +22,7 @@ const PSK_DHE_KE: u8 = 1;
 
 /// True when the client listed psk_dhe_ke: only then are tickets sent (RFC 8446 §4.2.9).
 pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
-    matches!(ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES),
+    matches!(ch.ext(ExtensionType::PskKeyExchangeModes),
         Some(ClientExtension::PskKeyExchangeModes(m)) if m.contains(&PSK_DHE_KE))
 }
 
@@ -38,11 +38,11 @@ pub(crate) fn accept(
     suite: CipherSuite,
 ) -> Result<Option<TicketState>, Error> {
     let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
-        (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
+        (&config.ticketer, ch.ext(ExtensionType::PreSharedKey))
     else {
         return Ok(None);
     };
-    if ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES).is_none() {
+    if ch.ext(ExtensionType::PskKeyExchangeModes).is_none() {
         return Err(Error::proto(
             AlertDescription::MissingExtension,
             "ClientHello has no psk_key_exchange_modes",
@@ -83,7 +83,7 @@ pub(crate) fn accept(
 
 /// The host name the client asked for, lower-cased (garbage is refused later by the handshake).
 fn requested_sni(ch: &ClientHello) -> Option<String> {
-    let Some(ClientExtension::ServerName(list)) = ch.ext(ext_type::SERVER_NAME) else {
+    let Some(ClientExtension::ServerName(list)) = ch.ext(ExtensionType::ServerName) else {
         return None;
     };
     let entry = list.iter().find(|e| e.name_type == 0)?;
@@ -93,7 +93,7 @@ fn requested_sni(ch: &ClientHello) -> Option<String> {
 /// The ALPN protocol this handshake will select (the same rule as the handshake: our preference
 /// order, the first the client also offers); `None` when there is none to select.
 fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8]> {
-    let Some(ClientExtension::Alpn(offered)) = ch.ext(ext_type::ALPN) else {
+    let Some(ClientExtension::Alpn(offered)) = ch.ext(ExtensionType::Alpn) else {
         return None;
     };
     config

@@ -120,11 +120,11 @@ fn decoded_fields_are_the_rfc_values() {
         panic!("not a ClientHello")
     };
     assert_eq!(ch.cipher_suites, vec![0x1301, 0x1303, 0x1302]);
-    match ch.ext(ext_type::SERVER_NAME) {
+    match ch.ext(ExtensionType::ServerName) {
         Some(ClientExtension::ServerName(v)) => assert_eq!(v[0].name, b"server"),
         other => panic!("server_name: {other:?}"),
     }
-    match ch.ext(ext_type::KEY_SHARE) {
+    match ch.ext(ExtensionType::KeyShare) {
         Some(ClientExtension::KeyShare(v)) => {
             assert_eq!(v.len(), 1);
             assert_eq!(v[0].group, 0x001d);
@@ -133,7 +133,7 @@ fn decoded_fields_are_the_rfc_values() {
         other => panic!("key_share: {other:?}"),
     }
     assert!(matches!(
-        ch.ext(ext_type::RECORD_SIZE_LIMIT),
+        ch.ext(ExtensionType::RecordSizeLimit),
         Some(ClientExtension::RecordSizeLimit(0x4001))
     ));
     let hrr = &roundtrip_messages(
@@ -146,11 +146,13 @@ fn decoded_fields_are_the_rfc_values() {
     };
     assert!(hrr.is_hrr());
     assert!(matches!(
-        hrr.ext(ext_type::KEY_SHARE),
+        hrr.ext(ExtensionType::KeyShare),
         Some(ServerExtension::HrrKeyShare(0x0017))
     ));
     let cookie = &secs["HelloRetryRequest_Handshake"]["HelloRetryRequest_Cookie"];
-    assert!(matches!(hrr.ext(ext_type::COOKIE), Some(ServerExtension::Cookie(c)) if c == cookie));
+    assert!(
+        matches!(hrr.ext(ExtensionType::Cookie), Some(ServerExtension::Cookie(c)) if c == cookie)
+    );
 }
 
 #[test]
@@ -305,7 +307,7 @@ fn section4_psk_binder_matches() {
     let HandshakePayload::ClientHello(ch) = &ch.0 else {
         panic!()
     };
-    let Some(ClientExtension::PreSharedKey(psks)) = ch.ext(ext_type::PRE_SHARED_KEY) else {
+    let Some(ClientExtension::PreSharedKey(psks)) = ch.ext(ExtensionType::PreSharedKey) else {
         panic!("no psk")
     };
     assert_eq!(
@@ -344,10 +346,10 @@ fn section5_hrr_transcript_matches_signed_hash() {
         panic!()
     };
     assert!(
-        matches!(ch2.ext(ext_type::COOKIE), Some(ClientExtension::Cookie(c)) if *c == s5["HelloRetryRequest_Cookie"])
+        matches!(ch2.ext(ExtensionType::Cookie), Some(ClientExtension::Cookie(c)) if *c == s5["HelloRetryRequest_Cookie"])
     );
     assert!(
-        matches!(ch2.ext(ext_type::KEY_SHARE), Some(ClientExtension::KeyShare(v)) if v[0].group == 0x17)
+        matches!(ch2.ext(ExtensionType::KeyShare), Some(ClientExtension::KeyShare(v)) if v[0].group == 0x17)
     );
 }
 
@@ -376,6 +378,6 @@ fn malformed_messages_are_rejected_with_the_right_class() {
     let e = HandshakeMessage::read_bytes(&dup).expect_err("duplicate");
     assert_eq!(
         e,
-        InvalidMessage::DuplicateExtension(ext_type::RECORD_SIZE_LIMIT)
+        InvalidMessage::DuplicateExtension(ExtensionType::RecordSizeLimit)
     );
 }
