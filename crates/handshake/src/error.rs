@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use https_record::{AlertDescription, RecordError};
+use https_verify::VerifyError;
 
 use crate::codec::InvalidMessage;
 
@@ -21,10 +22,18 @@ pub enum Error {
         /// What was wrong.
         reason: Cow<'static, str>,
     },
-    /// The peer's certificate (or its CertificateVerify signature) was rejected; we sent `alert`.
+    /// https-verify rejected the peer's certificate chain; we sent [`certificate_alert`] of it.
+    #[error("certificate rejected: {0} (sent {alert})", alert = certificate_alert(.0))]
+    Certificate(VerifyError),
+    /// The peer's CertificateVerify signature does not verify with its certificate's key (or
+    /// that key cannot be read); we sent decrypt_error.
+    #[error("CertificateVerify rejected: {0} (sent decrypt_error)")]
+    CertificateSignature(VerifyError),
+    /// A custom [`crate::ServerCertVerifier`] / [`crate::ClientCertVerifier`] refused the
+    /// certificate by its own policy; we sent `alert`.
     #[error("certificate rejected: {reason} (sent {alert})")]
-    Certificate {
-        /// The alert we sent (bad_certificate, unknown_ca, certificate_expired, decrypt_error...).
+    CertificateRejected {
+        /// The alert we sent.
         alert: AlertDescription,
         /// The verifier's explanation.
         reason: String,
@@ -73,7 +82,9 @@ impl Error {
     /// is never answered.
     pub fn alert(&self) -> Option<AlertDescription> {
         match self {
-            Self::Protocol { alert, .. } | Self::Certificate { alert, .. } => Some(*alert),
+            Self::Protocol { alert, .. } | Self::CertificateRejected { alert, .. } => Some(*alert),
+            Self::Certificate(e) => Some(certificate_alert(e)),
+            Self::CertificateSignature(_) => Some(AlertDescription::DecryptError),
             Self::Record(RecordError::PeerAlert(_))
             | Self::Record(RecordError::Truncated { .. }) => None,
             Self::Record(e) => Some(e.alert()),
@@ -177,5 +188,24 @@ impl TicketKeyError {
             kind: e.kind(),
             message: e.to_string(),
         }
+    }
+}
+
+/// The alert (RFC 8446 §6.2) a handshake sends when path validation rejects the peer's
+/// certificate. The mapping lives here: https-verify knows nothing of TLS.
+pub fn certificate_alert(e: &VerifyError) -> AlertDescription {
+    match e {
+        VerifyError::Expired { .. } | VerifyError::NotYetValid { .. } => {
+            AlertDescription::CertificateExpired
+        }
+        VerifyError::UnknownIssuer { .. } | VerifyError::PathTooLong { .. } => {
+            AlertDescription::UnknownCa
+        }
+        VerifyError::Revoked { .. } => AlertDescription::CertificateRevoked,
+        VerifyError::UnsupportedAlgorithm { .. } | VerifyError::ExtendedKeyUsage { .. } => {
+            AlertDescription::UnsupportedCertificate
+        }
+        VerifyError::InvalidInput { .. } => AlertDescription::IllegalParameter,
+        _ => AlertDescription::BadCertificate,
     }
 }

@@ -96,7 +96,7 @@ pub use config::{
     ServerConfigBuilder, SingleCert, SniResolver,
 };
 pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, Writer};
-pub use error::Error;
+pub use error::{certificate_alert, Error};
 pub use https_record::{AlertDescription, CipherSuite};
 pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use kx::NamedGroup;
@@ -110,9 +110,7 @@ pub use tickets::{
     MAX_TICKET_CERT_BYTES, MAX_TICKET_LIFETIME,
 };
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
-pub use verifier::{
-    certificate_alert, ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier,
-};
+pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {
