@@ -10,7 +10,9 @@ use crate::codec::*;
 use crate::common::{random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
+use crate::keyschedule::{
+    finished_verify_data, label, verify_finished, EarlySecret, HandshakeSecret, Secret, Transcript,
+};
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
@@ -19,7 +21,7 @@ pub(crate) const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
     suite: CipherSuite,
-    ks: KeySchedule,
+    ks: HandshakeSecret,
     transcript: Transcript,
     client_hs: Secret,
     server_hs: Secret,
@@ -241,7 +243,7 @@ impl ExpectServerHello {
         let mut t = self.transcript;
         t.start_hash(hash);
         t.add(raw);
-        let mut ks = KeySchedule::new(hash, psk.as_ref().map(Secret::as_bytes));
+        let early = EarlySecret::new(hash, psk.as_ref().map(Secret::as_bytes));
         cx.trace(|| crate::TraceEvent::Secret {
             name: "early_secret",
         });
@@ -251,10 +253,13 @@ impl ExpectServerHello {
             });
         }
         let th = t.current_hash();
-        let TrafficSecrets {
-            client: client_hs,
-            server: server_hs,
-        } = cx.derive_handshake_secrets(&mut ks, shared.as_bytes(), th.as_ref());
+        let (
+            ks,
+            TrafficSecrets {
+                client: client_hs,
+                server: server_hs,
+            },
+        ) = cx.derive_handshake_secrets(early, shared.as_bytes(), th.as_ref());
         cx.set_read_key(suite, &server_hs);
         cx.set_write_key(suite, &client_hs)?;
         Ok(ClientState::ExpectEncryptedExtensions(Box::new(
@@ -658,7 +663,7 @@ impl ExpectFinished {
         };
         let HsKeys {
             suite,
-            mut ks,
+            ks,
             mut transcript,
             client_hs,
             server_hs,
@@ -684,12 +689,13 @@ impl ExpectFinished {
         transcript.add(raw);
         let th = transcript.current_hash();
         let (
+            ks,
             TrafficSecrets {
                 client: client_ap,
                 server: server_ap,
             },
             exporter,
-        ) = cx.derive_application_secrets(&mut ks, th.as_ref());
+        ) = cx.derive_application_secrets(ks, th.as_ref());
         cx.set_read_key(suite, &server_ap);
         cx.record.allow_compat_ccs(false);
         if self.config.middlebox_compat {
@@ -711,7 +717,8 @@ impl ExpectFinished {
         cx.handshake_complete = true;
         let server_name = self.server_name;
         let resumption = self.config.sessions.clone().map(|store| {
-            let resumption_master = ks.derive(b"res master", transcript.current_hash().as_ref());
+            let resumption_master =
+                ks.derive(label::RES_MASTER, transcript.current_hash().as_ref());
             Box::new(ClientResumption {
                 store,
                 server_name,

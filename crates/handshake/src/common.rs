@@ -13,7 +13,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
 use crate::error::Error;
-use crate::keyschedule::{KeySchedule, Secret, Transcript};
+use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::trace::{KeyLog, TraceEvent};
 
@@ -248,16 +248,16 @@ impl Common {
     /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
     pub(crate) fn derive_handshake_secrets(
         &mut self,
-        ks: &mut KeySchedule,
+        early: EarlySecret,
         shared: &[u8],
         transcript_hash: &[u8],
-    ) -> TrafficSecrets {
-        ks.advance(Some(shared));
+    ) -> (HandshakeSecret, TrafficSecrets) {
+        let ks = early.into_handshake(shared);
         self.trace(|| TraceEvent::Secret {
             name: "handshake_secret",
         });
-        let client = ks.derive(b"c hs traffic", transcript_hash);
-        let server = ks.derive(b"s hs traffic", transcript_hash);
+        let client = ks.derive(label::C_HS_TRAFFIC, transcript_hash);
+        let server = ks.derive(label::S_HS_TRAFFIC, transcript_hash);
         self.log_secret(
             "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
             "client_handshake_traffic_secret",
@@ -268,22 +268,22 @@ impl Common {
             "server_handshake_traffic_secret",
             &server,
         );
-        TrafficSecrets { client, server }
+        (ks, TrafficSecrets { client, server })
     }
 
     /// master_secret, then both application traffic secrets and the exporter secret, each logged
     /// and traced.
     pub(crate) fn derive_application_secrets(
         &mut self,
-        ks: &mut KeySchedule,
+        hs: HandshakeSecret,
         transcript_hash: &[u8],
-    ) -> (TrafficSecrets, Secret) {
-        ks.advance(None);
+    ) -> (MasterSecret, TrafficSecrets, Secret) {
+        let ks = hs.into_master();
         self.trace(|| TraceEvent::Secret {
             name: "master_secret",
         });
-        let client = ks.derive(b"c ap traffic", transcript_hash);
-        let server = ks.derive(b"s ap traffic", transcript_hash);
+        let client = ks.derive(label::C_AP_TRAFFIC, transcript_hash);
+        let server = ks.derive(label::S_AP_TRAFFIC, transcript_hash);
         self.log_secret(
             "CLIENT_TRAFFIC_SECRET_0",
             "client_application_traffic_secret_0",
@@ -294,9 +294,9 @@ impl Common {
             "server_application_traffic_secret_0",
             &server,
         );
-        let exporter = ks.derive(b"exp master", transcript_hash);
+        let exporter = ks.derive(label::EXP_MASTER, transcript_hash);
         self.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
-        (TrafficSecrets { client, server }, exporter)
+        (ks, TrafficSecrets { client, server }, exporter)
     }
 
     /// Key log line (NSS format) and a trace event naming the secret.

@@ -67,12 +67,14 @@
 mod auth;
 mod client;
 mod client_hello;
+#[doc(hidden)]
 pub mod codec;
 mod common;
 mod config;
 mod conn;
 mod constant_time;
 mod error;
+#[doc(hidden)]
 pub mod keyschedule;
 mod kx;
 mod resumption;

@@ -165,14 +165,14 @@ impl ExpectClientHello {
             session_id: &ch.session_id,
             record_limit,
         };
-        let (mut ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
+        let (ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
         send_encrypted_extensions(cx, &mut t, record_limit, sni.is_some(), alpn);
         let client_auth = match (cert, scheme) {
             (Some(cert), Some(scheme)) => send_authentication(cx, &mut t, config, &cert, scheme)?,
             _ => None,
         };
-        let (client_ap, server_ap, exporter) =
-            send_finished(cx, &mut t, &mut ks, suite, &server_hs)?;
+        let (ks, ap, exporter) = send_finished(cx, &mut t, ks, suite, &server_hs)?;
+        let (client_ap, server_ap) = (ap.client, ap.server);
         let tickets = crate::server_psk::pending(config, &ch, ks);
         let fin = ExpectFinished {
             suite,

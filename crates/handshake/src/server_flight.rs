@@ -13,7 +13,9 @@ use crate::codec::*;
 use crate::common::{random32, Common, TrafficSecrets};
 use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
+use crate::keyschedule::{
+    finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript,
+};
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::sign::CertifiedKey;
 
@@ -185,7 +187,7 @@ impl HelloOut<'_> {
         &self,
         cx: &mut Common,
         t: &mut Transcript,
-    ) -> Result<(KeySchedule, Secret, Secret), Error> {
+    ) -> Result<(HandshakeSecret, Secret, Secret), Error> {
         let rng = SystemRandom::new();
         let kx = KeyExchange::start(self.group, &rng)?;
         let our_share = KeyShareEntry {
@@ -218,13 +220,13 @@ impl HelloOut<'_> {
         if !self.session_id.is_empty() {
             cx.send_ccs()?;
         }
-        let mut ks = KeySchedule::new(self.suite.hash(), self.psk.map(Secret::as_bytes));
+        let early = EarlySecret::new(self.suite.hash(), self.psk.map(Secret::as_bytes));
         cx.trace(|| crate::TraceEvent::Secret {
             name: "early_secret",
         });
         let th = t.current_hash();
-        let TrafficSecrets { client, server } =
-            cx.derive_handshake_secrets(&mut ks, shared.as_bytes(), th.as_ref());
+        let (ks, TrafficSecrets { client, server }) =
+            cx.derive_handshake_secrets(early, shared.as_bytes(), th.as_ref());
         cx.peer_record_limit = self.record_limit;
         cx.set_write_key(self.suite, &server)?;
         cx.set_read_key(self.suite, &client);
@@ -257,14 +259,15 @@ pub(crate) fn send_certificate(
 }
 
 /// Our Finished, then the application secrets (our write key switches at once; the client's
-/// read key waits for its Finished). Returns client, server and exporter secrets.
+/// read key waits for its Finished). Returns the master secret, the application traffic
+/// secrets and the exporter secret.
 pub(crate) fn send_finished(
     cx: &mut Common,
     t: &mut Transcript,
-    ks: &mut KeySchedule,
+    ks: HandshakeSecret,
     suite: CipherSuite,
     server_hs: &Secret,
-) -> Result<(Secret, Secret, Secret), Error> {
+) -> Result<(MasterSecret, TrafficSecrets, Secret), Error> {
     let sf = finished_verify_data(
         suite.hash(),
         server_hs.as_bytes(),
@@ -275,8 +278,7 @@ pub(crate) fn send_finished(
         Some(t),
     );
     let th = t.current_hash();
-    let (TrafficSecrets { client, server }, exporter) =
-        cx.derive_application_secrets(ks, th.as_ref());
-    cx.set_write_key(suite, &server)?;
-    Ok((client, server, exporter))
+    let (ms, secrets, exporter) = cx.derive_application_secrets(ks, th.as_ref());
+    cx.set_write_key(suite, &secrets.server)?;
+    Ok((ms, secrets, exporter))
 }

@@ -13,7 +13,7 @@ use crate::codec::{
 use crate::common::Common;
 use crate::config::ServerConfig;
 use crate::error::Error;
-use crate::keyschedule::{expand_label, KeySchedule, Transcript};
+use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
 use crate::tickets::{unix_now, TicketState, Ticketer};
 
@@ -146,14 +146,14 @@ pub(crate) struct PendingTickets {
     ticketer: Arc<Ticketer>,
     count: u8,
     lifetime: u32,
-    ks: KeySchedule,
+    ks: MasterSecret,
 }
 
 /// Tickets are owed when they are on, the count is not 0 and the client offered psk_dhe_ke.
 pub(crate) fn pending(
     config: &ServerConfig,
     ch: &ClientHello,
-    ks: KeySchedule,
+    ks: MasterSecret,
 ) -> Option<PendingTickets> {
     let ticketer = config.ticketer.clone()?;
     (config.ticket_count > 0 && offers_psk_dhe(ch)).then_some(PendingTickets {
@@ -172,14 +172,14 @@ pub(crate) fn issue(
     suite: CipherSuite,
     transcript_hash: &[u8],
 ) -> Result<(), Error> {
-    let resumption_master = pending.ks.derive(b"res master", transcript_hash);
+    let resumption_master = pending.ks.derive(label::RES_MASTER, transcript_hash);
     let rng = SystemRandom::new();
     for i in 0..pending.count {
         let nonce = [i];
         let psk = expand_label(
             suite.hash(),
             resumption_master.as_bytes(),
-            b"resumption",
+            label::RESUMPTION,
             &nonce,
         );
         let mut age = [0u8; 4];

@@ -172,18 +172,18 @@ fn section3_key_schedule_matches_every_value() {
         j(&js, "hash_client_hello_server_hello")
     );
 
-    let mut ks = KeySchedule::new(h, None);
-    assert_eq!(ks.current().as_bytes(), j(&js, "early_secret"));
+    let early = EarlySecret::new(h, None);
+    assert_eq!(early.current().as_bytes(), j(&js, "early_secret"));
     assert_eq!(
-        ks.derived_salt().as_bytes(),
+        early.derived_salt().as_bytes(),
         j(&js, "derived_for_handshake")
     );
-    ks.advance(Some(&j(&js, "ecdhe_shared_secret")));
-    assert_eq!(ks.stage(), Stage::Handshake);
+    // The stages are types: only an EarlySecret becomes a HandshakeSecret.
+    let ks = early.into_handshake(&j(&js, "ecdhe_shared_secret"));
     assert_eq!(ks.current().as_bytes(), j(&js, "handshake_secret"));
     let th = t.current_hash();
-    let c_hs = ks.derive(b"c hs traffic", th.as_ref());
-    let s_hs = ks.derive(b"s hs traffic", th.as_ref());
+    let c_hs = ks.derive(label::C_HS_TRAFFIC, th.as_ref());
+    let s_hs = ks.derive(label::S_HS_TRAFFIC, th.as_ref());
     assert_eq!(c_hs.as_bytes(), j(&js, "client_handshake_traffic_secret"));
     assert_eq!(s_hs.as_bytes(), j(&js, "server_handshake_traffic_secret"));
     for (secret, who) in [(&c_hs, "client"), (&s_hs, "server")] {
@@ -240,11 +240,11 @@ fn section3_key_schedule_matches_every_value() {
     );
 
     assert_eq!(ks.derived_salt().as_bytes(), j(&js, "derived_for_master"));
-    ks.advance(None);
+    let ks = ks.into_master();
     assert_eq!(ks.current().as_bytes(), j(&js, "master_secret"));
     let th = t.current_hash();
-    let c_ap = ks.derive(b"c ap traffic", th.as_ref());
-    let s_ap = ks.derive(b"s ap traffic", th.as_ref());
+    let c_ap = ks.derive(label::C_AP_TRAFFIC, th.as_ref());
+    let s_ap = ks.derive(label::S_AP_TRAFFIC, th.as_ref());
     assert_eq!(
         c_ap.as_bytes(),
         j(&js, "client_application_traffic_secret_0")
@@ -254,7 +254,7 @@ fn section3_key_schedule_matches_every_value() {
         j(&js, "server_application_traffic_secret_0")
     );
     assert_eq!(
-        ks.derive(b"exp master", th.as_ref()).as_bytes(),
+        ks.derive(label::EXP_MASTER, th.as_ref()).as_bytes(),
         j(&js, "exporter_master_secret")
     );
     for (secret, who) in [(&c_ap, "client"), (&s_ap, "server")] {
@@ -282,7 +282,7 @@ fn section3_key_schedule_matches_every_value() {
         t.current_hash().as_ref(),
         j(&js, "hash_client_hello_client_finished")
     );
-    let res = ks.derive(b"res master", t.current_hash().as_ref());
+    let res = ks.derive(label::RES_MASTER, t.current_hash().as_ref());
     assert_eq!(res.as_bytes(), j(&js, "resumption_master_secret"));
 
     // NewSessionTicket under the server application key; the PSK for nonce 0000.
@@ -314,9 +314,9 @@ fn section4_psk_binder_matches() {
         psks.identities[0].identity,
         secs["Simple_1RTT_Handshake"]["SessionTicket"]
     );
-    let ks = KeySchedule::new(h, Some(&j(&js, "resumption_psk_nonce_0000")));
+    let ks = EarlySecret::new(h, Some(&j(&js, "resumption_psk_nonce_0000")));
     let empty = ring::digest::digest(&ring::digest::SHA256, b"");
-    let binder_key = ks.derive(b"res binder", empty.as_ref());
+    let binder_key = ks.derive(label::RES_BINDER, empty.as_ref());
     let truncated = &ch_bytes[..ch_bytes.len() - psks.binders_len()];
     let th = ring::digest::digest(&ring::digest::SHA256, truncated);
     let binder = finished_verify_data(h, binder_key.as_bytes(), th.as_ref());
