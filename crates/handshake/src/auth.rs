@@ -1,11 +1,14 @@
 //! The authentication steps both roles share (RFC 8446 §4.4.2–4.4.3): sending Certificate and
 //! CertificateVerify, and checking the peer's CertificateVerify. The server calls them for its own
-//! certificate and for a client's; the client for the server's and for its own.
+//! certificate and for a client's; the client for the server's and for its own. Also the peer's
+//! Finished (RFC 8446 §4.4.4), checked the same way by both.
 
 use crate::codec::*;
 use crate::common::{cv_message, Common};
 use crate::error::Error;
-use crate::keyschedule::Transcript;
+use https_record::{AlertDescription, HashAlg};
+
+use crate::keyschedule::{verify_finished, Secret, Transcript};
 use crate::sign::{scheme, SigningKey};
 
 /// Certificate: `chain` (leaf first, no per-entry extensions) under the request `context`
@@ -76,4 +79,31 @@ pub(crate) fn check_certificate_verify(
         .first()
         .ok_or_else(|| Error::internal("CertificateVerify without a certificate"))?;
     verify(&m, leaf, cv.scheme, &cv.signature)
+}
+
+/// Checks the peer's Finished against its handshake traffic secret `base_key` and transcript `t`
+/// (not yet including it): wrong length → decode_error; a MAC that does not match (compared in
+/// constant time by ring) → decrypt_error. `what` names it in the trace and the error.
+pub(crate) fn check_finished(
+    cx: &mut Common,
+    hash: HashAlg,
+    base_key: &Secret,
+    t: &Transcript,
+    verify_data: &[u8],
+    what: &'static str,
+) -> Result<(), Error> {
+    if verify_data.len() != hash.output_len() {
+        return Err(Error::decode("Finished has the wrong length"));
+    }
+    let th = t.current_hash();
+    if !verify_finished(hash, base_key.as_bytes(), th.as_ref(), verify_data) {
+        return Err(Error::proto(
+            AlertDescription::DecryptError,
+            format!("{what} does not verify"),
+        ));
+    }
+    cx.check(what, || {
+        "MAC over the transcript matches (constant-time)".into()
+    });
+    Ok(())
 }

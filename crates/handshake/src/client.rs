@@ -11,7 +11,7 @@ use crate::common::{random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::keyschedule::{
-    finished_verify_data, label, verify_finished, EarlySecret, HandshakeSecret, Secret, Transcript,
+    finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
@@ -669,23 +669,7 @@ impl ExpectFinished {
             server_hs,
         } = self.keys;
         let hash = suite.hash();
-        if vd.len() != hash.output_len() {
-            return Err(Error::decode("Finished has the wrong length"));
-        }
-        if !verify_finished(
-            hash,
-            server_hs.as_bytes(),
-            transcript.current_hash().as_ref(),
-            &vd,
-        ) {
-            return Err(Error::proto(
-                AlertDescription::DecryptError,
-                "server Finished does not verify",
-            ));
-        }
-        cx.check("server Finished", || {
-            "MAC over the transcript matches (constant-time)".into()
-        });
+        crate::auth::check_finished(cx, hash, &server_hs, &transcript, &vd, "server Finished")?;
         transcript.add(raw);
         let th = transcript.current_hash();
         let (

@@ -12,7 +12,7 @@ use crate::codec::*;
 use crate::common::{random32, Common, Traffic};
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{verify_finished, Secret, Transcript};
+use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::server_flight::{
     certificate_request, choose_alpn, choose_cert, choose_share, record_size_limit, requested_sni,
@@ -390,23 +390,14 @@ impl ExpectFinished {
             )));
         };
         let hash = self.suite.hash();
-        if vd.len() != hash.output_len() {
-            return Err(Error::decode("Finished has the wrong length"));
-        }
-        if !verify_finished(
+        crate::auth::check_finished(
+            cx,
             hash,
-            self.client_hs.as_bytes(),
-            self.transcript.current_hash().as_ref(),
+            &self.client_hs,
+            &self.transcript,
             &vd,
-        ) {
-            return Err(Error::proto(
-                AlertDescription::DecryptError,
-                "client Finished does not verify",
-            ));
-        }
-        cx.check("client Finished", || {
-            "MAC over the transcript matches (constant-time)".into()
-        });
+            "client Finished",
+        )?;
         cx.set_read_key(self.suite, &self.client_ap);
         cx.record.allow_compat_ccs(false);
         cx.handshake_complete = true;
