@@ -51,7 +51,7 @@ pub fn trace_json(events: &[TraceEvent]) -> serde_json::Value {
 /// What was negotiated, for `get -v` and `--json`.
 pub fn negotiated_json(conn: &Connection) -> serde_json::Value {
     serde_json::json!({
-        "protocol": match conn.protocol_version() { Some(0x0304) => "TLSv1.3", Some(_) => "other", None => "none" },
+        "protocol": conn.protocol_version().map_or("none", |v| v.name()),
         "cipher_suite": conn.negotiated_cipher_suite().map(|s| s.name()),
         "group": conn.negotiated_group().map(|g| g.name()),
         "alpn": conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned()),

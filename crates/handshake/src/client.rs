@@ -7,19 +7,21 @@ use https_record::{AlertDescription, CipherSuite};
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, Traffic, TrafficSecrets};
+use crate::common::{random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
+use crate::keyschedule::{
+    finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
+};
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
-pub(crate) const TLS13: u16 = 0x0304;
+pub(crate) const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
 
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
     suite: CipherSuite,
-    ks: KeySchedule,
+    ks: HandshakeSecret,
     transcript: Transcript,
     client_hs: Secret,
     server_hs: Secret,
@@ -69,33 +71,7 @@ impl ClientState {
         };
         let kx = KeyExchange::start(config.groups[0], &rng)?;
         let sni = config.enable_sni && !is_ip;
-        let mut extensions = Vec::with_capacity(8);
-        if sni {
-            extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
-                name_type: 0,
-                name: server_name.trim_end_matches('.').as_bytes().to_vec(),
-            }]));
-        }
-        extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
-        extensions.push(ClientExtension::SupportedGroups(
-            config.groups.iter().map(|g| g.to_u16()).collect(),
-        ));
-        extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
-            group: kx.group.to_u16(),
-            payload: kx.public.clone(),
-        }]));
-        // Without signature_algorithms_cert this list also governs the chain's signatures
-        // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
-        let mut schemes = config.verifier.supported_schemes().to_vec();
-        for s in crate::sign::CERT_SCHEMES {
-            if !schemes.contains(s) {
-                schemes.push(*s);
-            }
-        }
-        extensions.push(ClientExtension::SignatureAlgorithms(schemes));
-        if !config.alpn.is_empty() {
-            extensions.push(ClientExtension::Alpn(config.alpn.clone()));
-        }
+        let mut extensions = hello_extensions(&config, server_name, sni, &kx);
         // A stored ticket for this name, if its suite is still allowed: offer it (psk_dhe_ke only).
         let resume = config
             .sessions
@@ -116,7 +92,7 @@ impl ClientState {
             }));
         }
         let ch = ClientHello {
-            legacy_version: 0x0303,
+            legacy_version: ProtocolVersion::Tls12.to_u16(),
             random,
             session_id,
             cipher_suites: config.suites.iter().map(|s| s.to_u16()).collect(),
@@ -224,39 +200,13 @@ impl ExpectServerHello {
         let HandshakePayload::ServerHello(sh) = msg.0 else {
             return Err(unexpected(&msg.0, "ServerHello"));
         };
-        match sh.ext(ext_type::SUPPORTED_VERSIONS) {
-            Some(ServerExtension::SupportedVersions(TLS13)) => {}
-            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
-            None => {
-                return Err(Error::proto(
-                    AlertDescription::ProtocolVersion,
-                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
-                ))
-            }
-        }
-        if sh.legacy_version != 0x0303 {
-            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
-        }
-        if sh.session_id != self.ch.session_id {
-            return Err(Error::illegal("legacy_session_id_echo does not match"));
-        }
-        if sh.compression_method != 0 {
-            return Err(Error::illegal("non-zero compression method"));
-        }
-        let suite = CipherSuite::from_u16(sh.cipher_suite)
-            .filter(|s| self.config.suites.contains(s))
-            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
-        if self.hrr_suite.is_some_and(|s| s != suite) {
-            return Err(Error::illegal(
-                "cipher suite differs from the HelloRetryRequest's",
-            ));
-        }
+        let suite = self.check_header(&sh)?;
         let hrr = sh.is_hrr();
         check_server_hello_extensions(&sh, self.resume.is_some())?;
         if hrr {
             return self.handle_hrr(cx, sh, suite, raw);
         }
-        let Some(ServerExtension::KeyShare(share)) = sh.ext(ext_type::KEY_SHARE) else {
+        let Some(ServerExtension::KeyShare(share)) = sh.ext(ExtensionType::KeyShare) else {
             return Err(Error::proto(
                 AlertDescription::MissingExtension,
                 "ServerHello has no key_share",
@@ -267,7 +217,7 @@ impl ExpectServerHello {
                 "server key share is for a group we sent no share for",
             ));
         }
-        let psk = match (sh.ext(ext_type::PRE_SHARED_KEY), self.resume) {
+        let psk = match (sh.ext(ExtensionType::PreSharedKey), self.resume) {
             (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
                 Some(t.psk)
             }
@@ -293,7 +243,7 @@ impl ExpectServerHello {
         let mut t = self.transcript;
         t.start_hash(hash);
         t.add(raw);
-        let mut ks = KeySchedule::new(hash, psk.as_ref().map(Secret::as_bytes));
+        let early = EarlySecret::new(hash, psk.as_ref().map(Secret::as_bytes));
         cx.trace(|| crate::TraceEvent::Secret {
             name: "early_secret",
         });
@@ -303,10 +253,13 @@ impl ExpectServerHello {
             });
         }
         let th = t.current_hash();
-        let TrafficSecrets {
-            client: client_hs,
-            server: server_hs,
-        } = cx.derive_handshake_secrets(&mut ks, shared.as_bytes(), th.as_ref());
+        let (
+            ks,
+            TrafficSecrets {
+                client: client_hs,
+                server: server_hs,
+            },
+        ) = cx.derive_handshake_secrets(early, shared.as_bytes(), th.as_ref());
         cx.set_read_key(suite, &server_hs);
         cx.set_write_key(suite, &client_hs)?;
         Ok(ClientState::ExpectEncryptedExtensions(Box::new(
@@ -326,6 +279,39 @@ impl ExpectServerHello {
         )))
     }
 
+    /// The ServerHello (or HelloRetryRequest) fields before its extensions: version, legacy
+    /// fields, and a suite we offered (the HelloRetryRequest's, after one).
+    fn check_header(&self, sh: &ServerHello) -> Result<CipherSuite, Error> {
+        match sh.ext(ExtensionType::SupportedVersions) {
+            Some(ServerExtension::SupportedVersions(TLS13)) => {}
+            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
+            None => {
+                return Err(Error::proto(
+                    AlertDescription::ProtocolVersion,
+                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
+                ))
+            }
+        }
+        if sh.legacy_version != ProtocolVersion::Tls12.to_u16() {
+            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
+        }
+        if sh.session_id != self.ch.session_id {
+            return Err(Error::illegal("legacy_session_id_echo does not match"));
+        }
+        if sh.compression_method != 0 {
+            return Err(Error::illegal("non-zero compression method"));
+        }
+        let suite = CipherSuite::from_u16(sh.cipher_suite)
+            .filter(|s| self.config.suites.contains(s))
+            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
+        if self.hrr_suite.is_some_and(|s| s != suite) {
+            return Err(Error::illegal(
+                "cipher suite differs from the HelloRetryRequest's",
+            ));
+        }
+        Ok(suite)
+    }
+
     fn handle_hrr(
         mut self: Box<Self>,
         cx: &mut Common,
@@ -336,7 +322,7 @@ impl ExpectServerHello {
         if self.hrr_suite.is_some() {
             return Err(Error::unexpected("a second HelloRetryRequest"));
         }
-        let group = match hrr.ext(ext_type::KEY_SHARE) {
+        let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
                     .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
@@ -349,7 +335,7 @@ impl ExpectServerHello {
             }
             _ => None,
         };
-        let cookie = match hrr.ext(ext_type::COOKIE) {
+        let cookie = match hrr.ext(ExtensionType::Cookie) {
             Some(ServerExtension::Cookie(c)) => Some(c.clone()),
             _ => None,
         };
@@ -422,7 +408,7 @@ impl ExpectServerHello {
             self.resume = None;
             self.ch
                 .extensions
-                .retain(|e| e.ext_type() != ext_type::PRE_SHARED_KEY);
+                .retain(|e| e.ext_type() != ExtensionType::PreSharedKey);
             return;
         }
         let age = t.obfuscated_age();
@@ -441,10 +427,12 @@ fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<
     let hrr = sh.is_hrr();
     for e in &sh.extensions {
         let t = e.ext_type();
-        let allowed = matches!(t, ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
-            || (hrr && t == ext_type::COOKIE)
-            || (!hrr && t == ext_type::PRE_SHARED_KEY);
-        if allowed && (t != ext_type::PRE_SHARED_KEY || offered_psk) {
+        let allowed = matches!(
+            t,
+            ExtensionType::SupportedVersions | ExtensionType::KeyShare
+        ) || (hrr && t == ExtensionType::Cookie)
+            || (!hrr && t == ExtensionType::PreSharedKey);
+        if allowed && (t != ExtensionType::PreSharedKey || offered_psk) {
             continue;
         }
         if !allowed && is_known_extension(t) {
@@ -483,7 +471,7 @@ impl ExpectEncryptedExtensions {
         let HandshakePayload::EncryptedExtensions(exts) = msg.0 else {
             return Err(unexpected(&msg.0, "EncryptedExtensions"));
         };
-        let unsupported = |t: u16| {
+        let unsupported = |t: ExtensionType| {
             if not_for_encrypted_extensions(t) {
                 // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
                 Error::illegal(format!(
@@ -552,7 +540,7 @@ impl ExpectCertificate {
                 self.keys.transcript.add(raw);
                 let mut schemes = Vec::new();
                 for e in &cr.extensions {
-                    if e.typ == ext_type::SIGNATURE_ALGORITHMS {
+                    if e.typ == ExtensionType::SignatureAlgorithms {
                         let mut r = Reader::new(&e.body);
                         schemes = read_u16_list(&mut r, LenPrefix::U16, 2, "signature_algorithms")?;
                         r.expect_empty("signature_algorithms")?;
@@ -630,33 +618,15 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
             return Err(unexpected(&msg.0, "CertificateVerify"));
         };
-        // PKCS#1 v1.5 is offered for certificates only, never for CertificateVerify.
-        let pkcs1 = matches!(
-            cv.scheme,
-            crate::sign::scheme::RSA_PKCS1_SHA256
-                | crate::sign::scheme::RSA_PKCS1_SHA384
-                | crate::sign::scheme::RSA_PKCS1_SHA512
-        );
-        if pkcs1
-            || !self
-                .config
-                .verifier
-                .supported_schemes()
-                .contains(&cv.scheme)
-        {
-            return Err(Error::illegal(
-                "CertificateVerify uses a scheme we did not offer for it",
-            ));
-        }
-        let m = cv_message(true, self.keys.transcript.current_hash().as_ref());
-        let leaf = cx
-            .info
-            .peer_certs
-            .first()
-            .ok_or_else(|| Error::internal("no certificate"))?;
-        self.config
-            .verifier
-            .verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        let verifier = &self.config.verifier;
+        crate::auth::check_certificate_verify(
+            cx,
+            &self.keys.transcript,
+            &cv,
+            verifier.supported_schemes(),
+            true,
+            |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
+        )?;
         cx.info.scheme = Some(cv.scheme);
         cx.check("CertificateVerify", || {
             format!(
@@ -693,80 +663,30 @@ impl ExpectFinished {
         };
         let HsKeys {
             suite,
-            mut ks,
+            ks,
             mut transcript,
             client_hs,
             server_hs,
         } = self.keys;
         let hash = suite.hash();
-        if vd.len() != hash.output_len() {
-            return Err(Error::decode("Finished has the wrong length"));
-        }
-        if !verify_finished(
-            hash,
-            server_hs.as_bytes(),
-            transcript.current_hash().as_ref(),
-            &vd,
-        ) {
-            return Err(Error::proto(
-                AlertDescription::DecryptError,
-                "server Finished does not verify",
-            ));
-        }
-        cx.check("server Finished", || {
-            "MAC over the transcript matches (constant-time)".into()
-        });
+        crate::auth::check_finished(cx, hash, &server_hs, &transcript, &vd, "server Finished")?;
         transcript.add(raw);
         let th = transcript.current_hash();
         let (
+            ks,
             TrafficSecrets {
                 client: client_ap,
                 server: server_ap,
             },
             exporter,
-        ) = cx.derive_application_secrets(&mut ks, th.as_ref());
+        ) = cx.derive_application_secrets(ks, th.as_ref());
         cx.set_read_key(suite, &server_ap);
         cx.record.allow_compat_ccs(false);
         if self.config.middlebox_compat {
             cx.send_ccs()?;
         }
         if let Some(req) = self.cert_request {
-            // Our certificate if we have one the server can accept; otherwise an empty Certificate.
-            let chosen = self
-                .config
-                .client_cert
-                .as_ref()
-                .and_then(|ck| ck.key.choose_scheme(&req.schemes).map(|s| (ck, s)));
-            let entries = match chosen {
-                Some((ck, _)) => ck
-                    .chain
-                    .iter()
-                    .map(|c| CertificateEntry {
-                        cert: c.clone(),
-                        extensions: Vec::new(),
-                    })
-                    .collect(),
-                None => Vec::new(),
-            };
-            let cert = CertificatePayload {
-                context: req.context,
-                entries,
-            };
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::Certificate(cert)),
-                Some(&mut transcript),
-            );
-            if let Some((ck, scheme)) = chosen {
-                let signature = ck.key.sign(
-                    scheme,
-                    &cv_message(false, transcript.current_hash().as_ref()),
-                )?;
-                let cv = CertificateVerifyPayload { scheme, signature };
-                cx.send_hs(
-                    &HandshakeMessage(HandshakePayload::CertificateVerify(cv)),
-                    Some(&mut transcript),
-                );
-            }
+            send_client_auth(cx, &self.config, req, &mut transcript)?;
         }
         let cf = finished_verify_data(
             hash,
@@ -781,7 +701,8 @@ impl ExpectFinished {
         cx.handshake_complete = true;
         let server_name = self.server_name;
         let resumption = self.config.sessions.clone().map(|store| {
-            let resumption_master = ks.derive(b"res master", transcript.current_hash().as_ref());
+            let resumption_master =
+                ks.derive(label::RES_MASTER, transcript.current_hash().as_ref());
             Box::new(ClientResumption {
                 store,
                 server_name,
@@ -799,4 +720,61 @@ impl ExpectFinished {
             resumption,
         ))
     }
+}
+
+/// ClientHello extensions up to ALPN (the PSK ones are added by the caller; pre_shared_key last).
+fn hello_extensions(
+    config: &ClientConfig,
+    server_name: &str,
+    sni: bool,
+    kx: &KeyExchange,
+) -> Vec<ClientExtension> {
+    let mut extensions = Vec::with_capacity(8);
+    if sni {
+        extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
+            name_type: 0,
+            name: server_name.trim_end_matches('.').as_bytes().to_vec(),
+        }]));
+    }
+    extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
+    extensions.push(ClientExtension::SupportedGroups(
+        config.groups.iter().map(|g| g.to_u16()).collect(),
+    ));
+    extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
+        group: kx.group.to_u16(),
+        payload: kx.public.clone(),
+    }]));
+    // Without signature_algorithms_cert this list also governs the chain's signatures
+    // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
+    let mut schemes = config.verifier.supported_schemes().to_vec();
+    for s in crate::sign::CERT_SCHEMES {
+        if !schemes.contains(s) {
+            schemes.push(*s);
+        }
+    }
+    extensions.push(ClientExtension::SignatureAlgorithms(schemes));
+    if !config.alpn.is_empty() {
+        extensions.push(ClientExtension::Alpn(config.alpn.clone()));
+    }
+    extensions
+}
+
+/// Our answer to a CertificateRequest: our certificate and CertificateVerify if we have one the
+/// server can accept, otherwise an empty Certificate.
+fn send_client_auth(
+    cx: &mut Common,
+    config: &ClientConfig,
+    req: CertReq,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
+    let chosen = config
+        .client_cert
+        .as_ref()
+        .and_then(|ck| ck.key.choose_scheme(&req.schemes).map(|s| (ck, s)));
+    let chain = chosen.map_or(&[][..], |(ck, _)| &ck.chain[..]);
+    crate::auth::send_certificate(cx, transcript, req.context, chain);
+    if let Some((ck, scheme)) = chosen {
+        crate::auth::send_certificate_verify(cx, transcript, &ck.key, scheme, false)?;
+    }
+    Ok(())
 }

@@ -4,12 +4,12 @@
 
 use https_record::AlertDescription;
 
-use crate::codec::{ext_type, ClientExtension, ClientHello, KeyShareEntry};
+use crate::codec::{ClientExtension, ClientHello, ExtensionType, KeyShareEntry, ProtocolVersion};
 use crate::error::Error;
 use crate::kx::NamedGroup;
 
-const TLS12: u16 = 0x0303;
-const TLS13: u16 = 0x0304;
+const TLS12: u16 = ProtocolVersion::Tls12.to_u16();
+const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
 
 /// legacy_version, supported_versions and compression: what makes a hello TLS 1.3 at all.
 pub(crate) fn check_versions(ch: &ClientHello) -> Result<(), Error> {
@@ -24,7 +24,7 @@ pub(crate) fn check_versions(ch: &ClientHello) -> Result<(), Error> {
             ),
         ));
     }
-    match ch.ext(ext_type::SUPPORTED_VERSIONS) {
+    match ch.ext(ExtensionType::SupportedVersions) {
         Some(ClientExtension::SupportedVersions(v)) if v.contains(&TLS13) => {}
         _ => {
             return Err(Error::proto(
@@ -63,14 +63,14 @@ pub(crate) fn check_key_shares(shares: &[KeyShareEntry], groups: &[u16]) -> Resu
 /// Extensions a second ClientHello may change (RFC 8446 §4.1.2): key_share (checked against the
 /// requested group elsewhere), early_data (must be gone), cookie (added), pre_shared_key (ages and
 /// binders recomputed, incompatible identities dropped) and padding.
-fn may_change(typ: u16) -> bool {
+fn may_change(typ: ExtensionType) -> bool {
     matches!(
         typ,
-        ext_type::KEY_SHARE
-            | ext_type::EARLY_DATA
-            | ext_type::COOKIE
-            | ext_type::PRE_SHARED_KEY
-            | ext_type::PADDING
+        ExtensionType::KeyShare
+            | ExtensionType::EarlyData
+            | ExtensionType::Cookie
+            | ExtensionType::PreSharedKey
+            | ExtensionType::Padding
     )
 }
 
@@ -93,7 +93,7 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
     if second.compression_methods != first.compression_methods {
         return Err(changed("legacy_compression_methods"));
     }
-    if second.ext(ext_type::EARLY_DATA).is_some() {
+    if second.ext(ExtensionType::EarlyData).is_some() {
         return Err(Error::illegal(
             "second ClientHello offers early_data after a HelloRetryRequest",
         ));
@@ -112,7 +112,7 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
             (None, None) => return Ok(()),
             (Some(x), Some(y)) if x == y => {}
             (x, y) => {
-                let typ = y.or(x).map_or(0, ClientExtension::ext_type);
+                let typ = y.or(x).map_or(0, |e| e.ext_type().to_u16());
                 return Err(changed(&format!("extension {typ}")));
             }
         }
@@ -121,10 +121,10 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
 
 /// pre_shared_key may be updated or dropped, never added, and keeps only identities offered first.
 fn check_psk_update(first: &ClientHello, second: &ClientHello) -> Result<(), Error> {
-    let Some(ClientExtension::PreSharedKey(new)) = second.ext(ext_type::PRE_SHARED_KEY) else {
+    let Some(ClientExtension::PreSharedKey(new)) = second.ext(ExtensionType::PreSharedKey) else {
         return Ok(());
     };
-    let Some(ClientExtension::PreSharedKey(old)) = first.ext(ext_type::PRE_SHARED_KEY) else {
+    let Some(ClientExtension::PreSharedKey(old)) = first.ext(ExtensionType::PreSharedKey) else {
         return Err(Error::illegal(
             "second ClientHello adds a pre_shared_key the first did not offer",
         ));

@@ -13,7 +13,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
 use crate::error::Error;
-use crate::keyschedule::{KeySchedule, Secret, Transcript};
+use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::trace::{KeyLog, TraceEvent};
 
@@ -38,13 +38,13 @@ const MAX_SERVER_HELLO: usize = 2 + 32 + 1 + 32 + 2 + 1 + 2 + 0xffff;
 /// The largest body a handshake message of this type may have: Finished is a hash, KeyUpdate one
 /// byte, EndOfEarlyData empty; ClientHello up to [`MAX_CLIENT_HELLO`], ServerHello what its
 /// syntax allows (65,607 bytes); anything else [`MAX_HANDSHAKE_MESSAGE`].
-pub(crate) fn max_message_len(typ: Option<HandshakeType>) -> usize {
+pub(crate) fn max_message_len(typ: HandshakeType) -> usize {
     match typ {
-        Some(HandshakeType::ClientHello) => MAX_CLIENT_HELLO,
-        Some(HandshakeType::ServerHello) => MAX_SERVER_HELLO,
-        Some(HandshakeType::Finished) => 64,
-        Some(HandshakeType::KeyUpdate) => 1,
-        Some(HandshakeType::EndOfEarlyData) => 0,
+        HandshakeType::ClientHello => MAX_CLIENT_HELLO,
+        HandshakeType::ServerHello => MAX_SERVER_HELLO,
+        HandshakeType::Finished => 64,
+        HandshakeType::KeyUpdate => 1,
+        HandshakeType::EndOfEarlyData => 0,
         _ => MAX_HANDSHAKE_MESSAGE,
     }
 }
@@ -248,16 +248,16 @@ impl Common {
     /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
     pub(crate) fn derive_handshake_secrets(
         &mut self,
-        ks: &mut KeySchedule,
+        early: EarlySecret,
         shared: &[u8],
         transcript_hash: &[u8],
-    ) -> TrafficSecrets {
-        ks.advance(Some(shared));
+    ) -> (HandshakeSecret, TrafficSecrets) {
+        let ks = early.into_handshake(shared);
         self.trace(|| TraceEvent::Secret {
             name: "handshake_secret",
         });
-        let client = ks.derive(b"c hs traffic", transcript_hash);
-        let server = ks.derive(b"s hs traffic", transcript_hash);
+        let client = ks.derive(label::C_HS_TRAFFIC, transcript_hash);
+        let server = ks.derive(label::S_HS_TRAFFIC, transcript_hash);
         self.log_secret(
             "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
             "client_handshake_traffic_secret",
@@ -268,22 +268,22 @@ impl Common {
             "server_handshake_traffic_secret",
             &server,
         );
-        TrafficSecrets { client, server }
+        (ks, TrafficSecrets { client, server })
     }
 
     /// master_secret, then both application traffic secrets and the exporter secret, each logged
     /// and traced.
     pub(crate) fn derive_application_secrets(
         &mut self,
-        ks: &mut KeySchedule,
+        hs: HandshakeSecret,
         transcript_hash: &[u8],
-    ) -> (TrafficSecrets, Secret) {
-        ks.advance(None);
+    ) -> (MasterSecret, TrafficSecrets, Secret) {
+        let ks = hs.into_master();
         self.trace(|| TraceEvent::Secret {
             name: "master_secret",
         });
-        let client = ks.derive(b"c ap traffic", transcript_hash);
-        let server = ks.derive(b"s ap traffic", transcript_hash);
+        let client = ks.derive(label::C_AP_TRAFFIC, transcript_hash);
+        let server = ks.derive(label::S_AP_TRAFFIC, transcript_hash);
         self.log_secret(
             "CLIENT_TRAFFIC_SECRET_0",
             "client_application_traffic_secret_0",
@@ -294,9 +294,9 @@ impl Common {
             "server_application_traffic_secret_0",
             &server,
         );
-        let exporter = ks.derive(b"exp master", transcript_hash);
+        let exporter = ks.derive(label::EXP_MASTER, transcript_hash);
         self.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
-        (TrafficSecrets { client, server }, exporter)
+        (ks, TrafficSecrets { client, server }, exporter)
     }
 
     /// Key log line (NSS format) and a trace event naming the secret.

@@ -123,6 +123,53 @@ impl ClientConfig {
     }
 }
 
+/// The setters both builders share: same fields, same meaning, role-specific docs.
+macro_rules! shared_setters {
+    ($builder:ident, suites = $suites:literal, groups = $groups:literal, alpn = $alpn:literal) => {
+        impl $builder {
+            #[doc = $suites]
+            pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
+                self.suites = suites.to_vec();
+                self
+            }
+            #[doc = $groups]
+            pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
+                self.groups = groups.to_vec();
+                self
+            }
+            #[doc = $alpn]
+            pub fn with_alpn(mut self, protocols: &[&[u8]]) -> Self {
+                self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
+                self
+            }
+            /// Send secrets to this key log (off by default; `Arc::new(KeyLogFile::from_env()?)`
+            /// honours `SSLKEYLOGFILE` as curl does).
+            pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+                self.key_log = Some(key_log);
+                self
+            }
+            /// Record a [`crate::TraceEvent`] list on each connection (default off: it allocates).
+            pub fn with_trace(mut self, on: bool) -> Self {
+                self.trace = on;
+                self
+            }
+        }
+    };
+}
+
+shared_setters!(
+    ClientConfigBuilder,
+    suites = "Offer only these suites, in this order.",
+    groups = "Offer these groups; a key share is sent for the first.",
+    alpn = "Offer these ALPN protocols (e.g. `b\"h2\"`, `b\"http/1.1\"`)."
+);
+shared_setters!(
+    ServerConfigBuilder,
+    suites = "Accept only these suites; the first one the client also offers wins.",
+    groups = "Accept these groups, in preference order (a HelloRetryRequest asks for the first supported one).",
+    alpn = "ALPN protocols, in server preference order."
+);
+
 /// Builds a [`ClientConfig`].
 #[derive(Debug)]
 pub struct ClientConfigBuilder {
@@ -160,27 +207,6 @@ impl ClientConfigBuilder {
         self.verifier = Some(verifier);
         self
     }
-    /// Offer only these suites, in this order.
-    pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.suites = suites.to_vec();
-        self
-    }
-    /// Offer these groups; a key share is sent for the first.
-    pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.groups = groups.to_vec();
-        self
-    }
-    /// Offer these ALPN protocols (e.g. `b"h2"`, `b"http/1.1"`).
-    pub fn with_alpn(mut self, protocols: &[&[u8]]) -> Self {
-        self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
-        self
-    }
-    /// Send secrets to this key log (off by default; `Arc::new(KeyLogFile::from_env()?)` honours
-    /// `SSLKEYLOGFILE` as curl does).
-    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
-        self.key_log = Some(key_log);
-        self
-    }
     /// Keep tickets in `store` (shared between configs, e.g. with different ALPN lists).
     pub fn with_session_store(mut self, store: Arc<ClientSessionStore>) -> Self {
         self.store = Some(store);
@@ -195,11 +221,6 @@ impl ClientConfigBuilder {
     /// Send a legacy session id and a change_cipher_spec (RFC 8446 D.4; default on).
     pub fn with_middlebox_compat(mut self, on: bool) -> Self {
         self.middlebox_compat = on;
-        self
-    }
-    /// Record a [`crate::TraceEvent`] list on each connection (default off: it allocates).
-    pub fn with_trace(mut self, on: bool) -> Self {
-        self.trace = on;
         self
     }
     /// Checks and builds.
@@ -359,32 +380,6 @@ impl ServerConfigBuilder {
     /// Pick certificates per ClientHello (e.g. [`SniResolver`]).
     pub fn with_cert_resolver(mut self, resolver: Arc<dyn ResolvesServerCert>) -> Self {
         self.resolver = Some(resolver);
-        self
-    }
-    /// Accept only these suites; the first one the client also offers wins.
-    pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.suites = suites.to_vec();
-        self
-    }
-    /// Accept these groups, in preference order (a HelloRetryRequest asks for the first supported one).
-    pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.groups = groups.to_vec();
-        self
-    }
-    /// ALPN protocols, in server preference order.
-    pub fn with_alpn(mut self, protocols: &[&[u8]]) -> Self {
-        self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
-        self
-    }
-    /// Send secrets to this key log (off by default; `Arc::new(KeyLogFile::from_env()?)` honours
-    /// `SSLKEYLOGFILE`).
-    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
-        self.key_log = Some(key_log);
-        self
-    }
-    /// Record a trace on each connection (default off).
-    pub fn with_trace(mut self, on: bool) -> Self {
-        self.trace = on;
         self
     }
     /// Checks and builds.

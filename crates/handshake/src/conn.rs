@@ -236,7 +236,7 @@ impl Connection {
                 let len = usize::from(header[1]) << 16
                     | usize::from(header[2]) << 8
                     | usize::from(header[3]);
-                if matches!(typ, None | Some(HandshakeType::MessageHash)) {
+                if matches!(typ, HandshakeType::Unknown(_) | HandshakeType::MessageHash) {
                     return Err(Error::unexpected(format!(
                         "unknown handshake message type {}",
                         header[0]
@@ -245,7 +245,7 @@ impl Connection {
                 if len > max_message_len(typ) {
                     return Err(Error::decode(format!(
                         "{} of {len} bytes is over our limit of {}",
-                        typ.map_or("handshake message", crate::codec::type_name),
+                        typ.name(),
                         max_message_len(typ)
                     )));
                 }
@@ -420,9 +420,12 @@ impl Connection {
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.common.info.alpn.as_deref()
     }
-    /// The protocol version (always 0x0304, TLS 1.3, once the ServerHello is processed).
-    pub fn protocol_version(&self) -> Option<u16> {
-        self.common.info.suite.map(|_| 0x0304)
+    /// The protocol version (always TLS 1.3 once the ServerHello is processed).
+    pub fn protocol_version(&self) -> Option<crate::codec::ProtocolVersion> {
+        self.common
+            .info
+            .suite
+            .map(|_| crate::codec::ProtocolVersion::Tls13)
     }
     /// The peer's certificate chain as sent (leaf first), client side.
     pub fn peer_certificates(&self) -> Option<&[Vec<u8>]> {

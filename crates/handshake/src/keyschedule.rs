@@ -69,78 +69,111 @@ fn empty_hash(hash: HashAlg) -> digest::Digest {
 /// The verify_data of a Finished message: `HMAC(finished_key, transcript_hash)` with
 /// `finished_key = HKDF-Expand-Label(base_key, "finished", "", Hash.length)` (RFC 8446 §4.4.4).
 pub fn finished_verify_data(hash: HashAlg, base_key: &[u8], transcript_hash: &[u8]) -> Secret {
-    let fk = expand_label(hash, base_key, b"finished", &[]);
+    let fk = expand_label(hash, base_key, label::FINISHED, &[]);
     let key = hmac::Key::new(hash.hmac_algorithm(), fk.as_bytes());
     Secret::from_slice(hmac::sign(&key, transcript_hash).as_ref())
 }
 
-/// Which stage's secret the schedule currently holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Early Secret (from the PSK or zeros).
-    Early,
-    /// Handshake Secret (after (EC)DHE).
-    Handshake,
-    /// Master Secret.
-    Master,
+/// The labels of RFC 8446 §7.1 (Derive-Secret) and §4.4.4, §4.6.1.
+pub mod label {
+    #![allow(missing_docs)]
+    pub const EXT_BINDER: &[u8] = b"ext binder";
+    pub const RES_BINDER: &[u8] = b"res binder";
+    pub const DERIVED: &[u8] = b"derived";
+    pub const C_HS_TRAFFIC: &[u8] = b"c hs traffic";
+    pub const S_HS_TRAFFIC: &[u8] = b"s hs traffic";
+    pub const C_AP_TRAFFIC: &[u8] = b"c ap traffic";
+    pub const S_AP_TRAFFIC: &[u8] = b"s ap traffic";
+    pub const EXP_MASTER: &[u8] = b"exp master";
+    pub const RES_MASTER: &[u8] = b"res master";
+    pub const FINISHED: &[u8] = b"finished";
+    pub const RESUMPTION: &[u8] = b"resumption";
 }
 
-/// The running key schedule: one of Early, Handshake or Master Secret.
+/// One stage's secret and its hash; the typed stages below wrap it.
 #[derive(Debug, Clone)]
-pub struct KeySchedule {
+struct StageSecret {
     hash: HashAlg,
     current: Secret,
-    stage: Stage,
 }
 
-impl KeySchedule {
+impl StageSecret {
+    fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Secret {
+        expand_label(self.hash, self.current.as_bytes(), label, transcript_hash)
+    }
+    fn derived_salt(&self) -> Secret {
+        self.derive(label::DERIVED, empty_hash(self.hash).as_ref())
+    }
+    /// `HKDF-Extract(Derive-Secret(current, "derived", ""), ikm)`; `None` is Hash.length zeros.
+    fn next(self, ikm: Option<&[u8]>) -> Self {
+        let zeros = [0u8; 48];
+        let salt = self.derived_salt();
+        let ikm = ikm.unwrap_or(&zeros[..self.hash.output_len()]);
+        Self {
+            hash: self.hash,
+            current: hkdf_extract(self.hash, salt.as_bytes(), ikm),
+        }
+    }
+}
+
+macro_rules! stage_accessors {
+    ($t:ident) => {
+        impl $t {
+            /// The hash of this schedule.
+            pub fn hash(&self) -> HashAlg {
+                self.0.hash
+            }
+            /// This stage's secret (for tests; never logged).
+            pub fn current(&self) -> &Secret {
+                &self.0.current
+            }
+            /// `Derive-Secret(this stage, label, transcript_hash)`; labels are in [`label`].
+            pub fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Secret {
+                self.0.derive(label, transcript_hash)
+            }
+            /// `Derive-Secret(this stage, "derived", "")`: the salt of the next stage.
+            pub fn derived_salt(&self) -> Secret {
+                self.0.derived_salt()
+            }
+        }
+    };
+}
+
+/// The Early Secret (RFC 8446 §7.1): binder keys. Only [`EarlySecret::into_handshake`] leads on,
+/// so the stages cannot be taken out of order.
+#[derive(Debug, Clone)]
+pub struct EarlySecret(StageSecret);
+/// The Handshake Secret: the handshake traffic secrets; then [`HandshakeSecret::into_master`].
+#[derive(Debug, Clone)]
+pub struct HandshakeSecret(StageSecret);
+/// The Master Secret: application traffic, exporter and resumption secrets. The last stage.
+#[derive(Debug, Clone)]
+pub struct MasterSecret(StageSecret);
+
+stage_accessors!(EarlySecret);
+stage_accessors!(HandshakeSecret);
+stage_accessors!(MasterSecret);
+
+impl EarlySecret {
     /// Early Secret = `HKDF-Extract(0, PSK)`; without a PSK the IKM is Hash.length zeros.
     pub fn new(hash: HashAlg, psk: Option<&[u8]>) -> Self {
         let zeros = [0u8; 48];
         let z = &zeros[..hash.output_len()];
-        Self {
+        Self(StageSecret {
             hash,
             current: hkdf_extract(hash, z, psk.unwrap_or(z)),
-            stage: Stage::Early,
-        }
+        })
     }
-
-    /// The hash of this schedule.
-    pub fn hash(&self) -> HashAlg {
-        self.hash
+    /// The Handshake Secret from the (EC)DHE shared secret.
+    pub fn into_handshake(self, shared: &[u8]) -> HandshakeSecret {
+        HandshakeSecret(self.0.next(Some(shared)))
     }
+}
 
-    /// The current stage's secret (for tests; never logged).
-    pub fn current(&self) -> &Secret {
-        &self.current
-    }
-
-    /// The current stage.
-    pub fn stage(&self) -> Stage {
-        self.stage
-    }
-
-    /// `Derive-Secret(current, label, transcript_hash)`.
-    pub fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Secret {
-        expand_label(self.hash, self.current.as_bytes(), label, transcript_hash)
-    }
-
-    /// `Derive-Secret(current, "derived", "")`: the salt of the next stage.
-    pub fn derived_salt(&self) -> Secret {
-        self.derive(b"derived", empty_hash(self.hash).as_ref())
-    }
-
-    /// Moves to the next stage: `HKDF-Extract(Derive-Secret(current, "derived", ""), ikm)`, where
-    /// `ikm` is the (EC)DHE shared secret for the Handshake stage and `None` (zeros) for Master.
-    pub fn advance(&mut self, ikm: Option<&[u8]>) {
-        let zeros = [0u8; 48];
-        let salt = self.derived_salt();
-        let ikm = ikm.unwrap_or(&zeros[..self.hash.output_len()]);
-        self.current = hkdf_extract(self.hash, salt.as_bytes(), ikm);
-        self.stage = match self.stage {
-            Stage::Early => Stage::Handshake,
-            _ => Stage::Master,
-        };
+impl HandshakeSecret {
+    /// The Master Secret (IKM: zeros).
+    pub fn into_master(self) -> MasterSecret {
+        MasterSecret(self.0.next(None))
     }
 }
 
@@ -221,7 +254,7 @@ pub fn verify_finished(
     transcript_hash: &[u8],
     received: &[u8],
 ) -> bool {
-    let fk = expand_label(hash, base_key, b"finished", &[]);
+    let fk = expand_label(hash, base_key, label::FINISHED, &[]);
     let key = hmac::Key::new(hash.hmac_algorithm(), fk.as_bytes());
     hmac::verify(&key, transcript_hash, received).is_ok()
 }

@@ -34,7 +34,7 @@
 //!     transfer(&mut s, &mut c).unwrap(); // ServerHello .. Finished
 //! }
 //! assert_eq!(c.alpn_protocol(), Some(&b"http/1.1"[..]));
-//! assert_eq!(c.protocol_version(), Some(0x0304));
+//! assert_eq!(c.protocol_version(), Some(https_handshake::ProtocolVersion::Tls13));
 //!
 //! c.writer().write_all(b"hello").unwrap();
 //! transfer(&mut c, &mut s).unwrap();
@@ -64,13 +64,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod auth;
 mod client;
 mod client_hello;
+#[doc(hidden)]
 pub mod codec;
 mod common;
 mod config;
 mod conn;
+mod constant_time;
 mod error;
+#[doc(hidden)]
 pub mod keyschedule;
 mod kx;
 mod resumption;
@@ -87,13 +91,14 @@ mod verifier;
 #[cfg(feature = "tokio")]
 pub use tokio_io::{TlsAcceptor, TlsConnector, TlsStream};
 
+pub use codec::{ExtensionType, HandshakeType, ProtocolVersion};
 pub use common::{MAX_CLIENT_HELLO, MAX_HANDSHAKE_FLIGHT, MAX_HANDSHAKE_MESSAGE, MAX_UNSENT_TLS};
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig,
     ServerConfigBuilder, SingleCert, SniResolver,
 };
 pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, Writer};
-pub use error::Error;
+pub use error::{certificate_alert, Error};
 pub use https_record::{AlertDescription, CipherSuite};
 pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use kx::NamedGroup;
@@ -107,9 +112,7 @@ pub use tickets::{
     MAX_TICKET_CERT_BYTES, MAX_TICKET_LIFETIME,
 };
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
-pub use verifier::{
-    certificate_alert, ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier,
-};
+pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {

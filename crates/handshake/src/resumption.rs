@@ -9,7 +9,7 @@ use std::time::Instant;
 use https_record::{CipherSuite, HashAlg};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload};
-use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
+use crate::keyschedule::{finished_verify_data, label, EarlySecret, Secret, Transcript};
 
 /// Ticket lifetime a server announces by default (seconds; see `ServerConfigBuilder::with_ticket_lifetime`).
 pub const TICKET_LIFETIME: u32 = 2 * 60 * 60;
@@ -109,9 +109,9 @@ impl ClientSessionStore {
 
 /// The PSK binder over `prefix` ‖ truncated ClientHello (RFC 8446 §4.2.11.2).
 pub(crate) fn binder(hash: HashAlg, psk: &Secret, prefix: &Transcript, truncated: &[u8]) -> Secret {
-    let early = KeySchedule::new(hash, Some(psk.as_bytes()));
+    let early = EarlySecret::new(hash, Some(psk.as_bytes()));
     let empty = ring::digest::digest(hash.digest_algorithm(), &[]);
-    let binder_key = early.derive(b"res binder", empty.as_ref());
+    let binder_key = early.derive(label::RES_BINDER, empty.as_ref());
     let mut t = prefix.clone();
     t.add(truncated);
     finished_verify_data(hash, binder_key.as_bytes(), t.current_hash().as_ref())

@@ -9,10 +9,10 @@ use ring::rand::SystemRandom;
 use crate::client::TLS13;
 use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, Traffic};
+use crate::common::{random32, Common, Traffic};
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{verify_finished, Secret, Transcript};
+use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::server_flight::{
     certificate_request, choose_alpn, choose_cert, choose_share, record_size_limit, requested_sni,
@@ -72,8 +72,8 @@ impl HrrSent {
                 "second ClientHello changed the cipher suite",
             ));
         }
-        match ch.ext(ext_type::COOKIE) {
-            Some(ClientExtension::Cookie(c)) if ring_eq(c, &self.cookie) => {}
+        match ch.ext(ExtensionType::Cookie) {
+            Some(ClientExtension::Cookie(c)) if crate::constant_time::eq(c, &self.cookie) => {}
             _ => {
                 return Err(Error::illegal(
                     "second ClientHello does not echo our cookie",
@@ -145,14 +145,7 @@ impl ExpectClientHello {
         let sni = requested_sni(&ch)?;
         let (cert, scheme) = match resumed {
             Some(_) => (None, None),
-            None => {
-                let offered = match ch.ext(ext_type::ALPN) {
-                    Some(ClientExtension::Alpn(offered)) => offered.as_slice(),
-                    _ => &[],
-                };
-                let (c, s) = choose_cert(config, sni, sigalgs, offered)?;
-                (Some(c), Some(s))
-            }
+            None => choose_cert(config, sni, sigalgs, &ch).map(|(c, s)| (Some(c), Some(s)))?,
         };
         let alpn = choose_alpn(config, &ch)?;
         cx.info.scheme = scheme;
@@ -172,18 +165,14 @@ impl ExpectClientHello {
             session_id: &ch.session_id,
             record_limit,
         };
-        let (mut ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
+        let (ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
         send_encrypted_extensions(cx, &mut t, record_limit, sni.is_some(), alpn);
-        let client_auth = cert.as_ref().and(config.client_auth.clone());
-        if let Some(auth) = &client_auth {
-            let cr = HandshakePayload::CertificateRequest(certificate_request(auth));
-            cx.send_hs(&HandshakeMessage(cr), Some(&mut t));
-        }
-        if let (Some(cert), Some(scheme)) = (cert, scheme) {
-            send_certificate(cx, &mut t, &cert, scheme)?;
-        }
-        let (client_ap, server_ap, exporter) =
-            send_finished(cx, &mut t, &mut ks, suite, &server_hs)?;
+        let client_auth = match (cert, scheme) {
+            (Some(cert), Some(scheme)) => send_authentication(cx, &mut t, config, &cert, scheme)?,
+            _ => None,
+        };
+        let (ks, ap, exporter) = send_finished(cx, &mut t, ks, suite, &server_hs)?;
+        let (client_ap, server_ap) = (ap.client, ap.server);
         let tickets = crate::server_psk::pending(config, &ch, ks);
         let fin = ExpectFinished {
             suite,
@@ -213,7 +202,7 @@ impl ExpectClientHello {
         t.add(raw);
         t.rollover_for_hrr(suite.hash());
         let hrr = ServerHello {
-            legacy_version: 0x0303,
+            legacy_version: crate::codec::ProtocolVersion::Tls12.to_u16(),
             random: HRR_RANDOM,
             session_id: ch.session_id.clone(),
             cipher_suite: suite.to_u16(),
@@ -262,7 +251,7 @@ impl ExpectClientHello {
             }
             None => {
                 cx.client_random = ch.random;
-                if ch.ext(ext_type::EARLY_DATA).is_some() {
+                if ch.ext(ExtensionType::EarlyData).is_some() {
                     cx.record.skip_early_data(true);
                     cx.check("early data", || "offered; rejected, will be skipped".into());
                 }
@@ -286,11 +275,6 @@ impl ExpectClientHello {
             .find(|g| groups.contains(&g.to_u16()))
             .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))
     }
-}
-
-/// Constant-time equality for the cookie.
-fn ring_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) struct ExpectCertificate {
@@ -365,20 +349,15 @@ impl ExpectCertificateVerify {
                 msg.0.name()
             )));
         };
-        if !self.auth.verifier.supported_schemes().contains(&cv.scheme) {
-            return Err(Error::illegal(
-                "client CertificateVerify uses a scheme we did not offer",
-            ));
-        }
-        let m = cv_message(false, self.fin.transcript.current_hash().as_ref());
-        let leaf = cx
-            .info
-            .peer_certs
-            .first()
-            .ok_or_else(|| Error::internal("no client certificate"))?;
-        self.auth
-            .verifier
-            .verify_signature(&m, leaf, cv.scheme, &cv.signature)?;
+        let verifier = &self.auth.verifier;
+        crate::auth::check_certificate_verify(
+            cx,
+            &self.fin.transcript,
+            &cv,
+            verifier.supported_schemes(),
+            false,
+            |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
+        )?;
         cx.check("client CertificateVerify", || {
             "signature verified with the client certificate's key".into()
         });
@@ -411,23 +390,14 @@ impl ExpectFinished {
             )));
         };
         let hash = self.suite.hash();
-        if vd.len() != hash.output_len() {
-            return Err(Error::decode("Finished has the wrong length"));
-        }
-        if !verify_finished(
+        crate::auth::check_finished(
+            cx,
             hash,
-            self.client_hs.as_bytes(),
-            self.transcript.current_hash().as_ref(),
+            &self.client_hs,
+            &self.transcript,
             &vd,
-        ) {
-            return Err(Error::proto(
-                AlertDescription::DecryptError,
-                "client Finished does not verify",
-            ));
-        }
-        cx.check("client Finished", || {
-            "MAC over the transcript matches (constant-time)".into()
-        });
+            "client Finished",
+        )?;
         cx.set_read_key(self.suite, &self.client_ap);
         cx.record.allow_compat_ccs(false);
         cx.handshake_complete = true;
@@ -451,4 +421,23 @@ impl ExpectFinished {
             exporter,
         }))
     }
+}
+
+/// A full handshake's authentication messages: CertificateRequest (when the config asks for
+/// client certificates), Certificate and CertificateVerify. Returns the client-auth policy to
+/// expect a certificate under.
+fn send_authentication(
+    cx: &mut Common,
+    t: &mut Transcript,
+    config: &ServerConfig,
+    cert: &crate::sign::CertifiedKey,
+    scheme: u16,
+) -> Result<Option<ClientAuth>, Error> {
+    let client_auth = config.client_auth.clone();
+    if let Some(auth) = &client_auth {
+        let cr = HandshakePayload::CertificateRequest(certificate_request(auth));
+        cx.send_hs(&HandshakeMessage(cr), Some(t));
+    }
+    send_certificate(cx, t, cert, scheme)?;
+    Ok(client_auth)
 }

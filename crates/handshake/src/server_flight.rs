@@ -10,10 +10,12 @@ use ring::rand::SystemRandom;
 
 use crate::client::TLS13;
 use crate::codec::*;
-use crate::common::{cv_message, random32, Common, TrafficSecrets};
+use crate::common::{random32, Common, TrafficSecrets};
 use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
+use crate::keyschedule::{
+    finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript,
+};
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::sign::CertifiedKey;
 
@@ -73,14 +75,15 @@ type Required<'a> = (&'a [u16], &'a [u16], &'a [KeyShareEntry]);
 /// missing_extension (RFC 8446 §9.2).
 pub(crate) fn required_extensions(ch: &ClientHello) -> Result<Required<'_>, Error> {
     let Some(ClientExtension::SignatureAlgorithms(sigalgs)) =
-        ch.ext(ext_type::SIGNATURE_ALGORITHMS)
+        ch.ext(ExtensionType::SignatureAlgorithms)
     else {
         return Err(missing("signature_algorithms"));
     };
-    let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ext_type::SUPPORTED_GROUPS) else {
+    let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ExtensionType::SupportedGroups)
+    else {
         return Err(missing("supported_groups"));
     };
-    let Some(ClientExtension::KeyShare(shares)) = ch.ext(ext_type::KEY_SHARE) else {
+    let Some(ClientExtension::KeyShare(shares)) = ch.ext(ExtensionType::KeyShare) else {
         return Err(missing("key_share"));
     };
     Ok((sigalgs, groups, shares))
@@ -88,7 +91,7 @@ pub(crate) fn required_extensions(ch: &ClientHello) -> Result<Required<'_>, Erro
 
 /// record_size_limit (RFC 8449): the client's, honoured; below 64 is illegal_parameter.
 pub(crate) fn record_size_limit(ch: &ClientHello) -> Result<Option<u16>, Error> {
-    match ch.ext(ext_type::RECORD_SIZE_LIMIT) {
+    match ch.ext(ExtensionType::RecordSizeLimit) {
         Some(ClientExtension::RecordSizeLimit(l)) if *l < 64 => {
             Err(Error::illegal("record_size_limit below 64"))
         }
@@ -100,7 +103,7 @@ pub(crate) fn record_size_limit(ch: &ClientHello) -> Result<Option<u16>, Error> 
 /// The host_name in server_name (RFC 6066 §3). Any printable ASCII name goes to the resolver
 /// (which may not know it); only garbage is refused.
 pub(crate) fn requested_sni(ch: &ClientHello) -> Result<Option<&str>, Error> {
-    let Some(ClientExtension::ServerName(list)) = ch.ext(ext_type::SERVER_NAME) else {
+    let Some(ClientExtension::ServerName(list)) = ch.ext(ExtensionType::ServerName) else {
         return Ok(None);
     };
     let Some(e) = list.iter().find(|e| e.name_type == 0) else {
@@ -118,8 +121,12 @@ pub(crate) fn choose_cert(
     config: &ServerConfig,
     sni: Option<&str>,
     sigalgs: &[u16],
-    alpn_protocols: &[Vec<u8>],
+    ch: &ClientHello,
 ) -> Result<(Arc<CertifiedKey>, u16), Error> {
+    let alpn_protocols = match ch.ext(ExtensionType::Alpn) {
+        Some(ClientExtension::Alpn(offered)) => offered.as_slice(),
+        _ => &[],
+    };
     let cert = config
         .resolver
         .resolve(&ClientHelloInfo {
@@ -146,7 +153,7 @@ pub(crate) fn choose_alpn(
     config: &ServerConfig,
     ch: &ClientHello,
 ) -> Result<Option<Vec<u8>>, Error> {
-    match ch.ext(ext_type::ALPN) {
+    match ch.ext(ExtensionType::Alpn) {
         Some(ClientExtension::Alpn(offered)) if !config.alpn.is_empty() => config
             .alpn
             .iter()
@@ -180,7 +187,7 @@ impl HelloOut<'_> {
         &self,
         cx: &mut Common,
         t: &mut Transcript,
-    ) -> Result<(KeySchedule, Secret, Secret), Error> {
+    ) -> Result<(HandshakeSecret, Secret, Secret), Error> {
         let rng = SystemRandom::new();
         let kx = KeyExchange::start(self.group, &rng)?;
         let our_share = KeyShareEntry {
@@ -196,7 +203,7 @@ impl HelloOut<'_> {
             extensions.push(ServerExtension::PreSharedKey(0));
         }
         let sh = ServerHello {
-            legacy_version: 0x0303,
+            legacy_version: crate::codec::ProtocolVersion::Tls12.to_u16(),
             random: random32(&rng)?,
             session_id: self.session_id.to_vec(),
             cipher_suite: self.suite.to_u16(),
@@ -213,13 +220,13 @@ impl HelloOut<'_> {
         if !self.session_id.is_empty() {
             cx.send_ccs()?;
         }
-        let mut ks = KeySchedule::new(self.suite.hash(), self.psk.map(Secret::as_bytes));
+        let early = EarlySecret::new(self.suite.hash(), self.psk.map(Secret::as_bytes));
         cx.trace(|| crate::TraceEvent::Secret {
             name: "early_secret",
         });
         let th = t.current_hash();
-        let TrafficSecrets { client, server } =
-            cx.derive_handshake_secrets(&mut ks, shared.as_bytes(), th.as_ref());
+        let (ks, TrafficSecrets { client, server }) =
+            cx.derive_handshake_secrets(early, shared.as_bytes(), th.as_ref());
         cx.peer_record_limit = self.record_limit;
         cx.set_write_key(self.suite, &server)?;
         cx.set_read_key(self.suite, &client);
@@ -234,7 +241,7 @@ pub(crate) fn certificate_request(auth: &ClientAuth) -> CertificateRequestPayloa
     CertificateRequestPayload {
         context: Vec::new(),
         extensions: vec![RawExtension {
-            typ: ext_type::SIGNATURE_ALGORITHMS,
+            typ: ExtensionType::SignatureAlgorithms,
             body,
         }],
     }
@@ -247,42 +254,20 @@ pub(crate) fn send_certificate(
     cert: &CertifiedKey,
     scheme: u16,
 ) -> Result<(), Error> {
-    let certs = CertificatePayload {
-        context: Vec::new(),
-        entries: cert
-            .chain
-            .iter()
-            .map(|c| CertificateEntry {
-                cert: c.clone(),
-                extensions: Vec::new(),
-            })
-            .collect(),
-    };
-    cx.send_hs(
-        &HandshakeMessage(HandshakePayload::Certificate(certs)),
-        Some(t),
-    );
-    let signature = cert
-        .key
-        .sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
-    cx.send_hs(
-        &HandshakeMessage(HandshakePayload::CertificateVerify(
-            CertificateVerifyPayload { scheme, signature },
-        )),
-        Some(t),
-    );
-    Ok(())
+    crate::auth::send_certificate(cx, t, Vec::new(), &cert.chain);
+    crate::auth::send_certificate_verify(cx, t, &cert.key, scheme, true)
 }
 
 /// Our Finished, then the application secrets (our write key switches at once; the client's
-/// read key waits for its Finished). Returns client, server and exporter secrets.
+/// read key waits for its Finished). Returns the master secret, the application traffic
+/// secrets and the exporter secret.
 pub(crate) fn send_finished(
     cx: &mut Common,
     t: &mut Transcript,
-    ks: &mut KeySchedule,
+    ks: HandshakeSecret,
     suite: CipherSuite,
     server_hs: &Secret,
-) -> Result<(Secret, Secret, Secret), Error> {
+) -> Result<(MasterSecret, TrafficSecrets, Secret), Error> {
     let sf = finished_verify_data(
         suite.hash(),
         server_hs.as_bytes(),
@@ -293,8 +278,7 @@ pub(crate) fn send_finished(
         Some(t),
     );
     let th = t.current_hash();
-    let (TrafficSecrets { client, server }, exporter) =
-        cx.derive_application_secrets(ks, th.as_ref());
-    cx.set_write_key(suite, &server)?;
-    Ok((client, server, exporter))
+    let (ms, secrets, exporter) = cx.derive_application_secrets(ks, th.as_ref());
+    cx.set_write_key(suite, &secrets.server)?;
+    Ok((ms, secrets, exporter))
 }

@@ -7,13 +7,13 @@ use https_record::{AlertDescription, CipherSuite};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{
-    ext_type, ClientExtension, ClientHello, HandshakeMessage, HandshakePayload,
+    ClientExtension, ClientHello, ExtensionType, HandshakeMessage, HandshakePayload,
     NewSessionTicketPayload,
 };
 use crate::common::Common;
 use crate::config::ServerConfig;
 use crate::error::Error;
-use crate::keyschedule::{expand_label, KeySchedule, Transcript};
+use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
 use crate::tickets::{unix_now, TicketState, Ticketer};
 
@@ -22,7 +22,7 @@ const PSK_DHE_KE: u8 = 1;
 
 /// True when the client listed psk_dhe_ke: only then are tickets sent (RFC 8446 §4.2.9).
 pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
-    matches!(ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES),
+    matches!(ch.ext(ExtensionType::PskKeyExchangeModes),
         Some(ClientExtension::PskKeyExchangeModes(m)) if m.contains(&PSK_DHE_KE))
 }
 
@@ -38,11 +38,11 @@ pub(crate) fn accept(
     suite: CipherSuite,
 ) -> Result<Option<TicketState>, Error> {
     let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
-        (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
+        (&config.ticketer, ch.ext(ExtensionType::PreSharedKey))
     else {
         return Ok(None);
     };
-    if ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES).is_none() {
+    if ch.ext(ExtensionType::PskKeyExchangeModes).is_none() {
         return Err(Error::proto(
             AlertDescription::MissingExtension,
             "ClientHello has no psk_key_exchange_modes",
@@ -69,7 +69,7 @@ pub(crate) fn accept(
     let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
     let expected = binder(hash, &state.psk, &prefix, truncated);
     let offered = offer.binders.first().map(Vec::as_slice).unwrap_or(&[]);
-    if !ct_eq(expected.as_bytes(), offered) {
+    if !crate::constant_time::eq(expected.as_bytes(), offered) {
         return Err(Error::proto(
             AlertDescription::DecryptError,
             "PSK binder does not verify",
@@ -83,7 +83,7 @@ pub(crate) fn accept(
 
 /// The host name the client asked for, lower-cased (garbage is refused later by the handshake).
 fn requested_sni(ch: &ClientHello) -> Option<String> {
-    let Some(ClientExtension::ServerName(list)) = ch.ext(ext_type::SERVER_NAME) else {
+    let Some(ClientExtension::ServerName(list)) = ch.ext(ExtensionType::ServerName) else {
         return None;
     };
     let entry = list.iter().find(|e| e.name_type == 0)?;
@@ -93,7 +93,7 @@ fn requested_sni(ch: &ClientHello) -> Option<String> {
 /// The ALPN protocol this handshake will select (the same rule as the handshake: our preference
 /// order, the first the client also offers); `None` when there is none to select.
 fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8]> {
-    let Some(ClientExtension::Alpn(offered)) = ch.ext(ext_type::ALPN) else {
+    let Some(ClientExtension::Alpn(offered)) = ch.ext(ExtensionType::Alpn) else {
         return None;
     };
     config
@@ -101,11 +101,6 @@ fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8
         .iter()
         .find(|p| offered.contains(p))
         .map(Vec::as_slice)
-}
-
-/// Constant-time equality (the binder is a MAC).
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Whether a ticket may resume this connection; the reason when not.
@@ -151,14 +146,14 @@ pub(crate) struct PendingTickets {
     ticketer: Arc<Ticketer>,
     count: u8,
     lifetime: u32,
-    ks: KeySchedule,
+    ks: MasterSecret,
 }
 
 /// Tickets are owed when they are on, the count is not 0 and the client offered psk_dhe_ke.
 pub(crate) fn pending(
     config: &ServerConfig,
     ch: &ClientHello,
-    ks: KeySchedule,
+    ks: MasterSecret,
 ) -> Option<PendingTickets> {
     let ticketer = config.ticketer.clone()?;
     (config.ticket_count > 0 && offers_psk_dhe(ch)).then_some(PendingTickets {
@@ -177,14 +172,14 @@ pub(crate) fn issue(
     suite: CipherSuite,
     transcript_hash: &[u8],
 ) -> Result<(), Error> {
-    let resumption_master = pending.ks.derive(b"res master", transcript_hash);
+    let resumption_master = pending.ks.derive(label::RES_MASTER, transcript_hash);
     let rng = SystemRandom::new();
     for i in 0..pending.count {
         let nonce = [i];
         let psk = expand_label(
             suite.hash(),
             resumption_master.as_bytes(),
-            b"resumption",
+            label::RESUMPTION,
             &nonce,
         );
         let mut age = [0u8; 4];

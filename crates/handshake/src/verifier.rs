@@ -2,8 +2,7 @@
 
 use std::fmt::Debug;
 
-use https_record::AlertDescription;
-use https_verify::{Purpose, Request, ServerName, TrustAnchors, VerifyError};
+use https_verify::{Purpose, Request, ServerName, TrustAnchors};
 
 use crate::error::Error;
 use crate::sign::{SignatureScheme, VERIFY_SCHEMES};
@@ -12,7 +11,8 @@ use crate::sign::{SignatureScheme, VERIFY_SCHEMES};
 /// your own policy (pinning, a different validator...).
 pub trait ServerCertVerifier: Send + Sync + Debug {
     /// Validates `end_entity` (DER) for `server_name` using `intermediates` (DER, as sent).
-    /// Return [`Error::Certificate`] with the alert to send on failure.
+    /// On failure return [`Error::Certificate`] (an https-verify verdict) or
+    /// [`Error::CertificateRejected`] with the alert to send.
     fn verify_server_cert(
         &self,
         end_entity: &[u8],
@@ -35,33 +35,11 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
     }
 }
 
-/// The alert (RFC 8446 §6.2) a handshake sends when path validation rejects the peer's
-/// certificate. The mapping lives here: https-verify knows nothing of TLS.
-pub fn certificate_alert(e: &VerifyError) -> AlertDescription {
-    match e {
-        VerifyError::Expired { .. } | VerifyError::NotYetValid { .. } => {
-            AlertDescription::CertificateExpired
-        }
-        VerifyError::UnknownIssuer { .. } | VerifyError::PathTooLong { .. } => {
-            AlertDescription::UnknownCa
-        }
-        VerifyError::Revoked { .. } => AlertDescription::CertificateRevoked,
-        VerifyError::UnsupportedAlgorithm { .. } | VerifyError::ExtendedKeyUsage { .. } => {
-            AlertDescription::UnsupportedCertificate
-        }
-        VerifyError::InvalidInput { .. } => AlertDescription::IllegalParameter,
-        _ => AlertDescription::BadCertificate,
-    }
-}
-
 /// Runs https-verify's path validation; a rejection becomes the certificate alert it names.
 fn verify_path(req: &Request<'_>) -> Result<(), Error> {
     https_verify::verify_chain(req)
         .map(|_| ())
-        .map_err(|e| Error::Certificate {
-            alert: certificate_alert(&e),
-            reason: e.to_string(),
-        })
+        .map_err(Error::Certificate)
 }
 
 /// The default verifier: https-verify path validation against trust anchors, with the name check.
@@ -93,10 +71,9 @@ impl ServerCertVerifier for WebPkiVerifier {
         intermediates: &[&[u8]],
         server_name: &str,
     ) -> Result<(), Error> {
-        let name = ServerName::parse(server_name).map_err(|e| Error::Certificate {
-            alert: AlertDescription::InternalError,
-            reason: format!("bad server name {server_name:?}: {e}"),
-        })?;
+        // ClientConnection::new checked the name: a failure here is a custom caller's bug.
+        let name = ServerName::parse(server_name)
+            .map_err(|e| Error::internal(format!("bad server name {server_name:?}: {e}")))?;
         let now = self.time.unwrap_or_else(https_verify::unix_now);
         let req = Request::new(end_entity, &self.anchors, now)
             .intermediates(intermediates)
@@ -112,17 +89,11 @@ impl ServerCertVerifier for WebPkiVerifier {
         scheme: u16,
         signature: &[u8],
     ) -> Result<(), Error> {
-        let bad = |e: VerifyError| Error::Certificate {
-            alert: AlertDescription::DecryptError,
-            reason: e.to_string(),
-        };
-        let spki = https_verify::end_entity_spki(end_entity).map_err(|e| Error::Certificate {
-            alert: AlertDescription::BadCertificate,
-            reason: e.to_string(),
-        })?;
+        let spki = https_verify::end_entity_spki(end_entity).map_err(Error::Certificate)?;
         let scheme = SignatureScheme::from_u16(scheme)
             .ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
-        https_verify::verify_signature(&spki, scheme, message, signature).map_err(bad)
+        https_verify::verify_signature(&spki, scheme, message, signature)
+            .map_err(Error::CertificateSignature)
     }
 }
 
@@ -181,6 +152,9 @@ impl ClientCertVerifier for WebPkiClientVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::certificate_alert;
+    use https_record::AlertDescription;
+    use https_verify::VerifyError;
 
     fn err(kind: &str) -> VerifyError {
         let s = String::new();

@@ -155,6 +155,6 @@ fn missing_client_cert_required_vs_optional() {
         got: vec![],
     };
     let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("untrusted client cert");
-    assert!(s_err.unwrap().contains("UnknownCa"));
+    assert!(s_err.unwrap().contains("(sent Some(UnknownCa))"));
     assert!(c_err.unwrap().contains("AlertReceived(UnknownCa)"));
 }

@@ -191,8 +191,10 @@ fn hello_of_len(len: usize) -> Vec<u8> {
     }
     let suites = (extra - in_ext) / 2;
     ch.cipher_suites.splice(0..0, (0..suites).map(|_| 0x0a0a));
-    ch.extensions
-        .insert(0, ClientExtension::Unknown(0xfafa, vec![0; in_ext - 4]));
+    ch.extensions.insert(
+        0,
+        ClientExtension::Unknown(ExtensionType::from_u16(0xfafa), vec![0; in_ext - 4]),
+    );
     let msg = HandshakeMessage(HandshakePayload::ClientHello(ch)).get_encoding();
     assert_eq!(msg.len() - 4, len);
     handshake_records(&msg)
@@ -305,8 +307,10 @@ fn second_client_hello_changing_the_cipher_suites_is_illegal_parameter() {
 #[test]
 fn second_client_hello_adding_an_unknown_extension_is_illegal_parameter() {
     second_hello_rejected(|ch| {
-        ch.extensions
-            .insert(0, ClientExtension::Unknown(0xabcd, vec![1]))
+        ch.extensions.insert(
+            0,
+            ClientExtension::Unknown(ExtensionType::from_u16(0xabcd), vec![1]),
+        )
     });
 }
 
@@ -318,8 +322,10 @@ fn second_client_hello_offering_early_data_is_illegal_parameter() {
 #[test]
 fn second_client_hello_changing_padding_is_accepted() {
     let (mut s, mut ch) = after_hrr();
-    ch.extensions
-        .insert(0, ClientExtension::Unknown(ext_type::PADDING, vec![0; 100]));
+    ch.extensions.insert(
+        0,
+        ClientExtension::Unknown(ExtensionType::Padding, vec![0; 100]),
+    );
     feed(&mut s, &encode(ch)).expect("padding may change");
 }
 
@@ -433,15 +439,18 @@ fn client_hello_with_16000_extensions_is_processed() {
     let mut ch = rustls_hello();
     let room = (0xffff - ext_block_len(&ch)) / 4;
     for t in (0x4000u16..).take(room) {
-        ch.extensions.insert(0, ClientExtension::Unknown(t, vec![]));
+        ch.extensions
+            .insert(0, ClientExtension::Unknown(t.into(), vec![]));
     }
     assert!(room > 16_000);
     let (mut s, _) = server();
     feed(&mut s, &encode(ch.clone())).expect("processed");
     assert_eq!(drain(&mut s)[0], 22);
     // And one repeated type among them is still illegal_parameter.
-    ch.extensions
-        .insert(0, ClientExtension::Unknown(0x4000, vec![]));
+    ch.extensions.insert(
+        0,
+        ClientExtension::Unknown(ExtensionType::from_u16(0x4000), vec![]),
+    );
     ch.extensions.remove(1);
     assert_plain_alert(&encode(ch), AlertDescription::IllegalParameter);
 }

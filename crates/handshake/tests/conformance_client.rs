@@ -81,7 +81,7 @@ fn hello_retry_request_with_a_60000_byte_cookie_is_echoed_exactly() {
     feed(&mut c, &hrr(&first, 0x1301, 0x0017, Some(cookie.clone()))).unwrap();
     let second = hello_of(&drain(&mut c));
     assert_eq!(
-        second.ext(ext_type::COOKIE),
+        second.ext(ExtensionType::Cookie),
         Some(&ClientExtension::Cookie(cookie))
     );
     assert!(encodes_faithfully(&second));
@@ -118,12 +118,12 @@ fn client_with_ticket(suites: &[CipherSuite]) -> (ClientConnection, ClientHello)
     assert!(cfg.session_store().unwrap().has_ticket("localhost"));
     let mut c = ClientConnection::new(cfg, "localhost").unwrap();
     let first = hello_of(&drain(&mut c));
-    assert!(first.ext(ext_type::PRE_SHARED_KEY).is_some());
+    assert!(first.ext(ExtensionType::PreSharedKey).is_some());
     (c, first)
 }
 
 fn psk_offer(ch: &ClientHello) -> &OfferedPsks {
-    match ch.ext(ext_type::PRE_SHARED_KEY) {
+    match ch.ext(ExtensionType::PreSharedKey) {
         Some(ClientExtension::PreSharedKey(o)) => o,
         _ => panic!("no pre_shared_key"),
     }
@@ -135,7 +135,7 @@ fn after_hello_retry_request_the_psk_offer_is_updated_not_stale() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     feed(&mut c, &hrr(&first, 0x1301, 0x0017, None)).unwrap();
     let second = hello_of(&drain(&mut c));
-    assert!(second.ext(ext_type::PSK_KEY_EXCHANGE_MODES).is_some());
+    assert!(second.ext(ExtensionType::PskKeyExchangeModes).is_some());
     let (a, b) = (psk_offer(&first), psk_offer(&second));
     assert_eq!(a.identities[0].identity, b.identities[0].identity);
     let aged = b.identities[0]
@@ -156,10 +156,10 @@ fn after_hello_retry_request_for_another_hash_psk_modes_stay() {
         client_with_ticket(&[CipherSuite::Aes128GcmSha256, CipherSuite::Aes256GcmSha384]);
     feed(&mut c, &hrr(&first, 0x1302, 0x0017, None)).unwrap();
     let second = hello_of(&drain(&mut c));
-    assert!(second.ext(ext_type::PRE_SHARED_KEY).is_none());
+    assert!(second.ext(ExtensionType::PreSharedKey).is_none());
     assert_eq!(
-        second.ext(ext_type::PSK_KEY_EXCHANGE_MODES),
-        first.ext(ext_type::PSK_KEY_EXCHANGE_MODES)
+        second.ext(ExtensionType::PskKeyExchangeModes),
+        first.ext(ExtensionType::PskKeyExchangeModes)
     );
 }
 
@@ -209,7 +209,7 @@ fn client_sees_encrypted_extension(ext: RawExtension) -> (Option<AlertDescriptio
 #[test]
 fn key_share_in_encrypted_extensions_is_illegal_parameter() {
     let (err, wire) = client_sees_encrypted_extension(RawExtension {
-        typ: ext_type::KEY_SHARE,
+        typ: ExtensionType::KeyShare,
         body: vec![0, 0x1d, 0, 1, 9],
     });
     assert_eq!(err, Some(AlertDescription::IllegalParameter));
@@ -219,10 +219,10 @@ fn key_share_in_encrypted_extensions_is_illegal_parameter() {
 #[test]
 fn supported_versions_and_pre_shared_key_in_encrypted_extensions_are_illegal_parameter() {
     for typ in [
-        ext_type::SUPPORTED_VERSIONS,
-        ext_type::PRE_SHARED_KEY,
-        ext_type::SIGNATURE_ALGORITHMS,
-        ext_type::COOKIE,
+        ExtensionType::SupportedVersions,
+        ExtensionType::PreSharedKey,
+        ExtensionType::SignatureAlgorithms,
+        ExtensionType::Cookie,
     ] {
         let (err, wire) = client_sees_encrypted_extension(RawExtension { typ, body: vec![] });
         assert_eq!(
@@ -238,7 +238,7 @@ fn supported_versions_and_pre_shared_key_in_encrypted_extensions_are_illegal_par
 fn unrequested_allowed_extension_in_encrypted_extensions_is_unsupported_extension() {
     // early_data is allowed in EncryptedExtensions, but we did not offer it.
     let (err, wire) = client_sees_encrypted_extension(RawExtension {
-        typ: ext_type::EARLY_DATA,
+        typ: ExtensionType::EarlyData,
         body: vec![],
     });
     assert_eq!(err, Some(AlertDescription::UnsupportedExtension));
@@ -270,9 +270,9 @@ fn server_hello(ch: &ClientHello, extra: Vec<ServerExtension>) -> Vec<u8> {
 #[test]
 fn alpn_or_cookie_in_server_hello_is_illegal_parameter() {
     for ext in [
-        ServerExtension::Unknown(ext_type::ALPN, vec![0, 3, 2, b'h', b'2']),
-        ServerExtension::Unknown(ext_type::COOKIE, vec![0, 1, 1]),
-        ServerExtension::Unknown(ext_type::SERVER_NAME, vec![]),
+        ServerExtension::Unknown(ExtensionType::Alpn, vec![0, 3, 2, b'h', b'2']),
+        ServerExtension::Unknown(ExtensionType::Cookie, vec![0, 1, 1]),
+        ServerExtension::Unknown(ExtensionType::ServerName, vec![]),
     ] {
         let (mut c, first) = fresh_client();
         let err = feed(&mut c, &server_hello(&first, vec![ext])).expect_err("refused");
@@ -288,7 +288,7 @@ fn alpn_or_cookie_in_server_hello_is_illegal_parameter() {
 #[test]
 fn unknown_or_unoffered_extension_in_server_hello_is_unsupported_extension() {
     for ext in [
-        ServerExtension::Unknown(0x1234, vec![]),
+        ServerExtension::Unknown(ExtensionType::from_u16(0x1234), vec![]),
         ServerExtension::PreSharedKey(0), // we offered no PSK
     ] {
         let (mut c, first) = fresh_client();

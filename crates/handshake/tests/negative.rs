@@ -342,7 +342,7 @@ fn duplicate_extension_is_illegal_parameter() {
         let dup = ch
             .extensions
             .iter()
-            .find(|e| e.ext_type() == ext_type::SUPPORTED_GROUPS)
+            .find(|e| e.ext_type() == ExtensionType::SupportedGroups)
             .unwrap()
             .clone();
         ch.extensions.insert(0, dup);
@@ -360,7 +360,7 @@ fn duplicate_extension_is_illegal_parameter() {
 fn missing_key_share_is_missing_extension() {
     let bytes = mutate_hello(|ch| {
         ch.extensions
-            .retain(|e| e.ext_type() != ext_type::KEY_SHARE)
+            .retain(|e| e.ext_type() != ExtensionType::KeyShare)
     });
     let (err, out) = server_rejects(&bytes);
     assert_eq!(
@@ -375,10 +375,14 @@ fn missing_key_share_is_missing_extension() {
 fn grease_and_unknown_extensions_are_ignored() {
     let bytes = mutate_hello(|ch| {
         ch.cipher_suites.insert(0, 0x0a0a);
-        ch.extensions
-            .insert(0, ClientExtension::Unknown(0x1a1a, vec![]));
-        ch.extensions
-            .insert(1, ClientExtension::Unknown(0xfe0d, vec![1, 2, 3]));
+        ch.extensions.insert(
+            0,
+            ClientExtension::Unknown(ExtensionType::from_u16(0x1a1a), vec![]),
+        );
+        ch.extensions.insert(
+            1,
+            ClientExtension::Unknown(ExtensionType::from_u16(0xfe0d), vec![1, 2, 3]),
+        );
         for e in &mut ch.extensions {
             if let ClientExtension::SupportedGroups(g) = e {
                 g.insert(0, 0x2a2a);

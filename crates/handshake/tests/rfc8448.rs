@@ -120,11 +120,11 @@ fn decoded_fields_are_the_rfc_values() {
         panic!("not a ClientHello")
     };
     assert_eq!(ch.cipher_suites, vec![0x1301, 0x1303, 0x1302]);
-    match ch.ext(ext_type::SERVER_NAME) {
+    match ch.ext(ExtensionType::ServerName) {
         Some(ClientExtension::ServerName(v)) => assert_eq!(v[0].name, b"server"),
         other => panic!("server_name: {other:?}"),
     }
-    match ch.ext(ext_type::KEY_SHARE) {
+    match ch.ext(ExtensionType::KeyShare) {
         Some(ClientExtension::KeyShare(v)) => {
             assert_eq!(v.len(), 1);
             assert_eq!(v[0].group, 0x001d);
@@ -133,7 +133,7 @@ fn decoded_fields_are_the_rfc_values() {
         other => panic!("key_share: {other:?}"),
     }
     assert!(matches!(
-        ch.ext(ext_type::RECORD_SIZE_LIMIT),
+        ch.ext(ExtensionType::RecordSizeLimit),
         Some(ClientExtension::RecordSizeLimit(0x4001))
     ));
     let hrr = &roundtrip_messages(
@@ -146,11 +146,13 @@ fn decoded_fields_are_the_rfc_values() {
     };
     assert!(hrr.is_hrr());
     assert!(matches!(
-        hrr.ext(ext_type::KEY_SHARE),
+        hrr.ext(ExtensionType::KeyShare),
         Some(ServerExtension::HrrKeyShare(0x0017))
     ));
     let cookie = &secs["HelloRetryRequest_Handshake"]["HelloRetryRequest_Cookie"];
-    assert!(matches!(hrr.ext(ext_type::COOKIE), Some(ServerExtension::Cookie(c)) if c == cookie));
+    assert!(
+        matches!(hrr.ext(ExtensionType::Cookie), Some(ServerExtension::Cookie(c)) if c == cookie)
+    );
 }
 
 #[test]
@@ -170,18 +172,18 @@ fn section3_key_schedule_matches_every_value() {
         j(&js, "hash_client_hello_server_hello")
     );
 
-    let mut ks = KeySchedule::new(h, None);
-    assert_eq!(ks.current().as_bytes(), j(&js, "early_secret"));
+    let early = EarlySecret::new(h, None);
+    assert_eq!(early.current().as_bytes(), j(&js, "early_secret"));
     assert_eq!(
-        ks.derived_salt().as_bytes(),
+        early.derived_salt().as_bytes(),
         j(&js, "derived_for_handshake")
     );
-    ks.advance(Some(&j(&js, "ecdhe_shared_secret")));
-    assert_eq!(ks.stage(), Stage::Handshake);
+    // The stages are types: only an EarlySecret becomes a HandshakeSecret.
+    let ks = early.into_handshake(&j(&js, "ecdhe_shared_secret"));
     assert_eq!(ks.current().as_bytes(), j(&js, "handshake_secret"));
     let th = t.current_hash();
-    let c_hs = ks.derive(b"c hs traffic", th.as_ref());
-    let s_hs = ks.derive(b"s hs traffic", th.as_ref());
+    let c_hs = ks.derive(label::C_HS_TRAFFIC, th.as_ref());
+    let s_hs = ks.derive(label::S_HS_TRAFFIC, th.as_ref());
     assert_eq!(c_hs.as_bytes(), j(&js, "client_handshake_traffic_secret"));
     assert_eq!(s_hs.as_bytes(), j(&js, "server_handshake_traffic_secret"));
     for (secret, who) in [(&c_hs, "client"), (&s_hs, "server")] {
@@ -238,11 +240,11 @@ fn section3_key_schedule_matches_every_value() {
     );
 
     assert_eq!(ks.derived_salt().as_bytes(), j(&js, "derived_for_master"));
-    ks.advance(None);
+    let ks = ks.into_master();
     assert_eq!(ks.current().as_bytes(), j(&js, "master_secret"));
     let th = t.current_hash();
-    let c_ap = ks.derive(b"c ap traffic", th.as_ref());
-    let s_ap = ks.derive(b"s ap traffic", th.as_ref());
+    let c_ap = ks.derive(label::C_AP_TRAFFIC, th.as_ref());
+    let s_ap = ks.derive(label::S_AP_TRAFFIC, th.as_ref());
     assert_eq!(
         c_ap.as_bytes(),
         j(&js, "client_application_traffic_secret_0")
@@ -252,7 +254,7 @@ fn section3_key_schedule_matches_every_value() {
         j(&js, "server_application_traffic_secret_0")
     );
     assert_eq!(
-        ks.derive(b"exp master", th.as_ref()).as_bytes(),
+        ks.derive(label::EXP_MASTER, th.as_ref()).as_bytes(),
         j(&js, "exporter_master_secret")
     );
     for (secret, who) in [(&c_ap, "client"), (&s_ap, "server")] {
@@ -280,7 +282,7 @@ fn section3_key_schedule_matches_every_value() {
         t.current_hash().as_ref(),
         j(&js, "hash_client_hello_client_finished")
     );
-    let res = ks.derive(b"res master", t.current_hash().as_ref());
+    let res = ks.derive(label::RES_MASTER, t.current_hash().as_ref());
     assert_eq!(res.as_bytes(), j(&js, "resumption_master_secret"));
 
     // NewSessionTicket under the server application key; the PSK for nonce 0000.
@@ -305,16 +307,16 @@ fn section4_psk_binder_matches() {
     let HandshakePayload::ClientHello(ch) = &ch.0 else {
         panic!()
     };
-    let Some(ClientExtension::PreSharedKey(psks)) = ch.ext(ext_type::PRE_SHARED_KEY) else {
+    let Some(ClientExtension::PreSharedKey(psks)) = ch.ext(ExtensionType::PreSharedKey) else {
         panic!("no psk")
     };
     assert_eq!(
         psks.identities[0].identity,
         secs["Simple_1RTT_Handshake"]["SessionTicket"]
     );
-    let ks = KeySchedule::new(h, Some(&j(&js, "resumption_psk_nonce_0000")));
+    let ks = EarlySecret::new(h, Some(&j(&js, "resumption_psk_nonce_0000")));
     let empty = ring::digest::digest(&ring::digest::SHA256, b"");
-    let binder_key = ks.derive(b"res binder", empty.as_ref());
+    let binder_key = ks.derive(label::RES_BINDER, empty.as_ref());
     let truncated = &ch_bytes[..ch_bytes.len() - psks.binders_len()];
     let th = ring::digest::digest(&ring::digest::SHA256, truncated);
     let binder = finished_verify_data(h, binder_key.as_bytes(), th.as_ref());
@@ -344,10 +346,10 @@ fn section5_hrr_transcript_matches_signed_hash() {
         panic!()
     };
     assert!(
-        matches!(ch2.ext(ext_type::COOKIE), Some(ClientExtension::Cookie(c)) if *c == s5["HelloRetryRequest_Cookie"])
+        matches!(ch2.ext(ExtensionType::Cookie), Some(ClientExtension::Cookie(c)) if *c == s5["HelloRetryRequest_Cookie"])
     );
     assert!(
-        matches!(ch2.ext(ext_type::KEY_SHARE), Some(ClientExtension::KeyShare(v)) if v[0].group == 0x17)
+        matches!(ch2.ext(ExtensionType::KeyShare), Some(ClientExtension::KeyShare(v)) if v[0].group == 0x17)
     );
 }
 
@@ -376,6 +378,6 @@ fn malformed_messages_are_rejected_with_the_right_class() {
     let e = HandshakeMessage::read_bytes(&dup).expect_err("duplicate");
     assert_eq!(
         e,
-        InvalidMessage::DuplicateExtension(ext_type::RECORD_SIZE_LIMIT)
+        InvalidMessage::DuplicateExtension(ExtensionType::RecordSizeLimit)
     );
 }

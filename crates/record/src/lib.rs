@@ -36,6 +36,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod codepoint;
 mod error;
 mod frame;
 mod layer;

@@ -57,70 +57,37 @@ impl AlertLevel {
     }
 }
 
-macro_rules! alert_descriptions {
-    ($($name:ident = $val:expr, $text:expr;)*) => {
-        /// Alert description (RFC 8446 §6 and the registry).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum AlertDescription {
-            $($name,)*
-            /// A description this crate does not name.
-            Unknown(u8),
-        }
-
-        impl AlertDescription {
-            pub fn from_u8(v: u8) -> Self {
-                match v {
-                    $($val => Self::$name,)*
-                    x => Self::Unknown(x),
-                }
-            }
-
-            pub fn to_u8(self) -> u8 {
-                match self {
-                    $(Self::$name => $val,)*
-                    Self::Unknown(x) => x,
-                }
-            }
-
-            /// The RFC name, e.g. `"bad_record_mac"`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Self::$name => $text,)*
-                    Self::Unknown(_) => "unknown",
-                }
-            }
-        }
-    };
-}
-
-alert_descriptions! {
-    CloseNotify = 0, "close_notify";
-    UnexpectedMessage = 10, "unexpected_message";
-    BadRecordMac = 20, "bad_record_mac";
-    RecordOverflow = 22, "record_overflow";
-    HandshakeFailure = 40, "handshake_failure";
-    BadCertificate = 42, "bad_certificate";
-    UnsupportedCertificate = 43, "unsupported_certificate";
-    CertificateRevoked = 44, "certificate_revoked";
-    CertificateExpired = 45, "certificate_expired";
-    CertificateUnknown = 46, "certificate_unknown";
-    IllegalParameter = 47, "illegal_parameter";
-    UnknownCa = 48, "unknown_ca";
-    AccessDenied = 49, "access_denied";
-    DecodeError = 50, "decode_error";
-    DecryptError = 51, "decrypt_error";
-    ProtocolVersion = 70, "protocol_version";
-    InsufficientSecurity = 71, "insufficient_security";
-    InternalError = 80, "internal_error";
-    InappropriateFallback = 86, "inappropriate_fallback";
-    UserCanceled = 90, "user_canceled";
-    MissingExtension = 109, "missing_extension";
-    UnsupportedExtension = 110, "unsupported_extension";
-    UnrecognizedName = 112, "unrecognized_name";
-    BadCertificateStatusResponse = 113, "bad_certificate_status_response";
-    UnknownPskIdentity = 115, "unknown_psk_identity";
-    CertificateRequired = 116, "certificate_required";
-    NoApplicationProtocol = 120, "no_application_protocol";
+crate::code_points! {
+    /// Alert description (RFC 8446 §6 and the registry).
+    pub enum AlertDescription(u8, from_u8, to_u8) {
+        CloseNotify = 0 => "close_notify",
+        UnexpectedMessage = 10 => "unexpected_message",
+        BadRecordMac = 20 => "bad_record_mac",
+        RecordOverflow = 22 => "record_overflow",
+        HandshakeFailure = 40 => "handshake_failure",
+        BadCertificate = 42 => "bad_certificate",
+        UnsupportedCertificate = 43 => "unsupported_certificate",
+        CertificateRevoked = 44 => "certificate_revoked",
+        CertificateExpired = 45 => "certificate_expired",
+        CertificateUnknown = 46 => "certificate_unknown",
+        IllegalParameter = 47 => "illegal_parameter",
+        UnknownCa = 48 => "unknown_ca",
+        AccessDenied = 49 => "access_denied",
+        DecodeError = 50 => "decode_error",
+        DecryptError = 51 => "decrypt_error",
+        ProtocolVersion = 70 => "protocol_version",
+        InsufficientSecurity = 71 => "insufficient_security",
+        InternalError = 80 => "internal_error",
+        InappropriateFallback = 86 => "inappropriate_fallback",
+        UserCanceled = 90 => "user_canceled",
+        MissingExtension = 109 => "missing_extension",
+        UnsupportedExtension = 110 => "unsupported_extension",
+        UnrecognizedName = 112 => "unrecognized_name",
+        BadCertificateStatusResponse = 113 => "bad_certificate_status_response",
+        UnknownPskIdentity = 115 => "unknown_psk_identity",
+        CertificateRequired = 116 => "certificate_required",
+        NoApplicationProtocol = 120 => "no_application_protocol",
+    }
 }
 
 impl std::fmt::Display for AlertDescription {

@@ -1,37 +1,18 @@
-//! Extensions (RFC 8446 §4.2, RFC 6066 server_name, RFC 7301 ALPN, RFC 8449 record_size_limit).
+//! Extensions (RFC 8446 §4.2, RFC 6066 server_name, RFC 7301 ExtensionType::Alpn, RFC 8449 record_size_limit).
 
 use super::{
     put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader,
 };
 
-/// Extension type code points used here.
-pub mod ext_type {
-    #![allow(missing_docs)]
-    pub const SERVER_NAME: u16 = 0;
-    pub const STATUS_REQUEST: u16 = 5;
-    pub const SUPPORTED_GROUPS: u16 = 10;
-    pub const SIGNATURE_ALGORITHMS: u16 = 13;
-    pub const ALPN: u16 = 16;
-    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
-    pub const PADDING: u16 = 21;
-    pub const RECORD_SIZE_LIMIT: u16 = 28;
-    pub const PRE_SHARED_KEY: u16 = 41;
-    pub const EARLY_DATA: u16 = 42;
-    pub const SUPPORTED_VERSIONS: u16 = 43;
-    pub const COOKIE: u16 = 44;
-    pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
-    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
-    pub const OID_FILTERS: u16 = 48;
-    pub const POST_HANDSHAKE_AUTH: u16 = 49;
-    pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
-    pub const KEY_SHARE: u16 = 51;
-}
-use ext_type::*;
+use super::ExtensionType;
 
 /// Rejects an extension block that repeats a type (RFC 8446 §4.2). A hash set, not a list: a
 /// 64 KiB block holds up to 16,383 empty extensions, and a quadratic scan of those is a peer-driven
 /// CPU cost.
-fn check_unique(seen: &mut std::collections::HashSet<u16>, typ: u16) -> Result<(), InvalidMessage> {
+fn check_unique(
+    seen: &mut std::collections::HashSet<ExtensionType>,
+    typ: ExtensionType,
+) -> Result<(), InvalidMessage> {
     if !seen.insert(typ) {
         return Err(InvalidMessage::DuplicateExtension(typ));
     }
@@ -168,15 +149,16 @@ pub enum ClientExtension {
     /// early_data (empty in a ClientHello).
     EarlyData,
     /// Anything else, kept verbatim.
-    Unknown(u16, Vec<u8>),
+    Unknown(ExtensionType, Vec<u8>),
 }
 
 fn read_alpn_list(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
-    let mut l = Reader::new(r.vec_bounded(LenPrefix::U16, 2, 0xffff, "ALPN list")?);
+    let mut l =
+        Reader::new(r.vec_bounded(LenPrefix::U16, 2, 0xffff, "ExtensionType::Alpn list")?);
     let mut v = Vec::new();
     while !l.is_empty() {
         v.push(
-            l.vec_bounded(LenPrefix::U8, 1, 255, "ALPN protocol")?
+            l.vec_bounded(LenPrefix::U8, 1, 255, "ExtensionType::Alpn protocol")?
                 .to_vec(),
         );
     }
@@ -193,20 +175,20 @@ fn put_alpn_list(out: &mut Vec<u8>, list: &[Vec<u8>]) {
 
 impl ClientExtension {
     /// The extension type code point.
-    pub fn ext_type(&self) -> u16 {
+    pub fn ext_type(&self) -> ExtensionType {
         match self {
-            Self::ServerName(_) => SERVER_NAME,
-            Self::SupportedGroups(_) => SUPPORTED_GROUPS,
-            Self::SignatureAlgorithms(_) => SIGNATURE_ALGORITHMS,
-            Self::SignatureAlgorithmsCert(_) => SIGNATURE_ALGORITHMS_CERT,
-            Self::Alpn(_) => ALPN,
-            Self::RecordSizeLimit(_) => RECORD_SIZE_LIMIT,
-            Self::SupportedVersions(_) => SUPPORTED_VERSIONS,
-            Self::KeyShare(_) => KEY_SHARE,
-            Self::PskKeyExchangeModes(_) => PSK_KEY_EXCHANGE_MODES,
-            Self::PreSharedKey(_) => PRE_SHARED_KEY,
-            Self::Cookie(_) => COOKIE,
-            Self::EarlyData => EARLY_DATA,
+            Self::ServerName(_) => ExtensionType::ServerName,
+            Self::SupportedGroups(_) => ExtensionType::SupportedGroups,
+            Self::SignatureAlgorithms(_) => ExtensionType::SignatureAlgorithms,
+            Self::SignatureAlgorithmsCert(_) => ExtensionType::SignatureAlgorithmsCert,
+            Self::Alpn(_) => ExtensionType::Alpn,
+            Self::RecordSizeLimit(_) => ExtensionType::RecordSizeLimit,
+            Self::SupportedVersions(_) => ExtensionType::SupportedVersions,
+            Self::KeyShare(_) => ExtensionType::KeyShare,
+            Self::PskKeyExchangeModes(_) => ExtensionType::PskKeyExchangeModes,
+            Self::PreSharedKey(_) => ExtensionType::PreSharedKey,
+            Self::Cookie(_) => ExtensionType::Cookie,
+            Self::EarlyData => ExtensionType::EarlyData,
             Self::Unknown(t, _) => *t,
         }
     }
@@ -236,9 +218,9 @@ impl ClientExtension {
         }
     }
 
-    fn read_body(typ: u16, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(typ: ExtensionType, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(match typ {
-            SERVER_NAME => {
+            ExtensionType::ServerName => {
                 let mut l =
                     Reader::new(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "server_name list")?);
                 let mut v = Vec::new();
@@ -256,27 +238,27 @@ impl ClientExtension {
                 }
                 Self::ServerName(v)
             }
-            SUPPORTED_GROUPS => {
+            ExtensionType::SupportedGroups => {
                 Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?)
             }
-            SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(read_u16_list(
+            ExtensionType::SignatureAlgorithms => Self::SignatureAlgorithms(read_u16_list(
                 r,
                 LenPrefix::U16,
                 2,
                 "signature_algorithms",
             )?),
-            SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(read_u16_list(
+            ExtensionType::SignatureAlgorithmsCert => Self::SignatureAlgorithmsCert(read_u16_list(
                 r,
                 LenPrefix::U16,
                 2,
                 "signature_algorithms_cert",
             )?),
-            ALPN => Self::Alpn(read_alpn_list(r)?),
-            RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
-            SUPPORTED_VERSIONS => {
+            ExtensionType::Alpn => Self::Alpn(read_alpn_list(r)?),
+            ExtensionType::RecordSizeLimit => Self::RecordSizeLimit(r.u16("record_size_limit")?),
+            ExtensionType::SupportedVersions => {
                 Self::SupportedVersions(read_u16_list(r, LenPrefix::U8, 2, "supported_versions")?)
             }
-            KEY_SHARE => {
+            ExtensionType::KeyShare => {
                 let mut l = r.sub(LenPrefix::U16, "client_shares")?;
                 let mut v = Vec::new();
                 while !l.is_empty() {
@@ -284,13 +266,15 @@ impl ClientExtension {
                 }
                 Self::KeyShare(v)
             }
-            PSK_KEY_EXCHANGE_MODES => Self::PskKeyExchangeModes(
+            ExtensionType::PskKeyExchangeModes => Self::PskKeyExchangeModes(
                 r.vec_bounded(LenPrefix::U8, 1, 255, "psk_key_exchange_modes")?
                     .to_vec(),
             ),
-            PRE_SHARED_KEY => Self::PreSharedKey(OfferedPsks::read(r)?),
-            COOKIE => Self::Cookie(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "cookie")?.to_vec()),
-            EARLY_DATA => Self::EarlyData,
+            ExtensionType::PreSharedKey => Self::PreSharedKey(OfferedPsks::read(r)?),
+            ExtensionType::Cookie => {
+                Self::Cookie(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "cookie")?.to_vec())
+            }
+            ExtensionType::EarlyData => Self::EarlyData,
             t => Self::Unknown(t, r.rest().to_vec()),
         })
     }
@@ -300,12 +284,12 @@ impl ClientExtension {
 pub(crate) fn encode_exts<T>(
     out: &mut Vec<u8>,
     exts: &[T],
-    typ: impl Fn(&T) -> u16,
+    typ: impl Fn(&T) -> ExtensionType,
     body: impl Fn(&T, &mut Vec<u8>),
 ) {
     put_prefixed(out, LenPrefix::U16, |o| {
         for e in exts {
-            o.extend_from_slice(&typ(e).to_be_bytes());
+            o.extend_from_slice(&typ(e).to_u16().to_be_bytes());
             put_prefixed(o, LenPrefix::U16, |o| body(e, o));
         }
     });
@@ -315,13 +299,13 @@ pub(crate) fn encode_exts<T>(
 pub(crate) fn read_exts<T>(
     r: &mut Reader<'_>,
     what: &'static str,
-    mut f: impl FnMut(u16, &mut Reader<'_>) -> Result<T, InvalidMessage>,
+    mut f: impl FnMut(ExtensionType, &mut Reader<'_>) -> Result<T, InvalidMessage>,
 ) -> Result<Vec<T>, InvalidMessage> {
     let mut l = r.sub(LenPrefix::U16, what)?;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     while !l.is_empty() {
-        let typ = l.u16("extension type")?;
+        let typ = ExtensionType::from_u16(l.u16("extension type")?);
         check_unique(&mut seen, typ)?;
         let mut body = l.sub(LenPrefix::U16, "extension body")?;
         out.push(f(typ, &mut body)?);
@@ -343,7 +327,10 @@ pub fn encode_client_exts(out: &mut Vec<u8>, exts: &[ClientExtension]) {
 /// Decodes a ClientHello extension block; `pre_shared_key` must come last (RFC 8446 §4.2.11).
 pub fn read_client_exts(r: &mut Reader<'_>) -> Result<Vec<ClientExtension>, InvalidMessage> {
     let v = read_exts(r, "ClientHello extensions", ClientExtension::read_body)?;
-    if let Some(i) = v.iter().position(|e| e.ext_type() == PRE_SHARED_KEY) {
+    if let Some(i) = v
+        .iter()
+        .position(|e| e.ext_type() == ExtensionType::PreSharedKey)
+    {
         if i + 1 != v.len() {
             return Err(InvalidMessage::IllegalValue(
                 "pre_shared_key is not the last extension",
@@ -367,17 +354,17 @@ pub enum ServerExtension {
     /// cookie (HelloRetryRequest).
     Cookie(Vec<u8>),
     /// Anything else, verbatim (a client rejects it: it was not offered).
-    Unknown(u16, Vec<u8>),
+    Unknown(ExtensionType, Vec<u8>),
 }
 
 impl ServerExtension {
     /// The extension type code point.
-    pub fn ext_type(&self) -> u16 {
+    pub fn ext_type(&self) -> ExtensionType {
         match self {
-            Self::SupportedVersions(_) => SUPPORTED_VERSIONS,
-            Self::KeyShare(_) | Self::HrrKeyShare(_) => KEY_SHARE,
-            Self::PreSharedKey(_) => PRE_SHARED_KEY,
-            Self::Cookie(_) => COOKIE,
+            Self::SupportedVersions(_) => ExtensionType::SupportedVersions,
+            Self::KeyShare(_) | Self::HrrKeyShare(_) => ExtensionType::KeyShare,
+            Self::PreSharedKey(_) => ExtensionType::PreSharedKey,
+            Self::Cookie(_) => ExtensionType::Cookie,
             Self::Unknown(t, _) => *t,
         }
     }
@@ -393,15 +380,15 @@ impl ServerExtension {
     }
     pub(crate) fn read_body(
         hrr: bool,
-        typ: u16,
+        typ: ExtensionType,
         r: &mut Reader<'_>,
     ) -> Result<Self, InvalidMessage> {
         Ok(match typ {
-            SUPPORTED_VERSIONS => Self::SupportedVersions(r.u16("selected_version")?),
-            KEY_SHARE if hrr => Self::HrrKeyShare(r.u16("selected_group")?),
-            KEY_SHARE => Self::KeyShare(KeyShareEntry::read(r)?),
-            PRE_SHARED_KEY if !hrr => Self::PreSharedKey(r.u16("selected_identity")?),
-            COOKIE if hrr => {
+            ExtensionType::SupportedVersions => Self::SupportedVersions(r.u16("selected_version")?),
+            ExtensionType::KeyShare if hrr => Self::HrrKeyShare(r.u16("selected_group")?),
+            ExtensionType::KeyShare => Self::KeyShare(KeyShareEntry::read(r)?),
+            ExtensionType::PreSharedKey if !hrr => Self::PreSharedKey(r.u16("selected_identity")?),
+            ExtensionType::Cookie if hrr => {
                 Self::Cookie(r.vec_bounded(LenPrefix::U16, 1, 0xffff, "cookie")?.to_vec())
             }
             t => Self::Unknown(t, r.rest().to_vec()),
@@ -419,51 +406,31 @@ pub fn encode_server_exts(out: &mut Vec<u8>, exts: &[ServerExtension]) {
     )
 }
 
-/// True for the extension types this crate names in [`ext_type`] (RFC 8446 §4.2 and the RFCs
-/// it lists): where one appears in a message RFC 8446 does not allow it in, the answer is
+/// True for the extension types named in [`ExtensionType`] (RFC 8446 §4.2 and the RFCs it
+/// lists): where one appears in a message RFC 8446 does not allow it in, the answer is
 /// illegal_parameter rather than unsupported_extension.
-pub fn is_known_extension(typ: u16) -> bool {
-    matches!(
-        typ,
-        SERVER_NAME
-            | STATUS_REQUEST
-            | SUPPORTED_GROUPS
-            | SIGNATURE_ALGORITHMS
-            | ALPN
-            | SIGNED_CERTIFICATE_TIMESTAMP
-            | PADDING
-            | RECORD_SIZE_LIMIT
-            | PRE_SHARED_KEY
-            | EARLY_DATA
-            | SUPPORTED_VERSIONS
-            | COOKIE
-            | PSK_KEY_EXCHANGE_MODES
-            | CERTIFICATE_AUTHORITIES
-            | OID_FILTERS
-            | POST_HANDSHAKE_AUTH
-            | SIGNATURE_ALGORITHMS_CERT
-            | KEY_SHARE
-    )
+pub fn is_known_extension(typ: ExtensionType) -> bool {
+    !matches!(typ, ExtensionType::Unknown(_))
 }
 
 /// Extensions we recognise that RFC 8446 §4.2 (table) never allows in EncryptedExtensions: they
 /// belong to ClientHello, ServerHello, HelloRetryRequest, Certificate or CertificateRequest.
-pub fn not_for_encrypted_extensions(typ: u16) -> bool {
+pub fn not_for_encrypted_extensions(typ: ExtensionType) -> bool {
     matches!(
         typ,
-        ext_type::STATUS_REQUEST
-            | ext_type::SIGNATURE_ALGORITHMS
-            | ext_type::SIGNED_CERTIFICATE_TIMESTAMP
-            | ext_type::PADDING
-            | ext_type::PRE_SHARED_KEY
-            | ext_type::SUPPORTED_VERSIONS
-            | ext_type::COOKIE
-            | ext_type::PSK_KEY_EXCHANGE_MODES
-            | ext_type::CERTIFICATE_AUTHORITIES
-            | ext_type::OID_FILTERS
-            | ext_type::POST_HANDSHAKE_AUTH
-            | ext_type::SIGNATURE_ALGORITHMS_CERT
-            | ext_type::KEY_SHARE
+        ExtensionType::StatusRequest
+            | ExtensionType::SignatureAlgorithms
+            | ExtensionType::SignedCertificateTimestamp
+            | ExtensionType::Padding
+            | ExtensionType::PreSharedKey
+            | ExtensionType::SupportedVersions
+            | ExtensionType::Cookie
+            | ExtensionType::PskKeyExchangeModes
+            | ExtensionType::CertificateAuthorities
+            | ExtensionType::OidFilters
+            | ExtensionType::PostHandshakeAuth
+            | ExtensionType::SignatureAlgorithmsCert
+            | ExtensionType::KeyShare
     )
 }
 
@@ -474,25 +441,25 @@ pub enum EncryptedExtension {
     ServerNameAck,
     /// supported_groups (the server's preference, informational).
     SupportedGroups(Vec<u16>),
-    /// ALPN: exactly one selected protocol.
+    /// ExtensionType::Alpn: exactly one selected protocol.
     Alpn(Vec<u8>),
     /// record_size_limit.
     RecordSizeLimit(u16),
     /// early_data accepted.
     EarlyData,
     /// Anything else, verbatim.
-    Unknown(u16, Vec<u8>),
+    Unknown(ExtensionType, Vec<u8>),
 }
 
 impl EncryptedExtension {
     /// The extension type code point.
-    pub fn ext_type(&self) -> u16 {
+    pub fn ext_type(&self) -> ExtensionType {
         match self {
-            Self::ServerNameAck => SERVER_NAME,
-            Self::SupportedGroups(_) => SUPPORTED_GROUPS,
-            Self::Alpn(_) => ALPN,
-            Self::RecordSizeLimit(_) => RECORD_SIZE_LIMIT,
-            Self::EarlyData => EARLY_DATA,
+            Self::ServerNameAck => ExtensionType::ServerName,
+            Self::SupportedGroups(_) => ExtensionType::SupportedGroups,
+            Self::Alpn(_) => ExtensionType::Alpn,
+            Self::RecordSizeLimit(_) => ExtensionType::RecordSizeLimit,
+            Self::EarlyData => ExtensionType::EarlyData,
             Self::Unknown(t, _) => *t,
         }
     }
@@ -505,23 +472,26 @@ impl EncryptedExtension {
             Self::Unknown(_, b) => o.extend_from_slice(b),
         }
     }
-    pub(crate) fn read_body(typ: u16, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    pub(crate) fn read_body(
+        typ: ExtensionType,
+        r: &mut Reader<'_>,
+    ) -> Result<Self, InvalidMessage> {
         Ok(match typ {
-            SERVER_NAME => Self::ServerNameAck,
-            SUPPORTED_GROUPS => {
+            ExtensionType::ServerName => Self::ServerNameAck,
+            ExtensionType::SupportedGroups => {
                 Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?)
             }
-            ALPN => {
+            ExtensionType::Alpn => {
                 let mut l = read_alpn_list(r)?;
                 if l.len() != 1 {
                     return Err(InvalidMessage::IllegalValue(
-                        "ALPN must select exactly one protocol",
+                        "ExtensionType::Alpn must select exactly one protocol",
                     ));
                 }
                 Self::Alpn(l.remove(0))
             }
-            RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
-            EARLY_DATA => Self::EarlyData,
+            ExtensionType::RecordSizeLimit => Self::RecordSizeLimit(r.u16("record_size_limit")?),
+            ExtensionType::EarlyData => Self::EarlyData,
             t => Self::Unknown(t, r.rest().to_vec()),
         })
     }
@@ -541,7 +511,7 @@ pub fn encode_ee_exts(out: &mut Vec<u8>, exts: &[EncryptedExtension]) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawExtension {
     /// Type code point.
-    pub typ: u16,
+    pub typ: ExtensionType,
     /// Body bytes.
     pub body: Vec<u8>,
 }

@@ -6,9 +6,11 @@
 
 mod ext;
 mod msgs;
+mod types;
 
 pub use ext::*;
 pub use msgs::*;
+pub use types::{ExtensionType, HandshakeType, ProtocolVersion};
 
 use std::fmt;
 
@@ -22,7 +24,7 @@ pub enum InvalidMessage {
     /// A length that the syntax forbids, e.g. an empty list that must be non-empty (decode_error).
     BadLength(&'static str),
     /// The same extension twice in one block (illegal_parameter).
-    DuplicateExtension(u16),
+    DuplicateExtension(ExtensionType),
     /// Well-formed but forbidden value (illegal_parameter).
     IllegalValue(&'static str),
 }
@@ -40,7 +42,7 @@ impl fmt::Display for InvalidMessage {
             Self::Truncated(w) => write!(f, "{w} is truncated"),
             Self::TrailingData(w) => write!(f, "trailing bytes after {w}"),
             Self::BadLength(w) => write!(f, "{w} has an invalid length"),
-            Self::DuplicateExtension(t) => write!(f, "extension {t} appears twice"),
+            Self::DuplicateExtension(t) => write!(f, "extension {} appears twice", t.to_u16()),
             Self::IllegalValue(w) => write!(f, "illegal value in {w}"),
         }
     }

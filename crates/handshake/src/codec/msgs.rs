@@ -4,54 +4,7 @@ use super::ext::*;
 use super::{
     put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader,
 };
-
-/// HandshakeType code points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum HandshakeType {
-    /// client_hello
-    ClientHello = 1,
-    /// server_hello (also HelloRetryRequest)
-    ServerHello = 2,
-    /// new_session_ticket
-    NewSessionTicket = 4,
-    /// end_of_early_data
-    EndOfEarlyData = 5,
-    /// encrypted_extensions
-    EncryptedExtensions = 8,
-    /// certificate
-    Certificate = 11,
-    /// certificate_request
-    CertificateRequest = 13,
-    /// certificate_verify
-    CertificateVerify = 15,
-    /// finished
-    Finished = 20,
-    /// key_update
-    KeyUpdate = 24,
-    /// message_hash (synthetic, transcript only)
-    MessageHash = 254,
-}
-
-impl HandshakeType {
-    /// Parses a code point.
-    pub fn from_u8(v: u8) -> Option<Self> {
-        Some(match v {
-            1 => Self::ClientHello,
-            2 => Self::ServerHello,
-            4 => Self::NewSessionTicket,
-            5 => Self::EndOfEarlyData,
-            8 => Self::EncryptedExtensions,
-            11 => Self::Certificate,
-            13 => Self::CertificateRequest,
-            15 => Self::CertificateVerify,
-            20 => Self::Finished,
-            24 => Self::KeyUpdate,
-            254 => Self::MessageHash,
-            _ => return None,
-        })
-    }
-}
+use super::{ExtensionType, HandshakeType};
 
 /// The `random` of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
 pub const HRR_RANDOM: [u8; 32] = [
@@ -81,7 +34,7 @@ pub struct ClientHello {
 
 impl ClientHello {
     /// Finds an extension by type.
-    pub fn ext(&self, typ: u16) -> Option<&ClientExtension> {
+    pub fn ext(&self, typ: ExtensionType) -> Option<&ClientExtension> {
         self.extensions.iter().find(|e| e.ext_type() == typ)
     }
 }
@@ -154,7 +107,7 @@ impl ServerHello {
         self.random == HRR_RANDOM
     }
     /// Finds an extension by type.
-    pub fn ext(&self, typ: u16) -> Option<&ServerExtension> {
+    pub fn ext(&self, typ: ExtensionType) -> Option<&ServerExtension> {
         self.extensions.iter().find(|e| e.ext_type() == typ)
     }
 }
@@ -378,25 +331,8 @@ impl HandshakePayload {
     pub fn name(&self) -> &'static str {
         match self {
             Self::ServerHello(sh) if sh.is_hrr() => "HelloRetryRequest",
-            _ => type_name(self.typ()),
+            _ => self.typ().name(),
         }
-    }
-}
-
-/// A short name for a handshake type.
-pub fn type_name(t: HandshakeType) -> &'static str {
-    match t {
-        HandshakeType::ClientHello => "ClientHello",
-        HandshakeType::ServerHello => "ServerHello",
-        HandshakeType::NewSessionTicket => "NewSessionTicket",
-        HandshakeType::EndOfEarlyData => "EndOfEarlyData",
-        HandshakeType::EncryptedExtensions => "EncryptedExtensions",
-        HandshakeType::Certificate => "Certificate",
-        HandshakeType::CertificateRequest => "CertificateRequest",
-        HandshakeType::CertificateVerify => "CertificateVerify",
-        HandshakeType::Finished => "Finished",
-        HandshakeType::KeyUpdate => "KeyUpdate",
-        HandshakeType::MessageHash => "message_hash",
     }
 }
 
@@ -406,7 +342,7 @@ pub struct HandshakeMessage(pub HandshakePayload);
 
 impl Codec for HandshakeMessage {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.0.typ() as u8);
+        out.push(self.0.typ().to_u8());
         put_prefixed(out, LenPrefix::U24, |o| match &self.0 {
             HandshakePayload::ClientHello(m) => m.encode(o),
             HandshakePayload::ServerHello(m) => m.encode(o),
@@ -424,37 +360,35 @@ impl Codec for HandshakeMessage {
         let typ = r.u8("handshake type")?;
         let mut b = r.sub(LenPrefix::U24, "handshake message")?;
         let p = match HandshakeType::from_u8(typ) {
-            Some(HandshakeType::ClientHello) => {
-                HandshakePayload::ClientHello(ClientHello::read(&mut b)?)
-            }
-            Some(HandshakeType::ServerHello) => {
-                HandshakePayload::ServerHello(ServerHello::read(&mut b)?)
-            }
-            Some(HandshakeType::EncryptedExtensions) => HandshakePayload::EncryptedExtensions(
-                read_exts(&mut b, "EncryptedExtensions", EncryptedExtension::read_body)?,
-            ),
-            Some(HandshakeType::CertificateRequest) => {
+            HandshakeType::ClientHello => HandshakePayload::ClientHello(ClientHello::read(&mut b)?),
+            HandshakeType::ServerHello => HandshakePayload::ServerHello(ServerHello::read(&mut b)?),
+            HandshakeType::EncryptedExtensions => HandshakePayload::EncryptedExtensions(read_exts(
+                &mut b,
+                "EncryptedExtensions",
+                EncryptedExtension::read_body,
+            )?),
+            HandshakeType::CertificateRequest => {
                 HandshakePayload::CertificateRequest(CertificateRequestPayload::read(&mut b)?)
             }
-            Some(HandshakeType::Certificate) => {
+            HandshakeType::Certificate => {
                 HandshakePayload::Certificate(CertificatePayload::read(&mut b)?)
             }
-            Some(HandshakeType::CertificateVerify) => {
+            HandshakeType::CertificateVerify => {
                 HandshakePayload::CertificateVerify(CertificateVerifyPayload::read(&mut b)?)
             }
-            Some(HandshakeType::Finished) => HandshakePayload::Finished(b.rest().to_vec()),
-            Some(HandshakeType::NewSessionTicket) => {
+            HandshakeType::Finished => HandshakePayload::Finished(b.rest().to_vec()),
+            HandshakeType::NewSessionTicket => {
                 HandshakePayload::NewSessionTicket(NewSessionTicketPayload::read(&mut b)?)
             }
-            Some(HandshakeType::EndOfEarlyData) => HandshakePayload::EndOfEarlyData,
-            Some(HandshakeType::KeyUpdate) => match b.u8("request_update")? {
+            HandshakeType::EndOfEarlyData => HandshakePayload::EndOfEarlyData,
+            HandshakeType::KeyUpdate => match b.u8("request_update")? {
                 0 => HandshakePayload::KeyUpdate(false),
                 1 => HandshakePayload::KeyUpdate(true),
                 _ => return Err(InvalidMessage::IllegalValue("KeyUpdate request_update")),
             },
             // message_hash never goes on the wire; unknown types are an unexpected message, which
             // the state machine reports; for the codec they are undecodable.
-            Some(HandshakeType::MessageHash) | None => {
+            HandshakeType::MessageHash | HandshakeType::Unknown(_) => {
                 return Err(InvalidMessage::IllegalValue(
                     "unknown handshake message type",
                 ))

@@ -11,83 +11,15 @@ use std::path::{Path, PathBuf};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::error::TicketKeyError;
+pub use crate::error::MAX_KEY_FILE_BYTES;
+
 /// First line of a key file (the format version).
 pub const KEY_FILE_HEADER: &str = "https-kit-ticket-keys v1";
-/// Largest key file we read.
-pub const MAX_KEY_FILE_BYTES: u64 = 4096;
 /// Most key lines in a file.
 pub const MAX_KEY_FILE_KEYS: usize = 8;
 /// How many keys `rotate` keeps: the new one (seals and opens) and the previous one (opens only).
 pub const KEYS_KEPT: usize = 2;
-
-/// Why a ticket-key file was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TicketKeyError {
-    /// The file could not be opened, read, written or renamed.
-    #[error("{path}: {message}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the OS said.
-        kind: io::ErrorKind,
-        /// Its message.
-        message: String,
-    },
-    /// Group or others may access the file: its keys would let them forge and open tickets.
-    #[error(
-        "{path} has mode {mode:o}: ticket keys must not be readable by group or others (chmod 600)"
-    )]
-    Permissions {
-        /// The file.
-        path: PathBuf,
-        /// Its permission bits.
-        mode: u32,
-    },
-    /// Not a regular file.
-    #[error("{path} is not a regular file")]
-    NotAFile {
-        /// The path.
-        path: PathBuf,
-    },
-    /// Over [`MAX_KEY_FILE_BYTES`].
-    #[error("{path} is larger than {MAX_KEY_FILE_BYTES} bytes: not a ticket-key file")]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A line that is not what the format says.
-    #[error("{path} line {line}: {reason}")]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// The header is there but no key follows.
-    #[error("{path} holds no key")]
-    NoKeys {
-        /// The file.
-        path: PathBuf,
-    },
-    /// `create` found a file already there.
-    #[error("{path} already exists (use rotate)")]
-    Exists {
-        /// The file.
-        path: PathBuf,
-    },
-}
-
-impl TicketKeyError {
-    fn io(path: &Path, e: &io::Error) -> Self {
-        Self::Io {
-            path: path.to_path_buf(),
-            kind: e.kind(),
-            message: e.to_string(),
-        }
-    }
-}
 
 /// One key of the file.
 pub(crate) struct KeyEntry {

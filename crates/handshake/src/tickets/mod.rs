@@ -18,11 +18,11 @@ use ring::aead;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::error::Error;
+pub use crate::error::TicketKeyError;
 
 pub(crate) use keyfile::unix_now;
 pub use keyfile::{
-    TicketKeyError, TicketKeyFile, KEYS_KEPT, KEY_FILE_HEADER, MAX_KEY_FILE_BYTES,
-    MAX_KEY_FILE_KEYS,
+    TicketKeyFile, KEYS_KEPT, KEY_FILE_HEADER, MAX_KEY_FILE_BYTES, MAX_KEY_FILE_KEYS,
 };
 pub(crate) use state::TicketState;
 pub use state::MAX_TICKET_CERT_BYTES;

@@ -96,7 +96,8 @@ impl<C: std::ops::DerefMut<Target = https_handshake::Connection>> Side for Ours<
                 }
                 self.got.extend_from_slice(&buf[..n]);
             }
-            r.map_err(|e| format!("{e:?}"))?;
+            // The error and the alert it sent: tests match the alert, not the reason text.
+            r.map_err(|e| format!("{e:?} (sent {:?})", e.alert()))?;
         }
         Ok(())
     }
