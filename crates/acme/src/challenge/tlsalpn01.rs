@@ -110,7 +110,7 @@ impl ServerCertVerifier for ChallengeVerifier {
             if let Ok(mut f) = self.failure.lock() {
                 *f = Some(reason.clone());
             }
-            TlsError::Certificate {
+            TlsError::CertificateRejected {
                 alert: AlertDescription::BadCertificate,
                 reason,
             }
@@ -124,7 +124,7 @@ impl ServerCertVerifier for ChallengeVerifier {
         scheme: u16,
         sig: &[u8],
     ) -> Result<(), TlsError> {
-        let fail = |reason: String| TlsError::Certificate {
+        let fail = |reason: String| TlsError::CertificateRejected {
             alert: AlertDescription::DecryptError,
             reason,
         };
