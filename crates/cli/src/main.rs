@@ -6,10 +6,12 @@
 #![forbid(unsafe_code)]
 
 mod access_log;
+mod body;
 mod ca;
 mod cert;
 mod conn;
 mod csr;
+mod file_cache;
 mod files;
 mod get;
 mod get_out;
