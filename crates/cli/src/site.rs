@@ -5,7 +5,10 @@
 //! The guard runs before `ServeDir` opens anything: the path is decoded the way `ServeDir` decodes
 //! it, canonicalized (symlinks resolved) and must stay under the canonical root and name a regular
 //! file or a directory; FIFOs, devices and sockets are "not found". The served tree is trusted not
-//! to be swapped under us between the check and the open (a local race only its owner can run).
+//! to be swapped under us between the check and the open (a local race only its owner can run);
+//! small files are read only if the opened inode is the one the guard checked. Small files just
+//! served are answered from `file_cache` while their inode, size and times stay the same (one
+//! `stat`, no blocking-pool trip); any change sends the request through the guard again.
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
