@@ -7,10 +7,12 @@
 
 mod access_log;
 mod acme;
+mod body;
 mod ca;
 mod cert;
 mod conn;
 mod csr;
+mod file_cache;
 mod files;
 mod get;
 mod get_out;

@@ -5,24 +5,27 @@
 //! The guard runs before `ServeDir` opens anything: the path is decoded the way `ServeDir` decodes
 //! it, canonicalized (symlinks resolved) and must stay under the canonical root and name a regular
 //! file or a directory; FIFOs, devices and sockets are "not found". The served tree is trusted not
-//! to be swapped under us between the check and the open (a local race only its owner can run).
+//! to be swapped under us between the check and the open (a local race only its owner can run);
+//! small files are read only if the opened inode is the one the guard checked. Small files just
+//! served are answered from `file_cache` while their inode, size and times stay the same (one
+//! `stat`, no blocking-pool trip); any change sends the request through the guard again.
 
 use bytes::Bytes;
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, SERVER};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use std::borrow::Cow;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 use tower_http::services::ServeDir;
 
 use crate::access_log::{AccessLog, Peer};
+use crate::body::full;
+pub use crate::body::Body;
+use crate::file_cache::FileCache;
 use crate::small_file::{small_file_eligible, SmallFile};
-
-/// Every response body `serve` sends.
-pub type Body = UnsyncBoxBody<Bytes, io::Error>;
 
 /// A directory listing shows at most this many entries (then says how many were left out).
 const MAX_LISTED: usize = 10_000;
@@ -31,12 +34,14 @@ const MAX_LISTED: usize = 10_000;
 #[derive(Debug)]
 pub enum Site {
     /// Canonical root, `ServeDir`s over it (one for files, which need no directory check, one
-    /// for directories: index.html or the slash redirect), and whether to list directories.
+    /// for directories: index.html or the slash redirect), whether to list directories, and
+    /// the recently served small files.
     Dir {
         root: PathBuf,
         files: ServeDir,
         dirs: ServeDir,
         list: bool,
+        cache: Box<FileCache>,
     },
     Builtin,
 }
@@ -52,6 +57,7 @@ impl Site {
             files,
             dirs,
             list,
+            cache: Box::default(),
         })
     }
 }
@@ -73,7 +79,8 @@ impl FileService {
     pub async fn handle<B: Send + 'static>(&self, req: Request<B>, peer: &Peer) -> Response<Body> {
         let started = Instant::now();
         let method = req.method().clone();
-        let target = req.uri().path().to_string();
+        // A Uri clone shares its bytes: no copy of the target per request.
+        let target = req.uri().clone();
         let response = match method {
             Method::GET | Method::HEAD => self.respond(req).await,
             _ => {
@@ -86,49 +93,72 @@ impl FileService {
                 r
             }
         };
-        self.log.line(peer, &method, &target, &response, started);
+        self.log
+            .line(peer, &method, target.path(), &response, started);
         response
     }
 
     async fn respond<B: Send + 'static>(&self, req: Request<B>) -> Response<Body> {
-        let (root, files, dirs, list) = match &self.site {
+        let (root, cache, list) = match &self.site {
             Site::Builtin => return builtin(req.uri().path(), req.method()),
             Site::Dir {
-                root,
-                files,
-                dirs,
-                list,
-            } => (root, files, dirs, *list),
+                root, cache, list, ..
+            } => (root, cache, *list),
         };
+        let small = small_file_eligible(&req);
         // `//sub` must not become `Location: //sub/` (another host, for a browser): collapse
         // repeated slashes, and hand ServeDir a path-only URI so its redirects stay on this site.
-        let path = collapse_slashes(req.uri().path());
+        let uri = req.uri().clone(); // shares its bytes
+        let path = collapse_slashes(uri.path());
+        let head = small == Some(true);
+        if small.is_some() {
+            if let Some(hit) = cache.get(&path) {
+                return hit.response(head);
+            }
+        }
         let Some(relative) = decoded_relative(&path) else {
             return text(StatusCode::NOT_FOUND, "404 not found\n");
         };
-        let uri = match req.uri().query() {
-            Some(q) => format!("{path}?{q}"),
-            None => path.clone(),
-        };
-        let Ok(uri) = uri.parse::<Uri>() else {
-            return text(StatusCode::BAD_REQUEST, "400 bad path\n");
-        };
+        let named = root.join(&relative);
         let root_owned = root.clone();
         let want = Want {
             index: path.ends_with('/'),
             list,
-            small: small_file_eligible(&req),
+            small,
         };
         let checked =
             tokio::task::spawn_blocking(move || check(&root_owned, &relative, &want)).await;
-        let serve_dir = match checked {
-            Ok(Checked::Small(small)) => return small.response(),
-            Ok(Checked::File) => files,
-            Ok(Checked::Dir) => dirs,
-            Ok(Checked::List(dir)) => return listing(&dir, &path, req.method()).await,
-            Ok(Checked::NotFound) | Err(_) => {
-                return text(StatusCode::NOT_FOUND, "404 not found\n")
+        match checked {
+            Ok(Checked::Small(small)) => {
+                let response = small.response(head);
+                cache.insert(&path, named, small);
+                response
             }
+            Ok(Checked::File) => self.serve_dir(false, req, &path).await,
+            Ok(Checked::Dir) => self.serve_dir(true, req, &path).await,
+            Ok(Checked::List(dir)) => listing(&dir, &path, req.method()).await,
+            Ok(Checked::NotFound) | Err(_) => text(StatusCode::NOT_FOUND, "404 not found\n"),
+        }
+    }
+
+    /// Hands a guarded request to `ServeDir` (`dirs`: the one that appends index.html), with the
+    /// collapsed `path` as its whole URI.
+    async fn serve_dir<B: Send + 'static>(
+        &self,
+        dirs: bool,
+        req: Request<B>,
+        path: &str,
+    ) -> Response<Body> {
+        let Site::Dir { files, dirs: d, .. } = &self.site else {
+            return text(StatusCode::NOT_FOUND, "404 not found\n");
+        };
+        let serve_dir = if dirs { d } else { files };
+        let uri = match req.uri().query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        };
+        let Ok(uri) = uri.parse::<Uri>() else {
+            return text(StatusCode::BAD_REQUEST, "400 bad path\n");
         };
         let (mut parts, body) = req.into_parts();
         parts.uri = uri;
@@ -154,8 +184,11 @@ impl FileService {
     }
 }
 
-/// `a//b///c` → `a/b/c`.
-fn collapse_slashes(path: &str) -> String {
+/// `a//b///c` → `a/b/c` (borrowed when there is nothing to collapse).
+fn collapse_slashes(path: &str) -> Cow<'_, str> {
+    if !path.is_empty() && !path.contains("//") {
+        return Cow::Borrowed(path);
+    }
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         if !(c == '/' && out.ends_with('/')) {
@@ -165,7 +198,7 @@ fn collapse_slashes(path: &str) -> String {
     if out.is_empty() {
         out.push('/');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The URL path as a relative file path, decoded exactly as `ServeDir` decodes it; `None` for
@@ -351,12 +384,6 @@ fn html(page: Bytes, method: &Method) -> Response<Body> {
     h.insert(CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(SERVER, HeaderValue::from_static("https-kit"));
     r
-}
-
-fn full(bytes: Bytes) -> Body {
-    Full::new(bytes)
-        .map_err(|never| match never {})
-        .boxed_unsync()
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Body> {
