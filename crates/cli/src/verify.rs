@@ -137,10 +137,15 @@ pub fn run(a: VerifyArgs) -> Result<(), Failure> {
     let unreadable = matches!(&result, Err(https_verify::VerifyError::Malformed { what }) if what.starts_with("not a DER"))
         && report.path.is_empty()
         && report.steps.len() == 1;
-    let text = if a.json {
-        report.to_json()
-    } else {
-        report.to_string()
+    // The alert a TLS handshake would send for this failure (the handshake owns that mapping).
+    let alert = result
+        .as_ref()
+        .err()
+        .map(|e| https_handshake::certificate_alert(e).name());
+    let text = match (a.json, alert) {
+        (true, alert) => with_alert_json(&report, alert),
+        (false, Some(alert)) => format!("{report} (alert {alert})"),
+        (false, None) => report.to_string(),
     };
     // A closed pipe (e.g. `| head`) is not an error worth a panic.
     let _ = writeln!(std::io::stdout().lock(), "{text}");
@@ -149,4 +154,13 @@ pub fn run(a: VerifyArgs) -> Result<(), Failure> {
         Err(e) if unreadable => Err(Failure::usage(format!("{}: {e}", a.cert.display()))),
         Err(e) => Err(Failure::refused(format!("certificate rejected: {e}"))),
     }
+}
+
+/// The report's JSON with `error.alert` added when verification failed.
+fn with_alert_json(report: &https_verify::Report, alert: Option<&str>) -> String {
+    let mut json = serde_json::to_value(report).unwrap_or_default();
+    if let (Some(alert), Some(error)) = (alert, json.get_mut("error")) {
+        error["alert"] = alert.into();
+    }
+    serde_json::to_string_pretty(&json).unwrap_or_else(|_| report.to_json())
 }

@@ -112,6 +112,15 @@ fn verify_exit_codes_text_and_json() {
     let o = kit(d, &["verify", "site.crt", "--roots", "root/ca.crt"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("unknown issuer"));
+    // The alert a TLS client would send (the handshake's mapping), in text and JSON.
+    assert!(text(&o).contains("(alert unknown_ca)"), "{}", text(&o));
+    let o = kit(
+        d,
+        &["verify", "site.crt", "--roots", "root/ca.crt", "--json"],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    assert_eq!(json["error"]["kind"], "unknown_issuer");
+    assert_eq!(json["error"]["alert"], "unknown_ca");
 
     // Not a certificate, a missing file, a bad time: exit 2.
     std::fs::write(d.join("junk.pem"), "hello").expect("write");

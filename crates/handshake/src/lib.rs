@@ -75,9 +75,13 @@ pub use error::Error;
 pub use https_record::{AlertDescription, CipherSuite};
 pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
-pub use sign::{scheme, scheme_name, CertifiedKey, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
+pub use sign::{
+    scheme, scheme_name, CertifiedKey, SignatureScheme, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES,
+};
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
-pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
+pub use verifier::{
+    certificate_alert, ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier,
+};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {

@@ -5,51 +5,138 @@ use std::sync::Arc;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 
+use https_pkix::keywrap::{sec1_to_pkcs8, EcCurve};
+use https_verify::SignatureAlgorithm;
+
 use crate::error::Error;
 
-/// SignatureScheme code points used here.
-pub mod scheme {
-    #![allow(missing_docs)]
-    pub const ECDSA_SECP256R1_SHA256: u16 = 0x0403;
-    pub const ECDSA_SECP384R1_SHA384: u16 = 0x0503;
-    pub const RSA_PSS_RSAE_SHA256: u16 = 0x0804;
-    pub const RSA_PSS_RSAE_SHA384: u16 = 0x0805;
-    pub const RSA_PSS_RSAE_SHA512: u16 = 0x0806;
-    pub const ED25519: u16 = 0x0807;
-    pub const RSA_PKCS1_SHA256: u16 = 0x0401;
-    pub const RSA_PKCS1_SHA384: u16 = 0x0501;
-    pub const RSA_PKCS1_SHA512: u16 = 0x0601;
+/// A TLS SignatureScheme (RFC 8446 §4.2.3): the code point on the wire, and the protocol-neutral
+/// algorithm https-verify checks it with. The one definition of the code points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignatureScheme {
+    /// rsa_pkcs1_sha256 (0x0401): certificates only in TLS 1.3.
+    RsaPkcs1Sha256,
+    /// rsa_pkcs1_sha384 (0x0501).
+    RsaPkcs1Sha384,
+    /// rsa_pkcs1_sha512 (0x0601).
+    RsaPkcs1Sha512,
+    /// ecdsa_secp256r1_sha256 (0x0403).
+    EcdsaSecp256r1Sha256,
+    /// ecdsa_secp384r1_sha384 (0x0503).
+    EcdsaSecp384r1Sha384,
+    /// rsa_pss_rsae_sha256 (0x0804).
+    RsaPssRsaeSha256,
+    /// rsa_pss_rsae_sha384 (0x0805).
+    RsaPssRsaeSha384,
+    /// rsa_pss_rsae_sha512 (0x0806).
+    RsaPssRsaeSha512,
+    /// ed25519 (0x0807).
+    Ed25519,
 }
 
-/// The IANA name of a signature scheme, e.g. `"ecdsa_secp256r1_sha256"`.
-pub fn scheme_name(s: u16) -> &'static str {
-    match s {
-        scheme::ECDSA_SECP256R1_SHA256 => "ecdsa_secp256r1_sha256",
-        scheme::ECDSA_SECP384R1_SHA384 => "ecdsa_secp384r1_sha384",
-        scheme::RSA_PSS_RSAE_SHA256 => "rsa_pss_rsae_sha256",
-        scheme::RSA_PSS_RSAE_SHA384 => "rsa_pss_rsae_sha384",
-        scheme::RSA_PSS_RSAE_SHA512 => "rsa_pss_rsae_sha512",
-        scheme::ED25519 => "ed25519",
-        scheme::RSA_PKCS1_SHA256 => "rsa_pkcs1_sha256",
-        scheme::RSA_PKCS1_SHA384 => "rsa_pkcs1_sha384",
-        scheme::RSA_PKCS1_SHA512 => "rsa_pkcs1_sha512",
-        _ => "unknown",
+impl SignatureScheme {
+    /// Every scheme we can verify.
+    pub const ALL: [SignatureScheme; 9] = [
+        SignatureScheme::EcdsaSecp256r1Sha256,
+        SignatureScheme::EcdsaSecp384r1Sha384,
+        SignatureScheme::Ed25519,
+        SignatureScheme::RsaPssRsaeSha256,
+        SignatureScheme::RsaPssRsaeSha384,
+        SignatureScheme::RsaPssRsaeSha512,
+        SignatureScheme::RsaPkcs1Sha256,
+        SignatureScheme::RsaPkcs1Sha384,
+        SignatureScheme::RsaPkcs1Sha512,
+    ];
+
+    /// The wire code point.
+    pub const fn to_u16(self) -> u16 {
+        match self {
+            Self::RsaPkcs1Sha256 => 0x0401,
+            Self::RsaPkcs1Sha384 => 0x0501,
+            Self::RsaPkcs1Sha512 => 0x0601,
+            Self::EcdsaSecp256r1Sha256 => 0x0403,
+            Self::EcdsaSecp384r1Sha384 => 0x0503,
+            Self::RsaPssRsaeSha256 => 0x0804,
+            Self::RsaPssRsaeSha384 => 0x0805,
+            Self::RsaPssRsaeSha512 => 0x0806,
+            Self::Ed25519 => 0x0807,
+        }
+    }
+
+    /// The scheme for a wire code point, if we support it.
+    pub fn from_u16(code: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.to_u16() == code)
+    }
+
+    /// The IANA name, e.g. `"ecdsa_secp256r1_sha256"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
+            Self::RsaPkcs1Sha384 => "rsa_pkcs1_sha384",
+            Self::RsaPkcs1Sha512 => "rsa_pkcs1_sha512",
+            Self::EcdsaSecp256r1Sha256 => "ecdsa_secp256r1_sha256",
+            Self::EcdsaSecp384r1Sha384 => "ecdsa_secp384r1_sha384",
+            Self::RsaPssRsaeSha256 => "rsa_pss_rsae_sha256",
+            Self::RsaPssRsaeSha384 => "rsa_pss_rsae_sha384",
+            Self::RsaPssRsaeSha512 => "rsa_pss_rsae_sha512",
+            Self::Ed25519 => "ed25519",
+        }
+    }
+
+    /// Whether TLS 1.3 allows this scheme in CertificateVerify (RFC 8446 §4.4.3: no PKCS#1 v1.5).
+    pub fn allowed_in_tls13_certificate_verify(self) -> bool {
+        !matches!(
+            self,
+            Self::RsaPkcs1Sha256 | Self::RsaPkcs1Sha384 | Self::RsaPkcs1Sha512
+        )
+    }
+
+    /// The algorithm https-verify checks a signature of this scheme with.
+    pub fn algorithm(self) -> SignatureAlgorithm {
+        match self {
+            Self::RsaPkcs1Sha256 => SignatureAlgorithm::RsaPkcs1Sha256,
+            Self::RsaPkcs1Sha384 => SignatureAlgorithm::RsaPkcs1Sha384,
+            Self::RsaPkcs1Sha512 => SignatureAlgorithm::RsaPkcs1Sha512,
+            Self::EcdsaSecp256r1Sha256 => SignatureAlgorithm::EcdsaP256Sha256,
+            Self::EcdsaSecp384r1Sha384 => SignatureAlgorithm::EcdsaP384Sha384,
+            Self::RsaPssRsaeSha256 => SignatureAlgorithm::RsaPssSha256,
+            Self::RsaPssRsaeSha384 => SignatureAlgorithm::RsaPssSha384,
+            Self::RsaPssRsaeSha512 => SignatureAlgorithm::RsaPssSha512,
+            Self::Ed25519 => SignatureAlgorithm::Ed25519,
+        }
     }
 }
 
-/// The schemes we accept in CertificateVerify, in preference order.
-pub const VERIFY_SCHEMES: &[u16] = &[
-    scheme::ECDSA_SECP256R1_SHA256,
-    scheme::ED25519,
-    scheme::ECDSA_SECP384R1_SHA384,
-    scheme::RSA_PSS_RSAE_SHA256,
-    scheme::RSA_PSS_RSAE_SHA384,
-    scheme::RSA_PSS_RSAE_SHA512,
-];
+impl From<SignatureScheme> for SignatureAlgorithm {
+    fn from(scheme: SignatureScheme) -> Self {
+        scheme.algorithm()
+    }
+}
+
+/// SignatureScheme code points as `u16`, for code that still carries raw code points
+/// (derived from [`SignatureScheme`], not a second definition).
+pub mod scheme {
+    #![allow(missing_docs)]
+    use super::SignatureScheme as S;
+    pub const ECDSA_SECP256R1_SHA256: u16 = S::EcdsaSecp256r1Sha256.to_u16();
+    pub const ECDSA_SECP384R1_SHA384: u16 = S::EcdsaSecp384r1Sha384.to_u16();
+    pub const RSA_PSS_RSAE_SHA256: u16 = S::RsaPssRsaeSha256.to_u16();
+    pub const RSA_PSS_RSAE_SHA384: u16 = S::RsaPssRsaeSha384.to_u16();
+    pub const RSA_PSS_RSAE_SHA512: u16 = S::RsaPssRsaeSha512.to_u16();
+    pub const ED25519: u16 = S::Ed25519.to_u16();
+    pub const RSA_PKCS1_SHA256: u16 = S::RsaPkcs1Sha256.to_u16();
+    pub const RSA_PKCS1_SHA384: u16 = S::RsaPkcs1Sha384.to_u16();
+    pub const RSA_PKCS1_SHA512: u16 = S::RsaPkcs1Sha512.to_u16();
+}
+
+/// The IANA name of a signature scheme code point, e.g. `"ecdsa_secp256r1_sha256"`.
+pub fn scheme_name(s: u16) -> &'static str {
+    SignatureScheme::from_u16(s).map_or("unknown", SignatureScheme::name)
+}
 
 /// The schemes we accept for signatures in certificates (signature_algorithms_cert is not sent
-/// separately; TLS 1.3 then applies signature_algorithms to both). PKCS#1 v1.5 is allowed in
-/// certificates only.
+/// separately; TLS 1.3 then applies signature_algorithms to both), in preference order.
+/// PKCS#1 v1.5 (the last three) is allowed in certificates only.
 pub const CERT_SCHEMES: &[u16] = &[
     scheme::ECDSA_SECP256R1_SHA256,
     scheme::ED25519,
@@ -61,6 +148,10 @@ pub const CERT_SCHEMES: &[u16] = &[
     scheme::RSA_PKCS1_SHA384,
     scheme::RSA_PKCS1_SHA512,
 ];
+
+/// The schemes we accept in CertificateVerify, in preference order: [`CERT_SCHEMES`] without
+/// PKCS#1 v1.5 (RFC 8446 §4.4.3).
+pub const VERIFY_SCHEMES: &[u16] = CERT_SCHEMES.split_at(CERT_SCHEMES.len() - 3).0;
 
 /// A private key that can sign CertificateVerify.
 pub enum SigningKey {
@@ -108,29 +199,16 @@ impl SigningKey {
     /// Loads a SEC1 `EC PRIVATE KEY` (what `openssl ecparam -genkey` writes) by wrapping it in
     /// PKCS#8 for ring; P-256 and P-384 (ring needs the embedded public key, which OpenSSL includes).
     pub fn from_sec1_der(sec1: &[u8]) -> Result<Self, Error> {
-        const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-        const P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-        const P384: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
         let rng = SystemRandom::new();
-        for (curve, alg, p256) in [
-            (P256, &signature::ECDSA_P256_SHA256_ASN1_SIGNING, true),
-            (P384, &signature::ECDSA_P384_SHA384_ASN1_SIGNING, false),
-        ] {
-            let mut alg_id = EC_PUBLIC_KEY.to_vec();
-            alg_id.extend_from_slice(curve);
-            let mut body = vec![0x02, 0x01, 0x00];
-            der_tlv(&mut body, 0x30, &alg_id);
-            der_tlv(&mut body, 0x04, sec1);
-            let mut pkcs8 = Vec::new();
-            der_tlv(&mut pkcs8, 0x30, &body);
-            let key = EcdsaKeyPair::from_pkcs8(alg, &pkcs8, &rng);
-            zeroize::Zeroize::zeroize(&mut pkcs8);
-            zeroize::Zeroize::zeroize(&mut body);
-            if let Ok(k) = key {
-                return Ok(if p256 {
-                    Self::EcdsaP256(k)
-                } else {
-                    Self::EcdsaP384(k)
+        for curve in EcCurve::ALL {
+            let alg = match curve {
+                EcCurve::P256 => &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+                EcCurve::P384 => &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+            };
+            if let Ok(k) = EcdsaKeyPair::from_pkcs8(alg, &sec1_to_pkcs8(sec1, curve), &rng) {
+                return Ok(match curve {
+                    EcCurve::P256 => Self::EcdsaP256(k),
+                    EcCurve::P384 => Self::EcdsaP384(k),
                 });
             }
         }
@@ -142,8 +220,8 @@ impl SigningKey {
     /// Loads the first private key block of a PEM file (`PRIVATE KEY`, `RSA PRIVATE KEY` or
     /// `EC PRIVATE KEY`).
     pub fn from_pem(pem_text: &[u8]) -> Result<Self, Error> {
-        let blocks =
-            pem::parse_many(pem_text).map_err(|e| Error::Config(format!("key PEM: {e}")))?;
+        let blocks = https_pkix::pem::parse_all(pem_text)
+            .map_err(|e| Error::Config(format!("key PEM: {e}")))?;
         if let Some(b) = blocks.iter().find(|b| b.tag() == "EC PRIVATE KEY") {
             return Self::from_sec1_der(b.contents());
         }
@@ -214,21 +292,6 @@ impl SigningKey {
             Self::Rsa(k) => k.public_key().as_ref(),
         }
     }
-}
-
-/// Appends a DER TLV (definite length, short or long form).
-fn der_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    let n = value.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(value);
 }
 
 /// A certificate chain (leaf first, DER) and its private key.

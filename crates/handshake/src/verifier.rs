@@ -3,10 +3,10 @@
 use std::fmt::Debug;
 
 use https_record::AlertDescription;
-use https_verify::{Purpose, Request, ServerName, SignatureScheme, TrustAnchors, VerifyError};
+use https_verify::{Purpose, Request, ServerName, TrustAnchors, VerifyError};
 
 use crate::error::Error;
-use crate::sign::VERIFY_SCHEMES;
+use crate::sign::{SignatureScheme, VERIFY_SCHEMES};
 
 /// Checks the server's certificate chain and its CertificateVerify signature. Implement it to plug in
 /// your own policy (pinning, a different validator...).
@@ -35,8 +35,23 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
     }
 }
 
-fn alert_of(e: &VerifyError) -> AlertDescription {
-    AlertDescription::from_u8(e.alert().code())
+/// The alert (RFC 8446 §6.2) a handshake sends when path validation rejects the peer's
+/// certificate. The mapping lives here: https-verify knows nothing of TLS.
+pub fn certificate_alert(e: &VerifyError) -> AlertDescription {
+    match e {
+        VerifyError::Expired { .. } | VerifyError::NotYetValid { .. } => {
+            AlertDescription::CertificateExpired
+        }
+        VerifyError::UnknownIssuer { .. } | VerifyError::PathTooLong { .. } => {
+            AlertDescription::UnknownCa
+        }
+        VerifyError::Revoked { .. } => AlertDescription::CertificateRevoked,
+        VerifyError::UnsupportedAlgorithm { .. } | VerifyError::ExtendedKeyUsage { .. } => {
+            AlertDescription::UnsupportedCertificate
+        }
+        VerifyError::InvalidInput { .. } => AlertDescription::IllegalParameter,
+        _ => AlertDescription::BadCertificate,
+    }
 }
 
 /// Runs https-verify's path validation; a rejection becomes the certificate alert it names.
@@ -44,7 +59,7 @@ fn verify_path(req: &Request<'_>) -> Result<(), Error> {
     https_verify::verify_chain(req)
         .map(|_| ())
         .map_err(|e| Error::Certificate {
-            alert: alert_of(&e),
+            alert: certificate_alert(&e),
             reason: e.to_string(),
         })
 }
@@ -160,5 +175,94 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         signature: &[u8],
     ) -> Result<(), Error> {
         ServerCertVerifier::verify_signature(&self.inner, message, end_entity, scheme, signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(kind: &str) -> VerifyError {
+        let s = String::new();
+        match kind {
+            "expired" => VerifyError::Expired {
+                subject: s.clone(),
+                not_after: s.clone(),
+                not_after_unix: 0,
+                now: s,
+            },
+            "not_yet_valid" => VerifyError::NotYetValid {
+                subject: s.clone(),
+                not_before: s.clone(),
+                now: s,
+            },
+            "unknown_issuer" => VerifyError::UnknownIssuer { issuer: s },
+            "path_too_long" => VerifyError::PathTooLong { max: 1 },
+            "revoked" => VerifyError::Revoked {
+                subject: s.clone(),
+                serial: s,
+            },
+            "unsupported_algorithm" => VerifyError::UnsupportedAlgorithm { what: s },
+            "extended_key_usage" => VerifyError::ExtendedKeyUsage {
+                subject: s.clone(),
+                purpose: s,
+            },
+            "invalid_input" => VerifyError::InvalidInput { what: s },
+            "bad_signature" => VerifyError::BadSignature { algorithm: s },
+            "name_mismatch" => VerifyError::NameMismatch {
+                expected: s,
+                presented: vec![],
+            },
+            _ => VerifyError::Malformed { what: s },
+        }
+    }
+
+    #[test]
+    fn each_validation_failure_names_its_rfc_8446_alert() {
+        use AlertDescription as A;
+        for (kind, alert) in [
+            ("expired", A::CertificateExpired),
+            ("not_yet_valid", A::CertificateExpired),
+            ("unknown_issuer", A::UnknownCa),
+            ("path_too_long", A::UnknownCa),
+            ("revoked", A::CertificateRevoked),
+            ("unsupported_algorithm", A::UnsupportedCertificate),
+            ("extended_key_usage", A::UnsupportedCertificate),
+            ("invalid_input", A::IllegalParameter),
+            ("bad_signature", A::BadCertificate),
+            ("name_mismatch", A::BadCertificate),
+            ("malformed", A::BadCertificate),
+        ] {
+            let e = err(kind);
+            assert_eq!(e.kind(), kind);
+            assert_eq!(certificate_alert(&e), alert, "{kind}");
+        }
+    }
+
+    #[test]
+    fn scheme_code_points_round_trip_and_map_to_algorithms() {
+        for s in SignatureScheme::ALL {
+            assert_eq!(SignatureScheme::from_u16(s.to_u16()), Some(s));
+        }
+        assert_eq!(
+            SignatureScheme::from_u16(0x0403),
+            Some(SignatureScheme::EcdsaSecp256r1Sha256)
+        );
+        assert_eq!(
+            SignatureScheme::EcdsaSecp384r1Sha384.algorithm(),
+            https_verify::SignatureAlgorithm::EcdsaP384Sha384
+        );
+        assert!(!SignatureScheme::RsaPkcs1Sha256.allowed_in_tls13_certificate_verify());
+        assert!(SignatureScheme::RsaPssRsaeSha256.allowed_in_tls13_certificate_verify());
+        assert_eq!(SignatureScheme::from_u16(0x0203), None);
+        assert_eq!(crate::sign::scheme_name(0x0807), "ed25519");
+        let verify: Vec<_> = crate::sign::VERIFY_SCHEMES
+            .iter()
+            .map(|&c| SignatureScheme::from_u16(c))
+            .collect();
+        assert!(verify
+            .iter()
+            .all(|s| s.is_some_and(|s| s.allowed_in_tls13_certificate_verify())));
+        assert_eq!(crate::sign::VERIFY_SCHEMES.len(), 6);
     }
 }

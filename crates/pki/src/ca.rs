@@ -13,6 +13,24 @@ use crate::names::{self, SubjectAltName};
 use crate::pemutil;
 use crate::{Error, Result};
 
+/// The `days` and `validity` setters [`CaOptions`] and [`Profile`] share (both have a
+/// `validity` field).
+macro_rules! validity_setters {
+    () => {
+        /// Valid from an hour ago for `days` days.
+        pub fn days(mut self, days: u32) -> Self {
+            self.validity = Validity::days(days);
+            self
+        }
+
+        /// Set an explicit validity window (e.g. expired or not-yet-valid certificates for tests).
+        pub fn validity(mut self, validity: Validity) -> Self {
+            self.validity = validity;
+            self
+        }
+    };
+}
+
 /// Default lifetime of a leaf certificate in days (the CA/Browser Forum maximum).
 pub const LEAF_DAYS: u32 = 397;
 /// Default lifetime of a CA certificate in days.
@@ -97,17 +115,7 @@ impl CaOptions {
         self
     }
 
-    /// Valid from an hour ago for `days` days.
-    pub fn days(mut self, days: u32) -> Self {
-        self.validity = Validity::days(days);
-        self
-    }
-
-    /// Set an explicit validity window.
-    pub fn validity(mut self, validity: Validity) -> Self {
-        self.validity = validity;
-        self
-    }
+    validity_setters!();
 
     /// Add a permitted DNS subtree (name constraint).
     pub fn permit_dns(mut self, name: &str) -> Self {
@@ -116,15 +124,9 @@ impl CaOptions {
     }
 }
 
-/// Which extendedKeyUsage a leaf gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Purpose {
-    /// EKU serverAuth: a TLS server (what browsers check).
-    Server,
-    /// EKU clientAuth: a TLS client certificate.
-    Client,
-}
+/// Which extendedKeyUsage a leaf gets (the one definition is https-pkix's, shared with the
+/// validator).
+pub use https_pkix::Purpose;
 
 /// How to issue a leaf certificate.
 #[derive(Clone, Debug)]
@@ -159,17 +161,7 @@ impl Profile {
         }
     }
 
-    /// Valid from an hour ago for `days` days.
-    pub fn days(mut self, days: u32) -> Self {
-        self.validity = Validity::days(days);
-        self
-    }
-
-    /// Set an explicit validity window (expired or not-yet-valid certificates for tests).
-    pub fn validity(mut self, validity: Validity) -> Self {
-        self.validity = validity;
-        self
-    }
+    validity_setters!();
 
     /// Key type for [`CertificateAuthority::issue`].
     pub fn key_type(mut self, key_type: KeyType) -> Self {
@@ -505,44 +497,45 @@ impl CertificateAuthority {
     }
 }
 
+/// `san` against one CA's nameConstraints, by the validator's rule: excluded if any name it
+/// stands for is in an excluded subtree, permitted only if all are in a permitted subtree of
+/// its form; a malformed constraint refuses everything it could apply to.
 fn check_constraints(
     san: &SubjectAltName,
     nc: &x509_parser::extensions::NameConstraints<'_>,
     ca_name: &str,
 ) -> Result<()> {
-    let matches = |gn: &GeneralName<'_>| -> Option<bool> {
-        match (san, gn) {
-            (SubjectAltName::Dns(d), GeneralName::DNSName(base)) => {
-                Some(names::dns_within(d, base))
-            }
-            (SubjectAltName::Ip(ip), GeneralName::IPAddress(net)) => {
-                Some(names::ip_within(ip, net))
-            }
-            _ => None,
-        }
+    let relations = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+        let list = subtrees.as_deref().unwrap_or(&[]);
+        list.iter()
+            .filter_map(|s| names::relation(san, &s.base))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|why| {
+                Error::Policy(format!(
+                    "{san} cannot be certified under CA \"{ca_name}\": {why}"
+                ))
+            })
     };
-    if let Some(excluded) = &nc.excluded_subtrees {
-        if excluded.iter().any(|s| matches(&s.base) == Some(true)) {
-            return Err(Error::Policy(format!(
-                "{san} is excluded by the name constraints of CA \"{ca_name}\""
-            )));
-        }
+    if relations(&nc.excluded_subtrees)?.iter().any(|w| w.some) {
+        return Err(Error::Policy(format!(
+            "{san} is excluded by the name constraints of CA \"{ca_name}\""
+        )));
     }
-    if let Some(permitted) = &nc.permitted_subtrees {
-        let relevant: Vec<bool> = permitted.iter().filter_map(|s| matches(&s.base)).collect();
-        if !relevant.is_empty() && !relevant.contains(&true) {
-            let allowed: Vec<String> = permitted
-                .iter()
-                .filter_map(|s| match &s.base {
-                    GeneralName::DNSName(d) => Some(d.to_string()),
-                    _ => None,
-                })
-                .collect();
-            return Err(Error::Policy(format!(
-                "{san} is outside the names CA \"{ca_name}\" may certify ({})",
-                allowed.join(", ")
-            )));
-        }
+    let permitted = relations(&nc.permitted_subtrees)?;
+    if !permitted.is_empty() && !permitted.iter().any(|w| w.all) {
+        let allowed: Vec<String> = nc
+            .permitted_subtrees
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.base {
+                GeneralName::DNSName(d) => Some(d.to_string()),
+                _ => None,
+            })
+            .collect();
+        return Err(Error::Policy(format!(
+            "{san} is outside the names CA \"{ca_name}\" may certify ({})",
+            allowed.join(", ")
+        )));
     }
     Ok(())
 }
@@ -592,7 +585,7 @@ fn ca_params(o: &CaOptions) -> Result<rcgen::CertificateParams> {
     }
     if !o.permit_dns.is_empty() {
         for name in &o.permit_dns {
-            names::check_dns_syntax(name).map_err(|reason| Error::InvalidName {
+            names::check_dns_constraint(name).map_err(|reason| Error::InvalidName {
                 name: name.clone(),
                 reason,
             })?;

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use https_pkix::keywrap::{self, sec1_to_pkcs8, EcCurve};
 use zeroize::Zeroizing;
 
 use crate::pemutil;
@@ -277,12 +278,13 @@ impl PrivateKey {
         let der = Zeroizing::new(block.contents().to_vec());
         match block.tag() {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
-            "RSA PRIVATE KEY" => Self::from_pkcs8_der(&pkcs1_to_pkcs8(&der)),
+            "RSA PRIVATE KEY" => Self::from_pkcs8_der(&keywrap::pkcs1_to_pkcs8(&der)),
             "EC PRIVATE KEY" => {
                 // SEC1 does not say the curve in a place ring reads; try both curves we support.
-                Self::from_pkcs8_der(&sec1_to_pkcs8(&der, CURVE_P256))
-                    .or_else(|_| Self::from_pkcs8_der(&sec1_to_pkcs8(&der, CURVE_P384)))
-                    .map_err(|_| {
+                EcCurve::ALL
+                    .into_iter()
+                    .find_map(|curve| Self::from_pkcs8_der(&sec1_to_pkcs8(&der, curve)).ok())
+                    .ok_or_else(|| {
                         Error::UnsupportedKey("EC key is not a valid P-256 or P-384 key".into())
                     })
             }
@@ -389,51 +391,6 @@ fn generate_rsa_pkcs8(bits: usize) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 // DER of the AlgorithmIdentifier parameters for the two curves (namedCurve OIDs).
-const CURVE_P256: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
-const CURVE_P384: &[u8] = &[0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22];
-const OID_EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
-const OID_RSA_ENCRYPTION: &[u8] = &[
-    0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01,
-];
-
-/// DER TLV with a definite length.
-pub(crate) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 6);
-    out.push(tag);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        let sig = bytes.get(skip..).unwrap_or(&[]);
-        out.push(0x80 | sig.len() as u8);
-        out.extend_from_slice(sig);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier, OCTET STRING privateKey }
-fn wrap_pkcs8(alg_id_content: &[u8], private_key: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut body = Zeroizing::new(vec![0x02, 0x01, 0x00]);
-    body.extend_from_slice(&der_tlv(0x30, alg_id_content));
-    body.extend_from_slice(&Zeroizing::new(der_tlv(0x04, private_key)));
-    Zeroizing::new(der_tlv(0x30, &body))
-}
-
-fn pkcs1_to_pkcs8(pkcs1: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut alg = OID_RSA_ENCRYPTION.to_vec();
-    alg.extend_from_slice(&[0x05, 0x00]);
-    wrap_pkcs8(&alg, pkcs1)
-}
-
-fn sec1_to_pkcs8(sec1: &[u8], curve: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut alg = OID_EC_PUBLIC_KEY.to_vec();
-    alg.extend_from_slice(curve);
-    wrap_pkcs8(&alg, sec1)
-}
-
 /// Read a public key PEM (`PUBLIC KEY`, SPKI) and describe it.
 pub fn public_key_algorithm_from_pem(pem_text: &str) -> Result<KeyAlgorithm> {
     let block = pemutil::parse_one(pem_text.as_bytes(), &["PUBLIC KEY"])?;

@@ -3,6 +3,10 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use https_pkix::dns::{self, Within};
+use https_pkix::ip;
+use x509_parser::extensions::GeneralName;
+
 use crate::{Error, Result};
 
 /// One subjectAltName entry: what a client compares the host it dialled against.
@@ -96,84 +100,53 @@ impl fmt::Display for SubjectAltName {
     }
 }
 
-/// Syntax of a DNS name in a certificate (RFC 1123 host names, optional leading `*.` label).
+/// Syntax of a DNS name in a certificate (https-pkix's rule, the one the validator applies).
 pub(crate) fn check_dns_syntax(name: &str) -> std::result::Result<(), String> {
-    if name.is_empty() {
-        return Err("empty name".into());
+    dns::check_syntax(name).map_err(|e| e.to_string())
+}
+
+/// A DNS name-constraint base the validator will accept: a plain DNS name (no wildcard, no
+/// leading period: RFC 5280 §4.2.1.10).
+pub(crate) fn check_dns_constraint(base: &str) -> std::result::Result<(), String> {
+    dns::check_syntax(base).map_err(|e| e.to_string())?;
+    if dns::is_valid_constraint(base) {
+        Ok(())
+    } else {
+        Err("a DNS name constraint is a plain DNS name, without a wildcard".into())
     }
-    if name.len() > 253 {
-        return Err("longer than 253 characters".into());
-    }
-    if name.ends_with('.') {
-        return Err("trailing dot (write the name without it)".into());
-    }
-    let rest = name.strip_prefix("*.").unwrap_or(name);
-    for label in rest.split('.') {
-        if label.is_empty() {
-            return Err("empty label (\"..\" or leading dot)".into());
-        }
-        if label.len() > 63 {
-            return Err(format!("label {label:?} is longer than 63 characters"));
-        }
-        if label.contains('*') {
-            return Err(
-                "a wildcard is only allowed as the whole leftmost label (*.example.com)".into(),
-            );
-        }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(format!(
-                "label {label:?} has characters other than letters, digits and '-' (use punycode for IDNs)"
-            ));
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!("label {label:?} starts or ends with '-'"));
-        }
-    }
-    Ok(())
 }
 
 /// Policy on wildcards: `*.tld` (one label after the star) would cover a whole top-level domain.
 pub(crate) fn check_wildcard_policy(name: &str) -> std::result::Result<(), String> {
-    if let Some(rest) = name.strip_prefix("*.") {
-        if !rest.contains('.') {
-            return Err(format!(
-                "wildcard {name:?} would cover every name under .{rest}; a wildcard needs at least two labels after '*'"
-            ));
+    dns::check_wildcard(name).map_err(|e| e.to_string())
+}
+
+/// How `san` relates to one name-constraint subtree `base` — by the validator's rule
+/// (https-pkix), so a CA refuses exactly what verification would reject. None when the
+/// constraint is about another name form; Err when the name or the constraint is malformed.
+pub(crate) fn relation(
+    san: &SubjectAltName,
+    base: &GeneralName<'_>,
+) -> Option<std::result::Result<Within, &'static str>> {
+    match (san, base) {
+        (SubjectAltName::Dns(d), GeneralName::DNSName(b)) => {
+            Some(dns::subtree_relation(d, b).map_err(|m| match m {
+                dns::Malformed::Name => "the name is malformed",
+                dns::Malformed::Constraint => {
+                    "the DNS constraint is malformed (RFC 5280 §4.2.1.10: no leading period, no wildcard)"
+                }
+            }))
         }
+        (SubjectAltName::Ip(ip), GeneralName::IPAddress(net)) => Some(
+            ip::in_subtree(&ip::octets(ip), net)
+                .map(|inside| Within {
+                    all: inside,
+                    some: inside,
+                })
+                .ok_or("the iPAddress constraint is malformed"),
+        ),
+        _ => None,
     }
-    Ok(())
-}
-
-/// Does DNS `name` fall within the name-constraint `base` (RFC 5280 4.2.1.10)?
-pub(crate) fn dns_within(name: &str, base: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    let base = base.to_ascii_lowercase();
-    if base.is_empty() {
-        return true;
-    }
-    if let Some(sub) = base.strip_prefix('.') {
-        // ".example.com" means strictly below example.com.
-        return name.ends_with(&format!(".{sub}"));
-    }
-    name == base || name.ends_with(&format!(".{base}"))
-}
-
-/// Does `ip` fall within the constraint `net` (address bytes followed by mask bytes)?
-pub(crate) fn ip_within(ip: &IpAddr, net: &[u8]) -> bool {
-    let addr: Vec<u8> = match ip {
-        IpAddr::V4(a) => a.octets().to_vec(),
-        IpAddr::V6(a) => a.octets().to_vec(),
-    };
-    if net.len() != addr.len() * 2 {
-        return false;
-    }
-    let (base, mask) = net.split_at(addr.len());
-    addr.iter()
-        .zip(base.iter().zip(mask.iter()))
-        .all(|(a, (b, m))| a & m == b & m)
 }
 
 #[cfg(test)]
@@ -232,22 +205,31 @@ mod tests {
 
     #[test]
     fn constraints_match_whole_labels() {
-        assert!(dns_within("a.example.com", "example.com"));
-        assert!(dns_within("example.com", "example.com"));
-        assert!(dns_within("*.example.com", "example.com"));
-        assert!(!dns_within("badexample.com", "example.com"));
-        assert!(!dns_within("example.com", ".example.com"));
-        assert!(ip_within(
-            &"10.1.2.3".parse().unwrap(),
-            &[10, 0, 0, 0, 255, 0, 0, 0]
+        let dns = |n: &str| SubjectAltName::Dns(n.into());
+        let base = |b| GeneralName::DNSName(b);
+        let all = |san: &SubjectAltName, b| relation(san, &base(b)).map(|r| r.map(|w| w.all));
+        assert_eq!(all(&dns("a.example.com"), "example.com"), Some(Ok(true)));
+        assert_eq!(all(&dns("example.com"), "example.com"), Some(Ok(true)));
+        assert_eq!(all(&dns("*.example.com"), "example.com"), Some(Ok(true)));
+        assert_eq!(all(&dns("badexample.com"), "example.com"), Some(Ok(false)));
+        assert!(matches!(
+            all(&dns("a.example.com"), ".example.com"),
+            Some(Err(_))
         ));
-        assert!(!ip_within(
-            &"11.1.2.3".parse().unwrap(),
-            &[10, 0, 0, 0, 255, 0, 0, 0]
-        ));
-        assert!(!ip_within(
-            &"::1".parse().unwrap(),
-            &[0, 0, 0, 0, 0, 0, 0, 0]
-        ));
+        let ip = |s: &str| SubjectAltName::Ip(s.parse().unwrap());
+        let net = GeneralName::IPAddress(&[10, 0, 0, 0, 255, 0, 0, 0]);
+        assert_eq!(
+            relation(&ip("10.1.2.3"), &net).map(|r| r.map(|w| w.all)),
+            Some(Ok(true))
+        );
+        assert_eq!(
+            relation(&ip("11.1.2.3"), &net).map(|r| r.map(|w| w.all)),
+            Some(Ok(false))
+        );
+        assert_eq!(
+            relation(&ip("::1"), &net).map(|r| r.map(|w| w.all)),
+            Some(Ok(false))
+        );
+        assert_eq!(relation(&dns("a.com"), &net), None);
     }
 }

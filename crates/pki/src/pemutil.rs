@@ -1,21 +1,15 @@
-//! PEM reading with errors that name the label that was expected.
+//! PEM reading with errors that name the label that was expected. The splitting itself (and its
+//! truncation check) is https-pkix's, shared with the validator.
 use crate::{Error, Result};
+
+pub(crate) use https_pkix::pem::encode;
 
 /// Parse every PEM block in `text`. Rejects text with no block, and blocks that are
 /// corrupt (bad base64) or truncated (no END line).
 pub(crate) fn parse_all(text: &[u8]) -> Result<Vec<pem::Pem>> {
-    let s = std::str::from_utf8(text)
-        .map_err(|_| Error::BadPem("the file is binary, not PEM text".into()))?;
-    if !s.contains("-----BEGIN ") {
+    let blocks = https_pkix::pem::parse_all(text).map_err(|e| Error::BadPem(e.to_string()))?;
+    if blocks.is_empty() {
         return Err(Error::BadPem("no \"-----BEGIN\" line found".into()));
-    }
-    let begins = s.matches("-----BEGIN ").count();
-    let blocks = pem::parse_many(s).map_err(|e| Error::BadPem(describe_pem_error(&e)))?;
-    // pem::parse_many silently skips a block whose END line is missing: catch truncation here.
-    if blocks.len() != begins {
-        return Err(Error::BadPem(
-            "a block is truncated (BEGIN without a matching END line)".into(),
-        ));
     }
     Ok(blocks)
 }
@@ -34,23 +28,6 @@ pub(crate) fn parse_one(text: &[u8], labels: &[&str]) -> Result<pem::Pem> {
             expected: labels.join(" or "),
             found: first_tag,
         })
-}
-
-fn describe_pem_error(e: &pem::PemError) -> String {
-    match e {
-        pem::PemError::InvalidData(_) => "corrupt base64 inside a block".into(),
-        pem::PemError::MissingEndTag => "truncated: a block has no END line".into(),
-        pem::PemError::MismatchedTags(a, b) => format!("BEGIN {a} does not match END {b}"),
-        other => other.to_string(),
-    }
-}
-
-/// PEM-encode `der` with `label`, LF line endings.
-pub(crate) fn encode(label: &str, der: &[u8]) -> String {
-    pem::encode_config(
-        &pem::Pem::new(label, der.to_vec()),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
 }
 
 /// SHA-256 of `bytes`, as upper-case colon-separated hex (the form `openssl -fingerprint` prints).

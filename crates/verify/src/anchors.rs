@@ -54,9 +54,10 @@ impl TrustAnchors {
     /// Builds a set from a PEM bundle. Certificates that do not parse are skipped and listed in
     /// [`TrustAnchors::rejected`] (system bundles carry a few odd ones); fails if none is usable.
     pub fn from_pem(pem_text: &[u8]) -> Result<Self, VerifyError> {
-        let blocks = pem::parse_many(pem_text).map_err(|e| VerifyError::InvalidInput {
-            what: format!("PEM: {e}"),
-        })?;
+        let blocks =
+            https_pkix::pem::parse_all(pem_text).map_err(|e| VerifyError::InvalidInput {
+                what: format!("PEM: {e}"),
+            })?;
         let mut set = Self::new();
         for (i, block) in blocks
             .iter()

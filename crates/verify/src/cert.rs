@@ -4,8 +4,12 @@
 use crate::error::VerifyError;
 use crate::oid;
 use crate::sig::{self, PublicKey, SigAlg};
+use https_pkix::Purpose;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{GeneralName, NameConstraints, ParsedExtension};
+use x509_parser::extensions::{
+    AuthorityKeyIdentifier, ExtendedKeyUsage, GeneralName, NameConstraints, ParsedExtension,
+    X509Extension,
+};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
@@ -18,26 +22,43 @@ pub struct Basic {
     pub path_len: Option<u32>,
 }
 
-/// A parsed certificate. Everything borrows from the DER bytes.
+/// extendedKeyUsage, reduced to what path validation asks of it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Eku {
+    pub server_auth: bool,
+    pub client_auth: bool,
+    pub any: bool,
+    pub critical: bool,
+}
+
+impl Eku {
+    pub fn allows(&self, purpose: Purpose) -> bool {
+        match purpose {
+            Purpose::Server => self.server_auth,
+            Purpose::Client => self.client_auth,
+        }
+    }
+}
+
+/// A parsed certificate. Everything borrows from the DER bytes; the SAN and name constraints
+/// are read in place from x509-parser's extension list (no copies).
 pub struct Cert<'a> {
     pub x509: X509Certificate<'a>,
     pub basic: Basic,
     /// keyUsage flags (bit 0 = digitalSignature ... bit 5 = keyCertSign), if present.
     pub key_usage: Option<u16>,
-    /// extendedKeyUsage OIDs (content bytes), if present.
-    pub eku: Option<Vec<&'a [u8]>>,
-    pub eku_any: bool,
-    pub san: Option<Vec<GeneralName<'a>>>,
-    pub san_critical: bool,
-    pub name_constraints: Option<NameConstraints<'a>>,
+    /// extendedKeyUsage, if present.
+    pub eku: Option<Eku>,
+    /// Index of the subjectAltName extension.
+    san_ext: Option<usize>,
+    /// Index of the nameConstraints extension.
+    nc_ext: Option<usize>,
     pub ski: Option<&'a [u8]>,
     pub aki_key_id: Option<&'a [u8]>,
     /// Problems found while parsing that make the certificate unusable in any role.
     pub defect: Option<VerifyError>,
     /// serialNumber problem (not applied to trust anchors: real roots have serial 0).
     pub serial_defect: Option<VerifyError>,
-    /// extendedKeyUsage was marked critical.
-    pub eku_critical: bool,
     /// A critical extension we do not process, as a dotted OID.
     pub unknown_critical: Option<String>,
     pub sig_alg: Result<SigAlg, VerifyError>,
@@ -57,25 +78,22 @@ impl<'a> Cert<'a> {
         }
         crate::der::check_outer(der).map_err(VerifyError::malformed)?;
         let sig_alg = sig::cert_sig_alg(&x509.signature_algorithm);
-        let mut cert = Cert {
+        let mut f = Facts::default();
+        let defect = f.scan(&x509).err();
+        Ok(Cert {
             x509,
-            basic: Basic::default(),
-            key_usage: None,
-            eku: None,
-            eku_any: false,
-            san: None,
-            san_critical: false,
-            name_constraints: None,
-            ski: None,
-            aki_key_id: None,
-            defect: None,
-            serial_defect: None,
-            eku_critical: false,
-            unknown_critical: None,
+            basic: f.basic,
+            key_usage: f.key_usage,
+            eku: f.eku,
+            san_ext: f.san_ext,
+            nc_ext: f.nc_ext,
+            ski: f.ski,
+            aki_key_id: f.aki_key_id,
+            defect,
+            serial_defect: f.serial_defect,
+            unknown_critical: f.unknown_critical,
             sig_alg,
-        };
-        cert.defect = cert.scan().err();
-        Ok(cert)
+        })
     }
 
     pub fn subject(&self) -> &X509Name<'a> {
@@ -120,9 +138,75 @@ impl<'a> Cert<'a> {
         self.key_usage.is_none_or(|ku| ku & (1 << 5) != 0)
     }
 
+    fn parsed(&self, index: Option<usize>) -> Option<&ParsedExtension<'a>> {
+        index
+            .and_then(|i| self.x509.tbs_certificate.extensions().get(i))
+            .map(|e| e.parsed_extension())
+    }
+
+    /// The subjectAltName entries (empty without the extension).
+    pub fn san(&self) -> &[GeneralName<'a>] {
+        match self.parsed(self.san_ext) {
+            Some(ParsedExtension::SubjectAlternativeName(san)) => &san.general_names,
+            _ => &[],
+        }
+    }
+
+    pub fn name_constraints(&self) -> Option<&NameConstraints<'a>> {
+        match self.parsed(self.nc_ext) {
+            Some(ParsedExtension::NameConstraints(nc)) => Some(nc),
+            _ => None,
+        }
+    }
+}
+
+/// What [`Facts::scan`] learns from the extensions, before it goes into a [`Cert`].
+#[derive(Default)]
+struct Facts<'a> {
+    basic: Basic,
+    key_usage: Option<u16>,
+    eku: Option<Eku>,
+    san_ext: Option<usize>,
+    san_critical: bool,
+    nc_ext: Option<usize>,
+    ski: Option<&'a [u8]>,
+    aki_key_id: Option<&'a [u8]>,
+    serial_defect: Option<VerifyError>,
+    unknown_critical: Option<String>,
+}
+
+impl<'a> Facts<'a> {
     /// Structural and profile checks (RFC 5280 §4.1 and §4.2) valid for any role.
-    fn scan(&mut self) -> Result<(), VerifyError> {
-        let tbs = &self.x509.tbs_certificate;
+    fn scan(&mut self, x509: &X509Certificate<'a>) -> Result<(), VerifyError> {
+        self.check_tbs_fields(x509)?;
+        let mut aki_critical = false;
+        let self_issued =
+            x509.tbs_certificate.subject.as_raw() == x509.tbs_certificate.issuer.as_raw();
+        let extensions = x509.tbs_certificate.extensions();
+        for (i, ext) in extensions.iter().enumerate() {
+            let id = ext.oid.as_bytes();
+            if extensions[..i].iter().any(|e| e.oid == ext.oid) {
+                return Err(VerifyError::malformed(format!(
+                    "duplicate extension {}",
+                    oid::display(id)
+                )));
+            }
+            aki_critical |= self.take_extension(i, ext, self_issued)?;
+            if ext.critical && self.unknown_critical.is_none() && !is_processed(id) {
+                self.unknown_critical = Some(oid::display(id));
+            }
+        }
+        if aki_critical {
+            return Err(VerifyError::profile(
+                "authorityKeyIdentifier must not be critical (RFC 5280 §4.2.1.1)",
+            ));
+        }
+        self.check_consistency(x509)
+    }
+
+    /// The TBSCertificate fields outside the extensions.
+    fn check_tbs_fields(&mut self, x509: &X509Certificate<'a>) -> Result<(), VerifyError> {
+        let tbs = &x509.tbs_certificate;
         if tbs.version.0 != 2 {
             return Err(VerifyError::malformed(format!(
                 "version v{} (only v3 certificates are accepted)",
@@ -130,12 +214,12 @@ impl<'a> Cert<'a> {
             )));
         }
         self.serial_defect = check_serial(tbs.raw_serial()).err();
-        if tbs.signature != self.x509.signature_algorithm {
+        if tbs.signature != x509.signature_algorithm {
             return Err(VerifyError::malformed(
                 "signatureAlgorithm differs from the TBSCertificate signature field (RFC 5280 §4.1.1.2)",
             ));
         }
-        if self.x509.signature_value.unused_bits != 0 {
+        if x509.signature_value.unused_bits != 0 {
             return Err(VerifyError::malformed(
                 "signature BIT STRING has unused bits",
             ));
@@ -148,129 +232,73 @@ impl<'a> Cert<'a> {
                 "issuerUniqueID/subjectUniqueID are not allowed",
             ));
         }
-        let mut seen: Vec<&[u8]> = Vec::with_capacity(tbs.extensions().len());
-        let mut basic = Basic::default();
-        let mut aki_critical = false;
-        for ext in tbs.extensions() {
-            let id = ext.oid.as_bytes();
-            if seen.contains(&id) {
+        Ok(())
+    }
+
+    /// Records extension `index`; returns whether it is a critical authorityKeyIdentifier.
+    fn take_extension(
+        &mut self,
+        index: usize,
+        ext: &X509Extension<'a>,
+        self_issued: bool,
+    ) -> Result<bool, VerifyError> {
+        let id = ext.oid.as_bytes();
+        match ext.parsed_extension() {
+            ParsedExtension::ParseError { error } => {
                 return Err(VerifyError::malformed(format!(
-                    "duplicate extension {}",
+                    "extension {}: {error}",
                     oid::display(id)
                 )));
             }
-            seen.push(id);
-            match ext.parsed_extension() {
-                ParsedExtension::ParseError { error } => {
-                    return Err(VerifyError::malformed(format!(
-                        "extension {}: {error}",
-                        oid::display(id)
-                    )));
+            ParsedExtension::BasicConstraints(bc) => {
+                self.basic = Basic {
+                    present: true,
+                    critical: ext.critical,
+                    ca: bc.ca,
+                    path_len: bc.path_len_constraint,
+                };
+            }
+            ParsedExtension::KeyUsage(ku) => {
+                if ku.flags == 0 {
+                    return Err(VerifyError::malformed("keyUsage with no bit set"));
                 }
-                ParsedExtension::BasicConstraints(bc) => {
-                    basic = Basic {
-                        present: true,
-                        critical: ext.critical,
-                        ca: bc.ca,
-                        path_len: bc.path_len_constraint,
-                    };
-                }
-                ParsedExtension::KeyUsage(ku) => {
-                    if ku.flags == 0 {
-                        return Err(VerifyError::malformed("keyUsage with no bit set"));
-                    }
-                    self.key_usage = Some(ku.flags);
-                }
-                ParsedExtension::ExtendedKeyUsage(eku) => {
-                    let mut oids: Vec<&'a [u8]> = Vec::new();
-                    if eku.server_auth {
-                        oids.push(oid::EKU_SERVER_AUTH);
-                    }
-                    if eku.client_auth {
-                        oids.push(oid::EKU_CLIENT_AUTH);
-                    }
-                    let known = eku.code_signing
-                        || eku.email_protection
-                        || eku.time_stamping
-                        || eku.ocsp_signing;
-                    if oids.is_empty() && !known && !eku.any && eku.other.is_empty() {
-                        return Err(VerifyError::malformed("empty extendedKeyUsage"));
-                    }
-                    self.eku_any = eku.any;
-                    self.eku_critical = ext.critical;
-                    self.eku = Some(oids);
-                }
-                ParsedExtension::SubjectAlternativeName(san) => {
-                    if san.general_names.is_empty() {
-                        return Err(VerifyError::malformed("empty subjectAltName"));
-                    }
-                    for gn in &san.general_names {
-                        if let GeneralName::Invalid(tag, _) = gn {
-                            return Err(VerifyError::malformed(format!(
-                                "subjectAltName entry [{}] is not valid",
-                                tag.0
-                            )));
-                        }
-                    }
-                    self.san = Some(san.general_names.clone());
-                    self.san_critical = ext.critical;
-                }
-                ParsedExtension::NameConstraints(nc) => {
-                    if nc.permitted_subtrees.is_none() && nc.excluded_subtrees.is_none() {
-                        return Err(VerifyError::malformed(
-                            "nameConstraints with neither permitted nor excluded subtrees",
-                        ));
-                    }
-                    self.name_constraints = Some(nc.clone());
-                }
-                ParsedExtension::SubjectKeyIdentifier(k) => {
-                    if ext.critical {
-                        return Err(VerifyError::profile(
-                            "subjectKeyIdentifier must not be critical (RFC 5280 §4.2.1.2)",
-                        ));
-                    }
-                    self.ski = Some(k.0);
-                }
-                ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                    aki_critical = ext.critical;
-                    self.aki_key_id = aki.key_identifier.as_ref().map(|k| k.0);
-                    if aki.key_identifier.is_none() {
-                        return Err(VerifyError::profile(
-                            "authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)",
-                        ));
-                    }
-                    if aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some() {
-                        // Matching issuer by name+serial is not something we do; a key id is enough.
-                        if self.x509.tbs_certificate.subject.as_raw()
-                            == self.x509.tbs_certificate.issuer.as_raw()
-                        {
-                            return Err(VerifyError::profile(
-                                "self-issued certificate with authorityCertIssuer/SerialNumber in its AKI",
-                            ));
-                        }
-                    }
-                }
-                ParsedExtension::AuthorityInfoAccess(_) if ext.critical => {
-                    return Err(VerifyError::profile(
-                        "authorityInfoAccess must not be critical (RFC 5280 §4.2.2.1)",
+                self.key_usage = Some(ku.flags);
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => self.eku = Some(read_eku(eku, ext)?),
+            ParsedExtension::SubjectAlternativeName(san) => {
+                check_san(&san.general_names)?;
+                self.san_ext = Some(index);
+                self.san_critical = ext.critical;
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                if nc.permitted_subtrees.is_none() && nc.excluded_subtrees.is_none() {
+                    return Err(VerifyError::malformed(
+                        "nameConstraints with neither permitted nor excluded subtrees",
                     ));
                 }
-                ParsedExtension::PolicyConstraints(_) if !ext.critical => {
+                self.nc_ext = Some(index);
+            }
+            ParsedExtension::SubjectKeyIdentifier(k) => {
+                if ext.critical {
                     return Err(VerifyError::profile(
-                        "policyConstraints must be critical (RFC 5280 §4.2.1.11)",
+                        "subjectKeyIdentifier must not be critical (RFC 5280 §4.2.1.2)",
                     ));
                 }
-                _ => {}
+                self.ski = Some(k.0);
             }
-            if ext.critical && self.unknown_critical.is_none() && !is_processed(id) {
-                self.unknown_critical = Some(oid::display(id));
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                self.aki_key_id = aki.key_identifier.as_ref().map(|k| k.0);
+                check_aki(aki, self_issued)?;
+                return Ok(ext.critical);
             }
+            other => check_criticality(other, ext.critical)?,
         }
-        if aki_critical {
-            return Err(VerifyError::profile(
-                "authorityKeyIdentifier must not be critical (RFC 5280 §4.2.1.1)",
-            ));
-        }
+        Ok(false)
+    }
+
+    /// Rules between extensions and the subject (RFC 5280 §4.1.2.6, §4.2.1.3, §4.2.1.6, §4.2.1.9).
+    fn check_consistency(&self, x509: &X509Certificate<'_>) -> Result<(), VerifyError> {
+        let basic = self.basic;
         if basic.path_len.is_some() && !basic.ca {
             return Err(VerifyError::malformed(
                 "pathLenConstraint without cA (RFC 5280 §4.2.1.9)",
@@ -281,7 +309,7 @@ impl<'a> Cert<'a> {
                 "keyUsage keyCertSign without basicConstraints cA (RFC 5280 §4.2.1.3)",
             ));
         }
-        let empty_subject = self.x509.tbs_certificate.subject.iter().next().is_none();
+        let empty_subject = x509.tbs_certificate.subject.iter().next().is_none();
         if empty_subject {
             if basic.ca {
                 return Err(VerifyError::profile(
@@ -298,8 +326,63 @@ impl<'a> Cert<'a> {
                 "subjectAltName is critical although the subject is not empty (RFC 5280 §4.2.1.6)",
             ));
         }
-        self.basic = basic;
         Ok(())
+    }
+}
+
+fn read_eku(eku: &ExtendedKeyUsage<'_>, ext: &X509Extension<'_>) -> Result<Eku, VerifyError> {
+    let known = eku.code_signing || eku.email_protection || eku.time_stamping || eku.ocsp_signing;
+    if !eku.server_auth && !eku.client_auth && !known && !eku.any && eku.other.is_empty() {
+        return Err(VerifyError::malformed("empty extendedKeyUsage"));
+    }
+    Ok(Eku {
+        server_auth: eku.server_auth,
+        client_auth: eku.client_auth,
+        any: eku.any,
+        critical: ext.critical,
+    })
+}
+
+fn check_san(names: &[GeneralName<'_>]) -> Result<(), VerifyError> {
+    if names.is_empty() {
+        return Err(VerifyError::malformed("empty subjectAltName"));
+    }
+    for gn in names {
+        if let GeneralName::Invalid(tag, _) = gn {
+            return Err(VerifyError::malformed(format!(
+                "subjectAltName entry [{}] is not valid",
+                tag.0
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_aki(aki: &AuthorityKeyIdentifier<'_>, self_issued: bool) -> Result<(), VerifyError> {
+    if aki.key_identifier.is_none() {
+        return Err(VerifyError::profile(
+            "authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)",
+        ));
+    }
+    // Matching issuer by name+serial is not something we do; a key id is enough.
+    if (aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some()) && self_issued {
+        return Err(VerifyError::profile(
+            "self-issued certificate with authorityCertIssuer/SerialNumber in its AKI",
+        ));
+    }
+    Ok(())
+}
+
+/// Extensions we do not act on but whose criticality RFC 5280 fixes.
+fn check_criticality(ext: &ParsedExtension<'_>, critical: bool) -> Result<(), VerifyError> {
+    match ext {
+        ParsedExtension::AuthorityInfoAccess(_) if critical => Err(VerifyError::profile(
+            "authorityInfoAccess must not be critical (RFC 5280 §4.2.2.1)",
+        )),
+        ParsedExtension::PolicyConstraints(_) if !critical => Err(VerifyError::profile(
+            "policyConstraints must be critical (RFC 5280 §4.2.1.11)",
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -1,11 +1,10 @@
 //! Why a certificate or a path was rejected.
 
-use serde::Serialize;
-
 /// Everything that can make a certificate path invalid.
 ///
-/// Each variant names what failed and carries the values involved; [`VerifyError::alert`] says
-/// which TLS alert a handshake should send for it.
+/// Each variant names what failed and carries the values involved; [`VerifyError::kind`] is a
+/// stable identifier. Which TLS alert a failure becomes is the handshake's business
+/// (`https_handshake::certificate_alert`): this crate knows nothing of TLS.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
     /// The certificate could not be parsed, or a field is not well-formed DER/X.509.
@@ -87,64 +86,7 @@ pub enum VerifyError {
     InvalidInput { what: String },
 }
 
-/// The TLS alert (RFC 8446 §6.2) a handshake should send when verification fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Alert {
-    BadCertificate,
-    UnsupportedCertificate,
-    CertificateRevoked,
-    CertificateExpired,
-    UnknownCa,
-    DecryptError,
-    IllegalParameter,
-}
-
-impl Alert {
-    /// The alert description code on the wire.
-    pub fn code(self) -> u8 {
-        match self {
-            Alert::BadCertificate => 42,
-            Alert::UnsupportedCertificate => 43,
-            Alert::CertificateRevoked => 44,
-            Alert::CertificateExpired => 45,
-            Alert::UnknownCa => 48,
-            Alert::DecryptError => 51,
-            Alert::IllegalParameter => 47,
-        }
-    }
-
-    /// The RFC name, e.g. `"certificate_expired"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Alert::BadCertificate => "bad_certificate",
-            Alert::UnsupportedCertificate => "unsupported_certificate",
-            Alert::CertificateRevoked => "certificate_revoked",
-            Alert::CertificateExpired => "certificate_expired",
-            Alert::UnknownCa => "unknown_ca",
-            Alert::DecryptError => "decrypt_error",
-            Alert::IllegalParameter => "illegal_parameter",
-        }
-    }
-}
-
 impl VerifyError {
-    /// Which alert to send for this error.
-    pub fn alert(&self) -> Alert {
-        match self {
-            VerifyError::Expired { .. } | VerifyError::NotYetValid { .. } => {
-                Alert::CertificateExpired
-            }
-            VerifyError::UnknownIssuer { .. } | VerifyError::PathTooLong { .. } => Alert::UnknownCa,
-            VerifyError::Revoked { .. } => Alert::CertificateRevoked,
-            VerifyError::UnsupportedAlgorithm { .. } | VerifyError::ExtendedKeyUsage { .. } => {
-                Alert::UnsupportedCertificate
-            }
-            VerifyError::InvalidInput { .. } => Alert::IllegalParameter,
-            _ => Alert::BadCertificate,
-        }
-    }
-
     /// A short stable identifier for JSON output, e.g. `"expired"`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -39,22 +39,29 @@
 
 mod anchors;
 mod cert;
+mod checks;
+mod constraints;
 mod der;
 mod error;
 mod name;
 mod oid;
 mod path;
+mod recorder;
 mod report;
+mod request;
+mod revocation;
 mod sig;
+mod store;
 
 pub use anchors::{TrustAnchors, SYSTEM_BUNDLE};
-pub use error::{Alert, VerifyError};
+pub use error::VerifyError;
+/// What the end entity is for (defined once in https-pkix, shared with the CA).
+pub use https_pkix::Purpose;
 pub use name::ServerName;
-pub use path::{
-    unix_now, verify_chain, verify_with_report, Purpose, Request, VerifiedPath, MAX_PATH_LEN,
-};
+pub use path::{verify_chain, verify_with_report};
 pub use report::{Check, ErrorInfo, Outcome, PathEntry, Report, SignatureDetail, Step};
-pub use sig::{verify_signature, KeyKind, SignatureScheme};
+pub use request::{unix_now, Request, VerifiedPath, MAX_PATH_LEN};
+pub use sig::{verify_signature, KeyKind, SignatureAlgorithm};
 
 use x509_parser::prelude::FromDer;
 
@@ -78,26 +85,19 @@ pub fn spki_key_kind(spki_der: &[u8]) -> Result<KeyKind, VerifyError> {
     Ok(sig::parse_spki(&spki)?.kind)
 }
 
-/// Splits PEM text into DER certificates (in order); non-certificate blocks are ignored.
+/// Splits PEM text into DER certificates (in order); non-certificate blocks are ignored, a
+/// truncated or corrupt block is an error.
 pub fn certs_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let blocks = pem::parse_many(pem_text).map_err(|e| VerifyError::InvalidInput {
-        what: format!("PEM: {e}"),
-    })?;
-    Ok(blocks
-        .into_iter()
-        .filter(|b| b.tag() == "CERTIFICATE")
-        .map(|b| b.into_contents())
-        .collect())
+    blocks_from_pem(pem_text, "CERTIFICATE")
 }
 
 /// Splits PEM text into DER CRLs (`X509 CRL` blocks, in order).
 pub fn crls_from_pem(pem_text: &[u8]) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let blocks = pem::parse_many(pem_text).map_err(|e| VerifyError::InvalidInput {
+    blocks_from_pem(pem_text, "X509 CRL")
+}
+
+fn blocks_from_pem(pem_text: &[u8], label: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
+    https_pkix::pem::contents_with_label(pem_text, label).map_err(|e| VerifyError::InvalidInput {
         what: format!("PEM: {e}"),
-    })?;
-    Ok(blocks
-        .into_iter()
-        .filter(|b| b.tag() == "X509 CRL")
-        .map(|b| b.into_contents())
-        .collect())
+    })
 }

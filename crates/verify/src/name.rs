@@ -1,10 +1,13 @@
-//! Names: the expected server name, SAN matching (RFC 6125/9525 wildcards), and name-constraint
-//! subtree matching (RFC 5280 §4.2.1.10) for DNS names and IP addresses.
+//! Names: the expected server name, SAN matching (RFC 6125/9525 wildcards) and how names are
+//! shown. DNS syntax and subtree relations are https-pkix's (shared with the CA); name
+//! constraints are applied in `constraints.rs`.
 
 use crate::error::VerifyError;
+use https_pkix::dns;
 use serde::Serialize;
 use std::fmt;
 use std::net::IpAddr;
+use x509_parser::extensions::GeneralName;
 
 /// The name the peer is expected to have: a DNS name or an IP address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -27,7 +30,7 @@ impl ServerName {
             return Ok(ServerName::Ip(ip));
         }
         let name = host.strip_suffix('.').unwrap_or(host);
-        if !is_valid_reference_dns(name) {
+        if !dns::is_valid_reference(name) {
             return Err(VerifyError::InvalidInput {
                 what: format!("{host:?} is not a valid DNS name or IP address"),
             });
@@ -52,55 +55,10 @@ impl std::str::FromStr for ServerName {
     }
 }
 
-fn is_label_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-'
-}
-
-fn is_valid_label(label: &[u8]) -> bool {
-    !label.is_empty()
-        && label.len() <= 63
-        && label.iter().all(|&b| is_label_char(b))
-        && label.first() != Some(&b'-')
-        && label.last() != Some(&b'-')
-}
-
-/// A reference identifier (the name we look for): LDH labels, at least one, no wildcard.
-/// Underscores are tolerated in the reference (some internal hosts use them).
-fn is_valid_reference_dns(name: &str) -> bool {
-    if name.is_empty() || name.len() > 253 {
-        return false;
-    }
-    name.split('.').all(|l| {
-        let l = l.as_bytes();
-        !l.is_empty() && l.len() <= 63 && l.iter().all(|&b| is_label_char(b) || b == b'_')
-    })
-}
-
-/// A presented dNSName without a wildcard: LDH labels, no trailing dot.
-pub fn is_valid_presented_dns(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 253 && name.split('.').all(|l| is_valid_label(l.as_bytes()))
-}
-
-/// A presented dNSName: either a plain name, or `*.` followed by at least two labels
-/// (a wildcard directly under a single label such as `*.com` is refused).
-fn split_wildcard(name: &str) -> Option<(bool, &str)> {
-    if let Some(rest) = name.strip_prefix("*.") {
-        if is_valid_presented_dns(rest) && rest.contains('.') {
-            return Some((true, rest));
-        }
-        return None;
-    }
-    if is_valid_presented_dns(name) {
-        Some((false, name))
-    } else {
-        None
-    }
-}
-
 /// Whether the presented SAN dNSName `presented` matches the reference name `reference`
 /// (lower-case ASCII). Wildcards: only a whole left-most label, matching exactly one label.
 pub fn dns_matches(presented: &str, reference: &str) -> bool {
-    let Some((wildcard, base)) = split_wildcard(presented) else {
+    let Some((wildcard, base)) = dns::split_wildcard(presented) else {
         return false;
     };
     if !wildcard {
@@ -110,80 +68,6 @@ pub fn dns_matches(presented: &str, reference: &str) -> bool {
         Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(base),
         None => false,
     }
-}
-
-/// Checks a DNS name-constraint base as RFC 5280 defines it: a DNS name (no wildcard, no leading
-/// period), or the empty string (which matches every name).
-pub fn is_valid_dns_constraint(base: &str) -> bool {
-    base.is_empty() || is_valid_presented_dns(base)
-}
-
-/// `name` (a plain DNS name) is `base` or a subdomain of it.
-fn in_dns_subtree(name: &str, base: &str) -> bool {
-    if base.is_empty() {
-        return true;
-    }
-    if name.len() == base.len() {
-        return name.eq_ignore_ascii_case(base);
-    }
-    if name.len() > base.len() {
-        let cut = name.len() - base.len();
-        return name.as_bytes()[cut - 1] == b'.' && name[cut..].eq_ignore_ascii_case(base);
-    }
-    false
-}
-
-/// How a presented dNSName (possibly a wildcard) relates to a DNS constraint subtree.
-/// Returns `(all_inside, some_inside)`: whether every name it can stand for lies in the subtree,
-/// and whether at least one can. None if the presented name is malformed.
-pub fn dns_vs_subtree(presented: &str, base: &str) -> Option<(bool, bool)> {
-    let (wildcard, name) = split_wildcard(presented)?;
-    if !wildcard {
-        let inside = in_dns_subtree(name, base);
-        return Some((inside, inside));
-    }
-    // `*.name` stands for every `x.name` with one extra label.
-    let all = in_dns_subtree(name, base);
-    // Some `x.name` lies in the subtree if the subtree is below or at `name`+1 label
-    // (e.g. excluded `bar.example.com` vs `*.example.com`: CVE-2025-61727).
-    let some = all
-        || base
-            .split_once('.')
-            .is_some_and(|(first, rest)| !first.is_empty() && rest.eq_ignore_ascii_case(name));
-    Some((all, some))
-}
-
-/// Whether an IP SAN (4 or 16 octets) lies in an iPAddress constraint (address + mask, 8 or 32
-/// octets). Returns None if the constraint is malformed (wrong length, non-contiguous mask).
-pub fn ip_in_subtree(ip: &[u8], constraint: &[u8]) -> Option<bool> {
-    if constraint.len() != 8 && constraint.len() != 32 {
-        return None;
-    }
-    let half = constraint.len() / 2;
-    let (addr, mask) = constraint.split_at(half);
-    // The mask must be a prefix: ones then zeros.
-    let mut seen_zero = false;
-    for &m in mask {
-        for bit in (0..8).rev() {
-            let one = (m >> bit) & 1 == 1;
-            if one && seen_zero {
-                return None;
-            }
-            if !one {
-                seen_zero = true;
-            }
-        }
-    }
-    if ip.len() != half {
-        // An IPv4 address is never inside an IPv6 constraint and vice versa.
-        return Some(false);
-    }
-    Some(
-        ip.iter()
-            .zip(addr)
-            .zip(mask)
-            .all(|((i, a), m)| i & m == a & m),
-    )
 }
 
 /// Whether text would be read as an IP address by a lenient parser (inet_aton forms: 1-4 parts
@@ -229,11 +113,15 @@ pub fn ip_to_string(octets: &[u8]) -> String {
     }
 }
 
-/// The octets of an IP address as a SAN would carry them.
-pub fn ip_octets(ip: &IpAddr) -> Vec<u8> {
-    match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
+/// A GeneralName for messages, e.g. `DNS:example.com` (built only when a message is).
+pub fn describe(gn: &GeneralName<'_>) -> String {
+    match gn {
+        GeneralName::DNSName(d) => format!("DNS:{d}"),
+        GeneralName::IPAddress(ip) => format!("IP:{}", ip_to_string(ip)),
+        GeneralName::RFC822Name(e) => format!("email:{e}"),
+        GeneralName::DirectoryName(n) => format!("DirName:{}", crate::cert::name_to_string(n)),
+        GeneralName::URI(u) => format!("URI:{u}"),
+        other => format!("{other:?}"),
     }
 }
 
@@ -251,44 +139,6 @@ mod tests {
         assert!(!dns_matches("foo.*.com", "foo.bar.com"));
         assert!(dns_matches("Example.COM", "example.com"));
         assert!(!dns_matches("exa_mple.com", "exa_mple.com"));
-    }
-
-    #[test]
-    fn dns_subtrees() {
-        assert_eq!(
-            dns_vs_subtree("foo.example.com", "example.com"),
-            Some((true, true))
-        );
-        assert_eq!(
-            dns_vs_subtree("fooexample.com", "example.com"),
-            Some((false, false))
-        );
-        assert_eq!(
-            dns_vs_subtree("*.example.com", "bar.example.com"),
-            Some((false, true))
-        );
-        assert_eq!(
-            dns_vs_subtree("*.example.com", "a.bar.example.com"),
-            Some((false, false))
-        );
-        assert_eq!(dns_vs_subtree("*.foo.com", "foo.com"), Some((true, true)));
-        assert_eq!(dns_vs_subtree("anything.org", ""), Some((true, true)));
-    }
-
-    #[test]
-    fn ip_subtrees() {
-        assert_eq!(
-            ip_in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 255, 255, 0]),
-            Some(true)
-        );
-        assert_eq!(
-            ip_in_subtree(&[192, 0, 3, 7], &[192, 0, 2, 0, 255, 255, 255, 0]),
-            Some(false)
-        );
-        assert_eq!(
-            ip_in_subtree(&[192, 0, 2, 7], &[192, 0, 2, 0, 255, 0, 255, 0]),
-            None
-        );
     }
 
     #[test]

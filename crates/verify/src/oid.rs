@@ -25,9 +25,6 @@ pub const EXT_CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
 pub const EXT_AUTHORITY_KEY_ID_CRL: &[u8] = &[0x55, 0x1d, 0x23];
 pub const EXT_EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
 
-pub const EKU_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
-pub const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
-
 /// Dotted form of OID content bytes, for messages.
 pub fn display(bytes: &[u8]) -> String {
     let mut arcs: Vec<u64> = Vec::new();

@@ -123,8 +123,6 @@ pub struct ErrorInfo {
     /// Stable identifier, see [`crate::VerifyError::kind`].
     pub kind: String,
     pub message: String,
-    /// TLS alert name a handshake would send.
-    pub alert: String,
 }
 
 impl Report {
@@ -184,7 +182,7 @@ impl fmt::Display for Report {
         }
         match &self.error {
             None => write!(f, "✓ VALID"),
-            Some(e) => write!(f, "✗ INVALID: {} (alert {})", e.message, e.alert),
+            Some(e) => write!(f, "✗ INVALID: {}", e.message),
         }
     }
 }

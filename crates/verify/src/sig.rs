@@ -1,4 +1,6 @@
-//! Signature algorithms: X.509 AlgorithmIdentifiers and TLS SignatureSchemes mapped onto ring.
+//! Signature algorithms: X.509 AlgorithmIdentifiers and the protocol-neutral
+//! [`SignatureAlgorithm`] (what a TLS SignatureScheme names, without its code point) mapped onto
+//! ring, through one table.
 //!
 //! This is the seed's "decrypt the signature with the CA's public key, hash the data, compare":
 //! ring does the public-key operation and the comparison in one call; the report shows the hash
@@ -175,44 +177,44 @@ enum Family {
     Ed25519,
 }
 
+/// The one table from (family, hash, key) to ring's verification algorithm.
+fn ring_alg(
+    family: Family,
+    hash: HashAlg,
+    kind: KeyKind,
+) -> Option<&'static dyn VerificationAlgorithm> {
+    Some(match (family, hash, kind) {
+        (Family::RsaPkcs1, HashAlg::Sha256, KeyKind::Rsa { .. }) => {
+            &signature::RSA_PKCS1_2048_8192_SHA256
+        }
+        (Family::RsaPkcs1, HashAlg::Sha384, KeyKind::Rsa { .. }) => {
+            &signature::RSA_PKCS1_2048_8192_SHA384
+        }
+        (Family::RsaPkcs1, HashAlg::Sha512, KeyKind::Rsa { .. }) => {
+            &signature::RSA_PKCS1_2048_8192_SHA512
+        }
+        (Family::RsaPss, HashAlg::Sha256, KeyKind::Rsa { .. }) => {
+            &signature::RSA_PSS_2048_8192_SHA256
+        }
+        (Family::RsaPss, HashAlg::Sha384, KeyKind::Rsa { .. }) => {
+            &signature::RSA_PSS_2048_8192_SHA384
+        }
+        (Family::RsaPss, HashAlg::Sha512, KeyKind::Rsa { .. }) => {
+            &signature::RSA_PSS_2048_8192_SHA512
+        }
+        (Family::Ecdsa, HashAlg::Sha256, KeyKind::EcP256) => &signature::ECDSA_P256_SHA256_ASN1,
+        (Family::Ecdsa, HashAlg::Sha384, KeyKind::EcP256) => &signature::ECDSA_P256_SHA384_ASN1,
+        (Family::Ecdsa, HashAlg::Sha256, KeyKind::EcP384) => &signature::ECDSA_P384_SHA256_ASN1,
+        (Family::Ecdsa, HashAlg::Sha384, KeyKind::EcP384) => &signature::ECDSA_P384_SHA384_ASN1,
+        (Family::Ed25519, _, KeyKind::Ed25519) => &signature::ED25519,
+        _ => return None,
+    })
+}
+
 impl SigAlg {
     /// The ring algorithm for this signature with a key of `kind`, or why they do not fit.
     fn ring_alg(&self, kind: KeyKind) -> Result<&'static dyn VerificationAlgorithm, VerifyError> {
-        let alg: Option<&'static dyn VerificationAlgorithm> = match (self.family, self.hash, kind) {
-            (Family::RsaPkcs1, HashAlg::Sha256, KeyKind::Rsa { .. }) => {
-                Some(&signature::RSA_PKCS1_2048_8192_SHA256)
-            }
-            (Family::RsaPkcs1, HashAlg::Sha384, KeyKind::Rsa { .. }) => {
-                Some(&signature::RSA_PKCS1_2048_8192_SHA384)
-            }
-            (Family::RsaPkcs1, HashAlg::Sha512, KeyKind::Rsa { .. }) => {
-                Some(&signature::RSA_PKCS1_2048_8192_SHA512)
-            }
-            (Family::RsaPss, HashAlg::Sha256, KeyKind::Rsa { .. }) => {
-                Some(&signature::RSA_PSS_2048_8192_SHA256)
-            }
-            (Family::RsaPss, HashAlg::Sha384, KeyKind::Rsa { .. }) => {
-                Some(&signature::RSA_PSS_2048_8192_SHA384)
-            }
-            (Family::RsaPss, HashAlg::Sha512, KeyKind::Rsa { .. }) => {
-                Some(&signature::RSA_PSS_2048_8192_SHA512)
-            }
-            (Family::Ecdsa, HashAlg::Sha256, KeyKind::EcP256) => {
-                Some(&signature::ECDSA_P256_SHA256_ASN1)
-            }
-            (Family::Ecdsa, HashAlg::Sha384, KeyKind::EcP256) => {
-                Some(&signature::ECDSA_P256_SHA384_ASN1)
-            }
-            (Family::Ecdsa, HashAlg::Sha256, KeyKind::EcP384) => {
-                Some(&signature::ECDSA_P384_SHA256_ASN1)
-            }
-            (Family::Ecdsa, HashAlg::Sha384, KeyKind::EcP384) => {
-                Some(&signature::ECDSA_P384_SHA384_ASN1)
-            }
-            (Family::Ed25519, _, KeyKind::Ed25519) => Some(&signature::ED25519),
-            _ => None,
-        };
-        alg.ok_or_else(|| VerifyError::UnsupportedAlgorithm {
+        ring_alg(self.family, self.hash, kind).ok_or_else(|| VerifyError::UnsupportedAlgorithm {
             what: format!("signature {} with a {} key", self.name, kind.name()),
         })
     }
@@ -338,125 +340,79 @@ pub fn verify_with(
         })
 }
 
-/// A TLS 1.3 SignatureScheme (RFC 8446 §4.2.3), as used in CertificateVerify.
+/// A signature algorithm over raw bytes, named independently of any protocol: a TLS
+/// SignatureScheme maps onto one of these (the code points live in the handshake crate). ECDSA
+/// variants bind the curve to the hash, as TLS 1.3 does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SignatureScheme {
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
     RsaPkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
     RsaPkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
     RsaPkcs1Sha512,
-    EcdsaSecp256r1Sha256,
-    EcdsaSecp384r1Sha384,
-    RsaPssRsaeSha256,
-    RsaPssRsaeSha384,
-    RsaPssRsaeSha512,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, salt 32.
+    RsaPssSha256,
+    /// RSASSA-PSS with SHA-384, MGF1-SHA-384, salt 48.
+    RsaPssSha384,
+    /// RSASSA-PSS with SHA-512, MGF1-SHA-512, salt 64.
+    RsaPssSha512,
+    /// ECDSA on P-256 with SHA-256.
+    EcdsaP256Sha256,
+    /// ECDSA on P-384 with SHA-384.
+    EcdsaP384Sha384,
+    /// Ed25519.
     Ed25519,
 }
 
-impl SignatureScheme {
-    /// Every scheme we can verify, in the order a client should offer them.
-    pub const ALL: [SignatureScheme; 9] = [
-        SignatureScheme::EcdsaSecp256r1Sha256,
-        SignatureScheme::EcdsaSecp384r1Sha384,
-        SignatureScheme::Ed25519,
-        SignatureScheme::RsaPssRsaeSha256,
-        SignatureScheme::RsaPssRsaeSha384,
-        SignatureScheme::RsaPssRsaeSha512,
-        SignatureScheme::RsaPkcs1Sha256,
-        SignatureScheme::RsaPkcs1Sha384,
-        SignatureScheme::RsaPkcs1Sha512,
-    ];
-
-    /// The wire code point.
-    pub fn to_u16(self) -> u16 {
+impl SignatureAlgorithm {
+    fn parts(self) -> (Family, HashAlg, Option<KeyKind>) {
+        use SignatureAlgorithm as A;
         match self {
-            SignatureScheme::RsaPkcs1Sha256 => 0x0401,
-            SignatureScheme::RsaPkcs1Sha384 => 0x0501,
-            SignatureScheme::RsaPkcs1Sha512 => 0x0601,
-            SignatureScheme::EcdsaSecp256r1Sha256 => 0x0403,
-            SignatureScheme::EcdsaSecp384r1Sha384 => 0x0503,
-            SignatureScheme::RsaPssRsaeSha256 => 0x0804,
-            SignatureScheme::RsaPssRsaeSha384 => 0x0805,
-            SignatureScheme::RsaPssRsaeSha512 => 0x0806,
-            SignatureScheme::Ed25519 => 0x0807,
+            A::RsaPkcs1Sha256 => (Family::RsaPkcs1, HashAlg::Sha256, None),
+            A::RsaPkcs1Sha384 => (Family::RsaPkcs1, HashAlg::Sha384, None),
+            A::RsaPkcs1Sha512 => (Family::RsaPkcs1, HashAlg::Sha512, None),
+            A::RsaPssSha256 => (Family::RsaPss, HashAlg::Sha256, None),
+            A::RsaPssSha384 => (Family::RsaPss, HashAlg::Sha384, None),
+            A::RsaPssSha512 => (Family::RsaPss, HashAlg::Sha512, None),
+            A::EcdsaP256Sha256 => (Family::Ecdsa, HashAlg::Sha256, Some(KeyKind::EcP256)),
+            A::EcdsaP384Sha384 => (Family::Ecdsa, HashAlg::Sha384, Some(KeyKind::EcP384)),
+            A::Ed25519 => (Family::Ed25519, HashAlg::Intrinsic, Some(KeyKind::Ed25519)),
         }
     }
 
-    /// The scheme for a wire code point, if we support it.
-    pub fn from_u16(code: u16) -> Option<Self> {
-        SignatureScheme::ALL
-            .into_iter()
-            .find(|s| s.to_u16() == code)
-    }
-
-    /// The RFC 8446 name, e.g. `"ecdsa_secp256r1_sha256"`.
+    /// A readable name, e.g. `"ECDSA P-256 SHA-256"`.
     pub fn name(self) -> &'static str {
+        use SignatureAlgorithm as A;
         match self {
-            SignatureScheme::RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
-            SignatureScheme::RsaPkcs1Sha384 => "rsa_pkcs1_sha384",
-            SignatureScheme::RsaPkcs1Sha512 => "rsa_pkcs1_sha512",
-            SignatureScheme::EcdsaSecp256r1Sha256 => "ecdsa_secp256r1_sha256",
-            SignatureScheme::EcdsaSecp384r1Sha384 => "ecdsa_secp384r1_sha384",
-            SignatureScheme::RsaPssRsaeSha256 => "rsa_pss_rsae_sha256",
-            SignatureScheme::RsaPssRsaeSha384 => "rsa_pss_rsae_sha384",
-            SignatureScheme::RsaPssRsaeSha512 => "rsa_pss_rsae_sha512",
-            SignatureScheme::Ed25519 => "ed25519",
+            A::RsaPkcs1Sha256 => "RSA PKCS#1 v1.5 SHA-256",
+            A::RsaPkcs1Sha384 => "RSA PKCS#1 v1.5 SHA-384",
+            A::RsaPkcs1Sha512 => "RSA PKCS#1 v1.5 SHA-512",
+            A::RsaPssSha256 => "RSA-PSS SHA-256",
+            A::RsaPssSha384 => "RSA-PSS SHA-384",
+            A::RsaPssSha512 => "RSA-PSS SHA-512",
+            A::EcdsaP256Sha256 => "ECDSA P-256 SHA-256",
+            A::EcdsaP384Sha384 => "ECDSA P-384 SHA-384",
+            A::Ed25519 => "Ed25519",
         }
-    }
-
-    /// Whether TLS 1.3 allows this scheme in CertificateVerify (RFC 8446 §4.4.3: no PKCS#1 v1.5).
-    pub fn allowed_in_tls13_certificate_verify(self) -> bool {
-        !matches!(
-            self,
-            SignatureScheme::RsaPkcs1Sha256
-                | SignatureScheme::RsaPkcs1Sha384
-                | SignatureScheme::RsaPkcs1Sha512
-        )
-    }
-
-    fn ring_alg(self, kind: KeyKind) -> Option<&'static dyn VerificationAlgorithm> {
-        Some(match (self, kind) {
-            (SignatureScheme::RsaPkcs1Sha256, KeyKind::Rsa { .. }) => {
-                &signature::RSA_PKCS1_2048_8192_SHA256
-            }
-            (SignatureScheme::RsaPkcs1Sha384, KeyKind::Rsa { .. }) => {
-                &signature::RSA_PKCS1_2048_8192_SHA384
-            }
-            (SignatureScheme::RsaPkcs1Sha512, KeyKind::Rsa { .. }) => {
-                &signature::RSA_PKCS1_2048_8192_SHA512
-            }
-            (SignatureScheme::RsaPssRsaeSha256, KeyKind::Rsa { .. }) => {
-                &signature::RSA_PSS_2048_8192_SHA256
-            }
-            (SignatureScheme::RsaPssRsaeSha384, KeyKind::Rsa { .. }) => {
-                &signature::RSA_PSS_2048_8192_SHA384
-            }
-            (SignatureScheme::RsaPssRsaeSha512, KeyKind::Rsa { .. }) => {
-                &signature::RSA_PSS_2048_8192_SHA512
-            }
-            // TLS 1.3 binds the curve to the scheme.
-            (SignatureScheme::EcdsaSecp256r1Sha256, KeyKind::EcP256) => {
-                &signature::ECDSA_P256_SHA256_ASN1
-            }
-            (SignatureScheme::EcdsaSecp384r1Sha384, KeyKind::EcP384) => {
-                &signature::ECDSA_P384_SHA384_ASN1
-            }
-            (SignatureScheme::Ed25519, KeyKind::Ed25519) => &signature::ED25519,
-            _ => return None,
-        })
     }
 }
 
-/// Verifies a TLS signature (e.g. CertificateVerify) made with the key in `spki_der`
-/// (a DER SubjectPublicKeyInfo, see [`crate::end_entity_spki`]).
+/// Verifies `signature` over `message` (e.g. a TLS CertificateVerify) made with the key in
+/// `spki_der` (a DER SubjectPublicKeyInfo, see [`crate::end_entity_spki`]).
 ///
-/// Errors: `Malformed` if the SPKI does not parse, `UnsupportedAlgorithm` if the scheme does
-/// not fit the key (e.g. ecdsa_secp384r1_sha384 with a P-256 key), `BadSignature` otherwise.
+/// Errors: `Malformed` if the SPKI does not parse, `UnsupportedAlgorithm` if the algorithm does
+/// not fit the key (e.g. ECDSA P-384 SHA-384 with a P-256 key), `BadSignature` otherwise.
+///
+/// `algorithm` is a [`SignatureAlgorithm`] or anything that names one (the handshake's TLS
+/// `SignatureScheme` converts into it).
 pub fn verify_signature(
     spki_der: &[u8],
-    scheme: SignatureScheme,
+    algorithm: impl Into<SignatureAlgorithm>,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), VerifyError> {
+    let algorithm = algorithm.into();
     let (rest, spki) = SubjectPublicKeyInfo::from_der(spki_der)
         .map_err(|e| VerifyError::malformed(format!("SubjectPublicKeyInfo: {e}")))?;
     if !rest.is_empty() {
@@ -465,14 +421,17 @@ pub fn verify_signature(
         ));
     }
     let key = parse_spki(&spki)?;
-    let alg = scheme
-        .ring_alg(key.kind)
+    let (family, hash, bound) = algorithm.parts();
+    let ring = bound
+        .is_none_or(|k| k == key.kind)
+        .then(|| ring_alg(family, hash, key.kind))
+        .flatten()
         .ok_or_else(|| VerifyError::UnsupportedAlgorithm {
-            what: format!("{} with a {} key", scheme.name(), key.kind.name()),
+            what: format!("{} with a {} key", algorithm.name(), key.kind.name()),
         })?;
-    UnparsedPublicKey::new(alg, key.key)
+    UnparsedPublicKey::new(ring, key.key)
         .verify(message, signature)
         .map_err(|_| VerifyError::BadSignature {
-            algorithm: scheme.name().to_string(),
+            algorithm: algorithm.name().to_string(),
         })
 }

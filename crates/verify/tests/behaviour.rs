@@ -1,11 +1,11 @@
-//! What a user of the validator notices: verdicts, errors (and their TLS alerts), the report, and
+//! What a user of the validator notices: verdicts, errors (their stable kinds), the report, and
 //! path building through alternatives.
 
 use https_pki::time::{Duration, OffsetDateTime};
 use https_pki::{CaOptions, CertificateAuthority, KeyType, PrivateKey, Profile, Validity};
 use https_verify::{
-    end_entity_spki, verify_chain, verify_signature, verify_with_report, Alert, Check, Outcome,
-    Purpose, Request, ServerName, SignatureScheme, TrustAnchors, VerifyError,
+    end_entity_spki, verify_chain, verify_signature, verify_with_report, Check, Outcome, Purpose,
+    Request, ServerName, SignatureAlgorithm, TrustAnchors, VerifyError,
 };
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
@@ -102,8 +102,7 @@ fn expired_leaf_is_rejected_with_certificate_expired() {
         matches!(err, VerifyError::Expired { not_after_unix, .. } if not_after_unix < now()),
         "{err}"
     );
-    assert_eq!(err.alert(), Alert::CertificateExpired);
-    assert_eq!(err.alert().code(), 45);
+    assert_eq!(err.kind(), "expired");
     assert!(report.has_failed(Check::Validity));
     assert_eq!(
         report.error.as_ref().map(|e| e.kind.as_str()),
@@ -168,7 +167,7 @@ fn unknown_issuer_and_missing_intermediate() {
     // Without the intermediate there is no path.
     let err = verify_chain(&Request::new(&leaf.cert_der, &a, now())).expect_err("no path");
     assert!(matches!(err, VerifyError::UnknownIssuer { .. }), "{err}");
-    assert_eq!(err.alert(), Alert::UnknownCa);
+    assert_eq!(err.kind(), "unknown_issuer");
     // A different root is not trusted.
     let other =
         CertificateAuthority::new_root(&CaOptions::root("Behaviour Root")).expect("other root");
@@ -330,17 +329,17 @@ fn tls_signature_schemes_verify_with_ring() {
     )
     .expect("ring key");
     let sig = pair.sign(&rng, msg).expect("sign");
-    let scheme = SignatureScheme::from_u16(0x0403).expect("scheme");
+    let scheme = SignatureAlgorithm::EcdsaP256Sha256;
     assert_eq!(verify_signature(&spki, scheme, msg, sig.as_ref()), Ok(()));
     assert!(matches!(
         verify_signature(&spki, scheme, b"other", sig.as_ref()),
         Err(VerifyError::BadSignature { .. })
     ));
-    // The curve is bound to the scheme in TLS 1.3.
+    // The curve is bound to the algorithm (as TLS 1.3 binds it to the scheme).
     assert!(matches!(
         verify_signature(
             &spki,
-            SignatureScheme::EcdsaSecp384r1Sha384,
+            SignatureAlgorithm::EcdsaP384Sha384,
             msg,
             sig.as_ref()
         ),
@@ -356,24 +355,22 @@ fn tls_signature_schemes_verify_with_ring() {
     ed_spki.extend_from_slice(ed.public_key().as_ref());
     let sig = ed.sign(msg);
     assert_eq!(
-        verify_signature(&ed_spki, SignatureScheme::Ed25519, msg, sig.as_ref()),
+        verify_signature(&ed_spki, SignatureAlgorithm::Ed25519, msg, sig.as_ref()),
         Ok(())
     );
 
-    // RSA-PSS (rsa_pss_rsae_sha256) and PKCS#1 v1.5 with an RSA-2048 key from https-pki.
+    // RSA-PSS (SHA-256) and PKCS#1 v1.5 with an RSA-2048 key from https-pki.
     let rsa_key = PrivateKey::generate(KeyType::Rsa2048).expect("rsa");
     let rsa = RsaKeyPair::from_pkcs8(rsa_key.pkcs8_der()).expect("ring rsa");
     let rsa_spki = rsa_key.public_key_der();
     let mut sig = vec![0; rsa.public().modulus_len()];
     rsa.sign(&ring::signature::RSA_PSS_SHA256, &rng, msg, &mut sig)
         .expect("pss");
-    let pss = SignatureScheme::from_u16(0x0804).expect("pss scheme");
-    assert!(pss.allowed_in_tls13_certificate_verify());
+    let pss = SignatureAlgorithm::RsaPssSha256;
     assert_eq!(verify_signature(&rsa_spki, pss, msg, &sig), Ok(()));
     rsa.sign(&ring::signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
         .expect("pkcs1");
-    let pkcs1 = SignatureScheme::RsaPkcs1Sha256;
-    assert!(!pkcs1.allowed_in_tls13_certificate_verify());
+    let pkcs1 = SignatureAlgorithm::RsaPkcs1Sha256;
     assert_eq!(verify_signature(&rsa_spki, pkcs1, msg, &sig), Ok(()));
     assert!(verify_signature(&rsa_spki, pss, msg, &sig).is_err());
     assert_eq!(
@@ -543,13 +540,13 @@ fn revocation_with_caller_supplied_crls() {
     let serial = serial_of(&leaf.cert_der);
     let base = Request::new(&leaf.cert_der, &a, now()).intermediates(&inters);
 
-    // The intermediate's CRL lists the leaf: revoked, with the TLS alert for it.
+    // The intermediate's CRL lists the leaf: revoked.
     let revoking = crl(&p.inter, &[&serial]);
     let crls = [revoking.as_slice()];
     let (report, result) = verify_with_report(&base.crls(&crls));
     let err = result.expect_err("revoked");
     assert!(matches!(err, VerifyError::Revoked { .. }), "{err}");
-    assert_eq!(err.alert().name(), "certificate_revoked");
+    assert_eq!(err.kind(), "revoked");
     assert!(report.has_failed(Check::Revocation), "{report}");
 
     // A CRL listing another serial, or the same serial from another CA, changes nothing.
