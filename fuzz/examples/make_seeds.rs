@@ -90,7 +90,10 @@ fn rfc8448(path: &Path) -> Vec<Exchange> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("make_seeds: {}: {e}; RFC 8448 seeds skipped", path.display());
+            eprintln!(
+                "make_seeds: {}: {e}; RFC 8448 seeds skipped",
+                path.display()
+            );
             return Vec::new();
         }
     };
@@ -122,17 +125,18 @@ fn rfc8448(path: &Path) -> Vec<Exchange> {
     out.extend(cur);
     // HRR before the ServerHello it precedes.
     for x in &mut out {
-        x.server.sort_by_key(|m| match HandshakeMessage::read_bytes(m) {
-            Ok(HandshakeMessage(HandshakePayload::ServerHello(sh))) if sh.is_hrr() => 0,
-            Ok(HandshakeMessage(HandshakePayload::ServerHello(_))) => 1,
-            _ => 2,
-        });
+        x.server
+            .sort_by_key(|m| match HandshakeMessage::read_bytes(m) {
+                Ok(HandshakeMessage(HandshakePayload::ServerHello(sh))) if sh.is_hrr() => 0,
+                Ok(HandshakeMessage(HandshakePayload::ServerHello(_))) => 1,
+                _ => 2,
+            });
     }
     out
 }
 
 fn hex_decode(s: &str) -> Result<Vec<u8>, ()> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(());
     }
     (0..s.len())
@@ -222,19 +226,13 @@ fn decode_exchange(
         c2s,
         suite,
         secrets,
-        [
-            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-            "CLIENT_TRAFFIC_SECRET_0",
-        ],
+        ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
     );
     let (server, server_app) = decode_direction(
         s2c,
         suite,
         secrets,
-        [
-            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            "SERVER_TRAFFIC_SECRET_0",
-        ],
+        ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
     );
     Exchange {
         name: name.into(),
@@ -292,11 +290,8 @@ fn rustls_exchange(hrr: bool) -> Exchange {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let mut client = rustls::ClientConnection::new(
-        Arc::new(cc),
-        "fuzz.test".try_into().unwrap(),
-    )
-    .unwrap();
+    let mut client =
+        rustls::ClientConnection::new(Arc::new(cc), "fuzz.test".try_into().unwrap()).unwrap();
     let mut server = rustls::ServerConnection::new(Arc::new(sc)).unwrap();
     let (mut c2s, mut s2c) = (Vec::new(), Vec::new());
     client
@@ -362,7 +357,9 @@ fn openssl_exchange(hrr: bool) -> Result<Exchange, String> {
     if hrr {
         server.args(["-groups", "X25519"]);
     }
-    let mut server = server.spawn().map_err(|e| format!("openssl s_server: {e}"))?;
+    let mut server = server
+        .spawn()
+        .map_err(|e| format!("openssl s_server: {e}"))?;
     let result = (|| {
         let up = wait_for(port)?;
         drop(up);
@@ -379,7 +376,9 @@ fn openssl_exchange(hrr: bool) -> Result<Exchange, String> {
         if hrr {
             client.args(["-groups", "P-256:X25519"]);
         }
-        let mut client = client.spawn().map_err(|e| format!("openssl s_client: {e}"))?;
+        let mut client = client
+            .spawn()
+            .map_err(|e| format!("openssl s_client: {e}"))?;
         let (c2s, s2c) = record_relay(&relay, port, &mut client)?;
         let _ = client.kill();
         let _ = client.wait();
@@ -420,7 +419,8 @@ fn record_relay(
     let up = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     let deadline = Duration::from_secs(10);
     for s in [&down, &up] {
-        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
     }
     let c2s = Arc::new(Mutex::new(Vec::new()));
     let s2c = Arc::new(Mutex::new(Vec::new()));
@@ -520,7 +520,11 @@ fn server_seeds(dir: &Path, xs: &[Exchange]) -> usize {
                 push_op(&mut s, Op::Handshake, &[11, 0, 0, 4, 0, 0, 0, 0]); // empty Certificate
             }
             push_op(&mut s, Op::Finished, &[]);
-            push_op(&mut s, Op::AppData, b"GET / HTTP/1.1\r\nHost: fuzz.test\r\n\r\n");
+            push_op(
+                &mut s,
+                Op::AppData,
+                b"GET / HTTP/1.1\r\nHost: fuzz.test\r\n\r\n",
+            );
             push_op(&mut s, Op::KeyUpdate, &[1]);
             push_op(&mut s, Op::Control, b"\x01HTTP/1.1 200 OK\r\n\r\n");
             push_op(&mut s, Op::AppData, b"more");
@@ -566,7 +570,11 @@ fn client_seeds(dir: &Path, xs: &[Exchange]) -> usize {
             .iter()
             .position(|m| is_type(m, 20))
             .map_or(x.server.len(), |i| sh_at + i);
-        for (settings, what) in [(0x00u8, "full"), (0x08 | 0x01, "alpn-bytewise"), (0x10 | 0x05, "no-compat")] {
+        for (settings, what) in [
+            (0x00u8, "full"),
+            (0x08 | 0x01, "alpn-bytewise"),
+            (0x10 | 0x05, "no-compat"),
+        ] {
             let mut s = vec![settings];
             for m in &hrr {
                 push_op(&mut s, Op::Handshake, m);
@@ -579,7 +587,11 @@ fn client_seeds(dir: &Path, xs: &[Exchange]) -> usize {
                 push_op(&mut s, Op::Handshake, m); // NewSessionTicket
             }
             push_op(&mut s, Op::Control, b"\x01GET / HTTP/1.1\r\n\r\n");
-            let body: &[u8] = if x.server_app.is_empty() { b"HTTP/1.1 200 OK\r\n\r\n" } else { &x.server_app };
+            let body: &[u8] = if x.server_app.is_empty() {
+                b"HTTP/1.1 200 OK\r\n\r\n"
+            } else {
+                &x.server_app
+            };
             push_op(&mut s, Op::AppData, &body[..body.len().min(4000)]);
             push_op(&mut s, Op::KeyUpdate, &[1]);
             push_op(&mut s, Op::AppData, b"after update");
@@ -644,7 +656,12 @@ fn codec_seeds(dir: &Path, xs: &[Exchange]) -> usize {
 /// each suite, with padding, a close_notify, and plaintext ones (settings bit 7).
 fn record_seeds(dir: &Path, xs: &[Exchange]) -> usize {
     let mut n = 0;
-    for (k, x) in xs.iter().filter(|x| !x.server_app.is_empty()).take(3).enumerate() {
+    for (k, x) in xs
+        .iter()
+        .filter(|x| !x.server_app.is_empty())
+        .take(3)
+        .enumerate()
+    {
         for suite in 0..3u8 {
             let mut s = vec![(suite << 3) | (k as u8 % 8)];
             for m in x.server.iter().take(4) {
@@ -689,10 +706,26 @@ fn x509_seeds(dir: &Path, limbo: &Path) -> usize {
     let client = fixtures::der(fixtures::CLIENT_PEM);
     let rfc = fixtures::der(fixtures::RFC8448_SERVER_PEM);
     let mut n = 0;
-    n += write_seed(dir, "fixture-valid", &x509_script(0x00, &[leaf.clone(), int.clone()]));
-    n += write_seed(dir, "fixture-ip", &x509_script(0x01, &[leaf.clone(), int.clone()]));
-    n += write_seed(dir, "fixture-wrong-name", &x509_script(0x03, &[leaf.clone(), int.clone()]));
-    n += write_seed(dir, "fixture-no-intermediate", &x509_script(0x00, &[leaf.clone()]));
+    n += write_seed(
+        dir,
+        "fixture-valid",
+        &x509_script(0x00, &[leaf.clone(), int.clone()]),
+    );
+    n += write_seed(
+        dir,
+        "fixture-ip",
+        &x509_script(0x01, &[leaf.clone(), int.clone()]),
+    );
+    n += write_seed(
+        dir,
+        "fixture-wrong-name",
+        &x509_script(0x03, &[leaf.clone(), int.clone()]),
+    );
+    n += write_seed(
+        dir,
+        "fixture-no-intermediate",
+        &x509_script(0x00, std::slice::from_ref(&leaf)),
+    );
     n += write_seed(dir, "fixture-client", &x509_script(0x04, &[client]));
     n += write_seed(dir, "fixture-depth", &x509_script(0x40, &[leaf, int]));
     n += write_seed(dir, "rfc8448-rsa", &x509_script(0x02 | 0x10, &[rfc]));
@@ -714,7 +747,11 @@ fn x509_seeds(dir: &Path, limbo: &Path) -> usize {
         {
             let pems = |k: &str| -> Vec<String> {
                 t[k].as_array()
-                    .map(|a| a.iter().filter_map(|p| p.as_str().map(String::from)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|p| p.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             for a in pems("trusted_certs") {
@@ -722,9 +759,17 @@ fn x509_seeds(dir: &Path, limbo: &Path) -> usize {
                 anchors.push('\n');
             }
             let mut ders = vec![fixtures::der(t["peer_certificate"].as_str().unwrap_or(""))];
-            ders.extend(pems("untrusted_intermediates").iter().map(|p| fixtures::der(p)));
+            ders.extend(
+                pems("untrusted_intermediates")
+                    .iter()
+                    .map(|p| fixtures::der(p)),
+            );
             // Names in limbo are all over the place; settings 0x20 = no name check.
-            let settings = if t["validation_kind"] == "CLIENT" { 0x24 } else { 0x20 };
+            let settings = if t["validation_kind"] == "CLIENT" {
+                0x24
+            } else {
+                0x20
+            };
             let id = t["id"].as_str().unwrap().replace("::", "-");
             n += write_seed(dir, &format!("limbo-{id}"), &x509_script(settings, &ders));
         }
@@ -741,16 +786,56 @@ fn pem_seeds(dir: &Path) -> usize {
     std::fs::create_dir_all(&tmp).unwrap();
     let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let run = |args: &[&str]| -> Option<Vec<u8>> {
-        let out = Command::new("openssl").args(args).current_dir(&tmp).output().ok()?;
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&tmp)
+            .output()
+            .ok()?;
         out.status.success().then_some(out.stdout)
     };
     let mut files: Vec<(u8, String, Vec<u8>)> = Vec::new();
     let gens: [(&str, &[&str]); 5] = [
-        ("p256", &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
-        ("p384", &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]),
+        (
+            "p256",
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ],
+        ),
+        (
+            "p384",
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-384",
+            ],
+        ),
         ("ed25519", &["genpkey", "-algorithm", "ed25519"]),
-        ("rsa2048", &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]),
-        ("rsa-pss", &["genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048"]),
+        (
+            "rsa2048",
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ],
+        ),
+        (
+            "rsa-pss",
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA-PSS",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ],
+        ),
     ];
     for (name, args) in gens {
         let Some(pkcs8) = run(args) else { continue };
@@ -763,8 +848,16 @@ fn pem_seeds(dir: &Path) -> usize {
         if let Some(public) = run(&["pkey", "-in", &file, "-pubout"]) {
             files.push((3, format!("{name}-public"), public));
         }
-        if let Some(csr) = run(&["req", "-new", "-key", &file, "-subj", "/CN=fuzz.test",
-            "-addext", "subjectAltName=DNS:fuzz.test,IP:127.0.0.1"]) {
+        if let Some(csr) = run(&[
+            "req",
+            "-new",
+            "-key",
+            &file,
+            "-subj",
+            "/CN=fuzz.test",
+            "-addext",
+            "subjectAltName=DNS:fuzz.test,IP:127.0.0.1",
+        ]) {
             std::fs::write(tmp.join("req.csr"), &csr).unwrap();
             files.push((1, format!("{name}-openssl-csr"), csr));
             if let Some(der) = run(&["req", "-in", "req.csr", "-outform", "DER"]) {

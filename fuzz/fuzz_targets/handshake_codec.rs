@@ -15,7 +15,10 @@ fn round_trip<T: Codec + PartialEq + std::fmt::Debug>(input: &[u8]) {
         return;
     };
     let encoded = value.get_encoding();
-    assert_eq!(encoded, input, "decode → encode gives back the bytes read: {value:?}");
+    assert_eq!(
+        encoded, input,
+        "decode → encode gives back the bytes read: {value:?}"
+    );
     let again = T::read_bytes(&encoded).expect("an encoding we produced decodes");
     assert_eq!(again, value, "decode(encode(x)) == x");
 }
@@ -41,7 +44,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 let consumed = input.len() - r.left();
                 let mut out = Vec::new();
                 encode_client_exts(&mut out, &exts);
-                assert_eq!(out, &input[..consumed], "extension block round-trips: {exts:?}");
+                assert_eq!(
+                    out,
+                    &input[..consumed],
+                    "extension block round-trips: {exts:?}"
+                );
             }
         }
     }

@@ -19,9 +19,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         0 => {
             let Some(t) = text(input) else { return };
             if let Ok(key) = PrivateKey::from_pem(t) {
-                let again = PrivateKey::from_pem(&key.to_pkcs8_pem()).expect("our PKCS#8 PEM loads");
+                let again =
+                    PrivateKey::from_pem(&key.to_pkcs8_pem()).expect("our PKCS#8 PEM loads");
                 assert_eq!(again.pkcs8_der(), key.pkcs8_der(), "key PEM round-trips");
-                assert_eq!(again.public_key_der(), key.public_key_der(), "same public key");
+                assert_eq!(
+                    again.public_key_der(),
+                    key.public_key_der(),
+                    "same public key"
+                );
                 let pub_pem = key.public_key_pem();
                 assert_eq!(
                     https_pki::public_key_algorithm_from_pem(&pub_pem).ok(),
@@ -35,13 +40,21 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             if let Ok(csr) = Csr::from_pem(t) {
                 let again = Csr::from_pem(&csr.to_pem()).expect("our CSR PEM loads");
                 assert_eq!(again.der(), csr.der(), "CSR PEM round-trips");
-                let _ = (csr.common_name(), csr.subject_alt_names(), csr.fingerprint());
+                let _ = (
+                    csr.common_name(),
+                    csr.subject_alt_names(),
+                    csr.fingerprint(),
+                );
             }
         }
         2 => {
             if let Ok(csr) = Csr::from_der(input) {
                 assert_eq!(csr.der(), input, "a CSR keeps its DER");
-                let _ = (csr.unsupported_names(), csr.algorithm(), csr.public_key_der());
+                let _ = (
+                    csr.unsupported_names(),
+                    csr.algorithm(),
+                    csr.public_key_der(),
+                );
             }
         }
         3 => {
@@ -61,7 +74,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             let _ = https_verify::crls_from_pem(input);
             if let Ok(a) = https_verify::TrustAnchors::from_pem(input) {
                 for i in 0..a.len() {
-                    assert!(a.der(i).is_some() && a.subject(i).is_some(), "anchor {i} is listed");
+                    assert!(
+                        a.der(i).is_some() && a.subject(i).is_some(),
+                        "anchor {i} is listed"
+                    );
                 }
             }
         }

@@ -139,17 +139,22 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Some(err) = &first_err {
         // Sticky: more input and EOF report the same error.
         let _ = layer.feed(&[23, 3, 3, 0, 17]);
-        assert_eq!(layer.next_incoming().as_ref(), Err(err), "record errors are sticky");
-        assert_eq!(end.as_ref(), Err(err), "EOF after an error reports it again");
+        assert_eq!(
+            layer.next_incoming().as_ref(),
+            Err(err),
+            "record errors are sticky"
+        );
+        assert_eq!(
+            end.as_ref(),
+            Err(err),
+            "EOF after an error reports it again"
+        );
     } else if let Err(e) = &end {
         check_alert(e);
     }
     if pure && first_err.is_none() {
         // Alerts other than close_notify/user_canceled are errors; everything else comes out as sent.
-        let want: Vec<(u8, Vec<u8>)> = expected
-            .into_iter()
-            .take_while(|(t, _)| *t != 21)
-            .collect();
+        let want: Vec<(u8, Vec<u8>)> = expected.into_iter().take_while(|(t, _)| *t != 21).collect();
         let got_data: Vec<(u8, Vec<u8>)> = got.into_iter().take_while(|(t, _)| *t != 21).collect();
         assert_eq!(got_data, want, "sealed content comes out unchanged");
     }

@@ -17,7 +17,8 @@ pub const SERVER_PEM: &str = include_str!("../fixtures/server.crt");
 pub const SERVER_KEY_PEM: &str = include_str!("../fixtures/server.key");
 /// A client certificate (clientAuth) issued by the root.
 pub const CLIENT_PEM: &str = include_str!("../fixtures/client.crt");
-/// The RFC 8448 server certificate (RSA-1024, self-signed; expired since 2026-07-30).
+/// The RFC 8448 server certificate (RSA-1024, self-signed; expired since 2026-07-30), re-encoded
+/// without the two stray bytes after the DER in the shared copy.
 pub const RFC8448_SERVER_PEM: &str = include_str!("../fixtures/rfc8448_server.crt");
 
 /// Trust anchors of the x509-limbo cases that seed the `x509` target (written by `make_seeds`).
@@ -52,7 +53,10 @@ impl Secrets {
     /// The latest secret logged under `label`.
     pub fn get(&self, label: &str) -> Option<Vec<u8>> {
         let v = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        v.iter().rev().find(|(l, _)| l == label).map(|(_, s)| s.clone())
+        v.iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .map(|(_, s)| s.clone())
     }
 }
 

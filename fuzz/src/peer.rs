@@ -111,14 +111,8 @@ pub struct Harness {
 }
 
 fn labels(role: Role) -> ([&'static str; 2], [&'static str; 2]) {
-    let client = [
-        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-        "CLIENT_TRAFFIC_SECRET_0",
-    ];
-    let server = [
-        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-        "SERVER_TRAFFIC_SECRET_0",
-    ];
+    let client = ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"];
+    let server = ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"];
     // (peer writes with, peer reads with)
     match role {
         Role::Server => (client, server),
@@ -131,9 +125,11 @@ impl Harness {
     pub fn new(role: Role, settings: u8) -> Self {
         let secrets = Arc::new(Secrets::default());
         let conn = match role {
-            Role::Server => ServerConnection::new(Arc::new(server_config(settings, secrets.clone())))
-                .expect("server connection")
-                .into_inner(),
+            Role::Server => {
+                ServerConnection::new(Arc::new(server_config(settings, secrets.clone())))
+                    .expect("server connection")
+                    .into_inner()
+            }
             Role::Client => ClientConnection::new(
                 Arc::new(client_config(settings, secrets.clone())),
                 "fuzz.test",
@@ -181,7 +177,11 @@ impl Harness {
         let script = Script::parse(data);
         let mut h = Self::new(role, script.settings);
         for (op, body) in script.ops {
-            trace!("peer: {op:?} {} bytes {:02x?}", body.len(), &body[..body.len().min(24)]);
+            trace!(
+                "peer: {op:?} {} bytes {:02x?}",
+                body.len(),
+                &body[..body.len().min(24)]
+            );
             h.apply(op, body);
             h.pump(false);
         }
@@ -276,16 +276,24 @@ impl Harness {
             return data.to_vec();
         }
         match HandshakeMessage::read_bytes(data) {
-            Ok(HandshakeMessage(HandshakePayload::ServerHello(mut sh))) if self.role == Role::Client => {
+            Ok(HandshakeMessage(HandshakePayload::ServerHello(mut sh)))
+                if self.role == Role::Client =>
+            {
                 if let Some(id) = &self.session_id {
                     sh.session_id = id.clone();
                 }
                 HandshakeMessage(HandshakePayload::ServerHello(sh)).get_encoding()
             }
-            Ok(HandshakeMessage(HandshakePayload::ClientHello(mut ch))) if self.role == Role::Server => {
+            Ok(HandshakeMessage(HandshakePayload::ClientHello(mut ch)))
+                if self.role == Role::Server =>
+            {
                 if let Some(cookie) = &self.hrr_cookie {
                     let ext = ClientExtension::Cookie(cookie.clone());
-                    match ch.extensions.iter().position(|e| e.ext_type() == ext_type::COOKIE) {
+                    match ch
+                        .extensions
+                        .iter()
+                        .position(|e| e.ext_type() == ext_type::COOKIE)
+                    {
                         Some(i) => ch.extensions[i] = ext,
                         None => {
                             let at = ch
@@ -441,7 +449,10 @@ impl Harness {
         if out.is_empty() {
             return;
         }
-        assert!(!self.error_drained, "nothing is written after the fatal alert");
+        assert!(
+            !self.error_drained,
+            "nothing is written after the fatal alert"
+        );
         if self.error.is_some() {
             self.error_drained = true;
         }
@@ -463,9 +474,10 @@ impl Harness {
             trace!("conn wrote: record type {} len {}", header[0], body.len());
             let (typ, content) = if header[0] == 23 {
                 if self.r_stage == Stage::Plain {
-                    if let (Some(suite), Some(s)) =
-                        (self.conn.negotiated_cipher_suite(), self.secrets.get(r_labels[0]))
-                    {
+                    if let (Some(suite), Some(s)) = (
+                        self.conn.negotiated_cipher_suite(),
+                        self.secrets.get(r_labels[0]),
+                    ) {
                         self.r = Some(Sealer::new(suite, &s));
                         self.r_stage = Stage::Handshake;
                     }
@@ -480,7 +492,10 @@ impl Harness {
             } else {
                 (header[0], body)
             };
-            trace!("  inner type {typ}: {:02x?}", &content[..content.len().min(8)]);
+            trace!(
+                "  inner type {typ}: {:02x?}",
+                &content[..content.len().min(8)]
+            );
             match typ {
                 21 => {
                     assert_eq!(content.len(), 2, "alerts we send are two bytes");
@@ -531,7 +546,11 @@ impl Harness {
                     self.transcript.add(&msg);
                 }
                 HandshakePayload::KeyUpdate(_) => {
-                    assert_eq!(self.r_stage, Stage::App, "KeyUpdate only after the handshake");
+                    assert_eq!(
+                        self.r_stage,
+                        Stage::App,
+                        "KeyUpdate only after the handshake"
+                    );
                     self.r = self.r.as_ref().map(Sealer::next);
                 }
                 HandshakePayload::NewSessionTicket(_) => {}
@@ -566,21 +585,31 @@ impl Harness {
                 self.alerts_seen
             );
             if !self.blocked {
-                assert_eq!(self.got_app, self.sent_app, "application data round-trips to us");
+                assert_eq!(
+                    self.got_app, self.sent_app,
+                    "application data round-trips to us"
+                );
             }
             if !self.lost
                 && !self.ever_stopped_reading
                 && !self.conn.is_handshaking()
                 && !self.conn.wants_write()
             {
-                assert_eq!(self.peer_got, self.conn_wrote, "application data round-trips to the peer");
+                assert_eq!(
+                    self.peer_got, self.conn_wrote,
+                    "application data round-trips to the peer"
+                );
             }
             return;
         };
         // Sticky: more input changes nothing, and nothing more is written.
         let _ = self.conn.read_tls(&mut &[23u8, 3, 3, 0, 1, 0][..]);
         self.process();
-        assert_eq!(self.conn.error(), Some(&err), "error() reports the sticky error");
+        assert_eq!(
+            self.conn.error(),
+            Some(&err),
+            "error() reports the sticky error"
+        );
         match err.alert() {
             Some(alert) => {
                 // After our close_notify nothing more is sent, an alert included.

@@ -151,7 +151,14 @@ fn ensure_cargo_fuzz() -> Result<()> {
 
 fn make_seeds(fuzz: &Path) -> Result<()> {
     let status = Command::new("cargo")
-        .args(["run", "--release", "--example", "make_seeds", "--", "corpus"])
+        .args([
+            "run",
+            "--release",
+            "--example",
+            "make_seeds",
+            "--",
+            "corpus",
+        ])
         .arg(fuzz.join("../../shared/data/rfc8448/transcripts.vec"))
         .arg(fuzz.join("../../shared/data/x509-limbo/limbo.json"))
         .current_dir(fuzz)
@@ -230,8 +237,7 @@ impl Running {
         // The last status line, e.g. "#123456 DONE cov: 2345 ft: 6789 corp: 120/30Kb ...".
         let status_line = log
             .lines()
-            .filter(|l| l.starts_with('#') && l.contains("cov:"))
-            .next_back()
+            .rfind(|l| l.starts_with('#') && l.contains("cov:"))
             .unwrap_or("");
         let field = |name: &str| -> u64 {
             let mut words = status_line.split_whitespace();

@@ -41,8 +41,12 @@ fn run(args: &[String]) -> Result<()> {
             );
             println!("  bench [GROUP..] [--json] [--quick]   groups: record handshake memory verify http");
             println!("  limbo --input F --out F [--engine ours|webpki]   run the x509-limbo suite");
-            println!("  fuzz [--seconds N] [--jobs J] [TARGET..] [--make-seeds]   cargo-fuzz targets");
-            println!("  stress [--quick]         hostile load against https-kit serve on 127.0.0.1");
+            println!(
+                "  fuzz [--seconds N] [--jobs J] [TARGET..] [--make-seeds]   cargo-fuzz targets"
+            );
+            println!(
+                "  stress [--quick]         hostile load against https-kit serve on 127.0.0.1"
+            );
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),
