@@ -4,7 +4,7 @@
 use crate::demo::AppArtifacts;
 use anyhow::{bail, ensure, Context, Result};
 use https_handshake::{
-    ClientConfig, ClientConnection, Connection, KeyLog, ServerConfig, ServerConnection,
+    ClientConfig, ClientConnection, Connection, KeyLog, KeyLogFile, ServerConfig, ServerConnection,
 };
 use https_kit::verify::{verify_with_report, Purpose, Request, ServerName, TrustAnchors};
 use std::collections::BTreeMap;
@@ -12,15 +12,17 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
 /// Collects the secrets each side derives, so the demo can show both sides hold the same keys
-/// without those keys ever crossing the wire. (A real deployment only logs to SSLKEYLOGFILE.)
-#[derive(Debug, Default)]
-struct SecretsSeen(Mutex<BTreeMap<String, Vec<u8>>>);
+/// without those keys ever crossing the wire; the client's copy also goes to SSLKEYLOGFILE when
+/// it is set (as curl does), so Wireshark can follow the demo.
+#[derive(Debug)]
+struct SecretsSeen(Mutex<BTreeMap<String, Vec<u8>>>, KeyLogFile);
 
 impl KeyLog for SecretsSeen {
-    fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         if let Ok(mut map) = self.0.lock() {
             map.insert(label.to_string(), secret.to_vec());
         }
+        self.1.log(label, client_random, secret);
     }
 }
 
@@ -103,8 +105,9 @@ pub fn handshake_stage(app: &AppArtifacts) -> Result<Session> {
     heading("Handshake stage (seed steps 1-7): TLS 1.3 between our client and our server");
     let chain_pem = std::fs::read(&app.site_fullchain)?;
     let key_pem = std::fs::read(&app.site_key)?;
-    let server_secrets = Arc::new(SecretsSeen::default());
-    let client_secrets = Arc::new(SecretsSeen::default());
+    let server_secrets = Arc::new(SecretsSeen(Mutex::default(), KeyLogFile::disabled()));
+    let key_log = KeyLogFile::from_env().context("SSLKEYLOGFILE")?;
+    let client_secrets = Arc::new(SecretsSeen(Mutex::default(), key_log));
     let server_config = ServerConfig::builder()
         .with_certified_key(https_handshake::CertifiedKey::from_pem(
             &chain_pem, &key_pem,

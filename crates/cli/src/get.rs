@@ -1,28 +1,46 @@
-//! `https-kit get`: one HTTPS request with our TLS 1.3 client, like a small curl.
+//! `https-kit get`: one HTTPS request with our TLS 1.3 client, like a small curl (headers, methods,
+//! bodies, client certificates, redirects, timings, a progress bar for `-o`).
 
-use crate::http::fetch;
-use crate::output::{print_json, Failure};
-use crate::tls::{alert_of, negotiated_json, trace_json};
-use https_handshake::{ClientConfig, ServerCertVerifier, TlsConnector, WebPkiVerifier};
+use crate::get_out::{Sink, Timing, WriteOut};
+use crate::http::{send, Outgoing};
+use crate::output::{parse_secs, print_json, Failure};
+use crate::target::{connect_tcp, from_url, parse_url, Target};
+use crate::tls::{alert_of, load_pair, negotiated_json, trace_json};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use https_handshake::{ClientConfig, TlsConnector};
 use https_verify::TrustAnchors;
-use hyper::Uri;
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use hyper::{Method, Response, StatusCode};
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use crate::inspect_server::inspect_server;
 
 const GET_HELP: &str = "\
 Fetches a URL over TLS 1.3 and prints the body. The server's chain is checked against --ca (or
-the system store) and its name against the URL's host, exactly as a browser would.
+the system store) and its name against the URL's host, exactly as a browser would; with -L every
+host redirected to is checked again (and a session ticket from an earlier hop is used to resume).
 
 Examples:
   https-kit get https://localhost:8443/ --ca ca.crt
   https-kit get https://site.test:8443/a.txt --ca ca.crt --resolve site.test:127.0.0.1 -o a.txt
   https-kit get https://localhost:8443/ --ca ca.crt -v --trace
+  https-kit get https://localhost:8443/dir -L -w '%{http_code} %{time_total}\\n' --ca ca.crt
+  https-kit get https://api.test/items -d 'name=x' -H 'Accept: application/json' --ca ca.crt
+  https-kit get https://api.test/upload -X PUT --data-binary @file.bin --ca ca.crt
+  https-kit get https://mtls.test/ --cert me.fullchain.crt --key me.key --ca ca.crt
+  https-kit get https://localhost:8443/ -I --json --ca ca.crt   (timings: dns/connect/tls/first_byte)
 
-Exit codes: 0 the response arrived (whatever its HTTP status), 1 TLS or certificate failure,
-2 bad usage or unreadable input. SSLKEYLOGFILE is honoured.";
+-w names: http_code, http_version, url_effective, remote_ip, remote_port, size_download,
+num_redirects, content_type, time_namelookup, time_connect, time_appconnect,
+time_starttransfer, time_redirect, time_total (seconds from the start, as curl counts them).
+
+Exit codes: 0 the response arrived (whatever its HTTP status), 1 TLS, certificate, connection or
+timeout failure, 2 bad usage or unreadable input. SSLKEYLOGFILE is honoured.";
 
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = GET_HELP)]
@@ -32,186 +50,247 @@ pub struct GetArgs {
     /// Trust these CA certificates (PEM) instead of the system store
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+    /// Client certificate chain (PEM), presented when the server asks (mTLS)
+    #[arg(long, value_name = "FULLCHAIN", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The private key of --cert
+    #[arg(long, value_name = "KEY", requires = "cert")]
+    pub key: Option<PathBuf>,
     /// Connect to ADDR for HOST, without DNS (HOST:ADDR or curl's HOST:PORT:ADDR)
     #[arg(long, value_name = "HOST:ADDR")]
     pub resolve: Vec<String>,
-    /// Write the body to FILE instead of stdout
+    /// Extra request header, 'Name: value' (repeatable; overrides ours, e.g. User-Agent)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Request method (default GET, or POST with -d)
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Request body (form data; @FILE reads a file, dropping newlines; repeats join with &)
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Vec<String>,
+    /// Request body sent exactly as given (@FILE reads a file byte for byte)
+    #[arg(long, value_name = "DATA")]
+    pub data_binary: Vec<String>,
+    /// Send HEAD and print the response headers
+    #[arg(short = 'I', long, conflicts_with_all = ["data", "data_binary"])]
+    pub head: bool,
+    /// Follow redirects (301, 302, 303, 307, 308), each host verified again
+    #[arg(short = 'L', long)]
+    pub location: bool,
+    /// With -L: give up after this many redirects
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_redirs: usize,
+    /// Give up the whole transfer after this many seconds (fractions allowed)
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub max_time: Option<Duration>,
+    /// Write the body to FILE instead of stdout (atomically; a progress bar on a terminal)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// After the transfer, print FORMAT with %{http_code}, %{time_total}... (see below)
+    #[arg(short = 'w', long, value_name = "FORMAT")]
+    pub write_out: Option<String>,
     /// Show the protocol, suite, group, ALPN, the verified chain and the response headers (stderr)
     #[arg(short, long)]
     pub verbose: bool,
-    /// Offer HTTP/2 first in ALPN
+    /// Offer only HTTP/1.1 in ALPN (the default offers h2 first, then http/1.1)
+    #[arg(long = "http1.1", conflicts_with = "http2")]
+    pub http1_1: bool,
+    /// Offer HTTP/2 first in ALPN (the default)
     #[arg(long)]
     pub http2: bool,
     /// Print the handshake, message by message, mapped to the seed's steps (stderr)
     #[arg(long)]
     pub trace: bool,
-    /// Print one JSON document (status, headers, TLS details, trace, body) on stdout
+    /// Print one JSON document (status, headers, TLS details, timings, trace, body) on stdout
     #[arg(long)]
     pub json: bool,
-    /// Give up connecting after this many seconds
+    /// Give up connecting (name lookup, TCP, TLS) after this many seconds
     #[arg(long, default_value_t = 10)]
     pub connect_timeout: u64,
 }
 
-struct Target {
-    uri: Uri,
-    host: String,
-    port: u16,
-}
-
-fn parse_url(url: &str) -> Result<Target, Failure> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| Failure::usage(format!("{url}: not a URL: {e}")))?;
-    match uri.scheme_str() {
-        Some("https") => {}
-        Some(other) => {
-            return Err(Failure::usage(format!(
-                "{url}: scheme {other} is not supported (https:// only)"
-            )))
-        }
-        None => {
-            return Err(Failure::usage(format!(
-                "{url}: expected https://HOST[:PORT]/PATH"
-            )))
-        }
-    }
-    let host = uri
-        .host()
-        .ok_or_else(|| Failure::usage(format!("{url}: no host")))?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    let port = uri.port_u16().unwrap_or(443);
-    Ok(Target { uri, host, port })
-}
-
-/// Finds `host` in the --resolve list; accepts `HOST:ADDR` and curl's `HOST:PORT:ADDR`.
-fn resolve_override(
-    rules: &[String],
-    host: &str,
-    port: u16,
-) -> Result<Option<SocketAddr>, Failure> {
-    for rule in rules {
-        let (name, rest) = rule
-            .split_once(':')
-            .ok_or_else(|| Failure::usage(format!("--resolve {rule}: expected HOST:ADDR")))?;
-        if !name.eq_ignore_ascii_case(host) {
-            continue;
-        }
-        // HOST:PORT:ADDR (curl) when the middle is a port and something follows.
-        let addr_text = match rest.split_once(':') {
-            Some((p, a)) if p.parse::<u16>().is_ok() && !a.is_empty() && !rest.starts_with('[') => {
-                if p.parse::<u16>().ok() != Some(port) {
-                    continue;
-                }
-                a
-            }
-            _ => rest,
-        };
-        let addr_text = addr_text.trim_start_matches('[').trim_end_matches(']');
-        let ip: std::net::IpAddr = addr_text.parse().map_err(|_| {
-            Failure::usage(format!(
-                "--resolve {rule}: {addr_text} is not an IP address"
-            ))
-        })?;
-        return Ok(Some(SocketAddr::new(ip, port)));
-    }
-    Ok(None)
-}
-
 pub fn run(args: GetArgs) -> Result<(), Failure> {
     let target = parse_url(&args.url)?;
+    let outgoing = outgoing(&args)?;
+    let config = Arc::new(client_config(&args)?);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
+    runtime.block_on(async {
+        let work = get(&args, target, outgoing, config);
+        match args.max_time {
+            Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+                Err(Failure::refused(format!(
+                    "{}: timed out after {:?} (--max-time)",
+                    args.url, limit
+                )))
+            }),
+            None => work.await,
+        }
+    })
+}
+
+fn client_config(args: &GetArgs) -> Result<ClientConfig, Failure> {
     let anchors = match &args.ca {
         Some(path) => TrustAnchors::from_file(path)
             .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?,
         None => TrustAnchors::system()
             .map_err(|e| Failure::usage(format!("system trust store: {e}")))?,
     };
-    let alpn: &[&[u8]] = if args.http2 {
-        &[b"h2", b"http/1.1"]
-    } else {
+    let alpn: &[&[u8]] = if args.http1_1 {
         &[b"http/1.1"]
+    } else {
+        &[b"h2", b"http/1.1"]
     };
-    let config = ClientConfig::builder()
+    let mut builder = ClientConfig::builder()
         .with_root_certificates(anchors)
         .with_alpn(alpn)
         .with_trace(args.trace || args.json)
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        builder = builder.with_client_cert(load_pair(cert, key)?.0);
+    }
+    builder
         .build()
-        .map_err(|e| Failure::usage(format!("client configuration: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
-    runtime.block_on(get(args, target, config))
+        .map_err(|e| Failure::usage(format!("client configuration: {e}")))
 }
 
-/// Resolves (honouring --resolve) and connects TCP, bounded by `timeout`.
-async fn connect_tcp(
-    target: &Target,
-    resolve: &[String],
-    timeout: Duration,
-) -> Result<(tokio::net::TcpStream, SocketAddr), Failure> {
-    let addr = match resolve_override(resolve, &target.host, target.port)? {
-        Some(addr) => addr,
-        None => tokio::net::lookup_host((target.host.as_str(), target.port))
-            .await
-            .ok()
-            .and_then(|mut addrs| addrs.next())
-            .ok_or_else(|| Failure::refused(format!("cannot resolve {}", target.host)))?,
+/// The request the flags describe: method, headers and body.
+fn outgoing(args: &GetArgs) -> Result<Outgoing, Failure> {
+    let mut headers = HeaderMap::new();
+    for h in &args.headers {
+        let bad = || Failure::usage(format!("-H {h}: expected 'Name: value'"));
+        let (name, value) = h.split_once(':').ok_or_else(bad)?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+        let value = HeaderValue::from_str(value.trim()).map_err(|_| bad())?;
+        headers.append(name, value);
+    }
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    for d in &args.data {
+        let mut bytes = data_arg(d)?;
+        bytes.retain(|b| *b != b'\n' && *b != b'\r');
+        parts.push(bytes);
+    }
+    for d in &args.data_binary {
+        parts.push(data_arg(d)?);
+    }
+    let has_body = !parts.is_empty();
+    let body = Bytes::from(parts.join(&b'&'));
+    let method = match &args.method {
+        Some(m) => Method::from_bytes(m.as_bytes())
+            .map_err(|_| Failure::usage(format!("-X {m}: not an HTTP method")))?,
+        None if args.head => Method::HEAD,
+        None if has_body => Method::POST,
+        None => Method::GET,
     };
-    let tcp = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr))
-        .await
-        .map_err(|_| Failure::refused(format!("connecting to {addr}: timed out")))?
-        .map_err(|e| Failure::refused(format!("connecting to {addr}: {e}")))?;
-    let _ = tcp.set_nodelay(true);
-    Ok((tcp, addr))
+    if has_body && !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+    }
+    Ok(Outgoing {
+        method,
+        headers,
+        body,
+    })
 }
 
-async fn get(args: GetArgs, target: Target, config: ClientConfig) -> Result<(), Failure> {
-    let (tcp, addr) = connect_tcp(
-        &target,
-        &args.resolve,
-        Duration::from_secs(args.connect_timeout),
-    )
-    .await?;
+/// `DATA` as given, or the contents of FILE for `@FILE`.
+fn data_arg(d: &str) -> Result<Vec<u8>, Failure> {
+    match d.strip_prefix('@') {
+        Some(path) => std::fs::read(path).map_err(|e| Failure::usage(format!("{path}: {e}"))),
+        None => Ok(d.as_bytes().to_vec()),
+    }
+}
+
+/// One request on one new connection: the response head and what the connection negotiated.
+struct Hop {
+    response: Response<Incoming>,
+    info: HopInfo,
+}
+
+/// What one hop's connection negotiated, and when each phase ended.
+struct HopInfo {
+    timing: Timing,
+    addr: std::net::SocketAddr,
+    tls: serde_json::Value,
+    chain: Vec<serde_json::Value>,
+    trace: serde_json::Value,
+    resumed: bool,
+}
+
+async fn get(
+    args: &GetArgs,
+    mut target: Target,
+    mut out: Outgoing,
+    config: Arc<ClientConfig>,
+) -> Result<(), Failure> {
+    let run_start = Instant::now();
+    let connector = TlsConnector::from(config);
+    let mut hops = Vec::new();
+    loop {
+        let hop = one_hop(args, &target, &out, &connector, run_start).await?;
+        hops.push(serde_json::json!({
+            "url": target.url.as_str(),
+            "address": hop.info.addr.to_string(),
+            "status": hop.response.status().as_u16(),
+            "resumed": hop.info.resumed,
+        }));
+        if args.location {
+            if let Some(next) = redirect(&hop.response, &target)? {
+                if hops.len() > args.max_redirs {
+                    return Err(Failure::refused(format!(
+                        "{}: more than {} redirects (--max-redirs)",
+                        args.url, args.max_redirs
+                    )));
+                }
+                if args.verbose {
+                    eprintln!("* following {} to {}", hop.response.status(), next.url);
+                }
+                follow(&mut out, hop.response.status(), &target, &next);
+                target = next;
+                continue;
+            }
+        }
+        return deliver(args, &target, hop, hops).await;
+    }
+}
+
+/// Connects, handshakes (verifying `target.host`), sends `out` and waits for the response head.
+async fn one_hop(
+    args: &GetArgs,
+    target: &Target,
+    out: &Outgoing,
+    connector: &TlsConnector,
+    run_start: Instant,
+) -> Result<Hop, Failure> {
+    let start = Instant::now();
+    let limit = Duration::from_secs(args.connect_timeout);
+    let (tcp, connected) = connect_tcp(target, &args.resolve, limit).await?;
+    let addr = connected.addr;
     if args.verbose {
         eprintln!("* connected to {} ({addr})", target.host);
     }
-    let connector = TlsConnector::from(Arc::new(config));
-    let tls = connector.connect(&target.host, tcp).await.map_err(|e| {
-        Failure::refused(format!(
-            "TLS handshake with {addr} failed: {}",
-            alert_of(&e)
-        ))
-    })?;
+    let tls = tokio::time::timeout(limit, connector.connect(&target.host, tcp))
+        .await
+        .map_err(|_| Failure::refused(format!("TLS handshake with {addr}: timed out")))?
+        .map_err(|e| {
+            Failure::refused(format!(
+                "TLS handshake with {addr} failed: {}",
+                alert_of(&e)
+            ))
+        })?;
+    let tls_done = Instant::now();
     let conn = tls.connection();
-    let negotiated = negotiated_json(conn);
-    let chain = chain_json(conn.peer_certificates().unwrap_or(&[]));
-    let trace = trace_json(conn.trace());
+    let (negotiated, chain, resumed) = (
+        negotiated_json(conn),
+        chain_json(conn.peer_certificates().unwrap_or(&[])),
+        conn.is_resumed(),
+    );
     if args.verbose {
-        eprintln!(
-            "* {} {} group {} ALPN {}",
-            negotiated["protocol"].as_str().unwrap_or("?"),
-            negotiated["cipher_suite"].as_str().unwrap_or("?"),
-            negotiated["group"].as_str().unwrap_or("?"),
-            negotiated["alpn"].as_str().unwrap_or("(none)"),
-        );
-        eprintln!(
-            "* server certificate chain (verified, name {} matched):",
-            target.host
-        );
-        for (i, c) in chain.iter().enumerate() {
-            eprintln!(
-                "*  {i} subject: {}\n*    issuer: {}\n*    expires: {}  sha256: {}",
-                c["subject"].as_str().unwrap_or("?"),
-                c["issuer"].as_str().unwrap_or("?"),
-                c["not_after"].as_str().unwrap_or("?"),
-                c["sha256"].as_str().unwrap_or("?"),
-            );
-        }
+        print_connection(target, &negotiated, &chain, resumed);
     }
     if args.trace && !args.json {
         eprintln!("* handshake:");
@@ -219,181 +298,240 @@ async fn get(args: GetArgs, target: Target, config: ClientConfig) -> Result<(), 
             eprintln!("*   {ev}");
         }
     }
+    let trace = trace_json(conn.trace());
     let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
-    let fetched = fetch(tls, &target.uri, h2)
+    let response = send(tls, target, out, h2)
         .await
-        .map_err(|e| Failure::refused(format!("{}: {e:#}", args.url)))?;
+        .map_err(|e| Failure::refused(format!("{}: {e:#}", target.url)))?;
+    let timing = Timing {
+        run_start,
+        start,
+        resolved: connected.resolved,
+        connected: connected.connected,
+        tls_done,
+        first_byte: Instant::now(),
+    };
+    Ok(Hop {
+        response,
+        info: HopInfo {
+            timing,
+            addr,
+            tls: negotiated,
+            chain,
+            trace,
+            resumed,
+        },
+    })
+}
+
+fn print_connection(
+    target: &Target,
+    negotiated: &serde_json::Value,
+    chain: &[serde_json::Value],
+    resumed: bool,
+) {
+    eprintln!(
+        "* {} {} group {} ALPN {}{}",
+        negotiated["protocol"].as_str().unwrap_or("?"),
+        negotiated["cipher_suite"].as_str().unwrap_or("?"),
+        negotiated["group"].as_str().unwrap_or("?"),
+        negotiated["alpn"].as_str().unwrap_or("(none)"),
+        if resumed { " (session resumed)" } else { "" },
+    );
+    eprintln!(
+        "* server certificate chain (verified, name {} matched):",
+        target.host
+    );
+    for (i, c) in chain.iter().enumerate() {
+        eprintln!(
+            "*  {i} subject: {}\n*    issuer: {}\n*    expires: {}  sha256: {}",
+            c["subject"].as_str().unwrap_or("?"),
+            c["issuer"].as_str().unwrap_or("?"),
+            c["not_after"].as_str().unwrap_or("?"),
+            c["sha256"].as_str().unwrap_or("?"),
+        );
+    }
+}
+
+/// The next target when `response` is a redirect with a Location; https:// only.
+fn redirect(response: &Response<Incoming>, from: &Target) -> Result<Option<Target>, Failure> {
+    let status = response.status();
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return Ok(None);
+    }
+    let Some(location) = response.headers().get(LOCATION) else {
+        return Ok(None);
+    };
+    let location = location
+        .to_str()
+        .map_err(|_| Failure::refused(format!("{}: unreadable Location header", from.url)))?;
+    let next = from
+        .url
+        .join(location)
+        .map_err(|e| Failure::refused(format!("{}: bad Location {location:?}: {e}", from.url)))?;
+    from_url(next)
+        .map(Some)
+        .map_err(|e| Failure::refused(format!("redirect refused: {}", e.message)))
+}
+
+/// Adjusts the request for the next hop the way curl and browsers do: 303 (and 301/302 after a
+/// POST) become a GET without a body; credentials and Host are not sent to another host.
+fn follow(out: &mut Outgoing, status: StatusCode, from: &Target, to: &Target) {
+    let becomes_get = match status.as_u16() {
+        303 => out.method != Method::HEAD,
+        301 | 302 => out.method == Method::POST,
+        _ => false,
+    };
+    if becomes_get {
+        out.method = Method::GET;
+        out.body = Bytes::new();
+        out.headers.remove(CONTENT_TYPE);
+        out.headers.remove(CONTENT_LENGTH);
+    }
+    if (from.host.as_str(), from.port) != (to.host.as_str(), to.port) {
+        for name in ["authorization", "cookie", "host"] {
+            out.headers.remove(name);
+        }
+    }
+}
+
+/// Streams the final response's body where it belongs, then prints --json / -w.
+async fn deliver(
+    args: &GetArgs,
+    target: &Target,
+    hop: Hop,
+    hops: Vec<serde_json::Value>,
+) -> Result<(), Failure> {
+    let (parts, mut body) = hop.response.into_parts();
+    let version = match parts.version {
+        hyper::Version::HTTP_2 => "2",
+        hyper::Version::HTTP_10 => "1.0",
+        _ => "1.1",
+    };
     if args.verbose {
-        eprintln!("< {:?} {}", fetched.version, fetched.status);
-        for (name, value) in &fetched.headers {
+        eprintln!("< HTTP/{version} {}", parts.status);
+        for (name, value) in &parts.headers {
             eprintln!("< {name}: {}", value.to_str().unwrap_or("(binary)"));
         }
     }
-    if let Some(path) = &args.output {
-        // Like curl -o: the download replaces the file, atomically.
-        let mut files = crate::files::FileSet::new(true);
-        files.add(path, fetched.body.to_vec(), 0o644);
-        files.commit()?;
-        if args.verbose {
-            eprintln!("* wrote {} bytes to {}", fetched.body.len(), path.display());
-        }
+    if args.head && !args.json {
+        print_head(version, parts.status, &parts.headers)?;
     }
-    if args.json {
-        let headers: serde_json::Map<String, serde_json::Value> = fetched
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").into()))
-            .collect();
-        let body = if args.output.is_none() {
-            String::from_utf8(fetched.body.to_vec()).ok()
-        } else {
-            None
-        };
-        print_json(&serde_json::json!({
-            "url": args.url,
-            "address": addr.to_string(),
-            "status": fetched.status.as_u16(),
-            "http_version": format!("{:?}", fetched.version),
-            "headers": headers,
-            "tls": negotiated,
-            "chain": chain,
-            "trace": trace,
-            "body_bytes": fetched.body.len(),
-            "body": body,
-        }));
-    } else if args.output.is_none() {
-        let mut out = std::io::stdout().lock();
-        out.write_all(&fetched.body)
-            .and_then(|_| out.flush())
-            .map_err(|e| Failure::usage(format!("writing to stdout: {e}")))?;
-    }
-    if !fetched.status.is_success() && !args.json {
-        eprintln!("https-kit: {} answered HTTP {}", args.url, fetched.status);
-    }
-    Ok(())
-}
-
-/// Lets the handshake finish whatever the chain, so `inspect` can show an untrusted chain too, but
-/// remembers what the real validator said. The CertificateVerify signature is still checked: the
-/// server must hold the key of the certificate we show. Nothing but the handshake is sent.
-#[derive(Debug)]
-struct RecordingVerifier {
-    inner: WebPkiVerifier,
-    verdict: Mutex<Option<Result<(), String>>>,
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &[u8],
-        intermediates: &[&[u8]],
-        server_name: &str,
-    ) -> Result<(), https_handshake::Error> {
-        let verdict = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name)
-            .map_err(|e| e.to_string());
-        if let Ok(mut slot) = self.verdict.lock() {
-            *slot = Some(verdict);
-        }
-        Ok(())
-    }
-
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: u16,
-        signature: &[u8],
-    ) -> Result<(), https_handshake::Error> {
-        self.inner
-            .verify_signature(message, end_entity, scheme, signature)
-    }
-}
-
-/// `inspect https://HOST[:PORT]`: the chain a server presents, each certificate described, and
-/// whether it is trusted for that name.
-pub fn inspect_server(
-    url: &str,
-    ca: Option<&std::path::Path>,
-    resolve: &[String],
-    json: bool,
-) -> Result<(), Failure> {
-    let target = parse_url(url)?;
-    let anchors = match ca {
-        Some(path) => TrustAnchors::from_file(path)
-            .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?,
-        None => TrustAnchors::system()
-            .map_err(|e| Failure::usage(format!("system trust store: {e}")))?,
+    let total = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let mut sink = match &args.output {
+        Some(path) => Sink::file(path, total)?,
+        None if args.json => Sink::Memory(Vec::new()),
+        None if args.head => Sink::Discard,
+        None => Sink::Stdout(std::io::stdout()),
     };
-    let verifier = Arc::new(RecordingVerifier {
-        inner: WebPkiVerifier::new(anchors),
-        verdict: Mutex::new(None),
-    });
-    let config = ClientConfig::builder()
-        .with_verifier(verifier.clone())
-        .build()
-        .map_err(|e| Failure::usage(format!("client configuration: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
-    let (chain, negotiated, addr) = runtime.block_on(async {
-        let (tcp, addr) = connect_tcp(&target, resolve, Duration::from_secs(10)).await?;
-        let tls = TlsConnector::from(Arc::new(config))
-            .connect(&target.host, tcp)
-            .await
-            .map_err(|e| {
-                Failure::refused(format!(
-                    "TLS handshake with {addr} failed: {}",
-                    alert_of(&e)
-                ))
-            })?;
-        let conn = tls.connection();
-        let chain = conn.peer_certificates().unwrap_or(&[]).to_vec();
-        Ok::<_, Failure>((chain, negotiated_json(conn), addr))
-    })?;
-    let verdict = verifier
-        .verdict
-        .lock()
-        .ok()
-        .and_then(|v| v.clone())
-        .unwrap_or_else(|| Err("no certificate was checked".into()));
-    let described: Vec<_> = chain
-        .iter()
-        .map(|der| https_pki::inspect::describe(der))
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            Failure::refused(format!(
-                "{url}: the server sent a certificate we cannot read: {e}"
-            ))
+    let mut size = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Failure::refused(format!("{}: reading the response body: {e}", target.url))
         })?;
-    if json {
-        print_json(&serde_json::json!({
-            "url": url,
-            "address": addr.to_string(),
-            "tls": negotiated,
-            "trusted": verdict.is_ok(),
-            "trust_error": verdict.as_ref().err(),
-            "chain": described,
-        }));
-    } else {
-        println!(
-            "{url} ({addr}): {} {} {}",
-            negotiated["protocol"].as_str().unwrap_or("?"),
-            negotiated["cipher_suite"].as_str().unwrap_or("?"),
-            negotiated["group"].as_str().unwrap_or("?"),
-        );
-        match &verdict {
-            Ok(()) => println!("trusted for {}: yes", target.host),
-            Err(e) => println!("trusted for {}: NO ({e})", target.host),
-        }
-        for (i, d) in described.iter().enumerate() {
-            println!("\n[{}/{}] sent by the server", i + 1, described.len());
-            println!("{d}");
+        if let Some(data) = frame.data_ref() {
+            size += data.len() as u64;
+            sink.write(data)?;
         }
     }
+    let done = Instant::now();
+    let kept = sink.finish()?;
+    if args.verbose {
+        if let Some(path) = &args.output {
+            eprintln!("* wrote {size} bytes to {}", path.display());
+        }
+    }
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if args.json {
+        let body = Received { size, kept, done };
+        print_json(&result_json(args, target, &hop.info, &parts, body, &hops));
+    }
+    if let Some(format) = &args.write_out {
+        let w = WriteOut {
+            status: parts.status.as_u16(),
+            http_version: version,
+            url: target.url.as_str(),
+            remote: hop.info.addr,
+            size,
+            redirects: hops.len().saturating_sub(1),
+            content_type,
+            timing: &hop.info.timing,
+            done,
+        };
+        print!("{}", w.expand(format));
+        let _ = std::io::stdout().flush();
+    }
+    if !parts.status.is_success() && !args.json && args.write_out.is_none() {
+        eprintln!("https-kit: {} answered HTTP {}", target.url, parts.status);
+    }
     Ok(())
+}
+
+/// What the body stream delivered.
+struct Received {
+    size: u64,
+    /// The body kept for `--json` (None when it went to stdout or a file).
+    kept: Option<Vec<u8>>,
+    done: Instant,
+}
+
+/// The `--json` document for the final response.
+fn result_json(
+    args: &GetArgs,
+    target: &Target,
+    hop: &HopInfo,
+    parts: &hyper::http::response::Parts,
+    body: Received,
+    hops: &[serde_json::Value],
+) -> serde_json::Value {
+    let headers: serde_json::Map<String, serde_json::Value> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").into()))
+        .collect();
+    let truncated = body.kept.as_ref().map(|k| (k.len() as u64) < body.size);
+    let text = body.kept.and_then(|b| String::from_utf8(b).ok());
+    serde_json::json!({
+        "url": args.url,
+        "url_effective": target.url.as_str(),
+        "address": hop.addr.to_string(),
+        "status": parts.status.as_u16(),
+        "http_version": format!("{:?}", parts.version),
+        "headers": headers,
+        "tls": hop.tls,
+        "resumed": hop.resumed,
+        "chain": hop.chain,
+        "timing": hop.timing.json(body.done),
+        "redirects": &hops[..hops.len().saturating_sub(1)],
+        "trace": hop.trace,
+        "body_bytes": body.size,
+        "body": text,
+        "body_truncated": truncated,
+    })
+}
+
+/// `-I`: the status line and headers on stdout, as curl prints them.
+fn print_head(version: &str, status: StatusCode, headers: &HeaderMap) -> Result<(), Failure> {
+    let mut text = format!("HTTP/{version} {status}\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!(
+            "{name}: {}\r\n",
+            value.to_str().unwrap_or("(binary)")
+        ));
+    }
+    text.push_str("\r\n");
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::usage(format!("writing to stdout: {e}")))
 }
 
 /// Subject, issuer, expiry and fingerprint of each certificate the server sent.
@@ -410,35 +548,4 @@ fn chain_json(certs: &[Vec<u8>]) -> Vec<serde_json::Value> {
             Err(e) => serde_json::json!({ "error": e.to_string() }),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolve_accepts_both_forms_and_matches_host_and_port() {
-        let rules = vec![
-            "site.test:127.0.0.1".to_string(),
-            "other:8443:[::1]".to_string(),
-        ];
-        assert_eq!(
-            resolve_override(&rules, "site.test", 9).ok().flatten(),
-            Some("127.0.0.1:9".parse().unwrap())
-        );
-        assert_eq!(
-            resolve_override(&rules, "other", 8443).ok().flatten(),
-            Some("[::1]:8443".parse().unwrap())
-        );
-        assert_eq!(resolve_override(&rules, "other", 1).ok().flatten(), None);
-        assert!(resolve_override(&["x:notanip".into()], "x", 1).is_err());
-    }
-
-    #[test]
-    fn only_https_urls_are_accepted() {
-        assert!(parse_url("http://localhost/").is_err());
-        assert!(parse_url("localhost").is_err());
-        let t = parse_url("https://[::1]:8443/a?b").ok().unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("::1", 8443));
-    }
 }

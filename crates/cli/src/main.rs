@@ -5,16 +5,24 @@
 //! policy or a failed check, 2 bad usage or unreadable input (clap's own usage errors exit 2 too).
 #![forbid(unsafe_code)]
 
+mod access_log;
 mod ca;
 mod cert;
+mod conn;
 mod csr;
 mod files;
 mod get;
+mod get_out;
 mod http;
 mod inspect;
+mod inspect_server;
 mod key;
 mod output;
 mod serve;
+mod site;
+mod small_file;
+mod target;
+mod ticket_key;
 mod tls;
 mod trust;
 mod verify;
@@ -73,6 +81,9 @@ enum Command {
     /// Trust the local CA in browsers (NSS) and the system store, like mkcert -install
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// Session-ticket key file shared by `serve` processes: new, rotate
+    #[command(subcommand)]
+    TicketKey(ticket_key::TicketKeyCommand),
 }
 
 fn run(cli: Cli) -> Result<(), output::Failure> {
@@ -86,6 +97,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Serve(a) => serve::run(a),
         Command::Get(a) => get::run(a),
         Command::Trust(c) => trust::run(c),
+        Command::TicketKey(c) => ticket_key::run(c),
     }
 }
 

@@ -2,6 +2,7 @@
 use std::fmt::Display;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::time::Duration;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -82,4 +83,20 @@ pub fn with_spinner<T>(slow: bool, message: &str, work: impl FnOnce() -> T) -> T
     let out = work();
     bar.finish_and_clear();
     out
+}
+
+/// A clap value parser: seconds, fractions allowed (`1.5`), above zero.
+pub fn parse_secs(s: &str) -> Result<Duration, String> {
+    match parse_secs_or_zero(s)? {
+        d if d.is_zero() => Err("must be above 0".into()),
+        d => Ok(d),
+    }
+}
+
+/// Seconds, zero allowed (meaning "none" where the flag says so).
+pub fn parse_secs_or_zero(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s}: not a number of seconds"))?;
+    Duration::try_from_secs_f64(v).map_err(|_| format!("{s}: not a duration in seconds"))
 }

@@ -1,42 +1,122 @@
-//! `https-kit serve`: static files over TLS 1.3 (our handshake and record layer) and hyper.
+//! `https-kit serve`: static files over TLS 1.3 (our handshake and record layer) and hyper, with
+//! limits on every wait and every connection, and a graceful stop on SIGINT/SIGTERM.
 
-use crate::http::{serve_connection, FileService, Site};
-use crate::output::{print_json, Failure};
-use crate::tls::{alert_of, trace_json};
-use https_handshake::{CertifiedKey, ServerConfig, TlsAcceptor};
+use crate::access_log::{AccessLog, Peer};
+use crate::conn::{serve_connection, Ended, Limits, Tracked};
+use crate::output::{parse_secs, parse_secs_or_zero, print_json, Failure};
+use crate::site::{FileService, Site};
+use crate::tls::{alert_of, load_pair, peer_identity, trace_json, NameResolver};
+use https_handshake::{ServerConfig, Ticketer, TlsAcceptor};
+use https_verify::TrustAnchors;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 const SERVE_HELP: &str = "\
 Serves a directory over HTTPS (TLS 1.3, HTTP/1.1 or HTTP/2 by ALPN). Directories answer with
-their index.html; unknown paths get 404. One line per request goes to stderr.
+their index.html (or, with --list, a listing); unknown paths, symlinks leading out of the
+directory and anything but regular files get 404. Range and If-Modified-Since/If-None-Match are
+honoured; bodies are streamed. One line per request goes to stderr.
 
-Example (a local CA and a certificate for localhost first):
-  https-kit ca init
-  https-kit cert issue localhost 127.0.0.1
+Examples:
+  https-kit ca init && https-kit cert issue localhost 127.0.0.1
   https-kit serve ./public --cert localhost.fullchain.crt --key localhost.key
   https-kit get https://localhost:8443/ --ca ~/.local/share/https-kit/ca.crt
 
+  Two sites on one address (the certificate is picked by SNI; the first pair is the default):
+  https-kit serve ./public --cert a.fullchain.crt --key a.key --cert b.fullchain.crt --key b.key
+
+  Only clients with a certificate from your CA (mTLS; the log names each client):
+  https-kit serve ./public --cert s.fullchain.crt --key s.key --client-ca ca.crt
+
+  Several servers behind one name, resuming each other's sessions:
+  https-kit ticket-key new tickets.key   (then rotate it every 6 h: https-kit ticket-key rotate)
+  https-kit serve . --cert ... --key ... --ticket-key-file tickets.key
+
+  Limits (each has a default; durations in seconds, fractions allowed):
+  https-kit serve . --cert ... --key ... --handshake-timeout 5 --max-connections 200
+
+SIGINT/SIGTERM stop accepting, let responses in flight finish (up to --shutdown-timeout), exit 0.
 SSLKEYLOGFILE is honoured (NSS key log format), so Wireshark can decrypt a capture.";
+
+/// `--client-auth`: whether a client certificate is needed or only checked when sent.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// Ask for a certificate; serve clients without one too (a sent one must verify)
+    Optional,
+    /// Refuse clients without a valid certificate (alert certificate_required)
+    Required,
+}
 
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = SERVE_HELP)]
 pub struct ServeArgs {
     /// Directory to serve; without it a built-in page is served
     pub dir: Option<PathBuf>,
-    /// Certificate chain, leaf first (PREFIX.fullchain.crt from `cert issue`)
-    #[arg(long, value_name = "FULLCHAIN")]
-    pub cert: PathBuf,
-    /// The leaf's private key (PKCS#8 or PKCS#1 PEM)
-    #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    /// Certificate chain, leaf first (PREFIX.fullchain.crt from `cert issue`); repeat with --key
+    /// for more names (chosen by SNI, the first is the default)
+    #[arg(long, value_name = "FULLCHAIN", required = true)]
+    pub cert: Vec<PathBuf>,
+    /// The private key of the --cert at the same position (PKCS#8, PKCS#1 or SEC1 PEM)
+    #[arg(long, value_name = "KEY", required = true)]
+    pub key: Vec<PathBuf>,
     /// Address to listen on (loopback by default: expose deliberately)
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub addr: SocketAddr,
+    /// List directories that have no index.html (HTML, names escaped)
+    #[arg(long)]
+    pub list: bool,
+    /// Ask clients for a certificate issued by these CAs (PEM); see --client-auth
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+    /// With --client-ca: refuse clients without a certificate, or accept them too
+    #[arg(long, value_enum, default_value = "required", requires = "client_ca")]
+    pub client_auth: ClientAuth,
+    /// Send no session tickets (every connection is a full handshake)
+    #[arg(long, conflicts_with = "ticket_key_file")]
+    pub no_tickets: bool,
+    /// Seal tickets with the keys in FILE (from `https-kit ticket-key new`, mode 0600), re-read
+    /// when it changes, so several `serve` processes resume each other's sessions
+    #[arg(long, value_name = "FILE")]
+    pub ticket_key_file: Option<PathBuf>,
+    /// Seconds a client has to complete the TLS handshake
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub handshake_timeout: Duration,
+    /// Seconds from the first byte of an HTTP/1.1 request to the end of its headers
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub header_timeout: Duration,
+    /// Seconds a connection may stay open with no request in flight, or with a response that
+    /// moves no byte (a client that stopped reading)
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    pub idle_timeout: Duration,
+    /// Connections served at once (each holds a file descriptor: stay under `ulimit -n`); past
+    /// it, accepting pauses until one closes
+    #[arg(long, value_name = "N", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Largest request header block in bytes (8192 at least)
+    #[arg(long, value_name = "BYTES", default_value_t = 16_384,
+          value_parser = clap::value_parser!(u32).range(8192..=1_048_576))]
+    pub max_header_bytes: u32,
+    /// HTTP/2: seconds between keep-alive PINGs on a quiet connection (0: none)
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs_or_zero)]
+    pub h2_keepalive: Duration,
+    /// HTTP/2: concurrent streams per connection
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub h2_max_streams: u32,
+    /// Seconds to let responses in flight finish after SIGINT/SIGTERM
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs_or_zero)]
+    pub shutdown_timeout: Duration,
     /// No per-request log lines
     #[arg(long, short)]
     pub quiet: bool,
+    /// Access log lines as JSON objects (one per line, on stderr)
+    #[arg(long, conflicts_with = "quiet")]
+    pub log_json: bool,
     /// Print each connection's handshake, message by message, mapped to the seed's steps
     #[arg(long)]
     pub trace: bool,
@@ -47,7 +127,8 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let site = match &args.dir {
-        Some(dir) if dir.is_dir() => Site::Dir(dir.clone()),
+        Some(dir) if dir.is_dir() => Site::dir(dir, args.list)
+            .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?,
         Some(dir) => {
             return Err(Failure::usage(format!(
                 "{}: not a directory",
@@ -56,28 +137,70 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         }
         None => Site::Builtin,
     };
-    let chain_pem = std::fs::read(&args.cert)
-        .map_err(|e| Failure::usage(format!("{}: {e}", args.cert.display())))?;
-    let key_pem = std::fs::read(&args.key)
-        .map_err(|e| Failure::usage(format!("{}: {e}", args.key.display())))?;
-    let certified = CertifiedKey::from_pem(&chain_pem, &key_pem).map_err(|e| {
-        Failure::usage(format!(
-            "{} / {}: {e}",
-            args.cert.display(),
-            args.key.display()
-        ))
-    })?;
-    let config = ServerConfig::builder()
-        .with_certified_key(certified)
-        .with_alpn(&[b"h2", b"http/1.1"])
-        .with_trace(args.trace)
-        .build()
-        .map_err(|e| Failure::usage(format!("server configuration: {e}")))?;
+    let config = server_config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
-    runtime.block_on(serve(args, site, config))
+    let result = runtime.block_on(serve(args, site, config));
+    // A blocking file read still running must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+fn server_config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
+    if args.cert.len() != args.key.len() {
+        return Err(Failure::usage(format!(
+            "{} --cert but {} --key: give one --key after each --cert",
+            args.cert.len(),
+            args.key.len()
+        )));
+    }
+    let pairs = args
+        .cert
+        .iter()
+        .zip(&args.key)
+        .map(|(c, k)| load_pair(c, k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resolver =
+        NameResolver::new(pairs).ok_or_else(|| Failure::usage("no --cert/--key pair"))?;
+    let mut builder = ServerConfig::builder()
+        .with_cert_resolver(Arc::new(resolver))
+        .with_alpn(&[b"h2", b"http/1.1"])
+        .with_session_tickets(!args.no_tickets)
+        .with_trace(args.trace)
+        .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
+    if let Some(path) = &args.ticket_key_file {
+        let ticketer = Ticketer::from_key_file(path)
+            .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        if ticketer.is_stale() {
+            eprintln!(
+                "https-kit: {}: the newest ticket key is older than its rotation period \
+                 (run `https-kit ticket-key rotate`)",
+                path.display()
+            );
+        }
+        builder = builder.with_ticketer(Arc::new(ticketer));
+    }
+    if let Some(ca) = &args.client_ca {
+        let anchors = TrustAnchors::from_file(ca)
+            .map_err(|e| Failure::usage(format!("{}: {e}", ca.display())))?;
+        builder = builder.with_client_ca(anchors, args.client_auth == ClientAuth::Required);
+    }
+    builder
+        .build()
+        .map_err(|e| Failure::usage(format!("server configuration: {e}")))
+}
+
+/// What every connection task shares.
+struct Shared {
+    acceptor: TlsAcceptor,
+    service: FileService,
+    limits: Limits,
+    handshake_timeout: Duration,
+    trace: bool,
+    json: bool,
+    quiet: bool,
 }
 
 async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), Failure> {
@@ -86,68 +209,181 @@ async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), 
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
     let local = listener.local_addr().unwrap_or(args.addr);
     let what = match &site {
-        Site::Dir(d) => d.display().to_string(),
+        Site::Dir { root, .. } => root.display().to_string(),
         Site::Builtin => "the built-in page".to_string(),
     };
+    let mut stop = std::pin::pin!(stop_signal()?);
     eprintln!("https-kit: serving {what} on https://{local}/ (TLS 1.3; Ctrl-C to stop)");
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let service = Arc::new(FileService {
-        site,
-        log: !args.quiet,
+    let shared = Arc::new(Shared {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        service: FileService {
+            site,
+            log: AccessLog {
+                enabled: !args.quiet,
+                json: args.log_json,
+            },
+        },
+        limits: Limits {
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+            max_header_bytes: args.max_header_bytes as usize,
+            h2_keepalive: (!args.h2_keepalive.is_zero()).then_some(args.h2_keepalive),
+            h2_max_streams: args.h2_max_streams,
+        },
+        handshake_timeout: args.handshake_timeout,
+        trace: args.trace,
+        json: args.json,
+        quiet: args.quiet,
     });
-    let (trace, json, quiet) = (args.trace, args.json, args.quiet);
+    let max = args.max_connections;
+    let slots = Arc::new(Semaphore::new(max as usize));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
     loop {
+        // Back-pressure: at the connection limit we stop accepting (the kernel queues the rest).
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.map_err(|_| Failure::usage("connection slots closed"))?,
+            _ = &mut stop => break,
+        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("https-kit: stopping");
-                return Ok(());
-            }
+            _ = &mut stop => break,
         };
-        let (tcp, peer) = match accepted {
-            Ok(x) => x,
+        match accepted {
+            Ok((tcp, peer)) => {
+                let _ = tcp.set_nodelay(true);
+                let task = connection(tcp, peer, shared.clone(), shutdown_rx.clone(), permit);
+                tokio::spawn(task);
+            }
             Err(e) => {
                 // Out of file descriptors and the like: keep serving the connections we have.
                 eprintln!("https-kit: accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-        };
-        let _ = tcp.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let service = service.clone();
-        tokio::spawn(async move {
-            let tls = match acceptor.accept(tcp).await {
-                Ok(tls) => tls,
-                Err(e) => {
-                    if !quiet {
-                        eprintln!("{peer} TLS handshake failed: {}", alert_of(&e));
-                    }
-                    return;
-                }
-            };
-            let conn = tls.connection();
-            if trace {
-                if json {
-                    print_json(&serde_json::json!({
-                        "peer": peer.to_string(),
-                        "server_name": conn.server_name(),
-                        "trace": trace_json(conn.trace()),
-                    }));
-                } else {
-                    eprintln!("{peer} handshake:");
-                    for ev in conn.trace() {
-                        eprintln!("  {ev}");
-                    }
-                }
+        }
+    }
+    drop(listener);
+    let _ = shutdown_tx.send(true);
+    let open = max as usize - slots.available_permits();
+    eprintln!(
+        "https-kit: stopping ({open} connections open; waiting up to {:?})",
+        args.shutdown_timeout
+    );
+    match tokio::time::timeout(args.shutdown_timeout, slots.acquire_many(max)).await {
+        Ok(_) => eprintln!("https-kit: stopped"),
+        Err(_) => eprintln!(
+            "https-kit: stopped; {} connections were still open",
+            max as usize - slots.available_permits()
+        ),
+    }
+    Ok(())
+}
+
+/// Resolves on the first SIGINT or SIGTERM.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| Failure::usage(format!("installing the SIGTERM handler: {e}")))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| Failure::usage(format!("installing the SIGINT handler: {e}")))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+/// One connection: the handshake (bounded by the handshake timeout), then HTTP until it ends.
+/// `_slot` frees the connection's place under --max-connections when the task ends.
+async fn connection(
+    tcp: TcpStream,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
+) {
+    let handshake = tokio::time::timeout(shared.handshake_timeout, shared.acceptor.accept(tcp));
+    let tls = tokio::select! {
+        r = handshake => r,
+        _ = shutdown.wait_for(|stop| *stop) => return,
+    };
+    let tls = match tls {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            if !shared.quiet {
+                eprintln!("{addr} TLS handshake failed: {}", alert_of(&e));
             }
-            let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
-            if let Err(e) = serve_connection(tls, peer, h2, service).await {
-                // Browsers open spare connections and drop them: only worth a line when tracing.
-                if trace && !e.is_incomplete_message() {
-                    eprintln!("{peer} connection ended: {e}");
-                }
+            return;
+        }
+        Err(_) => {
+            if !shared.quiet {
+                eprintln!(
+                    "{addr} TLS handshake timed out after {:?}",
+                    shared.handshake_timeout
+                );
             }
-        });
+            return;
+        }
+    };
+    let conn = tls.connection();
+    if shared.trace {
+        print_trace(addr, conn, shared.json);
+    }
+    let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
+    let peer = Arc::new(Peer {
+        addr,
+        proto: if h2 { "HTTP/2" } else { "HTTP/1.1" },
+        server_name: conn.server_name().map(Arc::from),
+        client: peer_identity(conn).map(Arc::from),
+        resumed: conn.is_resumed(),
+    });
+    let service = |activity: Arc<crate::conn::Activity>| {
+        let shared = shared.clone();
+        hyper::service::service_fn(move |mut req| {
+            let guard = activity.begin();
+            let shared = shared.clone();
+            let peer = peer.clone();
+            // The verified client identity travels with the request for any handler.
+            req.extensions_mut().insert(peer.clone());
+            async move {
+                let response = shared.service.handle(req, &peer).await;
+                Ok::<_, std::convert::Infallible>(response.map(|b| Tracked::new(b, guard)))
+            }
+        })
+    };
+    let ended = serve_connection(tls, h2, &shared.limits, shutdown, service).await;
+    match ended {
+        Ended::HeaderTimeout if !shared.quiet => {
+            eprintln!(
+                "{addr} request headers timed out after {:?}",
+                shared.limits.header_timeout
+            )
+        }
+        Ended::Stalled if !shared.quiet => {
+            eprintln!(
+                "{addr} response stalled for {:?} (the client stopped reading): closed",
+                shared.limits.idle_timeout
+            )
+        }
+        // Browsers open spare connections and drop them: only worth a line when tracing.
+        Ended::Done(Err(e)) if shared.trace && !e.is_incomplete_message() => {
+            eprintln!("{addr} connection ended: {e}")
+        }
+        _ => {}
+    }
+}
+
+fn print_trace(addr: SocketAddr, conn: &https_handshake::Connection, json: bool) {
+    if json {
+        print_json(&serde_json::json!({
+            "peer": addr.to_string(),
+            "server_name": conn.server_name(),
+            "trace": trace_json(conn.trace()),
+        }));
+    } else {
+        eprintln!("{addr} handshake:");
+        for ev in conn.trace() {
+            eprintln!("  {ev}");
+        }
     }
 }

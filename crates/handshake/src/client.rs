@@ -4,39 +4,17 @@
 use std::sync::Arc;
 
 use https_record::{AlertDescription, CipherSuite};
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SystemRandom;
 
 use crate::codec::*;
+use crate::common::{cv_message, random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
-use crate::conn::{Common, Traffic, TrafficSecrets};
 use crate::error::Error;
 use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
 pub(crate) const TLS13: u16 = 0x0304;
-
-/// The content covered by a CertificateVerify signature (RFC 8446 §4.4.3).
-pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
-    let ctx: &[u8] = if server {
-        b"TLS 1.3, server CertificateVerify"
-    } else {
-        b"TLS 1.3, client CertificateVerify"
-    };
-    let mut m = Vec::with_capacity(64 + ctx.len() + 1 + transcript_hash.len());
-    m.extend_from_slice(&[0x20; 64]);
-    m.extend_from_slice(ctx);
-    m.push(0);
-    m.extend_from_slice(transcript_hash);
-    m
-}
-
-pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
-    let mut r = [0u8; 32];
-    rng.fill(&mut r)
-        .map_err(|_| Error::internal("no randomness"))?;
-    Ok(r)
-}
 
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
@@ -274,22 +252,7 @@ impl ExpectServerHello {
             ));
         }
         let hrr = sh.is_hrr();
-        for e in &sh.extensions {
-            let ok = matches!(
-                e.ext_type(),
-                ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE
-            ) || (hrr && e.ext_type() == ext_type::COOKIE)
-                || (!hrr && e.ext_type() == ext_type::PRE_SHARED_KEY && self.resume.is_some());
-            if !ok {
-                return Err(Error::proto(
-                    AlertDescription::UnsupportedExtension,
-                    format!(
-                        "server sent extension {} that was not offered",
-                        e.ext_type()
-                    ),
-                ));
-            }
-        }
+        check_server_hello_extensions(&sh, self.resume.is_some())?;
         if hrr {
             return self.handle_hrr(cx, sh, suite, raw);
         }
@@ -421,19 +384,13 @@ impl ExpectServerHello {
             let at = self.ch.extensions.len() - usize::from(self.resume.is_some());
             self.ch.extensions.insert(at, ClientExtension::Cookie(c));
         }
-        if self
-            .resume
-            .as_ref()
-            .is_some_and(|t| t.suite.hash() != suite.hash())
-        {
-            // The ticket cannot be used with the server's suite: drop it (RFC 8446 §4.1.2).
-            self.resume = None;
-            self.ch.extensions.retain(|e| {
-                !matches!(
-                    e.ext_type(),
-                    ext_type::PRE_SHARED_KEY | ext_type::PSK_KEY_EXCHANGE_MODES
-                )
-            });
+        self.update_psk_after_hrr(suite);
+        // The cookie is the server's: a ClientHello that cannot carry it is refused, never sent
+        // with a wrong length.
+        if !encodes_faithfully(&self.ch) {
+            return Err(Error::illegal(
+                "the HelloRetryRequest cookie does not fit in a ClientHello",
+            ));
         }
         if self.config.middlebox_compat {
             cx.send_ccs()?;
@@ -450,6 +407,62 @@ impl ExpectServerHello {
         self.hrr_suite = Some(suite);
         Ok(ClientState::ExpectServerHello(self))
     }
+}
+
+impl ExpectServerHello {
+    /// RFC 8446 §4.1.2: after a HelloRetryRequest the PSK offer is updated (a fresh
+    /// obfuscated_ticket_age; the binder is recomputed when the hello is sent) or, if the ticket's
+    /// hash does not match the server's suite, removed. psk_key_exchange_modes stays: the server
+    /// may still send tickets.
+    fn update_psk_after_hrr(&mut self, suite: CipherSuite) {
+        let Some(t) = &self.resume else {
+            return;
+        };
+        if t.suite.hash() != suite.hash() {
+            self.resume = None;
+            self.ch
+                .extensions
+                .retain(|e| e.ext_type() != ext_type::PRE_SHARED_KEY);
+            return;
+        }
+        let age = t.obfuscated_age();
+        if let Some(ClientExtension::PreSharedKey(offer)) = self.ch.extensions.last_mut() {
+            for id in &mut offer.identities {
+                id.obfuscated_ticket_age = age;
+            }
+        }
+    }
+}
+
+/// A ServerHello carries supported_versions and key_share, plus pre_shared_key when we offered
+/// one; a HelloRetryRequest may add a cookie. An extension we recognise that this message may not
+/// carry is illegal_parameter (RFC 8446 §4.2); one we never offered is unsupported_extension.
+fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<(), Error> {
+    let hrr = sh.is_hrr();
+    for e in &sh.extensions {
+        let t = e.ext_type();
+        let allowed = matches!(t, ext_type::SUPPORTED_VERSIONS | ext_type::KEY_SHARE)
+            || (hrr && t == ext_type::COOKIE)
+            || (!hrr && t == ext_type::PRE_SHARED_KEY);
+        if allowed && (t != ext_type::PRE_SHARED_KEY || offered_psk) {
+            continue;
+        }
+        if !allowed && is_known_extension(t) {
+            let msg = if hrr {
+                "HelloRetryRequest"
+            } else {
+                "ServerHello"
+            };
+            return Err(Error::illegal(format!(
+                "extension {t} is not allowed in a {msg}"
+            )));
+        }
+        return Err(Error::proto(
+            AlertDescription::UnsupportedExtension,
+            format!("server sent extension {t} that was not offered"),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) struct ExpectEncryptedExtensions {
@@ -471,10 +484,17 @@ impl ExpectEncryptedExtensions {
             return Err(unexpected(&msg.0, "EncryptedExtensions"));
         };
         let unsupported = |t: u16| {
-            Error::proto(
-                AlertDescription::UnsupportedExtension,
-                format!("unrequested extension {t} in EncryptedExtensions"),
-            )
+            if not_for_encrypted_extensions(t) {
+                // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
+                Error::illegal(format!(
+                    "extension {t} is not allowed in EncryptedExtensions"
+                ))
+            } else {
+                Error::proto(
+                    AlertDescription::UnsupportedExtension,
+                    format!("unrequested extension {t} in EncryptedExtensions"),
+                )
+            }
         };
         for e in exts {
             match e {

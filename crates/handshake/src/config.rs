@@ -3,15 +3,17 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use https_record::CipherSuite;
 use https_verify::TrustAnchors;
 
 use crate::error::Error;
 use crate::kx::NamedGroup;
-use crate::resumption::{ClientSessionStore, Ticketer};
+use crate::resumption::ClientSessionStore;
 use crate::sign::CertifiedKey;
-use crate::trace::{KeyLog, KeyLogFile};
+use crate::tickets::{Ticketer, DEFAULT_TICKET_LIFETIME, MAX_TICKET_LIFETIME};
+use crate::trace::KeyLog;
 use crate::verifier::{
     ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier,
 };
@@ -90,8 +92,9 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Starts a builder: all suites, groups X25519/P-256/P-384, no ALPN, SNI on, key log from
-    /// `SSLKEYLOGFILE` if set. A verifier (roots) is required.
+    /// Starts a builder: all suites, groups X25519/P-256/P-384, no ALPN, SNI on, resumption on, no
+    /// key log (give one with `with_key_log`, e.g. [`crate::KeyLogFile::from_env`]). A verifier
+    /// (roots) is required.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
             suites: CipherSuite::ALL.to_vec(),
@@ -103,6 +106,7 @@ impl ClientConfig {
             middlebox_compat: true,
             trace: false,
             resumption: true,
+            store: None,
             client_cert: None,
         }
     }
@@ -128,6 +132,7 @@ pub struct ClientConfigBuilder {
     middlebox_compat: bool,
     trace: bool,
     resumption: bool,
+    store: Option<Arc<ClientSessionStore>>,
     client_cert: Option<Arc<CertifiedKey>>,
 }
 
@@ -167,9 +172,16 @@ impl ClientConfigBuilder {
         self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
         self
     }
-    /// Send secrets to this key log (overrides `SSLKEYLOGFILE`).
+    /// Send secrets to this key log (off by default; `Arc::new(KeyLogFile::from_env()?)` honours
+    /// `SSLKEYLOGFILE` as curl does).
     pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
         self.key_log = Some(key_log);
+        self
+    }
+    /// Keep tickets in `store` (shared between configs, e.g. with different ALPN lists).
+    pub fn with_session_store(mut self, store: Arc<ClientSessionStore>) -> Self {
+        self.store = Some(store);
+        self.resumption = true;
         self
     }
     /// Send server_name (default on).
@@ -198,20 +210,14 @@ impl ClientConfigBuilder {
             groups: self.groups,
             verifier,
             alpn: self.alpn,
-            key_log: self.key_log.or_else(env_key_log),
+            key_log: self.key_log,
             enable_sni: self.enable_sni,
             middlebox_compat: self.middlebox_compat,
             trace: self.trace,
-            sessions: self
-                .resumption
-                .then(|| Arc::new(ClientSessionStore::default())),
+            sessions: self.resumption.then(|| self.store.unwrap_or_default()),
             client_cert: self.client_cert,
         })
     }
-}
-
-fn env_key_log() -> Option<Arc<dyn KeyLog>> {
-    KeyLogFile::from_env().map(|k| Arc::new(k) as Arc<dyn KeyLog>)
 }
 
 fn check_lists(
@@ -243,6 +249,10 @@ pub struct ServerConfig {
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) trace: bool,
     pub(crate) ticketer: Option<Arc<Ticketer>>,
+    /// NewSessionTickets sent after each handshake (when `ticketer` is set).
+    pub(crate) ticket_count: u8,
+    /// Announced ticket lifetime, seconds (≤ 7 days).
+    pub(crate) ticket_lifetime: u32,
     pub(crate) client_auth: Option<ClientAuth>,
 }
 
@@ -254,8 +264,9 @@ pub(crate) struct ClientAuth {
 }
 
 impl ServerConfig {
-    /// Starts a builder: all suites and groups (server preference order), no ALPN, key log from
-    /// `SSLKEYLOGFILE` if set. A certificate (or resolver) is required.
+    /// Starts a builder: all suites and groups (server preference order), no ALPN, session tickets
+    /// on (2 per handshake, 2 h lifetime, in-memory keys rotated every 6 h), no key log. A
+    /// certificate (or resolver) is required.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             suites: CipherSuite::ALL.to_vec(),
@@ -264,9 +275,16 @@ impl ServerConfig {
             alpn: Vec::new(),
             key_log: None,
             trace: false,
-            tickets: false,
+            tickets: true,
+            ticket_count: 2,
+            ticket_lifetime: DEFAULT_TICKET_LIFETIME,
+            ticketer: None,
             client_auth: None,
         }
+    }
+    /// The ticketer sealing this config's tickets (`None` when tickets are off).
+    pub fn ticketer(&self) -> Option<&Arc<Ticketer>> {
+        self.ticketer.as_ref()
     }
 }
 
@@ -280,6 +298,9 @@ pub struct ServerConfigBuilder {
     key_log: Option<Arc<dyn KeyLog>>,
     trace: bool,
     tickets: bool,
+    ticket_count: u8,
+    ticket_lifetime: Duration,
+    ticketer: Option<Arc<Ticketer>>,
     client_auth: Option<ClientAuth>,
 }
 
@@ -298,9 +319,27 @@ impl ServerConfigBuilder {
         self.client_auth = Some(ClientAuth { verifier, required });
         self
     }
-    /// Issue one session ticket after each full handshake and accept them (psk_dhe_ke); default off.
+    /// Issue session tickets after each handshake and accept them (psk_dhe_ke); default on.
     pub fn with_session_tickets(mut self, on: bool) -> Self {
         self.tickets = on;
+        self
+    }
+    /// NewSessionTickets sent right after the client's Finished (default 2; 0 sends none but still
+    /// accepts tickets from the ticketer).
+    pub fn with_ticket_count(mut self, count: u8) -> Self {
+        self.ticket_count = count;
+        self
+    }
+    /// Lifetime announced in each ticket (default 2 h; at most 7 days, RFC 8446 §4.6.1). Keep it
+    /// within the ticketer's rotation period (6 h) for every ticket to be honoured to the end.
+    pub fn with_ticket_lifetime(mut self, lifetime: Duration) -> Self {
+        self.ticket_lifetime = lifetime;
+        self
+    }
+    /// Seal and open tickets with this ticketer (share one, or one key file, between servers so
+    /// they resume each other's sessions). Default: a fresh in-memory [`Ticketer::new`] per config.
+    pub fn with_ticketer(mut self, ticketer: Arc<Ticketer>) -> Self {
+        self.ticketer = Some(ticketer);
         self
     }
     /// One certificate chain (leaf first, DER) and its private key (PKCS#8 or PKCS#1 DER).
@@ -334,7 +373,8 @@ impl ServerConfigBuilder {
         self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
         self
     }
-    /// Send secrets to this key log (overrides `SSLKEYLOGFILE`).
+    /// Send secrets to this key log (off by default; `Arc::new(KeyLogFile::from_env()?)` honours
+    /// `SSLKEYLOGFILE`).
     pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
         self.key_log = Some(key_log);
         self
@@ -350,18 +390,26 @@ impl ServerConfigBuilder {
             Error::Config("no certificate: call with_single_cert or with_cert_resolver".into())
         })?;
         check_lists(&self.suites, &self.groups, &self.alpn)?;
+        if self.ticket_lifetime > MAX_TICKET_LIFETIME || self.ticket_lifetime.is_zero() {
+            return Err(Error::Config(
+                "ticket lifetime must be between 1 s and 7 days (RFC 8446 §4.6.1)".into(),
+            ));
+        }
+        let ticketer = match (self.tickets, self.ticketer) {
+            (false, _) => None,
+            (true, Some(t)) => Some(t),
+            (true, None) => Some(Arc::new(Ticketer::new()?)),
+        };
         Ok(ServerConfig {
             suites: self.suites,
             groups: self.groups,
             resolver,
             alpn: self.alpn,
-            key_log: self.key_log.or_else(env_key_log),
+            key_log: self.key_log,
             trace: self.trace,
-            ticketer: if self.tickets {
-                Some(Arc::new(Ticketer::new()?))
-            } else {
-                None
-            },
+            ticketer,
+            ticket_count: self.ticket_count,
+            ticket_lifetime: self.ticket_lifetime.as_secs() as u32,
             client_auth: self.client_auth,
         })
     }

@@ -2,361 +2,38 @@
 //! `reader()`/`writer()`. Shared by client and server; the role-specific state machine lives in
 //! `client.rs` / `server.rs`.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
 use https_record::{
-    next_traffic_secret, Alert, AlertDescription, CipherSuite, ContentType, Incoming, RecordError,
-    RecordLayer, RecordOpener, RecordSealer, MAX_PLAINTEXT_LEN,
+    Alert, AlertDescription, CipherSuite, Incoming, RecordError, MAX_PLAINTEXT_LEN,
 };
 
 use crate::client::ClientState;
-use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
+use crate::codec::{Codec, HandshakeMessage, HandshakeType};
+use crate::common::{
+    max_message_len, Common, Traffic, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
+};
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{KeySchedule, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::server::ServerState;
-use crate::trace::{KeyLog, TraceEvent};
-
-/// Largest handshake message we accept (a certificate chain fits easily).
-pub const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;
-/// Largest total of handshake bytes we accept from the peer before the handshake completes.
-pub const MAX_HANDSHAKE_FLIGHT: usize = 256 * 1024;
-/// Plaintext buffered for the application before `read_tls` refuses more.
-const MAX_RECEIVED_PLAINTEXT: usize = 256 * 1024;
-
-/// What is negotiated so far.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Negotiated {
-    pub(crate) suite: Option<CipherSuite>,
-    pub(crate) group: Option<NamedGroup>,
-    pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) peer_certs: Vec<Vec<u8>>,
-    pub(crate) sni: Option<String>,
-    pub(crate) scheme: Option<u16>,
-    pub(crate) hrr: bool,
-    pub(crate) resumed: bool,
-}
-
-/// State shared by both roles: record layer, buffers, trace, key log.
-/// One epoch's traffic secrets, both directions.
-pub(crate) struct TrafficSecrets {
-    pub(crate) client: Secret,
-    pub(crate) server: Secret,
-}
-
-pub(crate) struct Common {
-    pub(crate) record: RecordLayer,
-    sendable: BytesMut,
-    hs_out: Vec<u8>,
-    hs_in: Vec<u8>,
-    received: VecDeque<BytesMut>,
-    received_len: usize,
-    pending_plain: Vec<u8>,
-    pub(crate) handshake_complete: bool,
-    read_key_changed: bool,
-    error: Option<Error>,
-    close_sent: bool,
-    eof: bool,
-    hs_bytes_received: usize,
-    pub(crate) trace: Option<Vec<TraceEvent>>,
-    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
-    pub(crate) client_random: [u8; 32],
-    pub(crate) info: Negotiated,
-    pub(crate) ccs_sent: bool,
-    /// The peer's record_size_limit (RFC 8449), applied to every write key.
-    pub(crate) peer_record_limit: Option<u16>,
-    /// A stricter record limit per write key than the suite's (tests, local policy).
-    key_update_limit: Option<u64>,
-}
-
-impl Common {
-    pub(crate) fn new(trace: bool, key_log: Option<Arc<dyn KeyLog>>) -> Self {
-        Self {
-            record: RecordLayer::new(),
-            sendable: BytesMut::new(),
-            hs_out: Vec::new(),
-            hs_in: Vec::new(),
-            received: VecDeque::new(),
-            received_len: 0,
-            pending_plain: Vec::new(),
-            handshake_complete: false,
-            read_key_changed: false,
-            error: None,
-            close_sent: false,
-            eof: false,
-            hs_bytes_received: 0,
-            trace: trace.then(Vec::new),
-            key_log,
-            client_random: [0; 32],
-            info: Negotiated::default(),
-            ccs_sent: false,
-            peer_record_limit: None,
-            key_update_limit: None,
-        }
-    }
-
-    /// Records a trace event (built only when tracing is on).
-    pub(crate) fn trace(&mut self, ev: impl FnOnce() -> TraceEvent) {
-        if let Some(t) = &mut self.trace {
-            t.push(ev());
-        }
-    }
-
-    /// Queues a handshake message in the current flight (coalesced into as few records as possible).
-    pub(crate) fn send_hs(&mut self, msg: &HandshakeMessage, transcript: Option<&mut Transcript>) {
-        let start = self.hs_out.len();
-        msg.encode(&mut self.hs_out);
-        let raw = &self.hs_out[start..];
-        if let Some(t) = transcript {
-            t.add(raw);
-        }
-        let (name, bytes) = (msg.0.name(), raw.len());
-        self.trace(|| TraceEvent::Sent {
-            message: name,
-            bytes,
-        });
-    }
-
-    /// Seals the queued flight under the current write key.
-    pub(crate) fn flush_hs(&mut self) -> Result<(), Error> {
-        if !self.hs_out.is_empty() {
-            let flight = std::mem::take(&mut self.hs_out);
-            let res = self.write_records(ContentType::Handshake, &flight);
-            self.hs_out = flight;
-            self.hs_out.clear();
-            res?;
-        }
-        Ok(())
-    }
-
-    /// Appends `payload` as records: protected when a write key is installed, plaintext otherwise.
-    /// Reserves exactly what the records need (one allocation, no 16 KiB over-reservation for a
-    /// small flight or response).
-    fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
-        let Some(sealer) = self.record.sealer_mut() else {
-            self.record.write(typ, payload, &mut self.sendable)?;
-            return Ok(());
-        };
-        let frag = sealer.max_fragment().clamp(1, MAX_PLAINTEXT_LEN);
-        let need: usize = payload
-            .chunks(frag)
-            .map(|c| sealer.sealed_len(c.len()))
-            .sum();
-        self.sendable.reserve(need);
-        for chunk in payload.chunks(frag) {
-            sealer.seal_into(typ, chunk, &mut self.sendable)?;
-        }
-        Ok(())
-    }
-
-    /// The middlebox-compatibility change_cipher_spec (RFC 8446 D.4), always unprotected, once.
-    pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
-        if self.ccs_sent {
-            return Ok(());
-        }
-        self.flush_hs()?;
-        https_record::write_plaintext(ContentType::ChangeCipherSpec, &[1], &mut self.sendable);
-        self.ccs_sent = true;
-        self.trace(|| TraceEvent::Sent {
-            message: "ChangeCipherSpec",
-            bytes: 6,
-        });
-        Ok(())
-    }
-
-    pub(crate) fn set_write_key(
-        &mut self,
-        suite: CipherSuite,
-        secret: &Secret,
-    ) -> Result<(), Error> {
-        self.flush_hs()?;
-        let mut sealer = RecordSealer::from_secret(suite, secret.as_bytes());
-        if let Some(limit) = self.peer_record_limit {
-            sealer.set_record_size_limit(usize::from(limit));
-        }
-        if let Some(records) = self.key_update_limit {
-            sealer.set_key_update_limit(records);
-        }
-        self.record.set_sealer(sealer);
-        Ok(())
-    }
-
-    pub(crate) fn set_read_key(&mut self, suite: CipherSuite, secret: &Secret) {
-        self.record
-            .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
-        self.read_key_changed = true;
-    }
-
-    /// handshake_secret from the (EC)DHE output, then both handshake traffic secrets, each logged
-    /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
-    pub(crate) fn derive_handshake_secrets(
-        &mut self,
-        ks: &mut KeySchedule,
-        shared: &[u8],
-        transcript_hash: &[u8],
-    ) -> TrafficSecrets {
-        ks.advance(Some(shared));
-        self.trace(|| TraceEvent::Secret {
-            name: "handshake_secret",
-        });
-        let client = ks.derive(b"c hs traffic", transcript_hash);
-        let server = ks.derive(b"s hs traffic", transcript_hash);
-        self.log_secret(
-            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-            "client_handshake_traffic_secret",
-            &client,
-        );
-        self.log_secret(
-            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            "server_handshake_traffic_secret",
-            &server,
-        );
-        TrafficSecrets { client, server }
-    }
-
-    /// master_secret, then both application traffic secrets and the exporter secret, each logged
-    /// and traced.
-    pub(crate) fn derive_application_secrets(
-        &mut self,
-        ks: &mut KeySchedule,
-        transcript_hash: &[u8],
-    ) -> (TrafficSecrets, Secret) {
-        ks.advance(None);
-        self.trace(|| TraceEvent::Secret {
-            name: "master_secret",
-        });
-        let client = ks.derive(b"c ap traffic", transcript_hash);
-        let server = ks.derive(b"s ap traffic", transcript_hash);
-        self.log_secret(
-            "CLIENT_TRAFFIC_SECRET_0",
-            "client_application_traffic_secret_0",
-            &client,
-        );
-        self.log_secret(
-            "SERVER_TRAFFIC_SECRET_0",
-            "server_application_traffic_secret_0",
-            &server,
-        );
-        let exporter = ks.derive(b"exp master", transcript_hash);
-        self.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
-        (TrafficSecrets { client, server }, exporter)
-    }
-
-    /// Key log line (NSS format) and a trace event naming the secret.
-    pub(crate) fn log_secret(&mut self, label: &'static str, name: &'static str, secret: &Secret) {
-        if let Some(kl) = &self.key_log {
-            kl.log(label, &self.client_random, secret.as_bytes());
-        }
-        self.trace(|| TraceEvent::Secret { name });
-    }
-
-    pub(crate) fn check(&mut self, what: &'static str, detail: impl FnOnce() -> String) {
-        self.trace(|| TraceEvent::Check {
-            what,
-            detail: detail(),
-        });
-    }
-
-    pub(crate) fn negotiated(&mut self, what: &'static str, value: impl FnOnce() -> String) {
-        self.trace(|| TraceEvent::Negotiated {
-            what,
-            value: value(),
-        });
-    }
-
-    /// Moves buffered application data into records (full records first; the tail too if `all`).
-    fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
-        if !self.handshake_complete
-            || self.pending_plain.is_empty()
-            || self.close_sent
-            || self.error.is_some()
-        {
-            return Ok(());
-        }
-        let n = if all {
-            self.pending_plain.len()
-        } else {
-            self.pending_plain.len() / MAX_PLAINTEXT_LEN * MAX_PLAINTEXT_LEN
-        };
-        if n == 0 {
-            return Ok(());
-        }
-        let plain = std::mem::take(&mut self.pending_plain);
-        let res = self.write_records(ContentType::ApplicationData, &plain[..n]);
-        self.pending_plain = plain;
-        res?;
-        self.pending_plain.drain(..n);
-        if self.pending_plain.is_empty() {
-            self.pending_plain = Vec::new(); // idle connections hold no buffer
-        }
-        Ok(())
-    }
-}
-
-/// The traffic phase, shared by both roles: application keys and KeyUpdate (RFC 8446 §4.6.3).
-pub(crate) struct Traffic {
-    pub(crate) suite: CipherSuite,
-    pub(crate) write_secret: Secret,
-    pub(crate) read_secret: Secret,
-    pub(crate) exporter: Secret,
-}
-
-impl Traffic {
-    pub(crate) fn handle(
-        mut self,
-        cx: &mut Common,
-        msg: HandshakeMessage,
-        is_client: bool,
-    ) -> Result<Self, Error> {
-        match msg.0 {
-            HandshakePayload::KeyUpdate(requested) => {
-                let h = self.suite.hash();
-                self.read_secret =
-                    Secret::from_slice(&next_traffic_secret(h, self.read_secret.as_bytes()));
-                cx.set_read_key(self.suite, &self.read_secret);
-                if requested {
-                    cx.send_hs(&HandshakeMessage(HandshakePayload::KeyUpdate(false)), None);
-                    self.write_secret =
-                        Secret::from_slice(&next_traffic_secret(h, self.write_secret.as_bytes()));
-                    cx.set_write_key(self.suite, &self.write_secret)?;
-                }
-                Ok(self)
-            }
-            // Tickets without a session store (resumption off) are ignored.
-            HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
-            other => Err(Error::unexpected(format!(
-                "{} after the handshake",
-                other.name()
-            ))),
-        }
-    }
-
-    /// Sends a KeyUpdate and switches our write key.
-    pub(crate) fn update_write(
-        &mut self,
-        cx: &mut Common,
-        request_peer: bool,
-    ) -> Result<(), Error> {
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::KeyUpdate(request_peer)),
-            None,
-        );
-        self.write_secret = Secret::from_slice(&next_traffic_secret(
-            self.suite.hash(),
-            self.write_secret.as_bytes(),
-        ));
-        cx.set_write_key(self.suite, &self.write_secret)
-    }
-}
+use crate::trace::TraceEvent;
 
 pub(crate) enum HsState {
     Client(ClientState),
     Server(ServerState),
+}
+
+/// The traffic state once connected (either role).
+fn traffic_mut(state: &mut Option<HsState>) -> Option<&mut Traffic> {
+    match state {
+        Some(HsState::Client(ClientState::Connected(t, _)))
+        | Some(HsState::Server(ServerState::Connected(t))) => Some(t),
+        _ => None,
+    }
 }
 
 /// Buffer states after [`Connection::process_new_packets`].
@@ -386,8 +63,19 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Reads TLS bytes from the transport (once). `Ok(0)` means EOF.
+    /// Reads TLS bytes from the transport (once). `Ok(0)` means EOF. Refuses (`WouldBlock`) while
+    /// [`MAX_UNSENT_TLS`] sealed bytes wait for `write_tls` (back-pressure: a peer that never reads
+    /// cannot make us queue output), or while [`Connection::reader`] holds 256 KiB unread.
     pub fn read_tls(&mut self, rd: &mut dyn Read) -> io::Result<usize> {
+        if let Some(e) = &self.common.error {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+        }
+        if self.common.sendable.len() > MAX_UNSENT_TLS {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "unsent TLS output over its limit: call write_tls first",
+            ));
+        }
         if self.common.received_len >= MAX_RECEIVED_PLAINTEXT {
             return Err(io::Error::other(
                 "received plaintext buffer full: read from reader() first",
@@ -403,7 +91,7 @@ impl Connection {
     /// Writes pending TLS bytes to the transport (one `write` call).
     pub fn write_tls(&mut self, wr: &mut dyn Write) -> io::Result<usize> {
         self.rekey_if_due().map_err(io::Error::from)?;
-        self.common.seal_pending(true).map_err(io::Error::from)?;
+        self.seal_pending(true).map_err(io::Error::from)?;
         if self.common.sendable.is_empty() {
             return Ok(0);
         }
@@ -416,6 +104,29 @@ impl Connection {
         Ok(n)
     }
 
+    /// Seals buffered application data, answering a peer's KeyUpdate request first (it must
+    /// precede our next application data record). With nothing else to send, the answer goes
+    /// out on its own once earlier output has left, so at most one answer is ever queued.
+    fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
+        let before_data = !self.common.pending_plain.is_empty();
+        self.answer_key_update(before_data)?;
+        self.common.seal_pending(all)
+    }
+
+    /// Sends the KeyUpdate a peer asked for, if one is owed and either nothing else waits to be
+    /// sent or application data is about to be sealed (`before_data`).
+    fn answer_key_update(&mut self, before_data: bool) -> Result<(), Error> {
+        let c = &self.common;
+        if !c.key_update_owed || c.error.is_some() || !(c.sendable.is_empty() || before_data) {
+            return Ok(());
+        }
+        if let Some(t) = traffic_mut(&mut self.state) {
+            t.update_write(&mut self.common, false)?;
+            self.common.flush_hs()?;
+        }
+        Ok(())
+    }
+
     /// Processes everything received: handshake messages, application data, alerts. On a protocol
     /// violation it queues the alert (send it with `write_tls`) and returns the error; the error is
     /// sticky.
@@ -423,7 +134,10 @@ impl Connection {
         if let Some(e) = &self.common.error {
             return Err(e.clone());
         }
-        if let Err(e) = self.process_inner() {
+        if let Err(e) = self
+            .process_inner()
+            .and_then(|()| self.answer_key_update(false))
+        {
             self.fail(e.clone());
             return Err(e);
         }
@@ -434,8 +148,12 @@ impl Connection {
         })
     }
 
+    /// The one place a fatal alert is queued: once, and then nothing more (the error is sticky and
+    /// every writer checks it). Output not sealed yet is dropped.
     fn fail(&mut self, e: Error) {
         self.common.hs_out.clear();
+        self.common.pending_plain = Vec::new();
+        self.common.key_update_owed = false;
         if let Some(alert) = e.alert() {
             let _ = self
                 .common
@@ -447,21 +165,20 @@ impl Connection {
     }
 
     fn process_inner(&mut self) -> Result<(), Error> {
-        loop {
-            let incoming = match self.common.record.next_incoming() {
-                Ok(Some(i)) => i,
-                Ok(None) => break,
-                Err(e) => return Err(e.into()),
-            };
+        while let Some(incoming) = self.common.record.next_incoming()? {
+            // RFC 8446 §5.1: a handshake message split over records may not have other content
+            // between its pieces.
+            if !self.common.hs_in.is_empty() && !matches!(incoming, Incoming::Handshake(_)) {
+                return Err(Error::unexpected(
+                    "a record of another type between the fragments of a handshake message",
+                ));
+            }
             match incoming {
                 Incoming::Handshake(bytes) => {
                     if !self.common.handshake_complete {
                         self.common.hs_bytes_received += bytes.len();
                         if self.common.hs_bytes_received > MAX_HANDSHAKE_FLIGHT {
-                            return Err(Error::proto(
-                                AlertDescription::UnexpectedMessage,
-                                "handshake too large",
-                            ));
+                            return Err(Error::unexpected("handshake too large"));
                         }
                     }
                     self.common.hs_in.extend_from_slice(&bytes);
@@ -473,9 +190,15 @@ impl Connection {
                             "application data before the handshake completed",
                         ));
                     }
-                    if !bytes.is_empty() {
-                        self.common.received_len += bytes.len();
-                        self.common.received.push_back(bytes);
+                    self.common.received_len += bytes.len();
+                    match self.common.received.back_mut() {
+                        // Small records are copied onto the last chunk, so a peer sending one
+                        // byte per record cannot make the queue long: at most one chunk per KiB.
+                        Some(back) if bytes.len() < 1024 && back.len() < MAX_PLAINTEXT_LEN => {
+                            back.extend_from_slice(&bytes)
+                        }
+                        _ if bytes.is_empty() => {}
+                        _ => self.common.received.push_back(bytes),
                     }
                 }
                 Incoming::CloseNotify => {
@@ -508,24 +231,27 @@ impl Connection {
         let buf = std::mem::take(&mut self.common.hs_in);
         let mut at = 0;
         let res = (|| {
-            while buf.len() - at >= 4 {
-                let typ = buf[at];
-                let len = u32::from_be_bytes([0, buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
-                if len > MAX_HANDSHAKE_MESSAGE {
-                    return Err(Error::decode("handshake message too large"));
-                }
-                if buf.len() - at < 4 + len {
-                    break;
-                }
-                if matches!(
-                    HandshakeType::from_u8(typ),
-                    None | Some(HandshakeType::MessageHash)
-                ) {
+            while let Some(header) = buf.get(at..at + 4) {
+                let typ = HandshakeType::from_u8(header[0]);
+                let len = usize::from(header[1]) << 16
+                    | usize::from(header[2]) << 8
+                    | usize::from(header[3]);
+                if matches!(typ, None | Some(HandshakeType::MessageHash)) {
                     return Err(Error::unexpected(format!(
-                        "unknown handshake message type {typ}"
+                        "unknown handshake message type {}",
+                        header[0]
                     )));
                 }
-                let raw = &buf[at..at + 4 + len];
+                if len > max_message_len(typ) {
+                    return Err(Error::decode(format!(
+                        "{} of {len} bytes is over our limit of {}",
+                        typ.map_or("handshake message", crate::codec::type_name),
+                        max_message_len(typ)
+                    )));
+                }
+                let Some(raw) = buf.get(at..at + 4 + len) else {
+                    break;
+                };
                 let msg = HandshakeMessage::read_bytes(raw)?;
                 let (name, bytes) = (msg.0.name(), raw.len());
                 self.common.trace(|| TraceEvent::Received {
@@ -564,23 +290,23 @@ impl Connection {
     /// Plaintext to send; buffered until the handshake completes, then sealed on `write_tls`
     /// (small writes coalesce into one record).
     pub fn writer(&mut self) -> Writer<'_> {
-        Writer {
-            common: &mut self.common,
-        }
+        Writer { conn: self }
     }
 
-    /// Queues a close_notify alert; nothing can be written after it.
+    /// Queues a close_notify alert; nothing can be written after it (not even a KeyUpdate). The
+    /// peer's direction stays open: TLS 1.3 allows half-close, so data may still arrive.
     pub fn send_close_notify(&mut self) {
         if self.common.close_sent || self.common.error.is_some() {
             return;
         }
-        let _ = self.common.seal_pending(true);
+        let _ = self.seal_pending(true);
         let _ = self.common.flush_hs();
         let _ = self
             .common
             .record
             .write_close_notify(&mut self.common.sendable);
         self.common.close_sent = true;
+        self.common.key_update_owed = false;
     }
 
     /// RFC 8446 §5.5: once the write key has protected its suite's record limit, send KeyUpdate and
@@ -592,9 +318,7 @@ impl Connection {
         {
             return Ok(());
         }
-        let (Some(HsState::Client(ClientState::Connected(t, _)))
-        | Some(HsState::Server(ServerState::Connected(t)))) = &mut self.state
-        else {
+        let Some(t) = traffic_mut(&mut self.state) else {
             return Ok(());
         };
         t.update_write(&mut self.common, false)?;
@@ -610,17 +334,21 @@ impl Connection {
         }
     }
 
-    /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too.
+    /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too. Refused after
+    /// our close_notify ([`Error::Closed`]).
     pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
-        let (Some(HsState::Client(ClientState::Connected(t, _)))
-        | Some(HsState::Server(ServerState::Connected(t)))) = &mut self.state
-        else {
+        if self.common.close_sent {
+            return Err(Error::Closed);
+        }
+        if traffic_mut(&mut self.state).is_none() {
             return Err(Error::Config(
                 "KeyUpdate before the handshake completed".into(),
             ));
-        };
-        self.common.seal_pending(true)?;
-        t.update_write(&mut self.common, request_peer)?;
+        }
+        self.seal_pending(true)?;
+        if let Some(t) = traffic_mut(&mut self.state) {
+            t.update_write(&mut self.common, request_peer)?;
+        }
         self.common.flush_hs()
     }
 
@@ -651,11 +379,13 @@ impl Connection {
         Ok(())
     }
 
-    /// True while the connection wants more TLS bytes from the peer.
+    /// True while the connection wants more TLS bytes from the peer (false while unread plaintext
+    /// or more than [`MAX_UNSENT_TLS`] unsent bytes are waiting).
     pub fn wants_read(&self) -> bool {
         self.common.error.is_none()
             && !self.common.record.peer_closed()
             && self.common.received.is_empty()
+            && self.common.sendable.len() <= MAX_UNSENT_TLS
     }
 
     /// Sealed TLS bytes waiting for `write_tls` (plaintext not yet sealed is not counted).
@@ -665,10 +395,12 @@ impl Connection {
 
     /// True if `write_tls` has something to send.
     pub fn wants_write(&self) -> bool {
-        !self.common.sendable.is_empty()
-            || (self.common.handshake_complete
-                && !self.common.close_sent
-                && !self.common.pending_plain.is_empty())
+        let c = &self.common;
+        !c.sendable.is_empty()
+            || (c.handshake_complete
+                && !c.close_sent
+                && c.error.is_none()
+                && (!c.pending_plain.is_empty() || c.key_update_owed))
     }
 
     /// True until both Finished messages are exchanged.
@@ -762,23 +494,24 @@ impl Read for Reader<'_> {
 
 /// Buffers plaintext to send.
 pub struct Writer<'a> {
-    common: &'a mut Common,
+    conn: &'a mut Connection,
 }
 
 impl Write for Writer<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.common.close_sent {
+        let c = &mut self.conn.common;
+        if c.close_sent {
             return Err(io::Error::new(io::ErrorKind::BrokenPipe, Error::Closed));
         }
-        if let Some(e) = &self.common.error {
+        if let Some(e) = &c.error {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
-        self.common.pending_plain.extend_from_slice(buf);
-        self.common.seal_pending(false).map_err(io::Error::from)?;
+        c.pending_plain.extend_from_slice(buf);
+        self.conn.seal_pending(false).map_err(io::Error::from)?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.common.seal_pending(true).map_err(io::Error::from)
+        self.conn.seal_pending(true).map_err(io::Error::from)
     }
 }
 

@@ -6,8 +6,9 @@ use https_record::{AlertDescription, RecordError};
 
 use crate::codec::InvalidMessage;
 
-/// Why a connection failed. Every variant except [`Error::AlertReceived`], [`Error::Config`] and
-/// [`Error::Closed`] made us send a fatal alert first; [`Error::alert`] says which.
+/// Why a connection failed. Every variant except [`Error::AlertReceived`], [`Error::Config`],
+/// [`Error::Closed`] and [`Error::TicketKeys`] made us send a fatal alert first; [`Error::alert`]
+/// says which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// The peer broke the protocol; we sent `alert`.
@@ -38,6 +39,9 @@ pub enum Error {
     /// Writing after close_notify was sent or received.
     #[error("the connection is closed")]
     Closed,
+    /// A ticket-key file was refused (permissions, format, I/O): nothing was sent.
+    #[error("ticket keys: {0}")]
+    TicketKeys(#[from] crate::tickets::TicketKeyError),
 }
 
 impl Error {
@@ -71,7 +75,7 @@ impl Error {
             Self::Record(RecordError::PeerAlert(_))
             | Self::Record(RecordError::Truncated { .. }) => None,
             Self::Record(e) => Some(e.alert()),
-            Self::AlertReceived(_) | Self::Config(_) | Self::Closed => None,
+            Self::AlertReceived(_) | Self::Config(_) | Self::Closed | Self::TicketKeys(_) => None,
         }
     }
 }

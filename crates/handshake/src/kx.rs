@@ -63,6 +63,27 @@ impl NamedGroup {
     }
 }
 
+impl NamedGroup {
+    /// The checks a public value passes before any arithmetic (RFC 8446 §4.2.8.1-2): the exact
+    /// length for the group and, for the NIST curves, the uncompressed point form (0x04). Whether
+    /// the point is on the curve is checked by ring when the share is used.
+    pub(crate) fn check_public(self, public: &[u8]) -> Result<(), Error> {
+        if public.len() != self.public_len() {
+            return Err(Error::illegal(format!(
+                "{self} key share of {} bytes (must be {})",
+                public.len(),
+                self.public_len()
+            )));
+        }
+        if self != Self::X25519 && public.first() != Some(&0x04) {
+            return Err(Error::illegal(format!(
+                "{self} key share is not an uncompressed point"
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Display for NamedGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -100,11 +121,7 @@ impl KeyExchange {
 
     /// The shared secret with the peer's public value; a bad point is illegal_parameter (RFC 8446 §4.2.8.2).
     pub(crate) fn complete(self, peer: &[u8]) -> Result<Secret, Error> {
-        if peer.len() != self.group.public_len() {
-            return Err(Error::illegal(
-                "key share has the wrong length for its group",
-            ));
-        }
+        self.group.check_public(peer)?;
         agreement::agree_ephemeral(
             self.private,
             &agreement::UnparsedPublicKey::new(self.group.alg(), peer),

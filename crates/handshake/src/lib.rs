@@ -42,11 +42,32 @@
 //! s.reader().read_exact(&mut buf).unwrap();
 //! assert_eq!(&buf, b"hello");
 //! ```
+//!
+//! Session tickets are on by default: two NewSessionTickets after each handshake (when the client
+//! offers psk_dhe_ke), bound to the SNI, ALPN and client certificate they were issued for, sealed
+//! under keys that rotate every 6 hours ([`Ticketer`]). Servers behind one name share keys through
+//! a 0600 key file ([`Ticketer::from_key_file`], format and rotation in [`TicketKeyFile`]):
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # fn f(b: https_handshake::ServerConfigBuilder) -> Result<(), https_handshake::Error> {
+//! use https_handshake::{TicketKeyFile, Ticketer};
+//! let path = std::path::Path::new("/etc/https-kit/tickets.key");
+//! // Once, then `TicketKeyFile::rotate(path)` (or `https-kit ticket-key rotate`) every 6 hours.
+//! TicketKeyFile::create(path)?;
+//! let config = b.with_ticketer(Arc::new(Ticketer::from_key_file(path)?)).build()?;
+//! # Ok(()) }
+//! ```
+//!
+//! Key logging is opt-in: nothing is logged unless a [`KeyLog`] is given, e.g.
+//! `.with_key_log(Arc::new(KeyLogFile::from_env()?))` to honour `SSLKEYLOGFILE` as curl does.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod client;
+mod client_hello;
 pub mod codec;
+mod common;
 mod config;
 mod conn;
 mod error;
@@ -54,7 +75,10 @@ pub mod keyschedule;
 mod kx;
 mod resumption;
 mod server;
+mod server_flight;
+mod server_psk;
 mod sign;
+mod tickets;
 #[cfg(feature = "tokio")]
 mod tokio_io;
 mod trace;
@@ -63,20 +87,24 @@ mod verifier;
 #[cfg(feature = "tokio")]
 pub use tokio_io::{TlsAcceptor, TlsConnector, TlsStream};
 
+pub use common::{MAX_CLIENT_HELLO, MAX_HANDSHAKE_FLIGHT, MAX_HANDSHAKE_MESSAGE, MAX_UNSENT_TLS};
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClientHelloInfo, ResolvesServerCert, ServerConfig,
     ServerConfigBuilder, SingleCert, SniResolver,
 };
-pub use conn::{
-    ClientConnection, Connection, IoState, Reader, ServerConnection, Writer, MAX_HANDSHAKE_FLIGHT,
-    MAX_HANDSHAKE_MESSAGE,
-};
+pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, Writer};
 pub use error::Error;
 pub use https_record::{AlertDescription, CipherSuite};
+pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use kx::NamedGroup;
-pub use resumption::{ClientSessionStore, Ticketer, TICKET_LIFETIME};
+pub use resumption::{ClientSessionStore, MAX_TICKETS_PER_SERVER, TICKET_LIFETIME};
 pub use sign::{
     scheme, scheme_name, CertifiedKey, SignatureScheme, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES,
+};
+pub use tickets::{
+    TicketKeyError, TicketKeyFile, Ticketer, DEFAULT_RELOAD_INTERVAL, DEFAULT_ROTATION_PERIOD,
+    DEFAULT_TICKET_LIFETIME, KEYS_KEPT, KEY_FILE_HEADER, MAX_KEY_FILE_BYTES, MAX_KEY_FILE_KEYS,
+    MAX_TICKET_CERT_BYTES, MAX_TICKET_LIFETIME,
 };
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
 pub use verifier::{

@@ -1,109 +1,18 @@
-//! PSK resumption (RFC 8446 §2.2, §4.6.1): the server issues encrypted, stateless tickets; the client
-//! keeps the latest ticket per server name and resumes with psk_dhe_ke (a fresh ECDHE still runs, so
-//! resumed sessions keep forward secrecy).
+//! PSK resumption (RFC 8446 §2.2, §4.6.1), client side and binders: the client keeps the latest
+//! few tickets per server name, uses each once, and resumes with psk_dhe_ke (a fresh ECDHE still
+//! runs, so resumed sessions keep forward secrecy). The server's tickets are in `tickets`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use https_record::{CipherSuite, HashAlg};
-use ring::aead;
-use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::codec::{put_vec, Codec, HandshakeMessage, HandshakePayload, LenPrefix, Reader};
-use crate::error::Error;
+use crate::codec::{Codec, HandshakeMessage, HandshakePayload};
 use crate::keyschedule::{finished_verify_data, KeySchedule, Secret, Transcript};
 
-/// Ticket lifetime we issue (seconds).
+/// Ticket lifetime a server announces by default (seconds; see `ServerConfigBuilder::with_ticket_lifetime`).
 pub const TICKET_LIFETIME: u32 = 2 * 60 * 60;
-
-fn unix_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// What a ticket carries (encrypted under the server's ticket key).
-pub(crate) struct TicketState {
-    pub(crate) suite: CipherSuite,
-    pub(crate) psk: Secret,
-    issued: u64,
-}
-
-/// Seals and opens session tickets with a random AES-256-GCM key that lives as long as the config.
-pub struct Ticketer {
-    key: aead::LessSafeKey,
-    rng: SystemRandom,
-}
-
-impl std::fmt::Debug for Ticketer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Ticketer")
-    }
-}
-
-impl Ticketer {
-    /// A ticketer with a fresh random key.
-    pub fn new() -> Result<Self, Error> {
-        let rng = SystemRandom::new();
-        let mut k = [0u8; 32];
-        rng.fill(&mut k)
-            .map_err(|_| Error::Config("no randomness".into()))?;
-        let key = aead::UnboundKey::new(&aead::AES_256_GCM, &k)
-            .map_err(|_| Error::Config("ticket key".into()))?;
-        zeroize::Zeroize::zeroize(&mut k);
-        Ok(Self {
-            key: aead::LessSafeKey::new(key),
-            rng,
-        })
-    }
-
-    pub(crate) fn seal(&self, suite: CipherSuite, psk: &Secret) -> Result<Vec<u8>, Error> {
-        let mut nonce = [0u8; 12];
-        self.rng
-            .fill(&mut nonce)
-            .map_err(|_| Error::internal("no randomness"))?;
-        let mut out = nonce.to_vec();
-        let start = out.len();
-        out.extend_from_slice(&suite.to_u16().to_be_bytes());
-        put_vec(&mut out, LenPrefix::U8, psk.as_bytes());
-        out.extend_from_slice(&unix_secs().to_be_bytes());
-        let mut body = out.split_off(start);
-        self.key
-            .seal_in_place_append_tag(
-                aead::Nonce::assume_unique_for_key(nonce),
-                aead::Aad::empty(),
-                &mut body,
-            )
-            .map_err(|_| Error::internal("ticket seal"))?;
-        out.extend_from_slice(&body);
-        Ok(out)
-    }
-
-    /// Opens a ticket; `None` if it is not ours, tampered, or expired.
-    pub(crate) fn open(&self, ticket: &[u8]) -> Option<TicketState> {
-        if ticket.len() < 12 + 16 {
-            return None;
-        }
-        let (n, ct) = ticket.split_at(12);
-        let nonce = aead::Nonce::try_assume_unique_for_key(n).ok()?;
-        let mut buf = ct.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, aead::Aad::empty(), &mut buf)
-            .ok()?;
-        let mut r = Reader::new(plain);
-        let suite = CipherSuite::from_u16(r.u16("suite").ok()?)?;
-        let psk = Secret::from_slice(r.vec(LenPrefix::U8, "psk").ok()?);
-        let hi = r.u32("issued").ok()? as u64;
-        let lo = r.u32("issued").ok()? as u64;
-        let issued = hi << 32 | lo;
-        let state = TicketState { suite, psk, issued };
-        zeroize::Zeroize::zeroize(&mut buf);
-        (unix_secs() <= state.issued + u64::from(TICKET_LIFETIME)).then_some(state)
-    }
-}
 
 /// A ticket the client may use once.
 pub(crate) struct StoredTicket {
@@ -121,10 +30,11 @@ impl StoredTicket {
     }
 }
 
-/// The client's tickets: the latest one per server name, each used at most once.
+/// The client's tickets: the newest few per server name (servers send two per connection, so two
+/// connections can resume in parallel), each used at most once (RFC 8446 §C.4).
 #[derive(Default)]
 pub struct ClientSessionStore {
-    map: Mutex<HashMap<String, StoredTicket>>,
+    map: Mutex<HashMap<String, VecDeque<StoredTicket>>>,
 }
 
 impl std::fmt::Debug for ClientSessionStore {
@@ -135,11 +45,24 @@ impl std::fmt::Debug for ClientSessionStore {
 
 /// Bound on remembered server names.
 const MAX_SESSIONS: usize = 256;
+/// Bound on tickets kept per server name (older ones are dropped).
+pub const MAX_TICKETS_PER_SERVER: usize = 4;
 
 impl ClientSessionStore {
     pub(crate) fn take(&self, name: &str) -> Option<StoredTicket> {
-        let t = self.map.lock().ok()?.remove(name)?;
-        (t.received.elapsed().as_secs() < u64::from(t.lifetime)).then_some(t)
+        let mut m = self.map.lock().ok()?;
+        let q = m.get_mut(name)?;
+        let mut found = None;
+        while let Some(t) = q.pop_back() {
+            if t.received.elapsed().as_secs() < u64::from(t.lifetime) {
+                found = Some(t);
+                break;
+            }
+        }
+        if q.is_empty() {
+            m.remove(name);
+        }
+        found
     }
 
     pub(crate) fn put(
@@ -155,26 +78,32 @@ impl ClientSessionStore {
             if m.len() >= MAX_SESSIONS && !m.contains_key(name) {
                 m.clear(); // crude but bounded
             }
-            m.insert(
-                name.to_string(),
-                StoredTicket {
-                    suite,
-                    psk,
-                    ticket,
-                    age_add,
-                    lifetime,
-                    received: Instant::now(),
-                },
-            );
+            let q = m.entry(name.to_string()).or_default();
+            if q.len() == MAX_TICKETS_PER_SERVER {
+                q.pop_front();
+            }
+            q.push_back(StoredTicket {
+                suite,
+                psk,
+                ticket,
+                age_add,
+                lifetime,
+                received: Instant::now(),
+            });
         }
     }
 
     /// True if a ticket for `name` is stored.
     pub fn has_ticket(&self, name: &str) -> bool {
+        self.tickets_for(name) > 0
+    }
+
+    /// How many unused tickets are stored for `name`.
+    pub fn tickets_for(&self, name: &str) -> usize {
         self.map
             .lock()
-            .map(|m| m.contains_key(name))
-            .unwrap_or(false)
+            .map(|m| m.get(name).map_or(0, VecDeque::len))
+            .unwrap_or(0)
     }
 }
 

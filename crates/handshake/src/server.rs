@@ -6,15 +6,18 @@ use std::sync::Arc;
 use https_record::{AlertDescription, CipherSuite};
 use ring::rand::SystemRandom;
 
-use crate::client::{cv_message, random32, TLS13};
+use crate::client::TLS13;
+use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
 use crate::codec::*;
-use crate::config::{ClientAuth, ClientHelloInfo, ServerConfig};
-use crate::conn::{Common, Traffic, TrafficSecrets};
+use crate::common::{cv_message, random32, Common, Traffic};
+use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
-use crate::keyschedule::{finished_verify_data, verify_finished, KeySchedule, Secret, Transcript};
-use crate::kx::{KeyExchange, NamedGroup};
-use crate::resumption::{binder, Ticketer, TICKET_LIFETIME};
-use ring::rand::SecureRandom;
+use crate::keyschedule::{verify_finished, Secret, Transcript};
+use crate::kx::NamedGroup;
+use crate::server_flight::{
+    certificate_request, choose_alpn, choose_cert, choose_share, record_size_limit, requested_sni,
+    required_extensions, send_certificate, send_encrypted_extensions, send_finished, HelloOut,
+};
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
@@ -51,18 +54,44 @@ struct HrrSent {
     group: NamedGroup,
     cookie: [u8; 32],
     transcript: Transcript,
+    /// The first ClientHello, which the second must repeat but for the changes §4.1.2 allows.
+    first: Box<ClientHello>,
+}
+
+impl HrrSent {
+    /// The second ClientHello answers our HelloRetryRequest: same suite, our cookie, exactly one
+    /// share for the group we asked for.
+    fn check_echo(
+        &self,
+        ch: &ClientHello,
+        suite: CipherSuite,
+        shares: &[KeyShareEntry],
+    ) -> Result<(), Error> {
+        if self.suite != suite {
+            return Err(Error::illegal(
+                "second ClientHello changed the cipher suite",
+            ));
+        }
+        match ch.ext(ext_type::COOKIE) {
+            Some(ClientExtension::Cookie(c)) if ring_eq(c, &self.cookie) => {}
+            _ => {
+                return Err(Error::illegal(
+                    "second ClientHello does not echo our cookie",
+                ))
+            }
+        }
+        if shares.len() != 1 || shares[0].group != self.group.to_u16() {
+            return Err(Error::illegal(
+                "second ClientHello must carry exactly the requested key share",
+            ));
+        }
+        Ok(())
+    }
 }
 
 pub(crate) struct ExpectClientHello {
     config: Arc<ServerConfig>,
     hrr: Option<HrrSent>,
-}
-
-fn missing(what: &'static str) -> Error {
-    Error::proto(
-        AlertDescription::MissingExtension,
-        format!("ClientHello has no {what}"),
-    )
 }
 
 impl ExpectClientHello {
@@ -78,23 +107,7 @@ impl ExpectClientHello {
                 msg.0.name()
             )));
         };
-        if self.hrr.is_none() {
-            cx.client_random = ch.random;
-        }
-        match ch.ext(ext_type::SUPPORTED_VERSIONS) {
-            Some(ClientExtension::SupportedVersions(v)) if v.contains(&TLS13) => {}
-            _ => {
-                return Err(Error::proto(
-                    AlertDescription::ProtocolVersion,
-                    "client does not offer TLS 1.3 (supported_versions)",
-                ))
-            }
-        }
-        if ch.compression_methods != [0] {
-            return Err(Error::illegal(
-                "legacy_compression_methods must be exactly [null]",
-            ));
-        }
+        self.note_hello(cx, &ch)?;
         let config = &self.config;
         let suite = config
             .suites
@@ -102,308 +115,72 @@ impl ExpectClientHello {
             .copied()
             .find(|s| ch.cipher_suites.contains(&s.to_u16()))
             .ok_or_else(|| Error::handshake_failure("no cipher suite in common"))?;
-        let Some(ClientExtension::SignatureAlgorithms(sigalgs)) =
-            ch.ext(ext_type::SIGNATURE_ALGORITHMS)
-        else {
-            return Err(missing("signature_algorithms"));
-        };
-        let Some(ClientExtension::SupportedGroups(groups)) = ch.ext(ext_type::SUPPORTED_GROUPS)
-        else {
-            return Err(missing("supported_groups"));
-        };
-        let Some(ClientExtension::KeyShare(shares)) = ch.ext(ext_type::KEY_SHARE) else {
-            return Err(missing("key_share"));
-        };
-        for (i, s) in shares.iter().enumerate() {
-            if !groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
-                return Err(Error::illegal(
-                    "key share for an unlisted or repeated group",
-                ));
-            }
-        }
+        let (sigalgs, groups, shares) = required_extensions(&ch)?;
+        check_key_shares(shares, groups)?;
         if let Some(h) = &self.hrr {
-            if h.suite != suite {
-                return Err(Error::illegal(
-                    "second ClientHello changed the cipher suite",
-                ));
-            }
-            match ch.ext(ext_type::COOKIE) {
-                Some(ClientExtension::Cookie(c)) if ring_eq(c, &h.cookie) => {}
-                _ => {
-                    return Err(Error::illegal(
-                        "second ClientHello does not echo our cookie",
-                    ))
-                }
-            }
-            if shares.len() != 1 || shares[0].group != h.group.to_u16() {
-                return Err(Error::illegal(
-                    "second ClientHello must carry exactly the requested key share",
-                ));
-            }
+            h.check_echo(&ch, suite, shares)?;
         }
-        let chosen = config.groups.iter().find_map(|g| {
-            shares
-                .iter()
-                .find(|s| s.group == g.to_u16())
-                .map(|s| (*g, s))
-        });
-        let Some((group, share)) = chosen else {
-            if self.hrr.is_some() {
-                return Err(Error::illegal(
-                    "no usable key share after HelloRetryRequest",
-                ));
-            }
-            let group = config
-                .groups
-                .iter()
-                .copied()
-                .find(|g| groups.contains(&g.to_u16()))
-                .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))?;
-            return self.send_hrr(cx, &ch, raw, suite, group);
+        let Some((group, share)) = choose_share(&config.groups, shares) else {
+            let group = self.retry_group(groups)?;
+            return self.send_hrr(cx, ch, raw, suite, group);
         };
 
-        // PSK resumption (psk_dhe_ke only): our own fresh ticket for this suite, binder verified.
         let hash = suite.hash();
-        let mut resumed = None;
-        if let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
-            (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
-        {
-            let Some(ClientExtension::PskKeyExchangeModes(modes)) =
-                ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES)
-            else {
-                return Err(missing("psk_key_exchange_modes"));
-            };
-            let state = offer
-                .identities
-                .first()
-                .and_then(|id| ticketer.open(&id.identity));
-            if let Some(state) = state.filter(|s| s.suite == suite && modes.contains(&1)) {
-                let prefix = match &self.hrr {
-                    Some(h) => h.transcript.clone(),
-                    None => Transcript::new_hash(hash),
-                };
-                let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
-                let expected = binder(hash, &state.psk, &prefix, truncated);
-                if !ring_eq(expected.as_bytes(), &offer.binders[0]) {
-                    return Err(Error::proto(
-                        AlertDescription::DecryptError,
-                        "PSK binder does not verify",
-                    ));
-                }
-                cx.check("resumption", || {
-                    "session ticket accepted, binder verified".into()
-                });
-                resumed = Some(state);
-            }
-        }
+        // PSK resumption (psk_dhe_ke only): our own ticket, bound to this SNI, ALPN and identity.
+        let resumed = crate::server_psk::accept(
+            cx,
+            config,
+            &ch,
+            raw,
+            self.hrr.as_ref().map(|h| &h.transcript),
+            suite,
+        )?;
         cx.info.resumed = resumed.is_some();
+        if let Some(state) = &resumed {
+            // The client identity travels in the ticket: peer_certificates() stays the same.
+            cx.info.peer_certs = state.peer_certs.clone();
+        }
 
-        // record_size_limit (RFC 8449): honour the client's, announce ours (the maximum).
-        let record_limit = match ch.ext(ext_type::RECORD_SIZE_LIMIT) {
-            Some(ClientExtension::RecordSizeLimit(l)) if *l < 64 => {
-                return Err(Error::illegal("record_size_limit below 64"))
+        let record_limit = record_size_limit(&ch)?;
+        let sni = requested_sni(&ch)?;
+        let (cert, scheme) = match resumed {
+            Some(_) => (None, None),
+            None => {
+                let (c, s) = choose_cert(config, sni, sigalgs)?;
+                (Some(c), Some(s))
             }
-            Some(ClientExtension::RecordSizeLimit(l)) => Some(*l),
-            _ => None,
         };
-
-        // SNI -> certificate.
-        let sni = match ch.ext(ext_type::SERVER_NAME) {
-            Some(ClientExtension::ServerName(list)) => match list.iter().find(|e| e.name_type == 0)
-            {
-                // Any printable ASCII name goes to the resolver (which may not know it); only
-                // garbage is refused.
-                Some(e) => Some(
-                    std::str::from_utf8(&e.name)
-                        .ok()
-                        .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
-                        .ok_or_else(|| {
-                            Error::illegal("server_name is not a printable ASCII host name")
-                        })?,
-                ),
-                None => None,
-            },
-            _ => None,
-        };
-        let cert = match resumed {
-            Some(_) => None,
-            None => Some(
-                config
-                    .resolver
-                    .resolve(&ClientHelloInfo {
-                        server_name: sni,
-                        signature_schemes: sigalgs,
-                    })
-                    .ok_or_else(|| match sni {
-                        Some(_) => Error::proto(
-                            AlertDescription::UnrecognizedName,
-                            "no certificate for this server_name",
-                        ),
-                        None => Error::handshake_failure("no certificate"),
-                    })?,
-            ),
-        };
-        let scheme = match &cert {
-            Some(c) => Some(c.key.choose_scheme(sigalgs).ok_or_else(|| {
-                Error::handshake_failure("no signature scheme in common with our key")
-            })?),
-            None => None,
-        };
-        let alpn = match ch.ext(ext_type::ALPN) {
-            Some(ClientExtension::Alpn(offered)) if !config.alpn.is_empty() => Some(
-                config
-                    .alpn
-                    .iter()
-                    .find(|p| offered.contains(p))
-                    .cloned()
-                    .ok_or_else(|| {
-                        Error::proto(
-                            AlertDescription::NoApplicationProtocol,
-                            "no ALPN protocol in common",
-                        )
-                    })?,
-            ),
-            _ => None,
-        };
-
-        let rng = SystemRandom::new();
-        let kx = KeyExchange::start(group, &rng)?;
-        let our_share = KeyShareEntry {
-            group: group.to_u16(),
-            payload: kx.public.clone(),
-        };
-        let shared = kx.complete(&share.payload)?;
-        cx.info.suite = Some(suite);
-        cx.info.group = Some(group);
+        let alpn = choose_alpn(config, &ch)?;
         cx.info.scheme = scheme;
         cx.info.alpn = alpn.clone();
         cx.info.sni = sni.map(str::to_string);
-        cx.negotiated("cipher suite", || suite.name().to_string());
-        cx.negotiated("key exchange group", || group.name().to_string());
+        cx.note_suite_and_group(suite, group);
 
-        let mut t = match self.hrr {
-            Some(h) => h.transcript,
-            None => Transcript::new_hash(hash),
-        };
+        let mut t = self
+            .hrr
+            .map_or_else(|| Transcript::new_hash(hash), |h| h.transcript);
         t.add(raw);
-        let mut extensions = vec![
-            ServerExtension::SupportedVersions(TLS13),
-            ServerExtension::KeyShare(our_share),
-        ];
-        if resumed.is_some() {
-            extensions.push(ServerExtension::PreSharedKey(0));
-        }
-        let sh = ServerHello {
-            legacy_version: 0x0303,
-            random: random32(&rng)?,
-            session_id: ch.session_id.clone(),
-            cipher_suite: suite.to_u16(),
-            compression_method: 0,
-            extensions,
-            extensions_omitted: false,
+        let hello = HelloOut {
+            suite,
+            group,
+            peer_share: &share.payload,
+            psk: resumed.as_ref().map(|s| &s.psk),
+            session_id: &ch.session_id,
+            record_limit,
         };
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::ServerHello(sh)),
-            Some(&mut t),
-        );
-        cx.flush_hs()?;
-        cx.record.allow_compat_ccs(true);
-        if !ch.session_id.is_empty() {
-            cx.send_ccs()?;
-        }
-
-        let mut ks = KeySchedule::new(hash, resumed.as_ref().map(|s| s.psk.as_bytes()));
-        cx.trace(|| crate::TraceEvent::Secret {
-            name: "early_secret",
-        });
-        let th = t.current_hash();
-        let TrafficSecrets {
-            client: client_hs,
-            server: server_hs,
-        } = cx.derive_handshake_secrets(&mut ks, shared.as_bytes(), th.as_ref());
-        cx.peer_record_limit = record_limit;
-        cx.set_write_key(suite, &server_hs)?;
-        cx.set_read_key(suite, &client_hs);
-
-        let mut ee = Vec::new();
-        if record_limit.is_some() {
-            ee.push(EncryptedExtension::RecordSizeLimit(
-                https_record::MAX_PLAINTEXT_LEN as u16 + 1,
-            ));
-        }
-        if sni.is_some() {
-            ee.push(EncryptedExtension::ServerNameAck);
-        }
-        if let Some(p) = alpn {
-            cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
-            ee.push(EncryptedExtension::Alpn(p));
-        }
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::EncryptedExtensions(ee)),
-            Some(&mut t),
-        );
-        let client_auth = if cert.is_some() {
-            config.client_auth.clone()
-        } else {
-            None
-        };
+        let (mut ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
+        send_encrypted_extensions(cx, &mut t, record_limit, sni.is_some(), alpn);
+        let client_auth = cert.as_ref().and(config.client_auth.clone());
         if let Some(auth) = &client_auth {
-            let mut body = Vec::new();
-            put_u16_list(&mut body, LenPrefix::U16, auth.verifier.supported_schemes());
-            let cr = CertificateRequestPayload {
-                context: Vec::new(),
-                extensions: vec![RawExtension {
-                    typ: ext_type::SIGNATURE_ALGORITHMS,
-                    body,
-                }],
-            };
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::CertificateRequest(cr)),
-                Some(&mut t),
-            );
+            let cr = HandshakePayload::CertificateRequest(certificate_request(auth));
+            cx.send_hs(&HandshakeMessage(cr), Some(&mut t));
         }
         if let (Some(cert), Some(scheme)) = (cert, scheme) {
-            let certs = CertificatePayload {
-                context: Vec::new(),
-                entries: cert
-                    .chain
-                    .iter()
-                    .map(|c| CertificateEntry {
-                        cert: c.clone(),
-                        extensions: Vec::new(),
-                    })
-                    .collect(),
-            };
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::Certificate(certs)),
-                Some(&mut t),
-            );
-            let signature = cert
-                .key
-                .sign(scheme, &cv_message(true, t.current_hash().as_ref()))?;
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::CertificateVerify(
-                    CertificateVerifyPayload { scheme, signature },
-                )),
-                Some(&mut t),
-            );
+            send_certificate(cx, &mut t, &cert, scheme)?;
         }
-        let sf = finished_verify_data(hash, server_hs.as_bytes(), t.current_hash().as_ref());
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::Finished(sf.as_bytes().to_vec())),
-            Some(&mut t),
-        );
-
-        let th = t.current_hash();
-        let (
-            TrafficSecrets {
-                client: client_ap,
-                server: server_ap,
-            },
-            exporter,
-        ) = cx.derive_application_secrets(&mut ks, th.as_ref());
-        cx.set_write_key(suite, &server_ap)?;
-        let tickets = config.ticketer.clone().map(|ticketer| (ticketer, ks));
+        let (client_ap, server_ap, exporter) =
+            send_finished(cx, &mut t, &mut ks, suite, &server_hs)?;
+        let tickets = crate::server_psk::pending(config, &ch, ks);
         let fin = ExpectFinished {
             suite,
             client_hs,
@@ -422,7 +199,7 @@ impl ExpectClientHello {
     fn send_hrr(
         mut self: Box<Self>,
         cx: &mut Common,
-        ch: &ClientHello,
+        ch: ClientHello,
         raw: &[u8],
         suite: CipherSuite,
         group: NamedGroup,
@@ -462,8 +239,48 @@ impl ExpectClientHello {
             group,
             cookie,
             transcript: t,
+            first: Box::new(ch),
         });
         Ok(ServerState::ExpectClientHello(self))
+    }
+}
+
+impl ExpectClientHello {
+    /// Version checks, the second-hello comparison after our HelloRetryRequest, and the early-data
+    /// skip for a client offering 0-RTT (which we never accept; RFC 8446 §4.2.10).
+    fn note_hello(&self, cx: &mut Common, ch: &ClientHello) -> Result<(), Error> {
+        check_versions(ch)?;
+        match &self.hrr {
+            Some(h) => {
+                check_second_hello(&h.first, ch)?;
+                // The client's rejected 0-RTT records all came before this hello.
+                cx.record.skip_early_data(false);
+            }
+            None => {
+                cx.client_random = ch.random;
+                if ch.ext(ext_type::EARLY_DATA).is_some() {
+                    cx.record.skip_early_data(true);
+                    cx.check("early data", || "offered; rejected, will be skipped".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The group a HelloRetryRequest asks for (only once: a second hello without a usable share
+    /// is illegal_parameter).
+    fn retry_group(&self, groups: &[u16]) -> Result<NamedGroup, Error> {
+        if self.hrr.is_some() {
+            return Err(Error::illegal(
+                "no usable key share after HelloRetryRequest",
+            ));
+        }
+        self.config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| groups.contains(&g.to_u16()))
+            .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))
     }
 }
 
@@ -573,7 +390,7 @@ pub(crate) struct ExpectFinished {
     client_ap: Secret,
     server_ap: Secret,
     exporter: Secret,
-    tickets: Option<(Arc<Ticketer>, KeySchedule)>,
+    tickets: Option<crate::server_psk::PendingTickets>,
 }
 
 impl ExpectFinished {
@@ -619,33 +436,9 @@ impl ExpectFinished {
             mut transcript,
             ..
         } = *self;
-        if let Some((ticketer, ks)) = tickets {
+        if let Some(pending) = tickets {
             transcript.add(raw);
-            let res_master = ks.derive(b"res master", transcript.current_hash().as_ref());
-            let nonce = [0u8];
-            let psk = crate::keyschedule::expand_label(
-                suite.hash(),
-                res_master.as_bytes(),
-                b"resumption",
-                &nonce,
-            );
-            let mut age = [0u8; 4];
-            SystemRandom::new()
-                .fill(&mut age)
-                .map_err(|_| Error::internal("no randomness"))?;
-            let age_add = u32::from_be_bytes(age);
-            let ticket = ticketer.seal(suite, &psk)?;
-            let nst = NewSessionTicketPayload {
-                lifetime: TICKET_LIFETIME,
-                age_add,
-                nonce: nonce.to_vec(),
-                ticket,
-                extensions: Vec::new(),
-            };
-            cx.send_hs(
-                &HandshakeMessage(HandshakePayload::NewSessionTicket(nst)),
-                None,
-            );
+            crate::server_psk::issue(cx, pending, suite, transcript.current_hash().as_ref())?;
         }
         Ok(ServerState::Connected(Traffic {
             suite,

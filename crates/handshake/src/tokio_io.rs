@@ -16,6 +16,9 @@ use crate::conn::{ClientConnection, Connection, ServerConnection};
 
 /// Past this many sealed bytes waiting for the socket, `poll_write` pushes back.
 const MAX_BUFFERED_TLS: usize = 1 << 20;
+/// After a failed handshake, how much of what the peer already sent is read and dropped so that
+/// closing the socket sends FIN, not RST (a reset can destroy our alert before the peer reads it).
+const DRAIN_AFTER_ERROR: usize = 256 * 1024;
 
 /// Connects TLS clients over any `AsyncRead + AsyncWrite` transport.
 #[derive(Clone, Debug)]
@@ -41,7 +44,7 @@ impl TlsConnector {
             conn,
             shutdown_sent: false,
         };
-        poll_fn(|cx| s.poll_handshake(cx)).await?;
+        s.handshake().await?;
         Ok(s)
     }
 }
@@ -70,7 +73,7 @@ impl TlsAcceptor {
             conn,
             shutdown_sent: false,
         };
-        poll_fn(|cx| s.poll_handshake(cx)).await?;
+        s.handshake().await?;
         Ok(s)
     }
 }
@@ -156,7 +159,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         Poll::Ready(Ok(()))
     }
 
-    /// Reads once from the transport and processes; on a TLS error the alert goes out best-effort.
+    /// Reads once from the transport and processes; on a TLS error the alert goes out and the
+    /// connection closes in order.
     fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let n = match ready(self.conn.read_tls(&mut SyncIo {
             io: &mut self.io,
@@ -166,10 +170,33 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
             other => return other,
         };
         if let Err(e) = self.conn.process_new_packets() {
-            let _ = self.poll_flush_tls(cx);
+            let _ = self.poll_close_after_error(cx);
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e)));
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// Runs the handshake; a TLS error closes in order (see [`TlsStream::poll_close_after_error`]).
+    async fn handshake(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_handshake(cx)).await
+    }
+
+    /// After a fatal TLS error (during the handshake or after): the alert goes out, our write side closes (FIN), and what the peer
+    /// already sent is read and dropped (up to [`DRAIN_AFTER_ERROR`]), so that dropping the socket
+    /// does not reset the connection. Never waits: each step is tried once.
+    fn poll_close_after_error(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let _ = self.poll_flush_tls(cx);
+        let _ = Pin::new(&mut self.io).poll_shutdown(cx);
+        let mut scratch = [0u8; 4096];
+        let mut drained = 0;
+        while drained < DRAIN_AFTER_ERROR {
+            let mut rb = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+                Poll::Ready(Ok(())) if !rb.filled().is_empty() => drained += rb.filled().len(),
+                _ => break,
+            }
+        }
+        Poll::Ready(())
     }
 
     fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -93,35 +93,60 @@ pub trait KeyLog: Send + Sync + fmt::Debug {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);
 }
 
-/// Appends key log lines to the file named by `SSLKEYLOGFILE`.
+/// Appends key log lines to a file (NSS format). Never used unless given to a config builder:
+/// `.with_key_log(Arc::new(KeyLogFile::from_env()?))` honours `SSLKEYLOGFILE` as curl does.
+/// A file it creates has mode 0600 (the secrets decrypt the traffic); an existing file is appended
+/// to as it is.
 #[derive(Debug)]
 pub struct KeyLogFile {
-    file: Mutex<std::fs::File>,
+    file: Option<Mutex<std::fs::File>>,
 }
 
 impl KeyLogFile {
-    /// Opens `$SSLKEYLOGFILE` for appending; `None` if unset or not writable.
-    pub fn from_env() -> Option<Self> {
-        let path = std::env::var_os("SSLKEYLOGFILE")?;
+    /// Opens `path` for appending, creating it with mode 0600.
+    pub fn create(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
         let file = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
-            .open(path)
-            .ok()?;
-        Some(Self {
-            file: Mutex::new(file),
+            .mode(0o600)
+            .open(path)?;
+        Ok(Self {
+            file: Some(Mutex::new(file)),
         })
+    }
+
+    /// The file named by `SSLKEYLOGFILE`, or a key log that writes nothing when the variable is
+    /// unset or empty. An error means the variable names a file that cannot be opened.
+    pub fn from_env() -> std::io::Result<Self> {
+        match std::env::var_os("SSLKEYLOGFILE") {
+            Some(path) if !path.is_empty() => Self::create(path),
+            _ => Ok(Self::disabled()),
+        }
+    }
+
+    /// A key log that writes nothing.
+    pub fn disabled() -> Self {
+        Self { file: None }
+    }
+
+    /// True when lines are written somewhere.
+    pub fn is_enabled(&self) -> bool {
+        self.file.is_some()
     }
 }
 
 impl KeyLog for KeyLogFile {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let Some(file) = &self.file else {
+            return;
+        };
         let line = format!(
             "{label} {} {}\n",
             hex::encode(client_random),
             hex::encode(secret)
         );
-        if let Ok(mut f) = self.file.lock() {
+        if let Ok(mut f) = file.lock() {
             // Best effort: a failing key log must not break the connection.
             let _ = f.write_all(line.as_bytes());
         }

@@ -5,7 +5,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use https_handshake::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, TraceEvent};
+use https_handshake::{
+    ClientConfig, ClientConnection, KeyLogFile, ServerConfig, ServerConnection, TraceEvent,
+};
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
 #[derive(Debug, Default)]
@@ -27,13 +29,27 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     let p = pki();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keys.log");
-    // The only test in this binary that touches the environment.
+    // The only test in this binary that touches the environment. Key logging is opt-in: the
+    // builder reads nothing by itself; `KeyLogFile::from_env` is how a program honours the variable.
     std::env::set_var("SSLKEYLOGFILE", &path);
-    let client = ClientConfig::builder()
+    let key_log = KeyLogFile::from_env().unwrap();
+    // Configs built while the variable is set but given no key log must log nothing.
+    let unlogged_client = ClientConfig::builder()
         .with_root_certificates(anchors(&p.ca))
         .build()
         .unwrap();
+    let unlogged_server = ServerConfig::builder()
+        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+        .unwrap()
+        .build()
+        .unwrap();
     std::env::remove_var("SSLKEYLOGFILE");
+    assert!(key_log.is_enabled());
+    let client = ClientConfig::builder()
+        .with_root_certificates(anchors(&p.ca))
+        .with_key_log(Arc::new(key_log))
+        .build()
+        .unwrap();
 
     let log = Arc::new(Theirs_::default());
     let server = rustls_server(
@@ -69,9 +85,27 @@ fn sslkeylogfile_matches_the_peers_secrets() {
             "missing or different: {line}\n{text}"
         );
     }
-    // (Another test in this binary may build a config while the variable is set: count only ours.)
+    // The file holds secrets: created 0600.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "key log mode {mode:o}");
     let random = hex::encode(&theirs[0].1);
     assert_eq!(text.lines().filter(|l| l.contains(&random)).count(), 5);
+
+    let mut c = Ours {
+        conn: ClientConnection::new(Arc::new(unlogged_client), "localhost").unwrap(),
+        got: vec![],
+    };
+    let mut s = Ours {
+        conn: ServerConnection::new(Arc::new(unlogged_server)).unwrap(),
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after, text,
+        "builders no longer read SSLKEYLOGFILE by themselves"
+    );
 }
 
 #[test]

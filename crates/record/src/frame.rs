@@ -234,8 +234,9 @@ pub fn write_plaintext_with(
     for chunk in payload.chunks(frag) {
         out.extend_from_slice(&[typ.to_u8()]);
         out.extend_from_slice(&version.to_be_bytes());
-        // chunk.len() <= 2^14, fits in u16.
-        out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+        // chunk.len() <= frag <= 2^14: the length always fits.
+        let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
         out.extend_from_slice(chunk);
     }
 }

@@ -5,6 +5,17 @@ use crate::frame::{write_plaintext, Deframer, MAX_PLAINTEXT_LEN};
 use crate::{Alert, AlertDescription, ContentType, RecordError, RecordOpener, RecordSealer};
 use bytes::BytesMut;
 
+/// Consecutive records that carry nothing (empty application data, padding or not, and
+/// user_canceled warnings) accepted before the peer is cut off with unexpected_message: a peer
+/// must not keep us busy without progress.
+pub const MAX_EMPTY_RECORDS: usize = 32;
+
+/// Bytes of early data (protected record fragments, header excluded) a server that rejected 0-RTT
+/// skips by trial decryption before it gives up with unexpected_message: 16 KiB of data plus the
+/// per-record overhead (type byte, tag, some padding) of up to 16 records. RFC 8446 §4.2.10 bounds
+/// the skip by max_early_data_size; we advertise none, so this is our local limit.
+pub const MAX_EARLY_DATA_SKIP: usize = 16 * 1024 + 16 * 256;
+
 /// What [`RecordLayer::next_incoming`] hands up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Incoming {
@@ -31,6 +42,10 @@ pub struct RecordLayer {
     close_sent: bool,
     /// Some record has been opened with a key (after that, plaintext alerts are refused).
     decrypted_any: bool,
+    /// Consecutive empty records received (see [`MAX_EMPTY_RECORDS`]).
+    empty_run: usize,
+    /// While `Some`, rejected early data is being skipped; the budget left (bytes).
+    early_skip: Option<usize>,
     failed: Option<RecordError>,
 }
 
@@ -80,6 +95,49 @@ impl RecordLayer {
         self.ccs_allowed = allowed;
     }
 
+    /// Starts skipping early data the server did not accept (RFC 8446 §4.2.10): protected records
+    /// that arrive before a read key is installed, or that fail to open with the installed
+    /// (handshake) key, are discarded, up to [`MAX_EARLY_DATA_SKIP`] bytes in all. The first record
+    /// that opens ends the skipping. `false` stops it (e.g. when a second ClientHello arrived).
+    pub fn skip_early_data(&mut self, on: bool) {
+        self.early_skip = on.then_some(MAX_EARLY_DATA_SKIP);
+    }
+
+    /// Whether a record the opener refused (or could not try) is rejected early data to discard.
+    /// Charges its size to the skip budget; past the budget it is unexpected_message.
+    fn skip_as_early_data(&mut self, outer: ContentType, len: usize) -> Result<bool, RecordError> {
+        let Some(left) = self.early_skip else {
+            return Ok(false);
+        };
+        if outer != ContentType::ApplicationData {
+            return Ok(false);
+        }
+        match left.checked_sub(len) {
+            Some(rest) => {
+                self.early_skip = Some(rest);
+                Ok(true)
+            }
+            None => Err(RecordError::UnexpectedMessage {
+                reason: "more rejected early data than the skip limit",
+            }),
+        }
+    }
+
+    /// Counts an empty record; the one after [`MAX_EMPTY_RECORDS`] in a row is refused.
+    fn note_empty(&mut self, empty: bool) -> Result<(), RecordError> {
+        if !empty {
+            self.empty_run = 0;
+            return Ok(());
+        }
+        self.empty_run += 1;
+        if self.empty_run > MAX_EMPTY_RECORDS {
+            return Err(RecordError::UnexpectedMessage {
+                reason: "too many consecutive empty records or user_canceled alerts",
+            });
+        }
+        Ok(())
+    }
+
     /// True once the peer's close_notify arrived.
     pub fn peer_closed(&self) -> bool {
         self.peer_closed
@@ -108,26 +166,40 @@ impl RecordLayer {
                 // RFC 8446 §6.1: data after a closure alert is ignored.
                 return Ok(None);
             }
-            let record = match self.deframer.next_record() {
-                Ok(Some(r)) => r,
+            let (typ, content) = match self.open_next() {
+                Ok(Some(x)) => x,
                 Ok(None) => return Ok(None),
                 Err(e) => return Err(self.fail(e)),
             };
-            let (typ, content) = match record.typ {
+            match self.classify(typ, content) {
+                Ok(Some(i)) => return Ok(Some(i)),
+                Ok(None) => continue,
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+    }
+
+    /// The next record's real type and content: the compatibility CCS dropped, keys applied,
+    /// rejected early data skipped. `Ok(None)` means more bytes are needed.
+    fn open_next(&mut self) -> Result<Option<(ContentType, BytesMut)>, RecordError> {
+        loop {
+            let Some(record) = self.deframer.next_record()? else {
+                return Ok(None);
+            };
+            match record.typ {
                 ContentType::ChangeCipherSpec => {
                     if record.payload() != [1] {
-                        return Err(self.fail(RecordError::UnexpectedMessage {
+                        return Err(RecordError::UnexpectedMessage {
                             reason: "change_cipher_spec must be the single byte 0x01",
-                        }));
+                        });
                     }
                     if !self.ccs_allowed || self.ccs_seen {
-                        return Err(self.fail(RecordError::UnexpectedMessage {
+                        return Err(RecordError::UnexpectedMessage {
                             reason:
                                 "change_cipher_spec outside the handshake's compatibility window",
-                        }));
+                        });
                     }
                     self.ccs_seen = true;
-                    continue;
                 }
                 // A peer that failed before deriving keys can only send a plaintext alert; accept
                 // one while nothing has been decrypted yet (as rustls does), so the caller sees the
@@ -137,60 +209,80 @@ impl RecordLayer {
                         && !self.decrypted_any
                         && record.payload().len() <= 2 =>
                 {
-                    (ContentType::Alert, record.into_payload())
+                    return Ok(Some((ContentType::Alert, record.into_payload())));
                 }
-                outer => match self.opener.as_mut() {
-                    Some(opener) => match opener.open(record) {
+                outer => {
+                    let len = record.payload().len();
+                    let Some(opener) = self.opener.as_mut() else {
+                        if self.skip_as_early_data(outer, len)? {
+                            continue;
+                        }
+                        if outer == ContentType::ApplicationData {
+                            return Err(RecordError::UnexpectedMessage {
+                                reason: "a protected record arrived before any key was installed",
+                            });
+                        }
+                        return Ok(Some((outer, record.into_payload())));
+                    };
+                    match opener.open(record) {
                         Ok(x) => {
                             self.decrypted_any = true;
-                            x
+                            self.early_skip = None;
+                            return Ok(Some(x));
                         }
-                        Err(e) => return Err(self.fail(e)),
-                    },
-                    None if outer == ContentType::ApplicationData => {
-                        return Err(self.fail(RecordError::UnexpectedMessage {
-                            reason: "a protected record arrived before any key was installed",
-                        }))
-                    }
-                    None => (outer, record.into_payload()),
-                },
-            };
-            match typ {
-                ContentType::Handshake if content.is_empty() => {
-                    return Err(self.fail(RecordError::DecodeError {
-                        reason: "empty handshake fragment",
-                    }))
-                }
-                ContentType::Handshake => return Ok(Some(Incoming::Handshake(content))),
-                ContentType::ApplicationData => {
-                    if self.opener.is_none() {
-                        return Err(self.fail(RecordError::UnexpectedMessage {
-                            reason: "application data must be protected",
-                        }));
-                    }
-                    return Ok(Some(Incoming::ApplicationData(content)));
-                }
-                ContentType::Alert => {
-                    let alert = match Alert::decode(&content) {
-                        Ok(a) => a,
-                        Err(e) => return Err(self.fail(e)),
-                    };
-                    return match alert.description {
-                        AlertDescription::CloseNotify => {
-                            self.peer_closed = true;
-                            Ok(Some(Incoming::CloseNotify))
+                        // A record the handshake key cannot open may be rejected 0-RTT data.
+                        Err(RecordError::BadRecordMac) => {
+                            if !self.skip_as_early_data(outer, len)? {
+                                return Err(RecordError::BadRecordMac);
+                            }
                         }
-                        AlertDescription::UserCanceled => Ok(Some(Incoming::UserCanceled)),
-                        _ => Err(self.fail(RecordError::PeerAlert(alert))),
-                    };
-                }
-                // open() never returns a protected CCS; unreachable in practice, rejected anyway.
-                ContentType::ChangeCipherSpec => {
-                    return Err(self.fail(RecordError::UnexpectedMessage {
-                        reason: "change_cipher_spec must not be protected",
-                    }))
+                        Err(e) => return Err(e),
+                    }
                 }
             }
+        }
+    }
+
+    /// What a record's content means: handshake bytes, application data, an alert.
+    /// `Ok(None)`: nothing to hand up (an empty application data record).
+    fn classify(
+        &mut self,
+        typ: ContentType,
+        content: BytesMut,
+    ) -> Result<Option<Incoming>, RecordError> {
+        let user_canceled = typ == ContentType::Alert && content.get(1) == Some(&90);
+        self.note_empty(content.is_empty() || user_canceled)?;
+        match typ {
+            ContentType::Handshake if content.is_empty() => Err(RecordError::DecodeError {
+                reason: "empty handshake fragment",
+            }),
+            ContentType::Handshake => Ok(Some(Incoming::Handshake(content))),
+            ContentType::ApplicationData if self.opener.is_none() => {
+                Err(RecordError::UnexpectedMessage {
+                    reason: "application data must be protected",
+                })
+            }
+            ContentType::ApplicationData => Ok(Some(Incoming::ApplicationData(content))),
+            // RFC 8446 §5.1: an alert record carries exactly one alert; an empty one is no message
+            // at all, like an empty handshake fragment, and is refused as unexpected.
+            ContentType::Alert if content.is_empty() => Err(RecordError::UnexpectedMessage {
+                reason: "empty alert record",
+            }),
+            ContentType::Alert => {
+                let alert = Alert::decode(&content)?;
+                match alert.description {
+                    AlertDescription::CloseNotify => {
+                        self.peer_closed = true;
+                        Ok(Some(Incoming::CloseNotify))
+                    }
+                    AlertDescription::UserCanceled => Ok(Some(Incoming::UserCanceled)),
+                    _ => Err(RecordError::PeerAlert(alert)),
+                }
+            }
+            // open() never returns a protected CCS; unreachable in practice, rejected anyway.
+            ContentType::ChangeCipherSpec => Err(RecordError::UnexpectedMessage {
+                reason: "change_cipher_spec must not be protected",
+            }),
         }
     }
 

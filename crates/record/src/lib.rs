@@ -49,7 +49,7 @@ pub use frame::{
     DEFRAMER_BUFFER_LIMIT, HEADER_LEN, LEGACY_VERSION, MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN,
     MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, TAG_LEN,
 };
-pub use layer::{Incoming, RecordLayer};
+pub use layer::{Incoming, RecordLayer, MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use protect::{Padding, RecordOpener, RecordSealer};
 pub use suite::{hkdf_expand_label, next_traffic_secret, CipherSuite, HashAlg, TrafficKeys};
 pub use types::{Alert, AlertDescription, AlertLevel, ContentType};

@@ -195,15 +195,21 @@ impl RecordSealer {
         }
         let pad = self.padding.amount(payload_len + 1, self.max_inner);
         let ct_len = payload_len + 1 + pad + TAG_LEN;
-        debug_assert!(ct_len <= MAX_CIPHERTEXT_LEN);
+        // max_inner <= 2^14 + 1 bounds it; checked anyway so no length is ever written wrong.
+        let l = match u16::try_from(ct_len) {
+            Ok(l) if ct_len <= MAX_CIPHERTEXT_LEN => l.to_be_bytes(),
+            _ => {
+                return Err(RecordError::Internal {
+                    reason: "sealed record would exceed 2^14 + 256 bytes",
+                })
+            }
+        };
         out.reserve(1 + pad + TAG_LEN);
         out.extend_from_slice(&[typ.to_u8()]);
         if pad > 0 {
             out.resize(out.len() + pad, 0);
         }
         let v = LEGACY_VERSION.to_be_bytes();
-        // ct_len <= 2^14 + 256, fits in u16.
-        let l = (ct_len as u16).to_be_bytes();
         let header = [ContentType::ApplicationData.to_u8(), v[0], v[1], l[0], l[1]];
         out[record_start..record_start + HEADER_LEN].copy_from_slice(&header);
         let nonce = nonce_for(&self.iv, self.seq);

@@ -70,7 +70,7 @@ fn resumed(
             .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?
             .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
             .with_groups(&[NamedGroup::X25519])
-            .with_session_tickets(true)
+            .with_ticket_count(1) // as the rustls side (send_tls13_tickets = 1)
             .build()?,
     );
     let mut buf = Vec::with_capacity(8192);
@@ -126,6 +126,7 @@ pub fn ours_configs(chain: &Chain) -> Result<(Arc<ClientConfig>, Arc<ServerConfi
         .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?
         .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
         .with_groups(&[NamedGroup::X25519])
+        .with_session_tickets(false) // as the rustls side of the full rows (no tickets)
         .build()?;
     Ok((Arc::new(client), Arc::new(server)))
 }

@@ -1,5 +1,6 @@
-//! `http/serve/keepalive`: requests per second of `https-kit serve` under wrk on loopback, beside a
-//! minimal tokio-rustls + hyper server (inside xtask) serving the same file.
+//! `http/serve/keepalive` and `http/serve/new-connections` (`Connection: close`: a TCP connection
+//! and a full handshake per request): requests per second of `https-kit serve` under wrk on
+//! loopback, beside a minimal tokio-rustls + hyper server (inside xtask) serving the same file.
 
 use super::fixtures::{Chain, ServerKey};
 use super::{locked_version, Opts, Row};
@@ -63,19 +64,46 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
     wait_listening(ours_addr, Some(&mut ours.0))?;
     wait_listening(base_addr, None)?;
 
-    eprintln!(
-        "bench: http/serve/keepalive ({rounds} rounds of wrk -t2 -c32 -d{secs}s per side) ..."
-    );
+    let keepalive = compare(
+        "http/serve/keepalive",
+        ours_addr,
+        base_addr,
+        rounds,
+        secs,
+        &[],
+    )?;
+    // Every request on a new TCP connection with a full TLS handshake (wrk does not resume).
+    let new_connections = compare(
+        "http/serve/new-connections",
+        ours_addr,
+        base_addr,
+        rounds,
+        secs,
+        &["-H", "Connection: close"],
+    )?;
+    Ok(vec![keepalive, new_connections])
+}
+
+/// Alternating wrk rounds against our server and the baseline; the row holds the medians.
+fn compare(
+    id: &str,
+    ours_addr: SocketAddr,
+    base_addr: SocketAddr,
+    rounds: usize,
+    secs: u32,
+    extra: &[&str],
+) -> Result<Row> {
+    eprintln!("bench: {id} ({rounds} rounds of wrk -t2 -c32 -d{secs}s {extra:?} per side) ...");
     let mut ours_rates = Vec::new();
     let mut base_rates = Vec::new();
     let mut ratios = Vec::new();
     for round in 0..rounds {
         let (o, b) = if round % 2 == 0 {
-            let o = wrk(ours_addr, secs)?;
-            (o, wrk(base_addr, secs)?)
+            let o = wrk(ours_addr, secs, extra)?;
+            (o, wrk(base_addr, secs, extra)?)
         } else {
-            let b = wrk(base_addr, secs)?;
-            (wrk(ours_addr, secs)?, b)
+            let b = wrk(base_addr, secs, extra)?;
+            (wrk(ours_addr, secs, extra)?, b)
         };
         ours_rates.push(o);
         base_rates.push(b);
@@ -86,8 +114,8 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
         v[v.len() / 2]
     };
     let ratio = med(&mut ratios);
-    Ok(vec![Row {
-        id: "http/serve/keepalive".into(),
+    Ok(Row {
+        id: id.into(),
         metric: "req/s".into(),
         ours: med(&mut ours_rates),
         baseline: "tokio-rustls+hyper".into(),
@@ -101,7 +129,7 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
             locked_version("tokio-rustls"),
             locked_version("rustls")
         ),
-    }])
+    })
 }
 
 /// Kills the server when the bench ends, whatever happened.
@@ -148,10 +176,11 @@ fn wait_listening(addr: SocketAddr, mut child: Option<&mut Child>) -> Result<()>
     bail!("nothing listened on {addr} within 10 s")
 }
 
-/// Runs wrk once and returns its Requests/sec.
-fn wrk(addr: SocketAddr, secs: u32) -> Result<f64> {
+/// Runs wrk once (with `extra` flags) and returns its Requests/sec.
+fn wrk(addr: SocketAddr, secs: u32, extra: &[&str]) -> Result<f64> {
     let out = Command::new("wrk")
         .args(["-t2", "-c32", &format!("-d{secs}s")])
+        .args(extra)
         .arg(format!("https://{addr}/{FILE_NAME}"))
         .output()
         .context("running wrk")?;

@@ -8,26 +8,33 @@ use super::{
 pub mod ext_type {
     #![allow(missing_docs)]
     pub const SERVER_NAME: u16 = 0;
+    pub const STATUS_REQUEST: u16 = 5;
     pub const SUPPORTED_GROUPS: u16 = 10;
     pub const SIGNATURE_ALGORITHMS: u16 = 13;
     pub const ALPN: u16 = 16;
+    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
+    pub const PADDING: u16 = 21;
     pub const RECORD_SIZE_LIMIT: u16 = 28;
     pub const PRE_SHARED_KEY: u16 = 41;
     pub const EARLY_DATA: u16 = 42;
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const COOKIE: u16 = 44;
     pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
+    pub const CERTIFICATE_AUTHORITIES: u16 = 47;
+    pub const OID_FILTERS: u16 = 48;
+    pub const POST_HANDSHAKE_AUTH: u16 = 49;
     pub const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
     pub const KEY_SHARE: u16 = 51;
 }
 use ext_type::*;
 
-/// Rejects an extension block that repeats a type (RFC 8446 §4.2).
-fn check_unique(seen: &mut Vec<u16>, typ: u16) -> Result<(), InvalidMessage> {
-    if seen.contains(&typ) {
+/// Rejects an extension block that repeats a type (RFC 8446 §4.2). A hash set, not a list: a
+/// 64 KiB block holds up to 16,383 empty extensions, and a quadratic scan of those is a peer-driven
+/// CPU cost.
+fn check_unique(seen: &mut std::collections::HashSet<u16>, typ: u16) -> Result<(), InvalidMessage> {
+    if !seen.insert(typ) {
         return Err(InvalidMessage::DuplicateExtension(typ));
     }
-    seen.push(typ);
     Ok(())
 }
 
@@ -47,9 +54,9 @@ impl Codec for KeyShareEntry {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let group = r.u16("key_share group")?;
-        let payload = r
-            .vec_bounded(LenPrefix::U16, 1, 0xffff, "key_exchange")?
-            .to_vec();
+        // key_exchange<1..2^16-1>: an empty one is parsed so that the state machine can refuse it
+        // with illegal_parameter, as RFC 8446 §4.2.8 asks for an invalid share.
+        let payload = r.vec(LenPrefix::U16, "key_exchange")?.to_vec();
         Ok(Self { group, payload })
     }
 }
@@ -311,7 +318,7 @@ pub(crate) fn read_exts<T>(
     mut f: impl FnMut(u16, &mut Reader<'_>) -> Result<T, InvalidMessage>,
 ) -> Result<Vec<T>, InvalidMessage> {
     let mut l = r.sub(LenPrefix::U16, what)?;
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     while !l.is_empty() {
         let typ = l.u16("extension type")?;
@@ -409,6 +416,54 @@ pub fn encode_server_exts(out: &mut Vec<u8>, exts: &[ServerExtension]) {
         exts,
         ServerExtension::ext_type,
         ServerExtension::encode_body,
+    )
+}
+
+/// True for the extension types this crate names in [`ext_type`] (RFC 8446 §4.2 and the RFCs
+/// it lists): where one appears in a message RFC 8446 does not allow it in, the answer is
+/// illegal_parameter rather than unsupported_extension.
+pub fn is_known_extension(typ: u16) -> bool {
+    matches!(
+        typ,
+        SERVER_NAME
+            | STATUS_REQUEST
+            | SUPPORTED_GROUPS
+            | SIGNATURE_ALGORITHMS
+            | ALPN
+            | SIGNED_CERTIFICATE_TIMESTAMP
+            | PADDING
+            | RECORD_SIZE_LIMIT
+            | PRE_SHARED_KEY
+            | EARLY_DATA
+            | SUPPORTED_VERSIONS
+            | COOKIE
+            | PSK_KEY_EXCHANGE_MODES
+            | CERTIFICATE_AUTHORITIES
+            | OID_FILTERS
+            | POST_HANDSHAKE_AUTH
+            | SIGNATURE_ALGORITHMS_CERT
+            | KEY_SHARE
+    )
+}
+
+/// Extensions we recognise that RFC 8446 §4.2 (table) never allows in EncryptedExtensions: they
+/// belong to ClientHello, ServerHello, HelloRetryRequest, Certificate or CertificateRequest.
+pub fn not_for_encrypted_extensions(typ: u16) -> bool {
+    matches!(
+        typ,
+        ext_type::STATUS_REQUEST
+            | ext_type::SIGNATURE_ALGORITHMS
+            | ext_type::SIGNED_CERTIFICATE_TIMESTAMP
+            | ext_type::PADDING
+            | ext_type::PRE_SHARED_KEY
+            | ext_type::SUPPORTED_VERSIONS
+            | ext_type::COOKIE
+            | ext_type::PSK_KEY_EXCHANGE_MODES
+            | ext_type::CERTIFICATE_AUTHORITIES
+            | ext_type::OID_FILTERS
+            | ext_type::POST_HANDSHAKE_AUTH
+            | ext_type::SIGNATURE_ALGORITHMS_CERT
+            | ext_type::KEY_SHARE
     )
 }
 

@@ -121,9 +121,11 @@ impl<'a> Reader<'a> {
     /// The body of a length-prefixed vector.
     pub fn vec(&mut self, len: LenPrefix, what: &'static str) -> Result<&'a [u8], InvalidMessage> {
         let n = match len {
-            LenPrefix::U8 => self.u8(what)? as usize,
-            LenPrefix::U16 => self.u16(what)? as usize,
-            LenPrefix::U24 => self.u24(what)? as usize,
+            LenPrefix::U8 => usize::from(self.u8(what)?),
+            LenPrefix::U16 => usize::from(self.u16(what)?),
+            LenPrefix::U24 => {
+                usize::try_from(self.u24(what)?).map_err(|_| InvalidMessage::Truncated(what))?
+            }
         };
         self.take(n, what)
     }
@@ -165,27 +167,32 @@ impl LenPrefix {
 }
 
 /// Writes a length prefix, runs `f` to append the body, then patches the length in.
-/// Bodies that overflow the prefix are a bug on our side; they are clamped by construction
-/// (every caller bounds its input), and a debug assertion catches violations in tests.
+///
+/// A body too long for its prefix cannot be encoded: the prefix is then set to its maximum, so the
+/// bytes are invalid and never parse back to the same message. Our own messages are bounded by
+/// construction; a message carrying peer-chosen bytes (a second ClientHello echoing a cookie) is
+/// checked with [`encodes_faithfully`] before it is sent.
 pub fn put_prefixed(out: &mut Vec<u8>, len: LenPrefix, f: impl FnOnce(&mut Vec<u8>)) {
     let at = out.len();
     out.extend_from_slice(&[0, 0, 0][..len.size()]);
     f(out);
     let n = out.len() - at - len.size();
     match len {
-        LenPrefix::U8 => {
-            debug_assert!(n <= 0xff);
-            out[at] = n as u8;
-        }
+        LenPrefix::U8 => out[at] = u8::try_from(n).unwrap_or(u8::MAX),
         LenPrefix::U16 => {
-            debug_assert!(n <= 0xffff);
-            out[at..at + 2].copy_from_slice(&(n as u16).to_be_bytes());
+            out[at..at + 2].copy_from_slice(&u16::try_from(n).unwrap_or(u16::MAX).to_be_bytes())
         }
         LenPrefix::U24 => {
-            debug_assert!(n <= 0xff_ffff);
-            out[at..at + 3].copy_from_slice(&(n as u32).to_be_bytes()[1..]);
+            let n = u32::try_from(n).unwrap_or(u32::MAX).min(0xff_ffff);
+            out[at..at + 3].copy_from_slice(&n.to_be_bytes()[1..]);
         }
     }
+}
+
+/// True if `value` encodes to bytes that decode back to exactly `value`: every length fitted its
+/// prefix. Use it before sending a message whose contents the peer influenced.
+pub fn encodes_faithfully<T: Codec + PartialEq>(value: &T) -> bool {
+    T::read_bytes(&value.get_encoding()).is_ok_and(|v| v == *value)
 }
 
 /// Appends `bytes` with a length prefix.

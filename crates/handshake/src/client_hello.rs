@@ -1,0 +1,140 @@
+//! The server's checks on a ClientHello that need no negotiation state (RFC 8446 §4.1.2, §4.2.8):
+//! version fields, key shares, and what a second ClientHello after a HelloRetryRequest may change.
+//! Depends only on the codec and the key-exchange groups.
+
+use https_record::AlertDescription;
+
+use crate::codec::{ext_type, ClientExtension, ClientHello, KeyShareEntry};
+use crate::error::Error;
+use crate::kx::NamedGroup;
+
+const TLS12: u16 = 0x0303;
+const TLS13: u16 = 0x0304;
+
+/// legacy_version, supported_versions and compression: what makes a hello TLS 1.3 at all.
+pub(crate) fn check_versions(ch: &ClientHello) -> Result<(), Error> {
+    // A TLS 1.3 client sets legacy_version to 0x0303 (RFC 8446 §4.1.2, D.5); below that it is an
+    // SSL 3.0 / TLS 1.0-1.1 client whatever its supported_versions says.
+    if ch.legacy_version < TLS12 {
+        return Err(Error::proto(
+            AlertDescription::ProtocolVersion,
+            format!(
+                "ClientHello legacy_version {:#06x} is below TLS 1.2",
+                ch.legacy_version
+            ),
+        ));
+    }
+    match ch.ext(ext_type::SUPPORTED_VERSIONS) {
+        Some(ClientExtension::SupportedVersions(v)) if v.contains(&TLS13) => {}
+        _ => {
+            return Err(Error::proto(
+                AlertDescription::ProtocolVersion,
+                "client does not offer TLS 1.3 (supported_versions)",
+            ))
+        }
+    }
+    if ch.compression_methods != [0] {
+        return Err(Error::illegal(
+            "legacy_compression_methods must be exactly [null]",
+        ));
+    }
+    Ok(())
+}
+
+/// Each share is for a listed group, at most once, and well formed for its group when we know the
+/// group (RFC 8446 §4.2.8: an empty or malformed key_exchange is illegal_parameter).
+pub(crate) fn check_key_shares(shares: &[KeyShareEntry], groups: &[u16]) -> Result<(), Error> {
+    for (i, s) in shares.iter().enumerate() {
+        if !groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
+            return Err(Error::illegal(
+                "key share for an unlisted or repeated group",
+            ));
+        }
+        if s.payload.is_empty() {
+            return Err(Error::illegal("key share with an empty key_exchange"));
+        }
+        if let Some(g) = NamedGroup::from_u16(s.group) {
+            g.check_public(&s.payload)?;
+        }
+    }
+    Ok(())
+}
+
+/// Extensions a second ClientHello may change (RFC 8446 §4.1.2): key_share (checked against the
+/// requested group elsewhere), early_data (must be gone), cookie (added), pre_shared_key (ages and
+/// binders recomputed, incompatible identities dropped) and padding.
+fn may_change(typ: u16) -> bool {
+    matches!(
+        typ,
+        ext_type::KEY_SHARE
+            | ext_type::EARLY_DATA
+            | ext_type::COOKIE
+            | ext_type::PRE_SHARED_KEY
+            | ext_type::PADDING
+    )
+}
+
+/// The second ClientHello is the first with only the changes §4.1.2 allows; anything else is
+/// illegal_parameter (a client may not renegotiate SNI, ALPN, its random, its suites... mid-way).
+pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> Result<(), Error> {
+    let changed = |what: &str| Error::illegal(format!("second ClientHello changed {what}"));
+    if second.legacy_version != first.legacy_version {
+        return Err(changed("legacy_version"));
+    }
+    if second.random != first.random {
+        return Err(changed("the random"));
+    }
+    if second.session_id != first.session_id {
+        return Err(changed("legacy_session_id"));
+    }
+    if second.cipher_suites != first.cipher_suites {
+        return Err(changed("cipher_suites"));
+    }
+    if second.compression_methods != first.compression_methods {
+        return Err(changed("legacy_compression_methods"));
+    }
+    if second.ext(ext_type::EARLY_DATA).is_some() {
+        return Err(Error::illegal(
+            "second ClientHello offers early_data after a HelloRetryRequest",
+        ));
+    }
+    check_psk_update(first, second)?;
+    let mut a = first
+        .extensions
+        .iter()
+        .filter(|e| !may_change(e.ext_type()));
+    let mut b = second
+        .extensions
+        .iter()
+        .filter(|e| !may_change(e.ext_type()));
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return Ok(()),
+            (Some(x), Some(y)) if x == y => {}
+            (x, y) => {
+                let typ = y.or(x).map_or(0, ClientExtension::ext_type);
+                return Err(changed(&format!("extension {typ}")));
+            }
+        }
+    }
+}
+
+/// pre_shared_key may be updated or dropped, never added, and keeps only identities offered first.
+fn check_psk_update(first: &ClientHello, second: &ClientHello) -> Result<(), Error> {
+    let Some(ClientExtension::PreSharedKey(new)) = second.ext(ext_type::PRE_SHARED_KEY) else {
+        return Ok(());
+    };
+    let Some(ClientExtension::PreSharedKey(old)) = first.ext(ext_type::PRE_SHARED_KEY) else {
+        return Err(Error::illegal(
+            "second ClientHello adds a pre_shared_key the first did not offer",
+        ));
+    };
+    let offered_before = |id: &[u8]| old.identities.iter().any(|o| o.identity == id);
+    if new.identities.iter().all(|i| offered_before(&i.identity)) {
+        Ok(())
+    } else {
+        Err(Error::illegal(
+            "second ClientHello offers a PSK identity the first did not",
+        ))
+    }
+}

@@ -1,0 +1,418 @@
+//! State both roles share: the record layer, the handshake and plaintext buffers (each with its
+//! limit), secrets logging and tracing, and the traffic phase (application keys, KeyUpdate).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use https_record::{
+    next_traffic_secret, CipherSuite, ContentType, RecordLayer, RecordOpener, RecordSealer,
+    MAX_PLAINTEXT_LEN,
+};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
+use crate::error::Error;
+use crate::keyschedule::{KeySchedule, Secret, Transcript};
+use crate::kx::NamedGroup;
+use crate::trace::{KeyLog, TraceEvent};
+
+/// Largest handshake message we accept other than a ClientHello (a certificate chain fits easily).
+pub const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;
+/// Largest ClientHello a server accepts: 128 KiB, room for every extension a real client sends
+/// (post-quantum key shares, long GREASE and signature lists) several times over.
+pub const MAX_CLIENT_HELLO: usize = 128 * 1024;
+/// Largest total of handshake bytes we accept from the peer before the handshake completes.
+pub const MAX_HANDSHAKE_FLIGHT: usize = 256 * 1024;
+/// Plaintext buffered for the application before `read_tls` refuses more.
+pub(crate) const MAX_RECEIVED_PLAINTEXT: usize = 256 * 1024;
+/// Sealed bytes waiting for `write_tls` past which `read_tls` refuses to read (`WouldBlock`):
+/// a peer that sends but never reads cannot make us queue replies without bound.
+pub const MAX_UNSENT_TLS: usize = 64 * 1024;
+
+/// The largest ServerHello / HelloRetryRequest the syntax allows: version, random, a 32-byte
+/// session id, suite, compression and a full extension block (a HelloRetryRequest cookie can be
+/// that large).
+const MAX_SERVER_HELLO: usize = 2 + 32 + 1 + 32 + 2 + 1 + 2 + 0xffff;
+
+/// The largest body a handshake message of this type may have: Finished is a hash, KeyUpdate one
+/// byte, EndOfEarlyData empty; ClientHello up to [`MAX_CLIENT_HELLO`], ServerHello what its
+/// syntax allows (65,607 bytes); anything else [`MAX_HANDSHAKE_MESSAGE`].
+pub(crate) fn max_message_len(typ: Option<HandshakeType>) -> usize {
+    match typ {
+        Some(HandshakeType::ClientHello) => MAX_CLIENT_HELLO,
+        Some(HandshakeType::ServerHello) => MAX_SERVER_HELLO,
+        Some(HandshakeType::Finished) => 64,
+        Some(HandshakeType::KeyUpdate) => 1,
+        Some(HandshakeType::EndOfEarlyData) => 0,
+        _ => MAX_HANDSHAKE_MESSAGE,
+    }
+}
+
+/// The content covered by a CertificateVerify signature (RFC 8446 §4.4.3).
+pub(crate) fn cv_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
+    let ctx: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
+    let mut m = Vec::with_capacity(64 + ctx.len() + 1 + transcript_hash.len());
+    m.extend_from_slice(&[0x20; 64]);
+    m.extend_from_slice(ctx);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
+    let mut r = [0u8; 32];
+    rng.fill(&mut r)
+        .map_err(|_| Error::internal("no randomness"))?;
+    Ok(r)
+}
+
+/// What is negotiated so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Negotiated {
+    pub(crate) suite: Option<CipherSuite>,
+    pub(crate) group: Option<NamedGroup>,
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) peer_certs: Vec<Vec<u8>>,
+    pub(crate) sni: Option<String>,
+    pub(crate) scheme: Option<u16>,
+    pub(crate) hrr: bool,
+    pub(crate) resumed: bool,
+}
+
+/// One epoch's traffic secrets, both directions.
+pub(crate) struct TrafficSecrets {
+    pub(crate) client: Secret,
+    pub(crate) server: Secret,
+}
+
+/// State shared by both roles: record layer, buffers, trace, key log. Buffer limits: `sendable`
+/// [`MAX_UNSENT_TLS`] (reading stops above it), `hs_in` one message ([`max_message_len`]) plus a
+/// record, `received` [`MAX_RECEIVED_PLAINTEXT`], `pending_plain` what the application writes
+/// (sealed at once into full records), the record layer's deframer two records.
+pub(crate) struct Common {
+    pub(crate) record: RecordLayer,
+    pub(crate) sendable: BytesMut,
+    pub(crate) hs_out: Vec<u8>,
+    pub(crate) hs_in: Vec<u8>,
+    pub(crate) received: VecDeque<BytesMut>,
+    pub(crate) received_len: usize,
+    pub(crate) pending_plain: Vec<u8>,
+    pub(crate) handshake_complete: bool,
+    pub(crate) read_key_changed: bool,
+    pub(crate) error: Option<Error>,
+    pub(crate) close_sent: bool,
+    pub(crate) eof: bool,
+    pub(crate) hs_bytes_received: usize,
+    pub(crate) trace: Option<Vec<TraceEvent>>,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) client_random: [u8; 32],
+    pub(crate) info: Negotiated,
+    pub(crate) ccs_sent: bool,
+    /// The peer's record_size_limit (RFC 8449), applied to every write key.
+    pub(crate) peer_record_limit: Option<u16>,
+    /// A stricter record limit per write key than the suite's (tests, local policy).
+    pub(crate) key_update_limit: Option<u64>,
+    /// The peer asked for a KeyUpdate we have not sent yet. One flag, not a queue: any number of
+    /// requests before our next write are answered by one KeyUpdate (RFC 8446 §4.6.3).
+    pub(crate) key_update_owed: bool,
+}
+
+impl Common {
+    pub(crate) fn new(trace: bool, key_log: Option<Arc<dyn KeyLog>>) -> Self {
+        Self {
+            record: RecordLayer::new(),
+            sendable: BytesMut::new(),
+            hs_out: Vec::new(),
+            hs_in: Vec::new(),
+            received: VecDeque::new(),
+            received_len: 0,
+            pending_plain: Vec::new(),
+            handshake_complete: false,
+            read_key_changed: false,
+            error: None,
+            close_sent: false,
+            eof: false,
+            hs_bytes_received: 0,
+            trace: trace.then(Vec::new),
+            key_log,
+            client_random: [0; 32],
+            info: Negotiated::default(),
+            ccs_sent: false,
+            peer_record_limit: None,
+            key_update_limit: None,
+            key_update_owed: false,
+        }
+    }
+
+    /// Records a trace event (built only when tracing is on).
+    pub(crate) fn trace(&mut self, ev: impl FnOnce() -> TraceEvent) {
+        if let Some(t) = &mut self.trace {
+            t.push(ev());
+        }
+    }
+
+    /// Queues a handshake message in the current flight (coalesced into as few records as possible).
+    pub(crate) fn send_hs(&mut self, msg: &HandshakeMessage, transcript: Option<&mut Transcript>) {
+        let start = self.hs_out.len();
+        msg.encode(&mut self.hs_out);
+        let raw = &self.hs_out[start..];
+        if let Some(t) = transcript {
+            t.add(raw);
+        }
+        let (name, bytes) = (msg.0.name(), raw.len());
+        self.trace(|| TraceEvent::Sent {
+            message: name,
+            bytes,
+        });
+    }
+
+    /// Seals the queued flight under the current write key.
+    pub(crate) fn flush_hs(&mut self) -> Result<(), Error> {
+        if !self.hs_out.is_empty() {
+            let flight = std::mem::take(&mut self.hs_out);
+            let res = self.write_records(ContentType::Handshake, &flight);
+            self.hs_out = flight;
+            self.hs_out.clear();
+            res?;
+        }
+        Ok(())
+    }
+
+    /// Appends `payload` as records: protected when a write key is installed, plaintext otherwise.
+    /// Reserves exactly what the records need (one allocation, no 16 KiB over-reservation for a
+    /// small flight or response).
+    pub(crate) fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        if self.close_sent {
+            return Err(Error::Closed); // after our close_notify nothing more is sent
+        }
+        let Some(sealer) = self.record.sealer_mut() else {
+            self.record.write(typ, payload, &mut self.sendable)?;
+            return Ok(());
+        };
+        let frag = sealer.max_fragment().clamp(1, MAX_PLAINTEXT_LEN);
+        let need: usize = payload
+            .chunks(frag)
+            .map(|c| sealer.sealed_len(c.len()))
+            .sum();
+        self.sendable.reserve(need);
+        for chunk in payload.chunks(frag) {
+            sealer.seal_into(typ, chunk, &mut self.sendable)?;
+        }
+        Ok(())
+    }
+
+    /// The middlebox-compatibility change_cipher_spec (RFC 8446 D.4), always unprotected, once.
+    pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
+        if self.ccs_sent {
+            return Ok(());
+        }
+        self.flush_hs()?;
+        https_record::write_plaintext(ContentType::ChangeCipherSpec, &[1], &mut self.sendable);
+        self.ccs_sent = true;
+        self.trace(|| TraceEvent::Sent {
+            message: "ChangeCipherSpec",
+            bytes: 6,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn set_write_key(
+        &mut self,
+        suite: CipherSuite,
+        secret: &Secret,
+    ) -> Result<(), Error> {
+        self.flush_hs()?;
+        let mut sealer = RecordSealer::from_secret(suite, secret.as_bytes());
+        if let Some(limit) = self.peer_record_limit {
+            sealer.set_record_size_limit(usize::from(limit));
+        }
+        if let Some(records) = self.key_update_limit {
+            sealer.set_key_update_limit(records);
+        }
+        self.record.set_sealer(sealer);
+        Ok(())
+    }
+
+    pub(crate) fn set_read_key(&mut self, suite: CipherSuite, secret: &Secret) {
+        self.record
+            .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
+        self.read_key_changed = true;
+    }
+
+    /// handshake_secret from the (EC)DHE output, then both handshake traffic secrets, each logged
+    /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
+    pub(crate) fn derive_handshake_secrets(
+        &mut self,
+        ks: &mut KeySchedule,
+        shared: &[u8],
+        transcript_hash: &[u8],
+    ) -> TrafficSecrets {
+        ks.advance(Some(shared));
+        self.trace(|| TraceEvent::Secret {
+            name: "handshake_secret",
+        });
+        let client = ks.derive(b"c hs traffic", transcript_hash);
+        let server = ks.derive(b"s hs traffic", transcript_hash);
+        self.log_secret(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "client_handshake_traffic_secret",
+            &client,
+        );
+        self.log_secret(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "server_handshake_traffic_secret",
+            &server,
+        );
+        TrafficSecrets { client, server }
+    }
+
+    /// master_secret, then both application traffic secrets and the exporter secret, each logged
+    /// and traced.
+    pub(crate) fn derive_application_secrets(
+        &mut self,
+        ks: &mut KeySchedule,
+        transcript_hash: &[u8],
+    ) -> (TrafficSecrets, Secret) {
+        ks.advance(None);
+        self.trace(|| TraceEvent::Secret {
+            name: "master_secret",
+        });
+        let client = ks.derive(b"c ap traffic", transcript_hash);
+        let server = ks.derive(b"s ap traffic", transcript_hash);
+        self.log_secret(
+            "CLIENT_TRAFFIC_SECRET_0",
+            "client_application_traffic_secret_0",
+            &client,
+        );
+        self.log_secret(
+            "SERVER_TRAFFIC_SECRET_0",
+            "server_application_traffic_secret_0",
+            &server,
+        );
+        let exporter = ks.derive(b"exp master", transcript_hash);
+        self.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
+        (TrafficSecrets { client, server }, exporter)
+    }
+
+    /// Key log line (NSS format) and a trace event naming the secret.
+    pub(crate) fn log_secret(&mut self, label: &'static str, name: &'static str, secret: &Secret) {
+        if let Some(kl) = &self.key_log {
+            kl.log(label, &self.client_random, secret.as_bytes());
+        }
+        self.trace(|| TraceEvent::Secret { name });
+    }
+
+    /// Records the suite and group chosen (info and trace).
+    pub(crate) fn note_suite_and_group(&mut self, suite: CipherSuite, group: NamedGroup) {
+        self.info.suite = Some(suite);
+        self.info.group = Some(group);
+        self.negotiated("cipher suite", || suite.name().to_string());
+        self.negotiated("key exchange group", || group.name().to_string());
+    }
+
+    pub(crate) fn check(&mut self, what: &'static str, detail: impl FnOnce() -> String) {
+        self.trace(|| TraceEvent::Check {
+            what,
+            detail: detail(),
+        });
+    }
+
+    pub(crate) fn negotiated(&mut self, what: &'static str, value: impl FnOnce() -> String) {
+        self.trace(|| TraceEvent::Negotiated {
+            what,
+            value: value(),
+        });
+    }
+
+    /// Moves buffered application data into records (full records first; the tail too if `all`).
+    pub(crate) fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
+        if !self.handshake_complete
+            || self.pending_plain.is_empty()
+            || self.close_sent
+            || self.error.is_some()
+        {
+            return Ok(());
+        }
+        let n = if all {
+            self.pending_plain.len()
+        } else {
+            self.pending_plain.len() / MAX_PLAINTEXT_LEN * MAX_PLAINTEXT_LEN
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        let plain = std::mem::take(&mut self.pending_plain);
+        let res = self.write_records(ContentType::ApplicationData, &plain[..n]);
+        self.pending_plain = plain;
+        res?;
+        self.pending_plain.drain(..n);
+        if self.pending_plain.is_empty() {
+            self.pending_plain = Vec::new(); // idle connections hold no buffer
+        }
+        Ok(())
+    }
+}
+
+/// The traffic phase, shared by both roles: application keys and KeyUpdate (RFC 8446 §4.6.3).
+pub(crate) struct Traffic {
+    pub(crate) suite: CipherSuite,
+    pub(crate) write_secret: Secret,
+    pub(crate) read_secret: Secret,
+    pub(crate) exporter: Secret,
+}
+
+impl Traffic {
+    pub(crate) fn handle(
+        mut self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+        is_client: bool,
+    ) -> Result<Self, Error> {
+        match msg.0 {
+            HandshakePayload::KeyUpdate(requested) => {
+                let h = self.suite.hash();
+                self.read_secret =
+                    Secret::from_slice(&next_traffic_secret(h, self.read_secret.as_bytes()));
+                cx.set_read_key(self.suite, &self.read_secret);
+                // Answered lazily, before our next record (see `Common::key_update_owed`);
+                // after our close_notify nothing more is sent, KeyUpdate included.
+                if requested && !cx.close_sent {
+                    cx.key_update_owed = true;
+                }
+                Ok(self)
+            }
+            // Tickets without a session store (resumption off) are ignored.
+            HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
+            other => Err(Error::unexpected(format!(
+                "{} after the handshake",
+                other.name()
+            ))),
+        }
+    }
+
+    /// Sends a KeyUpdate and switches our write key; it also answers a peer's pending request.
+    pub(crate) fn update_write(
+        &mut self,
+        cx: &mut Common,
+        request_peer: bool,
+    ) -> Result<(), Error> {
+        if cx.close_sent {
+            return Err(Error::Closed);
+        }
+        cx.key_update_owed = false;
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::KeyUpdate(request_peer)),
+            None,
+        );
+        self.write_secret = Secret::from_slice(&next_traffic_secret(
+            self.suite.hash(),
+            self.write_secret.as_bytes(),
+        ));
+        cx.set_write_key(self.suite, &self.write_secret)
+    }
+}

@@ -1,0 +1,222 @@
+//! The server's side of resumption: which offered ticket may be resumed (and with which identity),
+//! and the NewSessionTickets sent after the client's Finished.
+
+use std::sync::Arc;
+
+use https_record::{AlertDescription, CipherSuite};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::codec::{
+    ext_type, ClientExtension, ClientHello, HandshakeMessage, HandshakePayload,
+    NewSessionTicketPayload,
+};
+use crate::common::Common;
+use crate::config::ServerConfig;
+use crate::error::Error;
+use crate::keyschedule::{expand_label, KeySchedule, Transcript};
+use crate::resumption::binder;
+use crate::tickets::{unix_now, TicketState, Ticketer};
+
+/// psk_dhe_ke (RFC 8446 §4.2.9): the only mode we resume with.
+const PSK_DHE_KE: u8 = 1;
+
+/// True when the client listed psk_dhe_ke: only then are tickets sent (RFC 8446 §4.2.9).
+pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
+    matches!(ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES),
+        Some(ClientExtension::PskKeyExchangeModes(m)) if m.contains(&PSK_DHE_KE))
+}
+
+/// The session to resume, if the client offered one of our tickets that is still valid for this
+/// connection. A ticket that is not ours, expired, or bound to another SNI, ALPN or client identity
+/// is ignored (full handshake); a ticket we accept with a wrong binder is decrypt_error.
+pub(crate) fn accept(
+    cx: &mut Common,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    raw: &[u8],
+    prefix: Option<&Transcript>,
+    suite: CipherSuite,
+) -> Result<Option<TicketState>, Error> {
+    let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
+        (&config.ticketer, ch.ext(ext_type::PRE_SHARED_KEY))
+    else {
+        return Ok(None);
+    };
+    if ch.ext(ext_type::PSK_KEY_EXCHANGE_MODES).is_none() {
+        return Err(Error::proto(
+            AlertDescription::MissingExtension,
+            "ClientHello has no psk_key_exchange_modes",
+        ));
+    }
+    let Some(state) = offer
+        .identities
+        .first()
+        .and_then(|id| ticketer.open(&id.identity))
+    else {
+        return Ok(None);
+    };
+    let (sni, alpn) = (requested_sni(ch), chosen_alpn(config, ch));
+    if let Err(why) = bound_to(&state, config, suite, offers_psk_dhe(ch), sni, alpn) {
+        cx.check("resumption", || {
+            format!("ticket ignored: {why}; full handshake")
+        });
+        return Ok(None);
+    }
+    let hash = suite.hash();
+    let prefix = prefix
+        .cloned()
+        .unwrap_or_else(|| Transcript::new_hash(hash));
+    let truncated = &raw[..raw.len().saturating_sub(offer.binders_len())];
+    let expected = binder(hash, &state.psk, &prefix, truncated);
+    let offered = offer.binders.first().map(Vec::as_slice).unwrap_or(&[]);
+    if !ct_eq(expected.as_bytes(), offered) {
+        return Err(Error::proto(
+            AlertDescription::DecryptError,
+            "PSK binder does not verify",
+        ));
+    }
+    cx.check("resumption", || {
+        "session ticket accepted, binder verified".into()
+    });
+    Ok(Some(state))
+}
+
+/// The host name the client asked for, lower-cased (garbage is refused later by the handshake).
+fn requested_sni(ch: &ClientHello) -> Option<String> {
+    let Some(ClientExtension::ServerName(list)) = ch.ext(ext_type::SERVER_NAME) else {
+        return None;
+    };
+    let entry = list.iter().find(|e| e.name_type == 0)?;
+    Some(String::from_utf8_lossy(&entry.name).to_ascii_lowercase())
+}
+
+/// The ALPN protocol this handshake will select (the same rule as the handshake: our preference
+/// order, the first the client also offers); `None` when there is none to select.
+fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8]> {
+    let Some(ClientExtension::Alpn(offered)) = ch.ext(ext_type::ALPN) else {
+        return None;
+    };
+    config
+        .alpn
+        .iter()
+        .find(|p| offered.contains(p))
+        .map(Vec::as_slice)
+}
+
+/// Constant-time equality (the binder is a MAC).
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether a ticket may resume this connection; the reason when not.
+fn bound_to(
+    state: &TicketState,
+    config: &ServerConfig,
+    suite: CipherSuite,
+    psk_dhe: bool,
+    sni: Option<String>,
+    alpn: Option<&[u8]>,
+) -> Result<(), &'static str> {
+    if state.suite != suite {
+        return Err("issued for another cipher suite");
+    }
+    if !psk_dhe {
+        return Err("the client does not offer psk_dhe_ke");
+    }
+    if state.sni != sni {
+        return Err("issued for another server_name");
+    }
+    if state.alpn.as_deref() != alpn {
+        return Err("issued for another ALPN protocol");
+    }
+    if let Some(auth) = &config.client_auth {
+        match state.peer_certs.split_first() {
+            None if auth.required => {
+                return Err("no client certificate in it, and one is required")
+            }
+            None => {}
+            Some((leaf, rest)) => {
+                let rest: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
+                if auth.verifier.verify_client_cert(leaf, &rest).is_err() {
+                    return Err("its client certificate no longer verifies");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the server needs, after the client's Finished, to send its tickets.
+pub(crate) struct PendingTickets {
+    ticketer: Arc<Ticketer>,
+    count: u8,
+    lifetime: u32,
+    ks: KeySchedule,
+}
+
+/// Tickets are owed when they are on, the count is not 0 and the client offered psk_dhe_ke.
+pub(crate) fn pending(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    ks: KeySchedule,
+) -> Option<PendingTickets> {
+    let ticketer = config.ticketer.clone()?;
+    (config.ticket_count > 0 && offers_psk_dhe(ch)).then_some(PendingTickets {
+        ticketer,
+        count: config.ticket_count,
+        lifetime: config.ticket_lifetime,
+        ks,
+    })
+}
+
+/// Sends the NewSessionTickets for the session just established; `transcript_hash` covers the
+/// client's Finished. Queued before any application data: they leave with the next `write_tls`.
+pub(crate) fn issue(
+    cx: &mut Common,
+    pending: PendingTickets,
+    suite: CipherSuite,
+    transcript_hash: &[u8],
+) -> Result<(), Error> {
+    let resumption_master = pending.ks.derive(b"res master", transcript_hash);
+    let rng = SystemRandom::new();
+    for i in 0..pending.count {
+        let nonce = [i];
+        let psk = expand_label(
+            suite.hash(),
+            resumption_master.as_bytes(),
+            b"resumption",
+            &nonce,
+        );
+        let mut age = [0u8; 4];
+        rng.fill(&mut age)
+            .map_err(|_| Error::internal("no randomness"))?;
+        let state = TicketState {
+            suite,
+            psk,
+            issued: unix_now(),
+            lifetime: pending.lifetime,
+            age_add: u32::from_be_bytes(age),
+            sni: cx.info.sni.as_deref().map(str::to_ascii_lowercase),
+            alpn: cx.info.alpn.clone(),
+            peer_certs: cx.info.peer_certs.clone(),
+        };
+        let Some(ticket) = pending.ticketer.seal(&state)? else {
+            cx.check("NewSessionTicket", || {
+                "none: the client's identity does not fit in a ticket".into()
+            });
+            return Ok(());
+        };
+        let nst = NewSessionTicketPayload {
+            lifetime: state.lifetime,
+            age_add: state.age_add,
+            nonce: nonce.to_vec(),
+            ticket,
+            extensions: Vec::new(),
+        };
+        cx.send_hs(
+            &HandshakeMessage(HandshakePayload::NewSessionTicket(nst)),
+            None,
+        );
+    }
+    Ok(())
+}
