@@ -63,6 +63,7 @@ fn main() {
     );
     n += x509_seeds(&out.join("x509"), &limbo);
     n += pem_seeds(&out.join("pem_csr_key"));
+    n += http_seeds(&out.join("http_request"));
     eprintln!("make_seeds: {n} seeds written under {}", out.display());
 }
 
@@ -503,7 +504,7 @@ fn server_seeds(dir: &Path, xs: &[Exchange]) -> usize {
             &[
                 (0x00, "full"),
                 (0x08 | 0x01, "alpn-bytewise"),
-                (0x40 | 0x03, "tickets"),
+                (0x40 | 0x03, "no-tickets"),
                 (0x10 | 0x06, "client-auth-optional"),
                 (0x80, "retry"),
             ]
@@ -888,6 +889,41 @@ fn pem_seeds(dir: &Path) -> usize {
         let mut s = vec![selector];
         s.extend_from_slice(&bytes);
         n += write_seed(dir, &name, &s);
+    }
+    n
+}
+
+/// Request targets for `serve`'s file service: the tree's traps (see the target) and the encodings
+/// that reach them. The first byte: method (bits 0-1), listings (bit 2), Range (bit 3),
+/// If-Modified-Since (bit 4).
+fn http_seeds(dir: &Path) -> usize {
+    let targets: [(u8, &str); 20] = [
+        (0, "/"),
+        (0, "/a.txt"),
+        (1, "/a.txt"),
+        (0x08, "/dir/sub/b.txt"),
+        (0x10, "/a.txt"),
+        (0, "/dir"),
+        (0, "/dir/"),
+        (0, "//dir"),
+        (4, "/empty/"),
+        (0, "/out"),
+        (0, "/outdir/secret.txt"),
+        (0, "/in"),
+        (0, "/fifo"),
+        (0, "/sp%20ace.txt"),
+        (0, "/%2541.txt"),
+        (0, "/../secret.txt"),
+        (0, "/dir/%2e%2e/%2e%2e/secret.txt"),
+        (0, "/a.txt?x=1&y=%00"),
+        (2, "/a.txt"),
+        (0, "/dir%2fsub%2fb.txt"),
+    ];
+    let mut n = 0;
+    for (i, (sel, t)) in targets.iter().enumerate() {
+        let mut s = vec![*sel];
+        s.extend_from_slice(t.as_bytes());
+        n += write_seed(dir, &format!("{i:02}"), &s);
     }
     n
 }

@@ -11,11 +11,8 @@ use https_kit_fuzz::script::{Op, Script};
 use https_kit_fuzz::Chunker;
 use https_record::{
     AlertDescription, CipherSuite, Incoming, RecordError, RecordLayer, RecordOpener,
-    DEFRAMER_BUFFER_LIMIT,
+    DEFRAMER_BUFFER_LIMIT, MAX_EMPTY_RECORDS,
 };
-
-/// https_record::MAX_EMPTY_RECORDS once the conformance work lands.
-const MAX_EMPTY_RECORDS: usize = 32;
 
 const SUITES: [CipherSuite; 3] = [
     CipherSuite::Aes128GcmSha256,

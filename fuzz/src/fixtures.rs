@@ -67,7 +67,14 @@ impl KeyLog for Secrets {
     }
 }
 
-/// The server under test; `settings` bits pick ALPN, client authentication, tickets and groups.
+/// One ticketer for every input (a fresh one per connection would cost a key generation each).
+fn ticketer() -> Arc<https_handshake::Ticketer> {
+    static T: OnceLock<Arc<https_handshake::Ticketer>> = OnceLock::new();
+    T.get_or_init(|| Arc::new(https_handshake::Ticketer::new().expect("ticketer")))
+        .clone()
+}
+
+/// The server under test; `settings` bits pick ALPN, client authentication, no tickets and groups.
 pub fn server_config(settings: u8, secrets: Arc<Secrets>) -> ServerConfig {
     let mut b = ServerConfig::builder()
         .with_certified_key(server_key())
@@ -81,7 +88,9 @@ pub fn server_config(settings: u8, secrets: Arc<Secrets>) -> ServerConfig {
         b = b.with_client_ca(anchors, settings & 0x20 != 0);
     }
     if settings & 0x40 != 0 {
-        b = b.with_session_tickets(true);
+        b = b.with_session_tickets(false);
+    } else {
+        b = b.with_ticketer(ticketer());
     }
     if settings & 0x80 != 0 {
         // A client whose first share is x25519 gets a HelloRetryRequest.

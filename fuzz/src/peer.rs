@@ -23,7 +23,7 @@ use https_handshake::codec::{
     ext_type, ClientExtension, Codec, HandshakeMessage, HandshakePayload, ServerExtension,
 };
 use https_handshake::keyschedule::{finished_verify_data, Transcript};
-use https_handshake::{ClientConnection, Connection, Error, ServerConnection};
+use https_handshake::{ClientConnection, Connection, Error, ServerConnection, MAX_UNSENT_TLS};
 use https_record::{CipherSuite, RecordError};
 
 use crate::fixtures::{client_config, server_config, Secrets};
@@ -31,9 +31,6 @@ use crate::records::{plaintext, split_records, Sealer};
 use crate::script::{Op, Script};
 use crate::Chunker;
 
-/// The library's cap on sealed output before reading stops (`https_handshake::MAX_UNSENT_TLS`
-/// once the conformance work lands).
-pub const MAX_UNSENT_TLS: usize = 64 * 1024;
 /// Slack over `MAX_UNSENT_TLS`: what processing one deframer's worth of records (two records) can
 /// queue before reading stops, plus our first flight.
 pub const UNSENT_SLACK: usize = 64 * 1024;

@@ -15,13 +15,14 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 /// Every target, its `-max_len` and its dictionary (if any).
-const TARGETS: [(&str, usize, Option<&str>); 6] = [
+const TARGETS: [(&str, usize, Option<&str>); 7] = [
     ("record", 20_000, Some("tls.dict")),
     ("handshake_codec", 16_384, Some("tls.dict")),
     ("server", 32_768, Some("tls.dict")),
     ("client", 32_768, Some("tls.dict")),
     ("x509", 16_384, Some("x509.dict")),
     ("pem_csr_key", 16_384, Some("x509.dict")),
+    ("http_request", 4_096, Some("http.dict")),
 ];
 
 struct Options {
