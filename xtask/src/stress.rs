@@ -49,13 +49,13 @@ impl Plan {
     fn new(quick: bool) -> Self {
         if quick {
             Self {
-                slowloris: 150,
-                random: 1_000,
-                hellos: 400,
-                aborts: 100,
+                slowloris: 300,
+                random: 2_000,
+                hellos: 1_000,
+                aborts: 200,
                 keyupdate_conns: 2,
-                keyupdates: 20_000,
-                empty_conns: 2,
+                keyupdates: 50_000,
+                empty_conns: 4,
                 empties: 1_000,
                 concurrency: 100,
                 wait: Duration::from_secs(3),

@@ -329,8 +329,8 @@ fn connect_blocking(
 }
 
 /// A client that asks for a KeyUpdate over and over and never reads: the server owes at most one
-/// reply and stops reading when its unsent output is over its cap, so our writes block (answered
-/// = back-pressure seen; timeout = everything was taken without push-back).
+/// reply at a time and stops reading while its unsent output is over its cap. Answered = the
+/// server took every KeyUpdate or pushed back (our writes blocked); its memory is the RSS check.
 fn keyupdate_flood(target: &Target, _: usize) -> End {
     let (mut sock, mut conn) = match connect_blocking(target, target.client.clone()) {
         Ok(x) => x,
@@ -360,7 +360,7 @@ fn keyupdate_flood(target: &Target, _: usize) -> End {
             break;
         }
     }
-    End::Open
+    End::Answered
 }
 
 #[derive(Debug, Default)]
