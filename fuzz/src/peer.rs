@@ -98,6 +98,10 @@ pub struct Harness {
     got_app: Vec<u8>,
     conn_wrote: Vec<u8>,
     peer_got: Vec<u8>,
+    /// The peer sent an alert (close_notify: later data is ignored, RFC 8446 §6.1).
+    peer_alerted: bool,
+    /// Raw or typed records went out: what the connection delivers is not predictable.
+    app_uncertain: bool,
     /// Patch recorded hellos to this connection (session id echo, HRR cookie); a Control op can
     /// turn it off so the fuzzer also sends them unpatched.
     fixups: bool,
@@ -161,6 +165,8 @@ impl Harness {
             got_app: Vec::new(),
             conn_wrote: Vec::new(),
             peer_got: Vec::new(),
+            peer_alerted: false,
+            app_uncertain: false,
             fixups: true,
             session_id: None,
             hrr_cookie: None,
@@ -201,22 +207,32 @@ impl Harness {
 
     fn apply(&mut self, op: Op, data: &[u8]) {
         match op {
-            Op::Raw => self.to_conn.extend_from_slice(data),
+            Op::Raw => {
+                self.app_uncertain = true;
+                self.to_conn.extend_from_slice(data);
+            }
             Op::Handshake => {
                 let data = self.fix_up(data);
                 self.note_sent_handshake(&data);
                 self.send(22, &data);
             }
             Op::AppData => {
-                if self.w_stage == Stage::App && !self.conn.is_handshaking() {
+                if self.w_stage == Stage::App && !self.conn.is_handshaking() && !self.peer_alerted {
                     self.sent_app.extend_from_slice(data);
                 }
                 self.send(23, data);
             }
-            Op::Alert => self.send(21, data),
+            Op::Alert => {
+                if data != [1, 90] {
+                    self.peer_alerted = true; // user_canceled is only a warning
+                }
+                self.send(21, data);
+            }
             Op::Finished => self.send_finished(),
             Op::Typed => {
                 let (typ, pad) = (data.first().copied().unwrap_or(22), data.get(1).copied());
+                // A compatibility CCS changes nothing; any other record may deliver anything.
+                self.app_uncertain |= typ != 20;
                 let content = data.get(2..).unwrap_or(&[]);
                 match &mut self.w {
                     Some(w) if typ != 20 => w.seal(
