@@ -49,9 +49,13 @@ pub struct AppArtifacts {
 }
 
 pub fn run(args: &[String]) -> Result<()> {
-    if let Some(a) = args.first() {
-        anyhow::bail!("demo takes no arguments (got {a:?}); it works in a fresh temp dir");
-    }
+    let acme = match args {
+        [] => false,
+        [a] if a == "--acme" => true,
+        [a, ..] => {
+            anyhow::bail!("demo takes only --acme (got {a:?}); it works in a fresh temp dir")
+        }
+    };
     let tmp = tempfile::Builder::new()
         .prefix("https-kit-demo-")
         .tempdir()
@@ -59,6 +63,9 @@ pub fn run(args: &[String]) -> Result<()> {
     println!("https-kit demo: HTTPS from its parts, on real bytes");
     println!("working directory: {}", tmp.path().display());
     let app = application_stage(tmp.path())?;
+    if acme {
+        crate::demo_acme::identity_stage(&app)?;
+    }
     let session = crate::demo_tls::handshake_stage(&app)?;
     crate::demo_tls::communication_stage(session, &app.host)?;
     println!();

@@ -8,6 +8,7 @@
 
 mod bench;
 mod demo;
+mod demo_acme;
 mod demo_tls;
 mod fuzz;
 mod limbo;

@@ -17,6 +17,8 @@ pub enum CertCommand {
         after_help = "Examples:\n  https-kit cert issue localhost 127.0.0.1 ::1\n  https-kit cert issue '*.dev.example.test' dev.example.test --dir ./ca --out dev\n  https-kit cert issue alice --client --out alice\n\nNAMEs are DNS names, wildcards (*.example.test) or IP addresses; the first is the CN."
     )]
     Issue(IssueArgs),
+    /// Get a certificate for NAMEs from an ACME server (RFC 8555), proving control by http-01 or tls-alpn-01
+    Request(crate::acme::RequestArgs),
 }
 
 /// `cert issue` options.
@@ -51,6 +53,7 @@ pub struct IssueArgs {
 pub fn run(cmd: CertCommand) -> Result<(), Failure> {
     match cmd {
         CertCommand::Issue(a) => issue(a),
+        CertCommand::Request(a) => crate::acme::request(a),
     }
 }
 

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod access_log;
+mod acme;
 mod ca;
 mod cert;
 mod conn;
@@ -81,6 +82,9 @@ enum Command {
     /// Trust the local CA in browsers (NSS) and the system store, like mkcert -install
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// ACME (RFC 8555) server for the local CA: certbot, lego... prove control of names
+    #[command(subcommand)]
+    Acme(acme::AcmeCommand),
     /// Session-ticket key file shared by `serve` processes: new, rotate
     #[command(subcommand)]
     TicketKey(ticket_key::TicketKeyCommand),
@@ -97,6 +101,7 @@ fn run(cli: Cli) -> Result<(), output::Failure> {
         Command::Serve(a) => serve::run(a),
         Command::Get(a) => get::run(a),
         Command::Trust(c) => trust::run(c),
+        Command::Acme(c) => acme::run(c),
         Command::TicketKey(c) => ticket_key::run(c),
     }
 }

@@ -6,7 +6,7 @@ use crate::conn::{serve_connection, Ended, Limits, Tracked};
 use crate::output::{parse_secs, parse_secs_or_zero, print_json, Failure};
 use crate::site::{FileService, Site};
 use crate::tls::{alert_of, load_pair, peer_identity, trace_json, NameResolver};
-use https_handshake::{ServerConfig, Ticketer, TlsAcceptor};
+use https_handshake::{ResolvesServerCert, ServerConfig, Ticketer, TlsAcceptor};
 use https_verify::TrustAnchors;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,11 +58,13 @@ pub struct ServeArgs {
     pub dir: Option<PathBuf>,
     /// Certificate chain, leaf first (PREFIX.fullchain.crt from `cert issue`); repeat with --key
     /// for more names (chosen by SNI, the first is the default)
-    #[arg(long, value_name = "FULLCHAIN", required = true)]
+    #[arg(long, value_name = "FULLCHAIN", required_unless_present = "acme")]
     pub cert: Vec<PathBuf>,
     /// The private key of the --cert at the same position (PKCS#8, PKCS#1 or SEC1 PEM)
-    #[arg(long, value_name = "KEY", required = true)]
+    #[arg(long, value_name = "KEY", required_unless_present = "acme")]
     pub key: Vec<PathBuf>,
+    #[command(flatten)]
+    pub acme: crate::acme::SiteAcmeArgs,
     /// Address to listen on (loopback by default: expose deliberately)
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub addr: SocketAddr,
@@ -137,18 +139,24 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         }
         None => Site::Builtin,
     };
-    let config = server_config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
+    // --acme: the certificate comes from an ACME server and is renewed in the background.
+    let acme = match args.acme.acme {
+        Some(_) => Some(runtime.block_on(crate::acme::auto_certificate(&args.acme))?),
+        None => None,
+    };
+    let config = server_config(&args, acme)?;
     let result = runtime.block_on(serve(args, site, config));
     // A blocking file read still running must not hold the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
 }
 
-fn server_config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
+/// The --cert/--key pairs, chosen by SNI.
+fn files_resolver(args: &ServeArgs) -> Result<Arc<dyn ResolvesServerCert>, Failure> {
     if args.cert.len() != args.key.len() {
         return Err(Failure::usage(format!(
             "{} --cert but {} --key: give one --key after each --cert",
@@ -164,9 +172,25 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let resolver =
         NameResolver::new(pairs).ok_or_else(|| Failure::usage("no --cert/--key pair"))?;
+    Ok(Arc::new(resolver))
+}
+
+fn server_config(
+    args: &ServeArgs,
+    acme: Option<Arc<dyn ResolvesServerCert>>,
+) -> Result<ServerConfig, Failure> {
+    let resolver = match acme {
+        Some(r) => r,
+        None => files_resolver(args)?,
+    };
+    // In-band tls-alpn-01 (serve --acme ... --acme-challenge tls-alpn-01): offer acme-tls/1 too.
+    let alpn: &[&[u8]] = match args.acme.in_band() {
+        true => &[b"h2", b"http/1.1", b"acme-tls/1"],
+        false => &[b"h2", b"http/1.1"],
+    };
     let mut builder = ServerConfig::builder()
-        .with_cert_resolver(Arc::new(resolver))
-        .with_alpn(&[b"h2", b"http/1.1"])
+        .with_cert_resolver(resolver)
+        .with_alpn(alpn)
         .with_session_tickets(!args.no_tickets)
         .with_trace(args.trace)
         .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
@@ -328,6 +352,9 @@ async fn connection(
     let conn = tls.connection();
     if shared.trace {
         print_trace(addr, conn, shared.json);
+    }
+    if conn.alpn_protocol() == Some(b"acme-tls/1".as_slice()) {
+        return; // an ACME validator: the handshake was the answer
     }
     let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
     let peer = Arc::new(Peer {

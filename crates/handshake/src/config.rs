@@ -25,6 +25,9 @@ pub struct ClientHelloInfo<'a> {
     pub server_name: Option<&'a str>,
     /// The client's signature_algorithms.
     pub signature_schemes: &'a [u16],
+    /// The client's ALPN protocols, in its order (empty without the extension). A tls-alpn-01
+    /// responder (RFC 8737) answers `acme-tls/1` with its challenge certificate.
+    pub alpn_protocols: &'a [Vec<u8>],
 }
 
 /// Picks the server's certificate for a ClientHello (e.g. by SNI).

@@ -146,7 +146,11 @@ impl ExpectClientHello {
         let (cert, scheme) = match resumed {
             Some(_) => (None, None),
             None => {
-                let (c, s) = choose_cert(config, sni, sigalgs)?;
+                let offered = match ch.ext(ext_type::ALPN) {
+                    Some(ClientExtension::Alpn(offered)) => offered.as_slice(),
+                    _ => &[],
+                };
+                let (c, s) = choose_cert(config, sni, sigalgs, offered)?;
                 (Some(c), Some(s))
             }
         };

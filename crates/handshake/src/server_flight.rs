@@ -118,12 +118,14 @@ pub(crate) fn choose_cert(
     config: &ServerConfig,
     sni: Option<&str>,
     sigalgs: &[u16],
+    alpn_protocols: &[Vec<u8>],
 ) -> Result<(Arc<CertifiedKey>, u16), Error> {
     let cert = config
         .resolver
         .resolve(&ClientHelloInfo {
             server_name: sni,
             signature_schemes: sigalgs,
+            alpn_protocols,
         })
         .ok_or_else(|| match sni {
             Some(_) => Error::proto(

@@ -1,8 +1,10 @@
 //! Trust anchors: the CA certificates the verifier trusts (the seed's "CA trusted by the browser").
 
-use crate::cert::{name_to_string, Cert};
+use crate::cert::Cert;
 use crate::error::VerifyError;
+use crate::frozen::Frozen;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 /// The default system bundle (Debian/Ubuntu layout).
@@ -15,8 +17,10 @@ pub const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 #[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
     certs: Vec<Vec<u8>>,
+    /// Each anchor parsed once (None: parsed again when used, see [`Frozen::freeze`]).
+    parsed: Vec<Option<Frozen>>,
     subjects: Vec<String>,
-    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    by_subject: HashMap<Vec<u8>, Vec<usize>, BuildHasherDefault<Fnv>>,
     rejected: Vec<String>,
 }
 
@@ -30,9 +34,12 @@ impl TrustAnchors {
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), VerifyError> {
         let cert = Cert::parse(der)?;
         let subject = cert.subject_raw().to_vec();
-        let label = name_to_string(cert.subject());
+        let label = cert.subject_string();
         let index = self.certs.len();
-        self.certs.push(der.to_vec());
+        let owned = der.to_vec();
+        // Offsets are the same in the copy as in `der`.
+        self.parsed.push(Frozen::freeze(der, &cert));
+        self.certs.push(owned);
         self.subjects.push(label);
         self.by_subject.entry(subject).or_default().push(index);
         Ok(())
@@ -106,6 +113,15 @@ impl TrustAnchors {
         self.certs.get(index).map(|c| c.as_slice())
     }
 
+    /// Anchor `index`, parsed (from the set's own copy of its DER).
+    pub(crate) fn cert(&self, index: usize) -> Option<Cert<'_>> {
+        let der = self.certs.get(index)?;
+        match self.parsed.get(index) {
+            Some(Some(frozen)) => Some(frozen.thaw(der)),
+            _ => Cert::parse(der).ok(),
+        }
+    }
+
     /// Readable subject of anchor `index`.
     pub fn subject(&self, index: usize) -> Option<&str> {
         self.subjects.get(index).map(|s| s.as_str())
@@ -122,5 +138,28 @@ impl TrustAnchors {
             .get(subject_der)
             .map(|v| v.as_slice())
             .unwrap_or(&[])
+    }
+}
+
+/// FNV-1a for the subject index: looked up twice per validation with a name of ~60 bytes, where
+/// SipHash's flooding resistance buys nothing (the keys are the configured anchors' subjects).
+#[derive(Clone, Copy, Debug)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

@@ -2,13 +2,14 @@
 //! depend on the certificate's place in a path (structure, profile, extensions).
 
 use crate::error::VerifyError;
+use crate::ext;
 use crate::oid;
 use crate::sig::{self, PublicKey, SigAlg};
+use crate::tbs::{self, Tbs};
 use https_pkix::Purpose;
-use x509_parser::certificate::X509Certificate;
+use std::borrow::Cow;
 use x509_parser::extensions::{
     AuthorityKeyIdentifier, ExtendedKeyUsage, GeneralName, NameConstraints, ParsedExtension,
-    X509Extension,
 };
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
@@ -40,89 +41,117 @@ impl Eku {
     }
 }
 
-/// A parsed certificate. Everything borrows from the DER bytes; the SAN and name constraints
-/// are read in place from x509-parser's extension list (no copies).
+/// A parsed certificate. Everything borrows from the DER bytes; only the SAN list and the name
+/// constraints (when present) are collected into vectors.
 pub struct Cert<'a> {
-    pub x509: X509Certificate<'a>,
+    pub tbs: Tbs<'a>,
     pub basic: Basic,
     /// keyUsage flags (bit 0 = digitalSignature ... bit 5 = keyCertSign), if present.
     pub key_usage: Option<u16>,
     /// extendedKeyUsage, if present.
     pub eku: Option<Eku>,
-    /// Index of the subjectAltName extension.
-    san_ext: Option<usize>,
-    /// Index of the nameConstraints extension.
-    nc_ext: Option<usize>,
+    pub(crate) san: Vec<GeneralName<'a>>,
+    // The cold parts are boxed: a `Cert` is moved a few times per validation.
+    pub(crate) nc: Option<Box<NameConstraints<'a>>>,
     pub ski: Option<&'a [u8]>,
     pub aki_key_id: Option<&'a [u8]>,
     /// Problems found while parsing that make the certificate unusable in any role.
-    pub defect: Option<VerifyError>,
+    pub defect: Option<Box<VerifyError>>,
     /// serialNumber problem (not applied to trust anchors: real roots have serial 0).
-    pub serial_defect: Option<VerifyError>,
+    pub serial_defect: Option<Box<VerifyError>>,
     /// A critical extension we do not process, as a dotted OID.
     pub unknown_critical: Option<String>,
-    pub sig_alg: Result<SigAlg, VerifyError>,
+    pub sig_alg: Result<SigAlg, Box<VerifyError>>,
 }
 
 impl<'a> Cert<'a> {
     /// Parses `der`. Fails only if the bytes are not a certificate at all; profile problems are
     /// recorded in `defect` so the report can say which check failed.
     pub fn parse(der: &'a [u8]) -> Result<Cert<'a>, VerifyError> {
-        let (rest, x509) = X509Certificate::from_der(der)
-            .map_err(|e| VerifyError::malformed(format!("not a DER X.509 certificate: {e}")))?;
-        if !rest.is_empty() {
-            return Err(VerifyError::malformed(format!(
-                "{} trailing byte(s) after the certificate",
-                rest.len()
-            )));
-        }
-        crate::der::check_outer(der).map_err(VerifyError::malformed)?;
-        let sig_alg = sig::cert_sig_alg(&x509.signature_algorithm);
+        let tbs = tbs::parse(der).map_err(VerifyError::malformed)?;
+        let sig_alg = sig::cert_sig_alg(&tbs.sig_alg).map_err(Box::new);
         let mut f = Facts::default();
-        let defect = f.scan(&x509).err();
+        let defect = f.scan(&tbs).err();
+        if let (true, Some(e)) = (f.bad_envelope, &defect) {
+            return Err(e.clone());
+        }
+        let defect = defect.map(Box::new);
         Ok(Cert {
-            x509,
+            tbs,
             basic: f.basic,
             key_usage: f.key_usage,
             eku: f.eku,
-            san_ext: f.san_ext,
-            nc_ext: f.nc_ext,
+            san: f.san,
+            nc: f.nc.map(Box::new),
             ski: f.ski,
             aki_key_id: f.aki_key_id,
             defect,
-            serial_defect: f.serial_defect,
+            serial_defect: f.serial_defect.map(Box::new),
             unknown_critical: f.unknown_critical,
             sig_alg,
         })
     }
 
-    pub fn subject(&self) -> &X509Name<'a> {
-        &self.x509.tbs_certificate.subject
-    }
-
     pub fn subject_raw(&self) -> &'a [u8] {
-        self.x509.tbs_certificate.subject.as_raw()
+        self.tbs.subject
     }
 
     pub fn issuer_raw(&self) -> &'a [u8] {
-        self.x509.tbs_certificate.issuer.as_raw()
+        self.tbs.issuer
     }
 
     pub fn spki_raw(&self) -> &'a [u8] {
-        self.x509.tbs_certificate.subject_pki.raw
+        self.tbs.spki_raw
     }
 
     /// The TBSCertificate bytes: what the issuer signed.
-    pub fn tbs_raw(&self) -> &[u8] {
-        self.x509.tbs_certificate.as_ref()
+    pub fn tbs_raw(&self) -> &'a [u8] {
+        self.tbs.raw
+    }
+
+    /// The signature bytes (the BIT STRING without its unused-bits octet).
+    pub fn signature(&self) -> &'a [u8] {
+        self.tbs.signature
+    }
+
+    pub fn serial(&self) -> &'a [u8] {
+        self.tbs.serial
+    }
+
+    /// The serial number as x509-parser shows it (`01:ab:...`), for messages.
+    pub fn serial_string(&self) -> String {
+        let hex: Vec<String> = self.tbs.serial.iter().map(|b| format!("{b:02x}")).collect();
+        hex.join(":")
+    }
+
+    /// The subject Name parsed (only for name constraints on directory names and messages).
+    pub fn subject_name(&self) -> Option<X509Name<'a>> {
+        match X509Name::from_der(self.tbs.subject) {
+            Ok(([], n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The subject's commonName values as text (lossy for types that are not text), in order.
+    pub fn common_names(&self) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+        const CN: &[u8] = &[0x55, 0x04, 0x03];
+        // `tbs::parse` has checked the Name, so the walk succeeds.
+        let cns = tbs::attributes(self.tbs.subject, CN).into_iter().flatten();
+        cns.map(|(tag, data)| {
+            // NumericString, PrintableString, UTF8String, IA5String: text, as x509-parser's as_str.
+            match (tag, std::str::from_utf8(data)) {
+                (0x12 | 0x13 | 0x0c | 0x16, Ok(s)) => Cow::Borrowed(s),
+                _ => String::from_utf8_lossy(data),
+            }
+        })
     }
 
     pub fn subject_string(&self) -> String {
-        name_to_string(self.subject())
+        raw_name_to_string(self.tbs.subject)
     }
 
     pub fn issuer_string(&self) -> String {
-        name_to_string(&self.x509.tbs_certificate.issuer)
+        raw_name_to_string(self.tbs.issuer)
     }
 
     /// Issuer and subject are the same name (RFC 5280 "self-issued").
@@ -130,34 +159,27 @@ impl<'a> Cert<'a> {
         self.subject_raw() == self.issuer_raw()
     }
 
-    pub fn public_key(&self) -> Result<PublicKey<'_>, VerifyError> {
-        sig::parse_spki(&self.x509.tbs_certificate.subject_pki)
+    pub fn public_key(&self) -> Result<PublicKey<'a>, VerifyError> {
+        let s = self.tbs.spki;
+        sig::spki_key(s.alg, s.unused_bits, s.key)
     }
 
     pub fn has_key_cert_sign(&self) -> bool {
         self.key_usage.is_none_or(|ku| ku & (1 << 5) != 0)
     }
 
-    fn parsed(&self, index: Option<usize>) -> Option<&ParsedExtension<'a>> {
-        index
-            .and_then(|i| self.x509.tbs_certificate.extensions().get(i))
-            .map(|e| e.parsed_extension())
-    }
-
     /// The subjectAltName entries (empty without the extension).
     pub fn san(&self) -> &[GeneralName<'a>] {
-        match self.parsed(self.san_ext) {
-            Some(ParsedExtension::SubjectAlternativeName(san)) => &san.general_names,
-            _ => &[],
-        }
+        &self.san
     }
 
     pub fn name_constraints(&self) -> Option<&NameConstraints<'a>> {
-        match self.parsed(self.nc_ext) {
-            Some(ParsedExtension::NameConstraints(nc)) => Some(nc),
-            _ => None,
-        }
+        self.nc.as_deref()
     }
+}
+
+fn name_is_empty(raw: &[u8]) -> bool {
+    crate::der::read(raw).is_none_or(|(t, _)| t.contents.is_empty())
 }
 
 /// What [`Facts::scan`] learns from the extensions, before it goes into a [`Cert`].
@@ -166,34 +188,51 @@ struct Facts<'a> {
     basic: Basic,
     key_usage: Option<u16>,
     eku: Option<Eku>,
-    san_ext: Option<usize>,
+    san: Vec<GeneralName<'a>>,
     san_critical: bool,
-    nc_ext: Option<usize>,
+    nc: Option<NameConstraints<'a>>,
     ski: Option<&'a [u8]>,
     aki_key_id: Option<&'a [u8]>,
     serial_defect: Option<VerifyError>,
     unknown_critical: Option<String>,
+    /// An Extension that is not `SEQUENCE { OID, BOOLEAN, OCTET STRING }`: not a certificate.
+    bad_envelope: bool,
 }
 
 impl<'a> Facts<'a> {
     /// Structural and profile checks (RFC 5280 §4.1 and §4.2) valid for any role.
-    fn scan(&mut self, x509: &X509Certificate<'a>) -> Result<(), VerifyError> {
-        self.check_tbs_fields(x509)?;
+    fn scan(&mut self, tbs: &Tbs<'a>) -> Result<(), VerifyError> {
+        self.check_tbs_fields(tbs)?;
         let mut aki_critical = false;
-        let self_issued =
-            x509.tbs_certificate.subject.as_raw() == x509.tbs_certificate.issuer.as_raw();
-        let extensions = x509.tbs_certificate.extensions();
-        for (i, ext) in extensions.iter().enumerate() {
-            let id = ext.oid.as_bytes();
-            if extensions[..i].iter().any(|e| e.oid == ext.oid) {
+        let self_issued = tbs.subject == tbs.issuer;
+        // Duplicates: the OIDs seen so far (a stack array; certificates carry about ten).
+        let mut seen: [&[u8]; 16] = [&[]; 16];
+        for (i, ext) in tbs::extensions(tbs.extensions).enumerate() {
+            let Ok(ext) = ext else {
+                self.bad_envelope = true;
+                return Err(VerifyError::malformed(
+                    "not a DER X.509 certificate: bad extension",
+                ));
+            };
+            let duplicate = match seen.get(..i) {
+                Some(earlier) => earlier.contains(&ext.oid),
+                None => tbs::extensions(tbs.extensions)
+                    .take(i)
+                    .any(|e| e.is_ok_and(|e| e.oid == ext.oid)),
+            };
+            if duplicate {
                 return Err(VerifyError::malformed(format!(
                     "duplicate extension {}",
-                    oid::display(id)
+                    oid::display(ext.oid)
                 )));
             }
-            aki_critical |= self.take_extension(i, ext, self_issued)?;
-            if ext.critical && self.unknown_critical.is_none() && !is_processed(id) {
-                self.unknown_critical = Some(oid::display(id));
+            if let Some(slot) = seen.get_mut(i) {
+                *slot = ext.oid;
+            }
+            let parsed = ext::parse(&ext)?;
+            aki_critical |= self.take_extension(&ext, parsed, self_issued)?;
+            if ext.critical && self.unknown_critical.is_none() && !is_processed(ext.oid) {
+                self.unknown_critical = Some(oid::display(ext.oid));
             }
         }
         if aki_critical {
@@ -201,33 +240,27 @@ impl<'a> Facts<'a> {
                 "authorityKeyIdentifier must not be critical (RFC 5280 §4.2.1.1)",
             ));
         }
-        self.check_consistency(x509)
+        self.check_consistency(tbs)
     }
 
     /// The TBSCertificate fields outside the extensions.
-    fn check_tbs_fields(&mut self, x509: &X509Certificate<'a>) -> Result<(), VerifyError> {
-        let tbs = &x509.tbs_certificate;
-        if tbs.version.0 != 2 {
+    fn check_tbs_fields(&mut self, tbs: &Tbs<'a>) -> Result<(), VerifyError> {
+        if tbs.version != 2 {
             return Err(VerifyError::malformed(format!(
                 "version v{} (only v3 certificates are accepted)",
-                tbs.version.0 + 1
+                tbs.version + 1
             )));
         }
-        self.serial_defect = check_serial(tbs.raw_serial()).err();
-        if tbs.signature != x509.signature_algorithm {
-            return Err(VerifyError::malformed(
-                "signatureAlgorithm differs from the TBSCertificate signature field (RFC 5280 §4.1.1.2)",
-            ));
-        }
-        if x509.signature_value.unused_bits != 0 {
+        self.serial_defect = check_serial(tbs.serial).err();
+        if tbs.sig_unused_bits != 0 {
             return Err(VerifyError::malformed(
                 "signature BIT STRING has unused bits",
             ));
         }
-        if tbs.issuer.as_raw().len() <= 2 || tbs.issuer.iter().next().is_none() {
+        if name_is_empty(tbs.issuer) {
             return Err(VerifyError::malformed("empty issuer name"));
         }
-        if tbs.issuer_uid.is_some() || tbs.subject_uid.is_some() {
+        if tbs.unique_ids {
             return Err(VerifyError::malformed(
                 "issuerUniqueID/subjectUniqueID are not allowed",
             ));
@@ -235,19 +268,18 @@ impl<'a> Facts<'a> {
         Ok(())
     }
 
-    /// Records extension `index`; returns whether it is a critical authorityKeyIdentifier.
+    /// Records one extension; returns whether it is a critical authorityKeyIdentifier.
     fn take_extension(
         &mut self,
-        index: usize,
-        ext: &X509Extension<'a>,
+        ext: &tbs::Ext<'a>,
+        parsed: ParsedExtension<'a>,
         self_issued: bool,
     ) -> Result<bool, VerifyError> {
-        let id = ext.oid.as_bytes();
-        match ext.parsed_extension() {
+        match parsed {
             ParsedExtension::ParseError { error } => {
                 return Err(VerifyError::malformed(format!(
                     "extension {}: {error}",
-                    oid::display(id)
+                    oid::display(ext.oid)
                 )));
             }
             ParsedExtension::BasicConstraints(bc) => {
@@ -264,10 +296,12 @@ impl<'a> Facts<'a> {
                 }
                 self.key_usage = Some(ku.flags);
             }
-            ParsedExtension::ExtendedKeyUsage(eku) => self.eku = Some(read_eku(eku, ext)?),
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                self.eku = Some(read_eku(&eku, ext.critical)?)
+            }
             ParsedExtension::SubjectAlternativeName(san) => {
                 check_san(&san.general_names)?;
-                self.san_ext = Some(index);
+                self.san = san.general_names;
                 self.san_critical = ext.critical;
             }
             ParsedExtension::NameConstraints(nc) => {
@@ -276,7 +310,7 @@ impl<'a> Facts<'a> {
                         "nameConstraints with neither permitted nor excluded subtrees",
                     ));
                 }
-                self.nc_ext = Some(index);
+                self.nc = Some(nc);
             }
             ParsedExtension::SubjectKeyIdentifier(k) => {
                 if ext.critical {
@@ -288,16 +322,16 @@ impl<'a> Facts<'a> {
             }
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
                 self.aki_key_id = aki.key_identifier.as_ref().map(|k| k.0);
-                check_aki(aki, self_issued)?;
+                check_aki(&aki, self_issued)?;
                 return Ok(ext.critical);
             }
-            other => check_criticality(other, ext.critical)?,
+            other => check_criticality(&other, ext.critical)?,
         }
         Ok(false)
     }
 
     /// Rules between extensions and the subject (RFC 5280 §4.1.2.6, §4.2.1.3, §4.2.1.6, §4.2.1.9).
-    fn check_consistency(&self, x509: &X509Certificate<'_>) -> Result<(), VerifyError> {
+    fn check_consistency(&self, tbs: &Tbs<'_>) -> Result<(), VerifyError> {
         let basic = self.basic;
         if basic.path_len.is_some() && !basic.ca {
             return Err(VerifyError::malformed(
@@ -309,8 +343,7 @@ impl<'a> Facts<'a> {
                 "keyUsage keyCertSign without basicConstraints cA (RFC 5280 §4.2.1.3)",
             ));
         }
-        let empty_subject = x509.tbs_certificate.subject.iter().next().is_none();
-        if empty_subject {
+        if name_is_empty(tbs.subject) {
             if basic.ca {
                 return Err(VerifyError::profile(
                     "CA certificate with an empty subject (RFC 5280 §4.1.2.6)",
@@ -330,7 +363,7 @@ impl<'a> Facts<'a> {
     }
 }
 
-fn read_eku(eku: &ExtendedKeyUsage<'_>, ext: &X509Extension<'_>) -> Result<Eku, VerifyError> {
+fn read_eku(eku: &ExtendedKeyUsage<'_>, critical: bool) -> Result<Eku, VerifyError> {
     let known = eku.code_signing || eku.email_protection || eku.time_stamping || eku.ocsp_signing;
     if !eku.server_auth && !eku.client_auth && !known && !eku.any && eku.other.is_empty() {
         return Err(VerifyError::malformed("empty extendedKeyUsage"));
@@ -339,7 +372,7 @@ fn read_eku(eku: &ExtendedKeyUsage<'_>, ext: &X509Extension<'_>) -> Result<Eku, 
         server_auth: eku.server_auth,
         client_auth: eku.client_auth,
         any: eku.any,
-        critical: ext.critical,
+        critical,
     })
 }
 
@@ -388,14 +421,15 @@ fn check_criticality(ext: &ParsedExtension<'_>, critical: bool) -> Result<(), Ve
 
 /// Extensions whose criticality we honour because we process them.
 fn is_processed(id: &[u8]) -> bool {
-    [
+    const PROCESSED: [&[u8]; 5] = [
         oid::EXT_BASIC_CONSTRAINTS,
         oid::EXT_KEY_USAGE,
         oid::EXT_EXTENDED_KEY_USAGE,
         oid::EXT_SUBJECT_ALT_NAME,
         oid::EXT_NAME_CONSTRAINTS,
-    ]
-    .contains(&id)
+    ];
+    // All are id-ce (2.5.29.x): compare the last arc only.
+    matches!(id, [0x55, 0x1d, last] if PROCESSED.iter().any(|o| o.get(2) == Some(last)))
 }
 
 /// serialNumber: a positive INTEGER of at most 20 octets (RFC 5280 §4.1.2.2), in minimal DER.
@@ -421,6 +455,14 @@ fn check_serial(raw: &[u8]) -> Result<(), VerifyError> {
         )));
     }
     Ok(())
+}
+
+/// A readable form of an encoded Name (hex if it does not parse).
+pub fn raw_name_to_string(raw: &[u8]) -> String {
+    match X509Name::from_der(raw) {
+        Ok((_, name)) => name_to_string(&name),
+        Err(_) => format!("(name {})", hex::encode(raw)),
+    }
 }
 
 /// A readable distinguished name ("CN=example, O=Org"); falls back to hex if not printable.

@@ -44,15 +44,15 @@ fn structure<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R, node: Node) -> Result<()
     };
     if let Some(e) = &c.defect {
         fail(rec, e, "");
-        return Err(e.clone());
+        return Err((**e).clone());
     }
     if let (Some(e), false) = (&c.serial_defect, matches!(node, Node::Anchor(_))) {
         fail(rec, e, "");
-        return Err(e.clone());
+        return Err((**e).clone());
     }
     if let Err(e) = &c.sig_alg {
         fail(rec, e, "signatureAlgorithm: ");
-        return Err(e.clone());
+        return Err((**e).clone());
     }
     let key = c
         .public_key()
@@ -60,7 +60,7 @@ fn structure<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R, node: Node) -> Result<()
     rec.record(|| {
         let detail = format!(
             "well-formed v3 certificate, serial {}, key {}",
-            c.x509.tbs_certificate.raw_serial_as_string(),
+            c.serial_string(),
             key.kind.name()
         );
         cx.step(Check::Parse, node, Outcome::Pass, detail)
@@ -81,11 +81,7 @@ fn structure<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R, node: Node) -> Result<()
 /// notBefore <= time <= notAfter.
 fn validity<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R, node: Node) -> Result<(), VerifyError> {
     let c = cx.cert(node);
-    let validity = &c.x509.tbs_certificate.validity;
-    let (nb, na) = (
-        validity.not_before.timestamp(),
-        validity.not_after.timestamp(),
-    );
+    let (nb, na) = (c.tbs.not_before, c.tbs.not_after);
     let now = cx.req.time;
     if now < nb {
         rec.record(|| {
@@ -228,11 +224,7 @@ fn server_profile<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R) -> Result<(), Verif
 /// RFC 5952 for IPv6), or a SAN DNS name in different letter case.
 fn check_common_names<R: Recorder>(cx: Ctx<'_, '_>, rec: &mut R) -> Result<(), VerifyError> {
     let c = &cx.store.ee;
-    for cn in c.subject().iter_common_name() {
-        let value = match cn.as_str() {
-            Ok(v) => std::borrow::Cow::Borrowed(v),
-            Err(_) => String::from_utf8_lossy(cn.as_slice()),
-        };
+    for value in c.common_names() {
         let problem = if !value.is_ascii() {
             Some("is not ASCII (a SAN dNSName is always an A-label)")
         } else if name::looks_like_ip(&value) && !name::is_canonical_ip(&value) {

@@ -66,7 +66,11 @@ pub(crate) fn check<R: Recorder>(
         if n != Node::Ee && c.self_issued() {
             continue;
         }
-        let subject = (c.subject().iter().next().is_some()).then_some(Subject::Dir(c.subject()));
+        let subject_name = c.subject_name();
+        let subject = subject_name
+            .as_ref()
+            .filter(|n| n.iter().next().is_some())
+            .map(Subject::Dir);
         let names = subject.into_iter().chain(c.san().iter().map(Subject::San));
         for name in names {
             if let Err(v) = within(budget, nc, name) {

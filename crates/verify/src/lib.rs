@@ -8,7 +8,9 @@
 //! [`verify_with_report`] also returns a [`Report`]: each step with its outcome and values, as
 //! text (✓/✗) or JSON.
 //!
-//! Certificates are parsed with `x509-parser`; the validation logic is this crate's own.
+//! Certificates are walked by this crate's own strict DER reader (no allocation on the common
+//! path); x509-parser's parsers decide the unusual encodings and parse CRLs. The validation logic
+//! is this crate's own.
 //!
 //! ```
 //! use https_verify::{verify_with_report, Purpose, Request, ServerName, TrustAnchors};
@@ -43,6 +45,8 @@ mod checks;
 mod constraints;
 mod der;
 mod error;
+mod ext;
+mod frozen;
 mod name;
 mod oid;
 mod path;
@@ -52,6 +56,7 @@ mod request;
 mod revocation;
 mod sig;
 mod store;
+mod tbs;
 
 pub use anchors::{TrustAnchors, SYSTEM_BUNDLE};
 pub use error::VerifyError;

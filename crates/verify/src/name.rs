@@ -73,15 +73,21 @@ pub fn dns_matches(presented: &str, reference: &str) -> bool {
 /// Whether text would be read as an IP address by a lenient parser (inet_aton forms: 1-4 parts
 /// of decimal, octal or 0x-hex numbers; or anything with a colon that parses as IPv6).
 pub fn looks_like_ip(text: &str) -> bool {
+    // Every form below is made of hex digits, dots, colons and `x`: most names fail this at once.
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'x' | b'X'))
+    {
+        return false;
+    }
     if text.contains(':') {
         return text.parse::<std::net::Ipv6Addr>().is_ok()
             || text
                 .chars()
                 .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
     }
-    let parts: Vec<&str> = text.split('.').collect();
-    (1..=4).contains(&parts.len())
-        && parts.iter().all(|p| {
+    text.split('.').count() <= 4
+        && text.split('.').all(|p| {
             let digits = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X"));
             match digits {
                 Some(h) => !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()),

@@ -62,8 +62,8 @@ fn validate<R: Recorder>(
         cx,
         rec,
         budget: Budget::default(),
-        sig_memo: Vec::new(),
-        issuer_memo: Vec::new(),
+        sig_memo: Memo::default(),
+        issuer_memo: Memo::default(),
     };
     let result = checks::end_entity(cx, s.rec).and_then(|()| s.search(&mut Vec::new()));
     match result {
@@ -114,14 +114,47 @@ fn path_entries(cx: Ctx<'_, '_>, vp: &VerifiedPath) -> Vec<PathEntry> {
     entries
 }
 
+/// Results already computed in this validation. Paths are short: the first few live inline
+/// (no allocation on the common path), the rest in a list; either beats a hash map here.
+struct Memo<K> {
+    inline: [Option<(K, Result<(), VerifyError>)>; 4],
+    spill: Vec<(K, Result<(), VerifyError>)>,
+}
+
+impl<K> Default for Memo<K> {
+    fn default() -> Self {
+        Memo {
+            inline: [None, None, None, None],
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl<K: Copy + PartialEq> Memo<K> {
+    fn get(&self, key: K) -> Option<&Result<(), VerifyError>> {
+        let inline = self.inline.iter().map_while(|e| e.as_ref());
+        inline
+            .chain(self.spill.iter())
+            .find(|(k, _)| *k == key)
+            .map(|(_, r)| r)
+    }
+
+    fn put(&mut self, key: K, r: Result<(), VerifyError>) {
+        match self.inline.iter_mut().find(|e| e.is_none()) {
+            Some(slot) => *slot = Some((key, r)),
+            None => self.spill.push((key, r)),
+        }
+    }
+}
+
 struct Search<'s, 'r, 'x, R> {
     cx: Ctx<'s, 'r>,
     rec: &'x mut R,
     budget: Budget,
     /// (child, issuer) → signature result. Paths are short: a list beats a hash map.
-    sig_memo: Vec<((Node, Node), Result<(), VerifyError>)>,
+    sig_memo: Memo<(Node, Node)>,
     /// issuer → `checks::issuer` result.
-    issuer_memo: Vec<(Node, Result<(), VerifyError>)>,
+    issuer_memo: Memo<Node>,
 }
 
 impl<R: Recorder> Search<'_, '_, '_, R> {
@@ -208,8 +241,9 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
             constraints::check(cx, self.rec, &mut self.budget, cand, nc, path)?;
         }
         match cand {
+            // Success ends the search: the path moves out (the callers' pops find it empty).
             Node::Anchor(k) => Ok(VerifiedPath {
-                intermediates: path.clone(),
+                intermediates: std::mem::take(path),
                 anchor: cx.store.anchors[k].0,
             }),
             Node::Inter(i) => {
@@ -314,27 +348,25 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
 
     /// `checks::issuer`, memoised per certificate.
     fn issuer_checks(&mut self, node: Node) -> Result<(), VerifyError> {
-        if let Some((_, r)) = self.issuer_memo.iter().find(|(n, _)| *n == node) {
+        if let Some(r) = self.issuer_memo.get(node) {
             return r.clone();
         }
         let r = checks::issuer(self.cx, self.rec, node);
-        self.issuer_memo.push((node, r.clone()));
+        self.issuer_memo.put(node, r.clone());
         r
     }
 
     /// The issuer's key verifies the child's signature over its TBS bytes; memoised.
     fn verify_signature(&mut self, child: Node, issuer: Node) -> Result<(), VerifyError> {
-        if let Some((_, r)) = self.sig_memo.iter().find(|(k, _)| *k == (child, issuer)) {
+        if let Some(r) = self.sig_memo.get((child, issuer)) {
             return r.clone();
         }
         self.budget.spend_signature()?;
         let cx = self.cx;
         let (c, i) = (cx.cert(child), cx.cert(issuer));
         let r = match (&c.sig_alg, i.public_key()) {
-            (Ok(alg), Ok(key)) => {
-                sig::verify_with(alg, &key, c.tbs_raw(), c.x509.signature_value.data.as_ref())
-            }
-            (Err(e), _) => Err(e.clone()),
+            (Ok(alg), Ok(key)) => sig::verify_with(alg, &key, c.tbs_raw(), c.signature()),
+            (Err(e), _) => Err((**e).clone()),
             (_, Err(e)) => Err(e),
         };
         self.rec.record(|| {
@@ -360,7 +392,7 @@ impl<R: Recorder> Search<'_, '_, '_, R> {
             });
             cx.step_with(Check::Signature, child, outcome, detail, sd)
         });
-        self.sig_memo.push(((child, issuer), r.clone()));
+        self.sig_memo.put((child, issuer), r.clone());
         r
     }
 }

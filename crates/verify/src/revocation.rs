@@ -29,7 +29,7 @@ pub(crate) fn check<R: Recorder>(
             rec.record(|| step(Outcome::Fail, format!("{}: {e}", crl_name())));
             return Err(e);
         }
-        let serial = c.x509.tbs_certificate.raw_serial();
+        let serial = c.serial();
         if crl
             .iter_revoked_certificates()
             .any(|r| r.raw_serial() == serial)
@@ -37,7 +37,7 @@ pub(crate) fn check<R: Recorder>(
             rec.record(|| step(Outcome::Fail, format!("serial is on {}", crl_name())));
             return Err(VerifyError::Revoked {
                 subject: c.subject_string(),
-                serial: c.x509.tbs_certificate.raw_serial_as_string(),
+                serial: c.serial_string(),
             });
         }
         rec.record(|| step(Outcome::Pass, format!("not on {}", crl_name())));
@@ -71,7 +71,7 @@ fn usable(
         return Err(VerifyError::profile("CRL thisUpdate is in the future"));
     }
     budget.spend_signature()?;
-    let alg = sig::cert_sig_alg(&crl.signature_algorithm)?;
+    let alg = sig::x509_sig_alg(&crl.signature_algorithm)?;
     let key = i.public_key()?;
     sig::verify_with(
         &alg,

@@ -8,6 +8,7 @@
 
 use crate::error::VerifyError;
 use crate::oid;
+use crate::tbs;
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
@@ -72,16 +73,32 @@ pub struct PublicKey<'a> {
 
 /// Parses a SubjectPublicKeyInfo into a key we can verify with, or says why not.
 pub fn parse_spki<'a>(spki: &'a SubjectPublicKeyInfo<'_>) -> Result<PublicKey<'a>, VerifyError> {
-    let alg = spki.algorithm.algorithm.as_bytes();
-    let params = spki.algorithm.parameters.as_ref();
+    let alg = tbs::AlgId {
+        oid: spki.algorithm.algorithm.as_bytes(),
+        params: spki.algorithm.parameters.as_ref().map(|p| tbs::Param {
+            tag: p.tag().0,
+            data: p.data,
+        }),
+    };
     let key: &'a [u8] = spki.subject_public_key.data.as_ref();
-    if spki.subject_public_key.unused_bits != 0 {
+    spki_key(alg, spki.subject_public_key.unused_bits, key)
+}
+
+/// The key of a SubjectPublicKeyInfo's parts (a certificate's, split by `tbs::parse`).
+pub fn spki_key<'a>(
+    alg_id: tbs::AlgId<'_>,
+    unused_bits: u8,
+    key: &'a [u8],
+) -> Result<PublicKey<'a>, VerifyError> {
+    let alg = alg_id.oid;
+    let params = alg_id.params;
+    if unused_bits != 0 {
         return Err(VerifyError::malformed(
             "public key BIT STRING has unused bits",
         ));
     }
     if alg == oid::RSA_ENCRYPTION {
-        if !params.is_some_and(|p| p.tag().0 == 5 && p.data.is_empty()) {
+        if !params.is_some_and(|p| p.tag == 5 && p.data.is_empty()) {
             return Err(VerifyError::malformed(
                 "rsaEncryption key parameters must be NULL",
             ));
@@ -100,7 +117,7 @@ pub fn parse_spki<'a>(spki: &'a SubjectPublicKeyInfo<'_>) -> Result<PublicKey<'a
     }
     if alg == oid::EC_PUBLIC_KEY {
         let curve = match params {
-            Some(p) if p.tag().0 == 6 => p.data,
+            Some(p) if p.tag == 6 => p.data,
             _ => {
                 return Err(VerifyError::UnsupportedAlgorithm {
                     what: "EC key without a named curve (explicit curve parameters)".into(),
@@ -220,11 +237,22 @@ impl SigAlg {
     }
 }
 
+/// Maps an x509-parser AlgorithmIdentifier (a CRL's) to one we accept.
+pub fn x509_sig_alg(alg: &AlgorithmIdentifier<'_>) -> Result<SigAlg, VerifyError> {
+    cert_sig_alg(&tbs::AlgId {
+        oid: alg.algorithm.as_bytes(),
+        params: alg.parameters.as_ref().map(|p| tbs::Param {
+            tag: p.tag().0,
+            data: p.data,
+        }),
+    })
+}
+
 /// Maps a certificate's signatureAlgorithm to one we accept.
-pub fn cert_sig_alg(alg: &AlgorithmIdentifier<'_>) -> Result<SigAlg, VerifyError> {
-    let oid = alg.algorithm.as_bytes();
-    let params = alg.parameters.as_ref();
-    let null_params = params.is_some_and(|p| p.tag().0 == 5 && p.data.is_empty());
+pub fn cert_sig_alg(alg: &tbs::AlgId<'_>) -> Result<SigAlg, VerifyError> {
+    let oid = alg.oid;
+    let params = alg.params;
+    let null_params = params.is_some_and(|p| p.tag == 5 && p.data.is_empty());
     let pkcs1 = |name, hash| {
         // RFC 4055: the parameters MUST be NULL; absent is tolerated (as webpki does).
         if null_params || params.is_none() {
