@@ -102,6 +102,9 @@ pub struct Harness {
     peer_alerted: bool,
     /// Raw or typed records went out: what the connection delivers is not predictable.
     app_uncertain: bool,
+    /// close_notify was asked for while handshaking: plaintext written before it is not sent
+    /// (reported as a finding; not an invariant here).
+    closed_early: bool,
     /// Patch recorded hellos to this connection (session id echo, HRR cookie); a Control op can
     /// turn it off so the fuzzer also sends them unpatched.
     fixups: bool,
@@ -167,6 +170,7 @@ impl Harness {
             peer_got: Vec::new(),
             peer_alerted: false,
             app_uncertain: false,
+            closed_early: false,
             fixups: true,
             session_id: None,
             hrr_cookie: None,
@@ -264,6 +268,7 @@ impl Harness {
             }
         }
         if flags & 2 != 0 {
+            self.closed_early |= self.conn.is_handshaking();
             self.conn.send_close_notify();
         }
         if flags & 4 != 0 {
@@ -604,6 +609,7 @@ impl Harness {
                 );
             }
             if !self.lost
+                && !self.closed_early
                 && !self.ever_stopped_reading
                 && !self.conn.is_handshaking()
                 && !self.conn.wants_write()
