@@ -481,6 +481,7 @@ impl Harness {
     fn read_output(&mut self) {
         let (_, r_labels) = labels(self.role);
         for (header, body) in split_records(&mut self.out_buf) {
+            trace!("conn wrote: record type {} len {}", header[0], body.len());
             assert!(!self.close_seen, "nothing is written after close_notify");
             assert!(
                 self.alerts_seen.is_empty(),
@@ -489,7 +490,6 @@ impl Harness {
             if self.lost {
                 continue;
             }
-            trace!("conn wrote: record type {} len {}", header[0], body.len());
             let (typ, content) = if header[0] == 23 {
                 if self.r_stage == Stage::Plain {
                     if let (Some(suite), Some(s)) = (
