@@ -227,8 +227,9 @@ impl Harness {
                 self.send(23, data);
             }
             Op::Alert => {
-                if data != [1, 90] {
-                    self.peer_alerted = true; // user_canceled is only a warning
+                // user_canceled is only a warning; the level byte is ignored (RFC 8446 §6).
+                if data.len() != 2 || data[1] != 90 {
+                    self.peer_alerted = true;
                 }
                 self.send(21, data);
             }
