@@ -208,6 +208,9 @@ impl Common {
 
     /// The middlebox-compatibility change_cipher_spec (RFC 8446 D.4), always unprotected, once.
     pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
+        if self.close_sent {
+            return Err(Error::Closed); // not even a CCS after our close_notify
+        }
         if self.ccs_sent {
             return Ok(());
         }

@@ -289,6 +289,10 @@ impl RecordLayer {
     /// The transport reached EOF. `Ok` if the peer closed with close_notify; otherwise
     /// `Truncated` (a truncation attack or a crash), saying whether a record was cut in half.
     pub fn eof(&mut self) -> Result<(), RecordError> {
+        // Errors are sticky: EOF after a failure reports that failure, not a truncation.
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
         if self.peer_closed {
             return Ok(());
         }
