@@ -20,7 +20,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use https_handshake::codec::{
-    ext_type, ClientExtension, Codec, HandshakeMessage, HandshakePayload, ServerExtension,
+    ClientExtension, Codec, ExtensionType, HandshakeMessage, HandshakePayload, ServerExtension,
 };
 use https_handshake::keyschedule::{finished_verify_data, Transcript};
 use https_handshake::{ClientConnection, Connection, Error, ServerConnection, MAX_UNSENT_TLS};
@@ -311,14 +311,14 @@ impl Harness {
                     match ch
                         .extensions
                         .iter()
-                        .position(|e| e.ext_type() == ext_type::COOKIE)
+                        .position(|e| e.ext_type() == ExtensionType::Cookie)
                     {
                         Some(i) => ch.extensions[i] = ext,
                         None => {
                             let at = ch
                                 .extensions
                                 .iter()
-                                .position(|e| e.ext_type() == ext_type::PRE_SHARED_KEY)
+                                .position(|e| e.ext_type() == ExtensionType::PreSharedKey)
                                 .unwrap_or(ch.extensions.len());
                             ch.extensions.insert(at, ext);
                         }
