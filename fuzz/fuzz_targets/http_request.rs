@@ -18,6 +18,12 @@ mod site;
 #[allow(dead_code)]
 #[path = "../../crates/cli/src/small_file.rs"]
 mod small_file;
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/body.rs"]
+mod body;
+#[allow(dead_code)]
+#[path = "../../crates/cli/src/file_cache.rs"]
+mod file_cache;
 
 use std::path::{Component, PathBuf};
 use std::sync::OnceLock;
