@@ -9,7 +9,7 @@ use crate::error::Error;
 use https_record::{AlertDescription, HashAlg};
 
 use crate::keyschedule::{verify_finished, Secret, Transcript};
-use crate::sign::{scheme, SigningKey};
+use crate::sign::{SignatureScheme, SigningKey};
 
 /// Certificate: `chain` (leaf first, no per-entry extensions) under the request `context`
 /// (empty for a server; the CertificateRequest's for a client). An empty chain is a client's
@@ -39,7 +39,7 @@ pub(crate) fn send_certificate_verify(
     cx: &mut Common,
     t: &mut Transcript,
     key: &SigningKey,
-    scheme: u16,
+    scheme: SignatureScheme,
     server: bool,
 ) -> Result<(), Error> {
     let signature = key.sign(scheme, &cv_message(server, t.current_hash().as_ref()))?;
@@ -59,15 +59,11 @@ pub(crate) fn check_certificate_verify(
     cx: &Common,
     t: &Transcript,
     cv: &CertificateVerifyPayload,
-    offered: &[u16],
+    offered: &[SignatureScheme],
     from_server: bool,
-    verify: impl FnOnce(&[u8], &[u8], u16, &[u8]) -> Result<(), Error>,
+    verify: impl FnOnce(&[u8], &[u8], SignatureScheme, &[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let pkcs1 = matches!(
-        cv.scheme,
-        scheme::RSA_PKCS1_SHA256 | scheme::RSA_PKCS1_SHA384 | scheme::RSA_PKCS1_SHA512
-    );
-    if pkcs1 || !offered.contains(&cv.scheme) {
+    if !cv.scheme.allowed_in_tls13_certificate_verify() || !offered.contains(&cv.scheme) {
         return Err(Error::illegal(
             "CertificateVerify uses a scheme we did not offer for it",
         ));

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use https_record::{AlertDescription, CipherSuite};
+use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
@@ -16,11 +16,9 @@ use crate::keyschedule::{
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
-pub(crate) const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
-
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
-    suite: CipherSuite,
+    suite: Tls13Suite,
     ks: HandshakeSecret,
     transcript: Transcript,
     client_hs: Secret,
@@ -39,14 +37,14 @@ pub(crate) enum ClientState {
 /// A server's CertificateRequest.
 pub(crate) struct CertReq {
     context: Vec<u8>,
-    schemes: Vec<u16>,
+    schemes: Vec<SignatureScheme>,
 }
 
 /// What the client needs to turn NewSessionTickets into stored PSKs.
 pub(crate) struct ClientResumption {
     store: Arc<ClientSessionStore>,
     server_name: String,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     resumption_master: Secret,
 }
 
@@ -92,10 +90,10 @@ impl ClientState {
             }));
         }
         let ch = ClientHello {
-            legacy_version: ProtocolVersion::Tls12.to_u16(),
+            legacy_version: ProtocolVersion::Tls12,
             random,
             session_id,
-            cipher_suites: config.suites.iter().map(|s| s.to_u16()).collect(),
+            cipher_suites: config.suites.iter().map(|s| s.code_point()).collect(),
             compression_methods: vec![0],
             extensions,
             extensions_omitted: false,
@@ -186,7 +184,7 @@ pub(crate) struct ExpectServerHello {
     ch: ClientHello,
     kx: KeyExchange,
     transcript: Transcript,
-    hrr_suite: Option<CipherSuite>,
+    hrr_suite: Option<Tls13Suite>,
     resume: Option<StoredTicket>,
 }
 
@@ -281,9 +279,9 @@ impl ExpectServerHello {
 
     /// The ServerHello (or HelloRetryRequest) fields before its extensions: version, legacy
     /// fields, and a suite we offered (the HelloRetryRequest's, after one).
-    fn check_header(&self, sh: &ServerHello) -> Result<CipherSuite, Error> {
+    fn check_header(&self, sh: &ServerHello) -> Result<Tls13Suite, Error> {
         match sh.ext(ExtensionType::SupportedVersions) {
-            Some(ServerExtension::SupportedVersions(TLS13)) => {}
+            Some(ServerExtension::SupportedVersions(ProtocolVersion::Tls13)) => {}
             Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
             None => {
                 return Err(Error::proto(
@@ -292,7 +290,7 @@ impl ExpectServerHello {
                 ))
             }
         }
-        if sh.legacy_version != ProtocolVersion::Tls12.to_u16() {
+        if sh.legacy_version != ProtocolVersion::Tls12 {
             return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
         }
         if sh.session_id != self.ch.session_id {
@@ -301,7 +299,9 @@ impl ExpectServerHello {
         if sh.compression_method != 0 {
             return Err(Error::illegal("non-zero compression method"));
         }
-        let suite = CipherSuite::from_u16(sh.cipher_suite)
+        let suite = sh
+            .cipher_suite
+            .supported()
             .filter(|s| self.config.suites.contains(s))
             .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
         if self.hrr_suite.is_some_and(|s| s != suite) {
@@ -316,7 +316,7 @@ impl ExpectServerHello {
         mut self: Box<Self>,
         cx: &mut Common,
         hrr: ServerHello,
-        suite: CipherSuite,
+        suite: Tls13Suite,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
         if self.hrr_suite.is_some() {
@@ -400,7 +400,7 @@ impl ExpectServerHello {
     /// obfuscated_ticket_age; the binder is recomputed when the hello is sent) or, if the ticket's
     /// hash does not match the server's suite, removed. psk_key_exchange_modes stays: the server
     /// may still send tickets.
-    fn update_psk_after_hrr(&mut self, suite: CipherSuite) {
+    fn update_psk_after_hrr(&mut self, suite: Tls13Suite) {
         let Some(t) = &self.resume else {
             return;
         };
@@ -538,20 +538,12 @@ impl ExpectCertificate {
             HandshakePayload::CertificateRequest(cr) if self.cert_request.is_none() => {
                 // No client certificates yet: we will answer with an empty Certificate.
                 self.keys.transcript.add(raw);
-                let mut schemes = Vec::new();
-                for e in &cr.extensions {
-                    if e.typ == ExtensionType::SignatureAlgorithms {
-                        let mut r = Reader::new(&e.body);
-                        schemes = read_u16_list(&mut r, LenPrefix::U16, 2, "signature_algorithms")?;
-                        r.expect_empty("signature_algorithms")?;
-                    }
-                }
-                if schemes.is_empty() {
+                let Some(schemes) = cr.signature_algorithms()? else {
                     return Err(Error::proto(
                         AlertDescription::MissingExtension,
                         "CertificateRequest has no signature_algorithms",
                     ));
-                }
+                };
                 cx.check("CertificateRequest", || {
                     "the server asks for a client certificate".into()
                 });
@@ -631,7 +623,7 @@ impl ExpectCertificateVerify {
         cx.check("CertificateVerify", || {
             format!(
                 "transcript signature ({}) verified with the leaf's key",
-                crate::sign::scheme_name(cv.scheme)
+                cv.scheme.name()
             )
         });
         self.keys.transcript.add(raw);
@@ -736,7 +728,9 @@ fn hello_extensions(
             name: server_name.trim_end_matches('.').as_bytes().to_vec(),
         }]));
     }
-    extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
+    extensions.push(ClientExtension::SupportedVersions(vec![
+        ProtocolVersion::Tls13,
+    ]));
     extensions.push(ClientExtension::SupportedGroups(
         config.groups.iter().map(|g| g.to_u16()).collect(),
     ));

@@ -4,34 +4,37 @@
 
 use https_record::AlertDescription;
 
-use crate::codec::{ClientExtension, ClientHello, ExtensionType, KeyShareEntry, ProtocolVersion};
+use crate::codec::{
+    ClientExtension, ClientHello, ClientHelloExtensions, ExtensionType, KeyShareEntry,
+    ProtocolVersion,
+};
 use crate::error::Error;
 use crate::kx::NamedGroup;
 
-const TLS12: u16 = ProtocolVersion::Tls12.to_u16();
-const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
-
 /// legacy_version, supported_versions and compression: what makes a hello TLS 1.3 at all.
-pub(crate) fn check_versions(ch: &ClientHello) -> Result<(), Error> {
+pub(crate) fn check_versions(
+    ch: &ClientHello,
+    exts: &ClientHelloExtensions<'_>,
+) -> Result<(), Error> {
     // A TLS 1.3 client sets legacy_version to 0x0303 (RFC 8446 §4.1.2, D.5); below that it is an
     // SSL 3.0 / TLS 1.0-1.1 client whatever its supported_versions says.
-    if ch.legacy_version < TLS12 {
+    if ch.legacy_version.to_u16() < ProtocolVersion::Tls12.to_u16() {
         return Err(Error::proto(
             AlertDescription::ProtocolVersion,
             format!(
-                "ClientHello legacy_version {:#06x} is below TLS 1.2",
+                "ClientHello legacy_version {} is below TLS 1.2",
                 ch.legacy_version
             ),
         ));
     }
-    match ch.ext(ExtensionType::SupportedVersions) {
-        Some(ClientExtension::SupportedVersions(v)) if v.contains(&TLS13) => {}
-        _ => {
-            return Err(Error::proto(
-                AlertDescription::ProtocolVersion,
-                "client does not offer TLS 1.3 (supported_versions)",
-            ))
-        }
+    if !exts
+        .supported_versions
+        .is_some_and(|v| v.contains(&ProtocolVersion::Tls13))
+    {
+        return Err(Error::proto(
+            AlertDescription::ProtocolVersion,
+            "client does not offer TLS 1.3 (supported_versions)",
+        ));
     }
     if ch.compression_methods != [0] {
         return Err(Error::illegal(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use https_record::{
-    next_traffic_secret, CipherSuite, ContentType, RecordLayer, RecordOpener, RecordSealer,
+    next_traffic_secret, ContentType, RecordLayer, RecordOpener, RecordSealer, Tls13Suite,
     MAX_PLAINTEXT_LEN,
 };
 use ring::rand::{SecureRandom, SystemRandom};
@@ -74,12 +74,12 @@ pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
 /// What is negotiated so far.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Negotiated {
-    pub(crate) suite: Option<CipherSuite>,
+    pub(crate) suite: Option<Tls13Suite>,
     pub(crate) group: Option<NamedGroup>,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) peer_certs: Vec<Vec<u8>>,
     pub(crate) sni: Option<String>,
-    pub(crate) scheme: Option<u16>,
+    pub(crate) scheme: Option<crate::sign::SignatureScheme>,
     pub(crate) hrr: bool,
     pub(crate) resumed: bool,
 }
@@ -226,7 +226,7 @@ impl Common {
 
     pub(crate) fn set_write_key(
         &mut self,
-        suite: CipherSuite,
+        suite: Tls13Suite,
         secret: &Secret,
     ) -> Result<(), Error> {
         self.flush_hs()?;
@@ -241,7 +241,7 @@ impl Common {
         Ok(())
     }
 
-    pub(crate) fn set_read_key(&mut self, suite: CipherSuite, secret: &Secret) {
+    pub(crate) fn set_read_key(&mut self, suite: Tls13Suite, secret: &Secret) {
         self.record
             .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
         self.read_key_changed = true;
@@ -311,7 +311,7 @@ impl Common {
     }
 
     /// Records the suite and group chosen (info and trace).
-    pub(crate) fn note_suite_and_group(&mut self, suite: CipherSuite, group: NamedGroup) {
+    pub(crate) fn note_suite_and_group(&mut self, suite: Tls13Suite, group: NamedGroup) {
         self.info.suite = Some(suite);
         self.info.group = Some(group);
         self.negotiated("cipher suite", || suite.name().to_string());
@@ -363,7 +363,7 @@ impl Common {
 
 /// The traffic phase, shared by both roles: application keys and KeyUpdate (RFC 8446 §4.6.3).
 pub(crate) struct Traffic {
-    pub(crate) suite: CipherSuite,
+    pub(crate) suite: Tls13Suite,
     pub(crate) write_secret: Secret,
     pub(crate) read_secret: Secret,
     pub(crate) exporter: Secret,

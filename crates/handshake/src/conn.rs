@@ -7,9 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use https_record::{
-    Alert, AlertDescription, CipherSuite, Incoming, RecordError, MAX_PLAINTEXT_LEN,
-};
+use https_record::{Alert, AlertDescription, Incoming, RecordError, Tls13Suite, MAX_PLAINTEXT_LEN};
 
 use crate::client::ClientState;
 use crate::codec::{Codec, HandshakeMessage, HandshakeType};
@@ -409,7 +407,7 @@ impl Connection {
     }
 
     /// The negotiated cipher suite.
-    pub fn negotiated_cipher_suite(&self) -> Option<CipherSuite> {
+    pub fn negotiated_cipher_suite(&self) -> Option<Tls13Suite> {
         self.common.info.suite
     }
     /// The key exchange group.
@@ -436,7 +434,7 @@ impl Connection {
         self.common.info.sni.as_deref()
     }
     /// The CertificateVerify signature scheme.
-    pub fn signature_scheme(&self) -> Option<u16> {
+    pub fn signature_scheme(&self) -> Option<crate::sign::SignatureScheme> {
         self.common.info.scheme
     }
     /// True if the handshake resumed a session (PSK with ECDHE).

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use https_record::{AlertDescription, CipherSuite};
+use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{
@@ -35,7 +35,7 @@ pub(crate) fn accept(
     ch: &ClientHello,
     raw: &[u8],
     prefix: Option<&Transcript>,
-    suite: CipherSuite,
+    suite: Tls13Suite,
 ) -> Result<Option<TicketState>, Error> {
     let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
         (&config.ticketer, ch.ext(ExtensionType::PreSharedKey))
@@ -107,7 +107,7 @@ fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8
 fn bound_to(
     state: &TicketState,
     config: &ServerConfig,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     psk_dhe: bool,
     sni: Option<String>,
     alpn: Option<&[u8]>,
@@ -169,7 +169,7 @@ pub(crate) fn pending(
 pub(crate) fn issue(
     cx: &mut Common,
     pending: PendingTickets,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     transcript_hash: &[u8],
 ) -> Result<(), Error> {
     let resumption_master = pending.ks.derive(label::RES_MASTER, transcript_hash);

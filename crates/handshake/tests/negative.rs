@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use https_handshake::codec::*;
 use https_handshake::{
-    AlertDescription, CertifiedKey, CipherSuite, ClientConfig, ClientConnection, Error, KeyLog,
-    NamedGroup, ServerConfig, ServerConnection, SigningKey, SniResolver,
+    AlertDescription, CertifiedKey, ClientConfig, ClientConnection, Error, KeyLog, NamedGroup,
+    ServerConfig, ServerConnection, SigningKey, SniResolver, Tls13Suite,
 };
 use https_pki::{time, CaOptions, CertificateAuthority, Profile, Validity};
 use https_record::{ContentType, RecordOpener, RecordSealer};
@@ -20,7 +20,7 @@ fn our_server() -> ServerConnection {
         .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
         .unwrap()
         .with_groups(&[NamedGroup::X25519, NamedGroup::Secp256r1])
-        .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+        .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .build()
         .unwrap();
     ServerConnection::new(Arc::new(cfg)).unwrap()
@@ -214,7 +214,7 @@ impl KeyLog for Secrets {
 /// Decrypts the protected handshake records in `flight` with `secret`, flips the last byte of the
 /// Finished message, and re-encrypts; plaintext records (ServerHello, CCS) pass through.
 fn tamper_finished(flight: &[u8], secret: &[u8]) -> Vec<u8> {
-    let suite = CipherSuite::Aes128GcmSha256;
+    let suite = Tls13Suite::Aes128GcmSha256;
     let mut opener = RecordOpener::from_secret(suite, secret);
     let mut out = Vec::new();
     let mut hs = Vec::new();
@@ -374,7 +374,7 @@ fn missing_key_share_is_missing_extension() {
 #[test]
 fn grease_and_unknown_extensions_are_ignored() {
     let bytes = mutate_hello(|ch| {
-        ch.cipher_suites.insert(0, 0x0a0a);
+        ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
         ch.extensions.insert(
             0,
             ClientExtension::Unknown(ExtensionType::from_u16(0x1a1a), vec![]),
@@ -388,7 +388,7 @@ fn grease_and_unknown_extensions_are_ignored() {
                 g.insert(0, 0x2a2a);
             }
             if let ClientExtension::SupportedVersions(v) = e {
-                v.insert(0, 0x3a3a);
+                v.insert(0, ProtocolVersion::Unknown(0x3a3a));
             }
         }
     });
