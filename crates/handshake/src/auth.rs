@@ -5,7 +5,7 @@
 
 use crate::codec::*;
 use crate::common::{cv_message, Common};
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use https_record::{AlertDescription, HashAlg};
 
 use crate::keyschedule::{verify_finished, Secret, Transcript};
@@ -64,9 +64,9 @@ pub(crate) fn check_certificate_verify(
     verify: impl FnOnce(&[u8], &[u8], SignatureScheme, &[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
     if !cv.scheme.allowed_in_tls13_certificate_verify() || !offered.contains(&cv.scheme) {
-        return Err(Error::illegal(
-            "CertificateVerify uses a scheme we did not offer for it",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::CertificateVerifyScheme(
+            cv.scheme,
+        )));
     }
     let m = cv_message(from_server, t.current_hash().as_ref());
     let leaf = cx
@@ -89,13 +89,13 @@ pub(crate) fn check_finished(
     what: &'static str,
 ) -> Result<(), Error> {
     if verify_data.len() != hash.output_len() {
-        return Err(Error::decode("Finished has the wrong length"));
+        return Err(Error::decode(PeerMisbehaved::FinishedLength));
     }
     let th = t.current_hash();
     if !verify_finished(hash, base_key.as_bytes(), th.as_ref(), verify_data) {
         return Err(Error::proto(
             AlertDescription::DecryptError,
-            format!("{what} does not verify"),
+            PeerMisbehaved::BadFinished(what),
         ));
     }
     cx.check(what, || {

@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use crate::codec::*;
 use crate::common::{random32, Common, Traffic, TrafficSecrets};
 use crate::config::ClientConfig;
-use crate::error::Error;
+use crate::error::{Error, Negotiable, PeerMisbehaved};
 use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
@@ -174,7 +174,7 @@ impl ClientState {
 }
 
 fn unexpected(got: &HandshakePayload, waiting: &'static str) -> Error {
-    Error::unexpected(format!("got {} while waiting for {waiting}", got.name()))
+    Error::unexpected_message(got.name(), waiting)
 }
 
 pub(crate) struct ExpectServerHello {
@@ -207,22 +207,21 @@ impl ExpectServerHello {
         let Some(ServerExtension::KeyShare(share)) = sh.ext(ExtensionType::KeyShare) else {
             return Err(Error::proto(
                 AlertDescription::MissingExtension,
-                "ServerHello has no key_share",
+                PeerMisbehaved::MissingExtension {
+                    message: "ServerHello",
+                    extension: ExtensionType::KeyShare,
+                },
             ));
         };
         if share.group != self.kx.group.to_u16() {
-            return Err(Error::illegal(
-                "server key share is for a group we sent no share for",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::ServerShareGroupMismatch));
         }
         let psk = match (sh.ext(ExtensionType::PreSharedKey), self.resume) {
             (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
                 Some(t.psk)
             }
             (Some(_), _) => {
-                return Err(Error::illegal(
-                    "server selected a PSK we did not offer or for another hash",
-                ))
+                return Err(Error::illegal(PeerMisbehaved::NotOffered(Negotiable::Psk)))
             }
             (None, _) => None,
         };
@@ -282,32 +281,34 @@ impl ExpectServerHello {
     fn check_header(&self, sh: &ServerHello) -> Result<Tls13Suite, Error> {
         match sh.ext(ExtensionType::SupportedVersions) {
             Some(ServerExtension::SupportedVersions(ProtocolVersion::Tls13)) => {}
-            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
+            Some(_) => {
+                return Err(Error::illegal(PeerMisbehaved::NotOffered(
+                    Negotiable::Version,
+                )))
+            }
             None => {
                 return Err(Error::proto(
                     AlertDescription::ProtocolVersion,
-                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
+                    PeerMisbehaved::ServerChoseOldVersion,
                 ))
             }
         }
         if sh.legacy_version != ProtocolVersion::Tls12 {
-            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
+            return Err(Error::illegal(PeerMisbehaved::ServerLegacyVersion));
         }
         if sh.session_id != self.ch.session_id {
-            return Err(Error::illegal("legacy_session_id_echo does not match"));
+            return Err(Error::illegal(PeerMisbehaved::SessionIdEchoMismatch));
         }
         if sh.compression_method != 0 {
-            return Err(Error::illegal("non-zero compression method"));
+            return Err(Error::illegal(PeerMisbehaved::ServerCompression));
         }
         let suite = sh
             .cipher_suite
             .supported()
             .filter(|s| self.config.suites.contains(s))
-            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
+            .ok_or_else(|| Error::illegal(PeerMisbehaved::NotOffered(Negotiable::CipherSuite)))?;
         if self.hrr_suite.is_some_and(|s| s != suite) {
-            return Err(Error::illegal(
-                "cipher suite differs from the HelloRetryRequest's",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::RetrySuiteChanged));
         }
         Ok(suite)
     }
@@ -320,16 +321,14 @@ impl ExpectServerHello {
         raw: &[u8],
     ) -> Result<ClientState, Error> {
         if self.hrr_suite.is_some() {
-            return Err(Error::unexpected("a second HelloRetryRequest"));
+            return Err(Error::unexpected(PeerMisbehaved::SecondHelloRetryRequest));
         }
         let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
                     .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
                     .ok_or_else(|| {
-                        Error::illegal(
-                            "HelloRetryRequest asks for an unoffered group or the one we sent",
-                        )
+                        Error::illegal(PeerMisbehaved::RetryBadGroup)
                     })?;
                 Some(g)
             }
@@ -340,9 +339,7 @@ impl ExpectServerHello {
             _ => None,
         };
         if group.is_none() && cookie.is_none() {
-            return Err(Error::illegal(
-                "HelloRetryRequest would not change the ClientHello",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::RetryNoChange));
         }
         cx.info.hrr = true;
         cx.check("HelloRetryRequest", || {
@@ -374,9 +371,7 @@ impl ExpectServerHello {
         // The cookie is the server's: a ClientHello that cannot carry it is refused, never sent
         // with a wrong length.
         if !encodes_faithfully(&self.ch) {
-            return Err(Error::illegal(
-                "the HelloRetryRequest cookie does not fit in a ClientHello",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::RetryCookieTooLarge));
         }
         if self.config.middlebox_compat {
             cx.send_ccs()?;
@@ -441,13 +436,21 @@ fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<
             } else {
                 "ServerHello"
             };
-            return Err(Error::illegal(format!(
-                "extension {t} is not allowed in a {msg}"
-            )));
+            return Err(Error::illegal(PeerMisbehaved::ForbiddenExtension {
+                message: msg,
+                extension: t,
+            }));
         }
         return Err(Error::proto(
             AlertDescription::UnsupportedExtension,
-            format!("server sent extension {t} that was not offered"),
+            PeerMisbehaved::UnsolicitedExtension {
+                message: if hrr {
+                    "HelloRetryRequest"
+                } else {
+                    "ServerHello"
+                },
+                extension: t,
+            },
         ));
     }
     Ok(())
@@ -474,13 +477,17 @@ impl ExpectEncryptedExtensions {
         let unsupported = |t: ExtensionType| {
             if not_for_encrypted_extensions(t) {
                 // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
-                Error::illegal(format!(
-                    "extension {t} is not allowed in EncryptedExtensions"
-                ))
+                Error::illegal(PeerMisbehaved::ForbiddenExtension {
+                    message: "EncryptedExtensions",
+                    extension: t,
+                })
             } else {
                 Error::proto(
                     AlertDescription::UnsupportedExtension,
-                    format!("unrequested extension {t} in EncryptedExtensions"),
+                    PeerMisbehaved::UnsolicitedExtension {
+                        message: "EncryptedExtensions",
+                        extension: t,
+                    },
                 )
             }
         };
@@ -490,9 +497,9 @@ impl ExpectEncryptedExtensions {
                 EncryptedExtension::SupportedGroups(_) => {}
                 EncryptedExtension::Alpn(p) if !self.config.alpn.is_empty() => {
                     if !self.config.alpn.contains(&p) {
-                        return Err(Error::illegal(
-                            "server selected an ALPN protocol we did not offer",
-                        ));
+                        return Err(Error::illegal(PeerMisbehaved::NotOffered(
+                            Negotiable::AlpnProtocol,
+                        )));
                     }
                     cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
                     cx.info.alpn = Some(p);
@@ -541,7 +548,10 @@ impl ExpectCertificate {
                 let Some(schemes) = cr.signature_algorithms()? else {
                     return Err(Error::proto(
                         AlertDescription::MissingExtension,
-                        "CertificateRequest has no signature_algorithms",
+                        PeerMisbehaved::MissingExtension {
+                            message: "CertificateRequest",
+                            extension: ExtensionType::SignatureAlgorithms,
+                        },
                     ));
                 };
                 cx.check("CertificateRequest", || {
@@ -555,16 +565,21 @@ impl ExpectCertificate {
             }
             HandshakePayload::Certificate(c) => {
                 if !c.context.is_empty() {
-                    return Err(Error::illegal("server Certificate has a request context"));
+                    return Err(Error::illegal(PeerMisbehaved::UnexpectedCertificateContext(
+                        "server",
+                    )));
                 }
                 let Some((leaf, rest)) = c.entries.split_first() else {
-                    return Err(Error::decode("server sent an empty certificate list"));
+                    return Err(Error::decode(PeerMisbehaved::EmptyCertificateList));
                 };
                 // We request no per-certificate extensions (OCSP, SCT): any is unsolicited.
-                if c.entries.iter().any(|e| !e.extensions.is_empty()) {
+                if let Some(x) = c.entries.iter().find_map(|e| e.extensions.first()) {
                     return Err(Error::proto(
                         AlertDescription::UnsupportedExtension,
-                        "unrequested CertificateEntry extension",
+                        PeerMisbehaved::UnsolicitedExtension {
+                            message: "CertificateEntry",
+                            extension: x.typ,
+                        },
                     ));
                 }
                 let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();

@@ -8,7 +8,7 @@ use crate::codec::{
     ClientExtension, ClientHello, ClientHelloExtensions, ExtensionType, KeyShareEntry,
     ProtocolVersion,
 };
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::kx::NamedGroup;
 
 /// legacy_version, supported_versions and compression: what makes a hello TLS 1.3 at all.
@@ -21,10 +21,7 @@ pub(crate) fn check_versions(
     if ch.legacy_version.to_u16() < ProtocolVersion::Tls12.to_u16() {
         return Err(Error::proto(
             AlertDescription::ProtocolVersion,
-            format!(
-                "ClientHello legacy_version {} is below TLS 1.2",
-                ch.legacy_version
-            ),
+            PeerMisbehaved::LegacyVersionTooLow(ch.legacy_version),
         ));
     }
     if !exts
@@ -33,13 +30,11 @@ pub(crate) fn check_versions(
     {
         return Err(Error::proto(
             AlertDescription::ProtocolVersion,
-            "client does not offer TLS 1.3 (supported_versions)",
+            PeerMisbehaved::NoTls13Offered,
         ));
     }
     if ch.compression_methods != [0] {
-        return Err(Error::illegal(
-            "legacy_compression_methods must be exactly [null]",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::CompressionOffered));
     }
     Ok(())
 }
@@ -49,12 +44,10 @@ pub(crate) fn check_versions(
 pub(crate) fn check_key_shares(shares: &[KeyShareEntry], groups: &[u16]) -> Result<(), Error> {
     for (i, s) in shares.iter().enumerate() {
         if !groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
-            return Err(Error::illegal(
-                "key share for an unlisted or repeated group",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::KeyShareNotListed));
         }
         if s.payload.is_empty() {
-            return Err(Error::illegal("key share with an empty key_exchange"));
+            return Err(Error::illegal(PeerMisbehaved::EmptyKeyShare));
         }
         if let Some(g) = NamedGroup::from_u16(s.group) {
             g.check_public(&s.payload)?;
@@ -80,7 +73,7 @@ fn may_change(typ: ExtensionType) -> bool {
 /// The second ClientHello is the first with only the changes §4.1.2 allows; anything else is
 /// illegal_parameter (a client may not renegotiate SNI, ALPN, its random, its suites... mid-way).
 pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> Result<(), Error> {
-    let changed = |what: &str| Error::illegal(format!("second ClientHello changed {what}"));
+    let changed = |what| Error::illegal(PeerMisbehaved::SecondHelloChanged(what));
     if second.legacy_version != first.legacy_version {
         return Err(changed("legacy_version"));
     }
@@ -97,9 +90,7 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
         return Err(changed("legacy_compression_methods"));
     }
     if second.ext(ExtensionType::EarlyData).is_some() {
-        return Err(Error::illegal(
-            "second ClientHello offers early_data after a HelloRetryRequest",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::SecondHelloEarlyData));
     }
     check_psk_update(first, second)?;
     let mut a = first
@@ -115,8 +106,10 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
             (None, None) => return Ok(()),
             (Some(x), Some(y)) if x == y => {}
             (x, y) => {
-                let typ = y.or(x).map_or(0, |e| e.ext_type().to_u16());
-                return Err(changed(&format!("extension {typ}")));
+                let typ = y.or(x).map_or(ExtensionType::Unknown(0), |e| e.ext_type());
+                return Err(Error::illegal(PeerMisbehaved::SecondHelloChangedExtension(
+                    typ,
+                )));
             }
         }
     }
@@ -128,16 +121,12 @@ fn check_psk_update(first: &ClientHello, second: &ClientHello) -> Result<(), Err
         return Ok(());
     };
     let Some(ClientExtension::PreSharedKey(old)) = first.ext(ExtensionType::PreSharedKey) else {
-        return Err(Error::illegal(
-            "second ClientHello adds a pre_shared_key the first did not offer",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::SecondHelloAddsPsk));
     };
     let offered_before = |id: &[u8]| old.identities.iter().any(|o| o.identity == id);
     if new.identities.iter().all(|i| offered_before(&i.identity)) {
         Ok(())
     } else {
-        Err(Error::illegal(
-            "second ClientHello offers a PSK identity the first did not",
-        ))
+        Err(Error::illegal(PeerMisbehaved::SecondHelloNewPskIdentity))
     }
 }

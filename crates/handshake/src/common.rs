@@ -12,7 +12,7 @@ use https_record::{
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::trace::{KeyLog, TraceEvent};
@@ -391,10 +391,9 @@ impl Traffic {
             }
             // Tickets without a session store (resumption off) are ignored.
             HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
-            other => Err(Error::unexpected(format!(
-                "{} after the handshake",
-                other.name()
-            ))),
+            other => Err(Error::unexpected(
+                PeerMisbehaved::UnexpectedAfterHandshake(other.name()),
+            )),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::common::{
     max_message_len, Common, Traffic, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
 };
 use crate::config::{ClientConfig, ServerConfig};
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::kx::NamedGroup;
 use crate::server::ServerState;
 use crate::trace::TraceEvent;
@@ -168,7 +168,7 @@ impl Connection {
             // between its pieces.
             if !self.common.hs_in.is_empty() && !matches!(incoming, Incoming::Handshake(_)) {
                 return Err(Error::unexpected(
-                    "a record of another type between the fragments of a handshake message",
+                    PeerMisbehaved::InterleavedHandshakeFragments,
                 ));
             }
             match incoming {
@@ -176,7 +176,7 @@ impl Connection {
                     if !self.common.handshake_complete {
                         self.common.hs_bytes_received += bytes.len();
                         if self.common.hs_bytes_received > MAX_HANDSHAKE_FLIGHT {
-                            return Err(Error::unexpected("handshake too large"));
+                            return Err(Error::unexpected(PeerMisbehaved::HandshakeFlightTooLarge));
                         }
                     }
                     self.common.hs_in.extend_from_slice(&bytes);
@@ -184,9 +184,7 @@ impl Connection {
                 }
                 Incoming::ApplicationData(bytes) => {
                     if !self.common.handshake_complete {
-                        return Err(Error::unexpected(
-                            "application data before the handshake completed",
-                        ));
+                        return Err(Error::unexpected(PeerMisbehaved::EarlyApplicationData));
                     }
                     self.common.received_len += bytes.len();
                     match self.common.received.back_mut() {
@@ -235,17 +233,16 @@ impl Connection {
                     | usize::from(header[2]) << 8
                     | usize::from(header[3]);
                 if matches!(typ, HandshakeType::Unknown(_) | HandshakeType::MessageHash) {
-                    return Err(Error::unexpected(format!(
-                        "unknown handshake message type {}",
-                        header[0]
+                    return Err(Error::unexpected(PeerMisbehaved::UnknownHandshakeType(
+                        header[0],
                     )));
                 }
                 if len > max_message_len(typ) {
-                    return Err(Error::decode(format!(
-                        "{} of {len} bytes is over our limit of {}",
-                        typ.name(),
-                        max_message_len(typ)
-                    )));
+                    return Err(Error::decode(PeerMisbehaved::MessageTooLarge {
+                        message: typ,
+                        len,
+                        limit: max_message_len(typ),
+                    }));
                 }
                 let Some(raw) = buf.get(at..at + 4 + len) else {
                     break;
@@ -264,7 +261,7 @@ impl Connection {
                 });
                 at += 4 + len;
                 if self.common.read_key_changed && at < buf.len() {
-                    return Err(Error::unexpected("handshake message spans a key change"));
+                    return Err(Error::unexpected(PeerMisbehaved::HandshakeSpansKeyChange));
                 }
             }
             Ok(())

@@ -99,7 +99,7 @@ pub use config::{
     ServerConfigBuilder, SingleCert, SniResolver,
 };
 pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, Writer};
-pub use error::{certificate_alert, Error};
+pub use error::{certificate_alert, Error, Negotiable, PeerMisbehaved};
 pub use https_record::{AlertDescription, CipherSuite, Tls13Suite};
 pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use kx::NamedGroup;

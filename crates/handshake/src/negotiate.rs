@@ -9,9 +9,11 @@ use std::sync::Arc;
 use https_record::{AlertDescription, Tls13Suite};
 
 use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
-use crate::codec::{ClientHello, ClientHelloExtensions, KeyShareEntry, SignatureScheme};
+use crate::codec::{
+    ClientHello, ClientHelloExtensions, ExtensionType, KeyShareEntry, SignatureScheme,
+};
 use crate::config::{ClientHelloInfo, ServerConfig};
-use crate::error::Error;
+use crate::error::{Error, Negotiable, PeerMisbehaved};
 use crate::kx::NamedGroup;
 use crate::sign::CertifiedKey;
 use crate::tickets::TicketState;
@@ -78,7 +80,9 @@ pub(crate) fn negotiate<'a>(
         .iter()
         .copied()
         .find(|s| ch.cipher_suites.contains(&s.code_point()))
-        .ok_or_else(|| Error::handshake_failure("no cipher suite in common"))?;
+        .ok_or_else(|| {
+            Error::handshake_failure(PeerMisbehaved::NothingInCommon(Negotiable::CipherSuite))
+        })?;
     let req = required(&exts)?;
     check_key_shares(req.shares, req.groups)?;
     if let Some(r) = retry {
@@ -86,16 +90,16 @@ pub(crate) fn negotiate<'a>(
     }
     let Some((group, share)) = choose_share(&config.groups, req.shares) else {
         if retry.is_some() {
-            return Err(Error::illegal(
-                "no usable key share after HelloRetryRequest",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::NoShareAfterRetry));
         }
         let group = config
             .groups
             .iter()
             .copied()
             .find(|g| req.groups.contains(&g.to_u16()))
-            .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))?;
+            .ok_or_else(|| {
+                Error::handshake_failure(PeerMisbehaved::NothingInCommon(Negotiable::Group))
+            })?;
         return Ok(Negotiation::Retry { suite, group });
     };
     let resumed = psk(suite)?;
@@ -118,10 +122,13 @@ pub(crate) fn negotiate<'a>(
     })))
 }
 
-fn missing(what: &'static str) -> Error {
+fn missing(extension: ExtensionType) -> Error {
     Error::proto(
         AlertDescription::MissingExtension,
-        format!("ClientHello has no {what}"),
+        PeerMisbehaved::MissingExtension {
+            message: "ClientHello",
+            extension,
+        },
     )
 }
 
@@ -129,11 +136,13 @@ fn required<'a>(exts: &ClientHelloExtensions<'a>) -> Result<Required<'a>, Error>
     Ok(Required {
         sigalgs: exts
             .signature_algorithms
-            .ok_or_else(|| missing("signature_algorithms"))?,
+            .ok_or_else(|| missing(ExtensionType::SignatureAlgorithms))?,
         groups: exts
             .supported_groups
-            .ok_or_else(|| missing("supported_groups"))?,
-        shares: exts.key_shares.ok_or_else(|| missing("key_share"))?,
+            .ok_or_else(|| missing(ExtensionType::SupportedGroups))?,
+        shares: exts
+            .key_shares
+            .ok_or_else(|| missing(ExtensionType::KeyShare))?,
     })
 }
 
@@ -146,22 +155,18 @@ fn check_echo(
     shares: &[KeyShareEntry],
 ) -> Result<(), Error> {
     if r.suite != suite {
-        return Err(Error::illegal(
-            "second ClientHello changed the cipher suite",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::SecondHelloChanged(
+            "the cipher suite",
+        )));
     }
     if !exts
         .cookie
         .is_some_and(|c| crate::constant_time::eq(c, r.cookie))
     {
-        return Err(Error::illegal(
-            "second ClientHello does not echo our cookie",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::CookieNotEchoed));
     }
     if shares.len() != 1 || shares[0].group != r.group.to_u16() {
-        return Err(Error::illegal(
-            "second ClientHello must carry exactly the requested key share",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::WrongRetryKeyShare));
     }
     Ok(())
 }
@@ -182,7 +187,7 @@ fn choose_share<'a>(
 /// record_size_limit (RFC 8449): the client's, honoured; below 64 is illegal_parameter.
 fn record_size_limit(exts: &ClientHelloExtensions<'_>) -> Result<Option<u16>, Error> {
     match exts.record_size_limit {
-        Some(l) if l < 64 => Err(Error::illegal("record_size_limit below 64")),
+        Some(l) if l < 64 => Err(Error::illegal(PeerMisbehaved::RecordSizeLimitTooSmall(l))),
         l => Ok(l),
     }
 }
@@ -197,7 +202,7 @@ fn requested_sni<'a>(exts: &ClientHelloExtensions<'a>) -> Result<Option<&'a str>
         .ok()
         .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
         .map(Some)
-        .ok_or_else(|| Error::illegal("server_name is not a printable ASCII host name"))
+        .ok_or_else(|| Error::illegal(PeerMisbehaved::BadServerName))
 }
 
 /// SNI -> certificate, and the signature scheme its key will use.
@@ -217,14 +222,16 @@ fn choose_cert(
         .ok_or_else(|| match sni {
             Some(_) => Error::proto(
                 AlertDescription::UnrecognizedName,
-                "no certificate for this server_name",
+                PeerMisbehaved::NoCertificateForName,
             ),
-            None => Error::handshake_failure("no certificate"),
+            None => Error::handshake_failure(PeerMisbehaved::NoCertificate),
         })?;
     let scheme = cert
         .key
         .choose_scheme(sigalgs)
-        .ok_or_else(|| Error::handshake_failure("no signature scheme in common with our key"))?;
+        .ok_or_else(|| {
+            Error::handshake_failure(PeerMisbehaved::NothingInCommon(Negotiable::SignatureScheme))
+        })?;
     Ok((cert, scheme))
 }
 
@@ -243,7 +250,7 @@ fn choose_alpn(
             .ok_or_else(|| {
                 Error::proto(
                     AlertDescription::NoApplicationProtocol,
-                    "no ALPN protocol in common",
+                    PeerMisbehaved::NothingInCommon(Negotiable::AlpnProtocol),
                 )
             }),
         _ => Ok(None),
@@ -424,7 +431,10 @@ mod tests {
         );
         assert_eq!(seen, Some(a.suite));
         let r = negotiate(&ch, &config, None, |_| {
-            Err(Error::proto(AlertDescription::DecryptError, "bad binder"))
+            Err(Error::proto(
+                AlertDescription::DecryptError,
+                PeerMisbehaved::BadBinder,
+            ))
         });
         assert_eq!(alert(r), AlertDescription::DecryptError);
     }

@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use crate::codec::*;
 use crate::common::{random32, Common, Traffic};
 use crate::config::{ClientAuth, ServerConfig};
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::negotiate::{negotiate, Accepted, Negotiation, RetrySent};
@@ -70,10 +70,10 @@ impl ExpectClientHello {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::ClientHello(ch) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for ClientHello",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(
+                msg.0.name(),
+                "ClientHello",
+            ));
         };
         let config = &self.config;
         let retry = self.hrr.as_ref().map(|h| RetrySent {
@@ -211,22 +211,22 @@ impl ExpectCertificate {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::Certificate(c) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for the client Certificate",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(
+                msg.0.name(),
+                "the client Certificate",
+            ));
         };
         if !c.context.is_empty() {
-            return Err(Error::illegal(
-                "client Certificate has a request context we did not send",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::UnexpectedCertificateContext(
+                "client",
+            )));
         }
         self.fin.transcript.add(raw);
         let Some((leaf, rest)) = c.entries.split_first() else {
             if self.auth.required {
                 return Err(Error::proto(
                     AlertDescription::CertificateRequired,
-                    "the client sent no certificate",
+                    PeerMisbehaved::NoClientCertificate,
                 ));
             }
             cx.check("client certificate", || "none sent (optional)".into());
@@ -265,10 +265,10 @@ impl ExpectCertificateVerify {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for CertificateVerify",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(
+                msg.0.name(),
+                "CertificateVerify",
+            ));
         };
         let verifier = &self.auth.verifier;
         crate::auth::check_certificate_verify(
@@ -305,10 +305,10 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for Finished",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(
+                msg.0.name(),
+                "Finished",
+            ));
         };
         let hash = self.suite.hash();
         crate::auth::check_finished(

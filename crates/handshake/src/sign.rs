@@ -13,17 +13,7 @@ use crate::error::Error;
 /// The schemes we accept for signatures in certificates (signature_algorithms_cert is not sent
 /// separately; TLS 1.3 then applies signature_algorithms to both), in preference order.
 /// PKCS#1 v1.5 (the last three) is allowed in certificates only.
-pub const CERT_SCHEMES: &[SignatureScheme] = &[
-    SignatureScheme::EcdsaSecp256r1Sha256,
-    SignatureScheme::Ed25519,
-    SignatureScheme::EcdsaSecp384r1Sha384,
-    SignatureScheme::RsaPssRsaeSha256,
-    SignatureScheme::RsaPssRsaeSha384,
-    SignatureScheme::RsaPssRsaeSha512,
-    SignatureScheme::RsaPkcs1Sha256,
-    SignatureScheme::RsaPkcs1Sha384,
-    SignatureScheme::RsaPkcs1Sha512,
-];
+pub const CERT_SCHEMES: &[SignatureScheme] = &SignatureScheme::ALL;
 
 /// The schemes we accept in CertificateVerify, in preference order: [`CERT_SCHEMES`] without
 /// PKCS#1 v1.5 (RFC 8446 §4.4.3).

@@ -4,7 +4,7 @@ use std::fmt::Debug;
 
 use https_verify::{Purpose, Request, ServerName, TrustAnchors};
 
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::sign::{SignatureScheme, VERIFY_SCHEMES};
 
 /// Checks the server's certificate chain and its CertificateVerify signature. Implement it to plug in
@@ -92,7 +92,7 @@ impl ServerCertVerifier for WebPkiVerifier {
         let spki = https_verify::end_entity_spki(end_entity).map_err(Error::Certificate)?;
         let algorithm = scheme
             .algorithm()
-            .ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
+            .ok_or_else(|| Error::illegal(PeerMisbehaved::UnsupportedSignatureScheme(scheme)))?;
         https_verify::verify_signature(&spki, algorithm, message, signature)
             .map_err(Error::CertificateSignature)
     }

@@ -77,11 +77,12 @@ https_record::code_points! {
 }
 
 impl SignatureScheme {
-    /// Every scheme we can verify.
+    /// Every scheme we can verify, in our preference order (PKCS#1 v1.5, last, for certificates
+    /// only).
     pub const ALL: [SignatureScheme; 9] = [
         SignatureScheme::EcdsaSecp256r1Sha256,
-        SignatureScheme::EcdsaSecp384r1Sha384,
         SignatureScheme::Ed25519,
+        SignatureScheme::EcdsaSecp384r1Sha384,
         SignatureScheme::RsaPssRsaeSha256,
         SignatureScheme::RsaPssRsaeSha384,
         SignatureScheme::RsaPssRsaeSha512,
