@@ -327,9 +327,7 @@ impl ExpectServerHello {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
                     .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
-                    .ok_or_else(|| {
-                        Error::illegal(PeerMisbehaved::RetryBadGroup)
-                    })?;
+                    .ok_or_else(|| Error::illegal(PeerMisbehaved::RetryBadGroup))?;
                 Some(g)
             }
             _ => None,
@@ -565,9 +563,9 @@ impl ExpectCertificate {
             }
             HandshakePayload::Certificate(c) => {
                 if !c.context.is_empty() {
-                    return Err(Error::illegal(PeerMisbehaved::UnexpectedCertificateContext(
-                        "server",
-                    )));
+                    return Err(Error::illegal(
+                        PeerMisbehaved::UnexpectedCertificateContext("server"),
+                    ));
                 }
                 let Some((leaf, rest)) = c.entries.split_first() else {
                     return Err(Error::decode(PeerMisbehaved::EmptyCertificateList));

@@ -391,9 +391,9 @@ impl Traffic {
             }
             // Tickets without a session store (resumption off) are ignored.
             HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
-            other => Err(Error::unexpected(
-                PeerMisbehaved::UnexpectedAfterHandshake(other.name()),
-            )),
+            other => Err(Error::unexpected(PeerMisbehaved::UnexpectedAfterHandshake(
+                other.name(),
+            ))),
         }
     }
 

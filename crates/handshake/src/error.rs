@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use https_record::{AlertDescription, RecordError};
 use https_verify::VerifyError;
 
-use crate::codec::{ExtensionType, HandshakeType, InvalidMessage, ProtocolVersion, SignatureScheme};
+use crate::codec::{
+    ExtensionType, HandshakeType, InvalidMessage, ProtocolVersion, SignatureScheme,
+};
 
 /// Why a connection failed. Every variant except [`Error::AlertReceived`], [`Error::Config`],
 /// [`Error::Closed`] and [`Error::TicketKeys`] made us send a fatal alert first; [`Error::alert`]

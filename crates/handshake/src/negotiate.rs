@@ -226,12 +226,9 @@ fn choose_cert(
             ),
             None => Error::handshake_failure(PeerMisbehaved::NoCertificate),
         })?;
-    let scheme = cert
-        .key
-        .choose_scheme(sigalgs)
-        .ok_or_else(|| {
-            Error::handshake_failure(PeerMisbehaved::NothingInCommon(Negotiable::SignatureScheme))
-        })?;
+    let scheme = cert.key.choose_scheme(sigalgs).ok_or_else(|| {
+        Error::handshake_failure(PeerMisbehaved::NothingInCommon(Negotiable::SignatureScheme))
+    })?;
     Ok((cert, scheme))
 }
 

@@ -70,10 +70,7 @@ impl ExpectClientHello {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::ClientHello(ch) = msg.0 else {
-            return Err(Error::unexpected_message(
-                msg.0.name(),
-                "ClientHello",
-            ));
+            return Err(Error::unexpected_message(msg.0.name(), "ClientHello"));
         };
         let config = &self.config;
         let retry = self.hrr.as_ref().map(|h| RetrySent {
@@ -217,9 +214,9 @@ impl ExpectCertificate {
             ));
         };
         if !c.context.is_empty() {
-            return Err(Error::illegal(PeerMisbehaved::UnexpectedCertificateContext(
-                "client",
-            )));
+            return Err(Error::illegal(
+                PeerMisbehaved::UnexpectedCertificateContext("client"),
+            ));
         }
         self.fin.transcript.add(raw);
         let Some((leaf, rest)) = c.entries.split_first() else {
@@ -265,10 +262,7 @@ impl ExpectCertificateVerify {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
-            return Err(Error::unexpected_message(
-                msg.0.name(),
-                "CertificateVerify",
-            ));
+            return Err(Error::unexpected_message(msg.0.name(), "CertificateVerify"));
         };
         let verifier = &self.auth.verifier;
         crate::auth::check_certificate_verify(
@@ -305,10 +299,7 @@ impl ExpectFinished {
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.0 else {
-            return Err(Error::unexpected_message(
-                msg.0.name(),
-                "Finished",
-            ));
+            return Err(Error::unexpected_message(msg.0.name(), "Finished"));
         };
         let hash = self.suite.hash();
         crate::auth::check_finished(

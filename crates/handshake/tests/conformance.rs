@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::*;
 use https_handshake::codec::*;
-use https_handshake::{AlertDescription, Error, NamedGroup, MAX_CLIENT_HELLO};
+use https_handshake::{AlertDescription, Error, NamedGroup, PeerMisbehaved, MAX_CLIENT_HELLO};
 use https_record::ContentType;
 use rustls::crypto::ring::{cipher_suite, kx_group};
 use wire::*;
@@ -212,7 +212,17 @@ fn client_hello_of_131072_bytes_handshakes() {
 #[test]
 fn client_hello_over_131072_bytes_is_decode_error_not_a_silent_close() {
     let (err, out) = server_rejects(&hello_of_len(MAX_CLIENT_HELLO + 1));
-    assert!(err.to_string().contains("over our limit"), "{err}");
+    assert!(
+        matches!(
+            err.peer_misbehaved(),
+            Some(PeerMisbehaved::MessageTooLarge {
+                message: HandshakeType::ClientHello,
+                limit: MAX_CLIENT_HELLO,
+                ..
+            })
+        ),
+        "{err}"
+    );
     assert_eq!(out, alert_record(AlertDescription::DecodeError));
 }
 

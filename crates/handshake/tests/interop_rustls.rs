@@ -452,11 +452,14 @@ fn resumption_after_hello_retry_and_bad_binder() {
         conn: ServerConnection::new(server).unwrap(),
         got: vec![],
     };
-    let err = s.feed(&ch).expect_err("bad binder");
-    assert!(
-        err.contains("DecryptError") && err.contains("binder"),
+    s.feed(&ch).expect_err("bad binder");
+    let err = s.conn.error().expect("the server failed");
+    assert_eq!(
+        err.alert(),
+        Some(https_handshake::AlertDescription::DecryptError),
         "{err}"
     );
+    assert!(err.to_string().contains("binder"), "{err}");
 }
 
 #[test]
