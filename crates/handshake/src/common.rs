@@ -105,8 +105,6 @@ pub(crate) struct Common {
     pub(crate) handshake_complete: bool,
     pub(crate) read_key_changed: bool,
     pub(crate) error: Option<Error>,
-    pub(crate) close_sent: bool,
-    pub(crate) eof: bool,
     pub(crate) hs_bytes_received: usize,
     pub(crate) trace: Option<Vec<TraceEvent>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
@@ -135,8 +133,6 @@ impl Common {
             handshake_complete: false,
             read_key_changed: false,
             error: None,
-            close_sent: false,
-            eof: false,
             hs_bytes_received: 0,
             trace: trace.then(Vec::new),
             key_log,
@@ -187,35 +183,22 @@ impl Common {
     /// Reserves exactly what the records need (one allocation, no 16 KiB over-reservation for a
     /// small flight or response).
     pub(crate) fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
-        if self.close_sent {
+        if self.record.close_sent() {
             return Err(Error::Closed); // after our close_notify nothing more is sent
         }
-        let Some(sealer) = self.record.sealer_mut() else {
-            self.record.write(typ, payload, &mut self.sendable)?;
-            return Ok(());
-        };
-        let frag = sealer.max_fragment().clamp(1, MAX_PLAINTEXT_LEN);
-        let need: usize = payload
-            .chunks(frag)
-            .map(|c| sealer.sealed_len(c.len()))
-            .sum();
-        self.sendable.reserve(need);
-        for chunk in payload.chunks(frag) {
-            sealer.seal_into(typ, chunk, &mut self.sendable)?;
-        }
-        Ok(())
+        Ok(self.record.write(typ, payload, &mut self.sendable)?)
     }
 
     /// The middlebox-compatibility change_cipher_spec (RFC 8446 D.4), always unprotected, once.
     pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
-        if self.close_sent {
+        if self.record.close_sent() {
             return Err(Error::Closed); // not even a CCS after our close_notify
         }
         if self.ccs_sent {
             return Ok(());
         }
         self.flush_hs()?;
-        https_record::write_plaintext(ContentType::ChangeCipherSpec, &[1], &mut self.sendable);
+        self.record.write_change_cipher_spec(&mut self.sendable)?;
         self.ccs_sent = true;
         self.trace(|| TraceEvent::Sent {
             message: "ChangeCipherSpec",
@@ -336,7 +319,7 @@ impl Common {
     pub(crate) fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
         if !self.handshake_complete
             || self.pending_plain.is_empty()
-            || self.close_sent
+            || self.record.close_sent()
             || self.error.is_some()
         {
             return Ok(());
@@ -384,7 +367,7 @@ impl Traffic {
                 cx.set_read_key(self.suite, &self.read_secret);
                 // Answered lazily, before our next record (see `Common::key_update_owed`);
                 // after our close_notify nothing more is sent, KeyUpdate included.
-                if requested && !cx.close_sent {
+                if requested && !cx.record.close_sent() {
                     cx.key_update_owed = true;
                 }
                 Ok(self)
@@ -403,7 +386,7 @@ impl Traffic {
         cx: &mut Common,
         request_peer: bool,
     ) -> Result<(), Error> {
-        if cx.close_sent {
+        if cx.record.close_sent() {
             return Err(Error::Closed);
         }
         cx.key_update_owed = false;

@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use https_record::{Alert, AlertDescription, Incoming, RecordError, Tls13Suite, MAX_PLAINTEXT_LEN};
+use https_record::{Alert, AlertDescription, Incoming, Tls13Suite, MAX_PLAINTEXT_LEN};
 
 use crate::client::ClientState;
 use crate::codec::{Codec, HandshakeMessage, HandshakeType};
@@ -79,11 +79,7 @@ impl Connection {
                 "received plaintext buffer full: read from reader() first",
             ));
         }
-        let n = self.common.record.read_from(rd)?;
-        if n == 0 {
-            self.common.eof = true;
-        }
-        Ok(n)
+        self.common.record.read_from(rd)
     }
 
     /// Writes pending TLS bytes to the transport (one `write` call).
@@ -209,16 +205,9 @@ impl Connection {
         if self.common.handshake_complete && self.common.hs_out.capacity() > 0 {
             self.common.hs_out = Vec::new();
         }
-        // Drop the deframer's read buffer when it holds nothing: an idle connection keeps no 16 KiB
-        // buffer (the next read allocates again, cheap next to the AEAD work on a full record).
-        let deframer = self.common.record.deframer_mut();
-        if deframer.buffered_len() == 0 {
-            *deframer = https_record::Deframer::new();
-        }
-        if self.common.eof && !self.common.record.peer_closed() && !self.common.handshake_complete {
-            return Err(Error::Record(RecordError::Truncated {
-                mid_record: self.common.record.deframer_mut().has_pending_bytes(),
-            }));
+        // EOF before the handshake completed: the record layer says whether it was clean.
+        if self.common.record.transport_ended() && !self.common.handshake_complete {
+            self.common.record.eof()?;
         }
         Ok(())
     }
@@ -291,7 +280,7 @@ impl Connection {
     /// Queues a close_notify alert; nothing can be written after it (not even a KeyUpdate). The
     /// peer's direction stays open: TLS 1.3 allows half-close, so data may still arrive.
     pub fn send_close_notify(&mut self) {
-        if self.common.close_sent || self.common.error.is_some() {
+        if self.common.record.close_sent() || self.common.error.is_some() {
             return;
         }
         let _ = self.seal_pending(true);
@@ -300,7 +289,6 @@ impl Connection {
             .common
             .record
             .write_close_notify(&mut self.common.sendable);
-        self.common.close_sent = true;
         self.common.key_update_owed = false;
     }
 
@@ -308,7 +296,7 @@ impl Connection {
     /// switch keys before sealing more application data.
     fn rekey_if_due(&mut self) -> Result<(), Error> {
         if !self.common.record.key_update_due()
-            || self.common.close_sent
+            || self.common.record.close_sent()
             || self.common.error.is_some()
         {
             return Ok(());
@@ -332,7 +320,7 @@ impl Connection {
     /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too. Refused after
     /// our close_notify ([`Error::Closed`]).
     pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
-        if self.common.close_sent {
+        if self.common.record.close_sent() {
             return Err(Error::Closed);
         }
         if traffic_mut(&mut self.state).is_none() {
@@ -393,7 +381,7 @@ impl Connection {
         let c = &self.common;
         !c.sendable.is_empty()
             || (c.handshake_complete
-                && !c.close_sent
+                && !c.record.close_sent()
                 && c.error.is_none()
                 && (!c.pending_plain.is_empty() || c.key_update_owed))
     }
@@ -480,7 +468,7 @@ impl Read for Reader<'_> {
         if let Some(e) = &self.common.error {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
-        if self.common.eof {
+        if self.common.record.transport_ended() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "peer closed without close_notify",
@@ -498,7 +486,7 @@ pub struct Writer<'a> {
 impl Write for Writer<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let c = &mut self.conn.common;
-        if c.close_sent {
+        if c.record.close_sent() {
             return Err(io::Error::new(io::ErrorKind::BrokenPipe, Error::Closed));
         }
         if let Some(e) = &c.error {

@@ -267,8 +267,9 @@ impl RecordSealer {
         let frag = max_fragment
             .min(self.max_fragment())
             .clamp(1, MAX_PLAINTEXT_LEN);
-        let records = payload.len().div_ceil(frag);
-        out.reserve(records * self.sealed_len(frag).max(HEADER_LEN + TAG_LEN + 1));
+        // Exactly what the records need: no 16 KiB over-reservation for a small flight.
+        let need: usize = payload.chunks(frag).map(|c| self.sealed_len(c.len())).sum();
+        out.reserve(need);
         for chunk in payload.chunks(frag) {
             self.seal_into(typ, chunk, out)?;
         }
