@@ -4,7 +4,8 @@
 //! Finished (RFC 8446 §4.4.4), checked the same way by both.
 
 use crate::codec::*;
-use crate::common::{cv_message, Common};
+use crate::common::cv_message;
+use crate::context::Context;
 use crate::error::{Error, PeerMisbehaved};
 use https_record::{AlertDescription, HashAlg};
 
@@ -15,7 +16,7 @@ use crate::sign::{SignatureScheme, SigningKey};
 /// (empty for a server; the CertificateRequest's for a client). An empty chain is a client's
 /// "no certificate".
 pub(crate) fn send_certificate(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     context: Vec<u8>,
     chain: &[Vec<u8>],
@@ -36,7 +37,7 @@ pub(crate) fn send_certificate(
 
 /// CertificateVerify: the transcript so far, signed with `key` under `scheme`.
 pub(crate) fn send_certificate_verify(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     key: &SigningKey,
     scheme: SignatureScheme,
@@ -56,7 +57,7 @@ pub(crate) fn send_certificate_verify(
 /// offered (`offered`; PKCS#1 v1.5 never, RFC 8446 §4.4.3) → else illegal_parameter; then the
 /// signature with the peer's leaf key through `verify` (its error carries decrypt_error).
 pub(crate) fn check_certificate_verify(
-    cx: &Common,
+    cx: &Context<'_>,
     t: &Transcript,
     cv: &CertificateVerifyPayload,
     offered: &[SignatureScheme],
@@ -70,7 +71,7 @@ pub(crate) fn check_certificate_verify(
     }
     let m = cv_message(from_server, t.current_hash().as_ref());
     let leaf = cx
-        .info
+        .info()
         .peer_certs
         .first()
         .ok_or_else(|| Error::internal("CertificateVerify without a certificate"))?;
@@ -81,7 +82,7 @@ pub(crate) fn check_certificate_verify(
 /// (not yet including it): wrong length → decode_error; a MAC that does not match (compared in
 /// constant time by ring) → decrypt_error. `what` names it in the trace and the error.
 pub(crate) fn check_finished(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     hash: HashAlg,
     base_key: &Secret,
     t: &Transcript,

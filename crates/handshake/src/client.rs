@@ -7,14 +7,16 @@ use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{random32, Common, Traffic, TrafficSecrets};
+use crate::common::{random32, TrafficSecrets};
 use crate::config::ClientConfig;
+use crate::context::Context;
 use crate::error::{Error, Negotiable, PeerMisbehaved};
 use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
+use crate::traffic::Traffic;
 
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
@@ -52,7 +54,7 @@ impl ClientState {
     pub(crate) fn start(
         config: Arc<ClientConfig>,
         server_name: &str,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
     ) -> Result<Self, Error> {
         let is_ip = server_name.parse::<std::net::IpAddr>().is_ok();
         if !is_ip {
@@ -61,7 +63,7 @@ impl ClientState {
         }
         let rng = SystemRandom::new();
         let random = random32(&rng)?;
-        cx.client_random = random;
+        cx.set_client_random(random);
         let session_id = if config.middlebox_compat {
             random32(&rng)?.to_vec()
         } else {
@@ -114,7 +116,7 @@ impl ClientState {
         cx.send_hs(&msg, Some(&mut transcript));
         cx.flush_hs()?;
         // A CCS may arrive any time after our ClientHello until the server's Finished.
-        cx.record.allow_compat_ccs(true);
+        cx.allow_compat_ccs(true);
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
             return Err(Error::internal("ClientHello changed type"));
         };
@@ -132,7 +134,7 @@ impl ClientState {
 
     pub(crate) fn handle(
         self,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<Self, Error> {
@@ -191,7 +193,7 @@ pub(crate) struct ExpectServerHello {
 impl ExpectServerHello {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -225,11 +227,11 @@ impl ExpectServerHello {
             }
             (None, _) => None,
         };
-        cx.info.resumed = psk.is_some();
+        cx.info_mut().resumed = psk.is_some();
         let group = self.kx.group;
         let shared = self.kx.complete(&share.payload)?;
-        cx.info.suite = Some(suite);
-        cx.info.group = Some(group);
+        cx.info_mut().suite = Some(suite);
+        cx.info_mut().group = Some(group);
         cx.negotiated("cipher suite", || suite.name().to_string());
         cx.negotiated("key exchange group", || group.name().to_string());
         cx.check("ECDHE", || {
@@ -315,7 +317,7 @@ impl ExpectServerHello {
 
     fn handle_hrr(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         hrr: ServerHello,
         suite: Tls13Suite,
         raw: &[u8],
@@ -339,7 +341,7 @@ impl ExpectServerHello {
         if group.is_none() && cookie.is_none() {
             return Err(Error::illegal(PeerMisbehaved::RetryNoChange));
         }
-        cx.info.hrr = true;
+        cx.info_mut().hrr = true;
         cx.check("HelloRetryRequest", || {
             format!(
                 "server asks for {}",
@@ -465,7 +467,7 @@ pub(crate) struct ExpectEncryptedExtensions {
 impl ExpectEncryptedExtensions {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -500,7 +502,7 @@ impl ExpectEncryptedExtensions {
                         )));
                     }
                     cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
-                    cx.info.alpn = Some(p);
+                    cx.info_mut().alpn = Some(p);
                 }
                 other => return Err(unsupported(other.ext_type())),
             }
@@ -535,7 +537,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -591,7 +593,7 @@ impl ExpectCertificate {
                     format!("{n} certificate(s) valid for {}", self.server_name)
                 });
                 self.keys.transcript.add(raw);
-                cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+                cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
                 Ok(ClientState::ExpectCertificateVerify(Box::new(
                     ExpectCertificateVerify {
                         config: self.config,
@@ -616,7 +618,7 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -632,7 +634,7 @@ impl ExpectCertificateVerify {
             true,
             |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
         )?;
-        cx.info.scheme = Some(cv.scheme);
+        cx.info_mut().scheme = Some(cv.scheme);
         cx.check("CertificateVerify", || {
             format!(
                 "transcript signature ({}) verified with the leaf's key",
@@ -659,7 +661,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -686,7 +688,7 @@ impl ExpectFinished {
             exporter,
         ) = cx.derive_application_secrets(ks, th.as_ref());
         cx.set_read_key(suite, &server_ap);
-        cx.record.allow_compat_ccs(false);
+        cx.allow_compat_ccs(false);
         if self.config.middlebox_compat {
             cx.send_ccs()?;
         }
@@ -703,7 +705,7 @@ impl ExpectFinished {
             Some(&mut transcript),
         );
         cx.set_write_key(suite, &client_ap)?;
-        cx.handshake_complete = true;
+        cx.set_handshake_complete();
         let server_name = self.server_name;
         let resumption = self.config.sessions.clone().map(|store| {
             let resumption_master =
@@ -769,7 +771,7 @@ fn hello_extensions(
 /// Our answer to a CertificateRequest: our certificate and CertificateVerify if we have one the
 /// server can accept, otherwise an empty Certificate.
 fn send_client_auth(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     config: &ClientConfig,
     req: CertReq,
     transcript: &mut Transcript,

@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use https_record::{
-    next_traffic_secret, ContentType, RecordLayer, RecordOpener, RecordSealer, Tls13Suite,
-    MAX_PLAINTEXT_LEN,
+    ContentType, RecordLayer, RecordOpener, RecordSealer, Tls13Suite, MAX_PLAINTEXT_LEN,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
-use crate::error::{Error, PeerMisbehaved};
+use crate::codec::{Codec, HandshakeMessage, HandshakeType};
+use crate::error::Error;
 use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::trace::{KeyLog, TraceEvent};
@@ -341,63 +340,5 @@ impl Common {
             self.pending_plain = Vec::new(); // idle connections hold no buffer
         }
         Ok(())
-    }
-}
-
-/// The traffic phase, shared by both roles: application keys and KeyUpdate (RFC 8446 §4.6.3).
-pub(crate) struct Traffic {
-    pub(crate) suite: Tls13Suite,
-    pub(crate) write_secret: Secret,
-    pub(crate) read_secret: Secret,
-    pub(crate) exporter: Secret,
-}
-
-impl Traffic {
-    pub(crate) fn handle(
-        mut self,
-        cx: &mut Common,
-        msg: HandshakeMessage,
-        is_client: bool,
-    ) -> Result<Self, Error> {
-        match msg.0 {
-            HandshakePayload::KeyUpdate(requested) => {
-                let h = self.suite.hash();
-                self.read_secret =
-                    Secret::from_slice(&next_traffic_secret(h, self.read_secret.as_bytes()));
-                cx.set_read_key(self.suite, &self.read_secret);
-                // Answered lazily, before our next record (see `Common::key_update_owed`);
-                // after our close_notify nothing more is sent, KeyUpdate included.
-                if requested && !cx.record.close_sent() {
-                    cx.key_update_owed = true;
-                }
-                Ok(self)
-            }
-            // Tickets without a session store (resumption off) are ignored.
-            HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
-            other => Err(Error::unexpected(PeerMisbehaved::UnexpectedAfterHandshake(
-                other.name(),
-            ))),
-        }
-    }
-
-    /// Sends a KeyUpdate and switches our write key; it also answers a peer's pending request.
-    pub(crate) fn update_write(
-        &mut self,
-        cx: &mut Common,
-        request_peer: bool,
-    ) -> Result<(), Error> {
-        if cx.record.close_sent() {
-            return Err(Error::Closed);
-        }
-        cx.key_update_owed = false;
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::KeyUpdate(request_peer)),
-            None,
-        );
-        self.write_secret = Secret::from_slice(&next_traffic_secret(
-            self.suite.hash(),
-            self.write_secret.as_bytes(),
-        ));
-        cx.set_write_key(self.suite, &self.write_secret)
     }
 }

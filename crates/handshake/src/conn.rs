@@ -12,13 +12,15 @@ use https_record::{Alert, AlertDescription, Incoming, Tls13Suite, MAX_PLAINTEXT_
 use crate::client::ClientState;
 use crate::codec::{Codec, HandshakeMessage, HandshakeType};
 use crate::common::{
-    max_message_len, Common, Traffic, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
+    max_message_len, Common, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
 };
 use crate::config::{ClientConfig, ServerConfig};
+use crate::context::Context;
 use crate::error::{Error, PeerMisbehaved};
 use crate::kx::NamedGroup;
 use crate::server::ServerState;
 use crate::trace::TraceEvent;
+use crate::traffic::Traffic;
 
 pub(crate) enum HsState {
     Client(ClientState),
@@ -115,7 +117,7 @@ impl Connection {
             return Ok(());
         }
         if let Some(t) = traffic_mut(&mut self.state) {
-            t.update_write(&mut self.common, false)?;
+            t.update_write(&mut Context::new(&mut self.common), false)?;
             self.common.flush_hs()?;
         }
         Ok(())
@@ -245,8 +247,12 @@ impl Connection {
                 self.common.read_key_changed = false;
                 let state = self.state.take().ok_or(Error::Closed)?;
                 self.state = Some(match state {
-                    HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
-                    HsState::Server(s) => HsState::Server(s.handle(&mut self.common, msg, raw)?),
+                    HsState::Client(s) => {
+                        HsState::Client(s.handle(&mut Context::new(&mut self.common), msg, raw)?)
+                    }
+                    HsState::Server(s) => {
+                        HsState::Server(s.handle(&mut Context::new(&mut self.common), msg, raw)?)
+                    }
                 });
                 at += 4 + len;
                 if self.common.read_key_changed && at < buf.len() {
@@ -304,7 +310,7 @@ impl Connection {
         let Some(t) = traffic_mut(&mut self.state) else {
             return Ok(());
         };
-        t.update_write(&mut self.common, false)?;
+        t.update_write(&mut Context::new(&mut self.common), false)?;
         self.common.flush_hs()
     }
 
@@ -330,7 +336,7 @@ impl Connection {
         }
         self.seal_pending(true)?;
         if let Some(t) = traffic_mut(&mut self.state) {
-            t.update_write(&mut self.common, request_peer)?;
+            t.update_write(&mut Context::new(&mut self.common), request_peer)?;
         }
         self.common.flush_hs()
     }
@@ -511,7 +517,7 @@ impl ClientConnection {
     /// the ClientHello is ready for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
         let mut common = Common::new(config.trace, config.key_log.clone());
-        let state = ClientState::start(config, server_name, &mut common)?;
+        let state = ClientState::start(config, server_name, &mut Context::new(&mut common))?;
         Ok(Self {
             inner: Connection {
                 common,

@@ -73,6 +73,7 @@ mod common;
 mod config;
 mod conn;
 mod constant_time;
+mod context;
 mod error;
 #[doc(hidden)]
 pub mod keyschedule;
@@ -87,6 +88,7 @@ mod tickets;
 #[cfg(feature = "tokio")]
 mod tokio_io;
 mod trace;
+mod traffic;
 mod verifier;
 
 #[cfg(feature = "tokio")]

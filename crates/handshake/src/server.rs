@@ -7,8 +7,9 @@ use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{random32, Common, Traffic};
+use crate::common::random32;
 use crate::config::{ClientAuth, ServerConfig};
+use crate::context::Context;
 use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
@@ -17,6 +18,7 @@ use crate::server_flight::{
     emit_certificate, emit_certificate_request, emit_encrypted_extensions, emit_finished,
     emit_hello_retry_request, HelloOut,
 };
+use crate::traffic::Traffic;
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
@@ -33,7 +35,7 @@ impl ServerState {
 
     pub(crate) fn handle(
         self,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<Self, Error> {
@@ -65,7 +67,7 @@ pub(crate) struct ExpectClientHello {
 impl ExpectClientHello {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
@@ -94,21 +96,21 @@ impl ExpectClientHello {
     /// handshakes) CertificateRequest, Certificate, CertificateVerify, and Finished.
     fn accept(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         ch: &ClientHello,
         raw: &[u8],
         a: Accepted<'_>,
     ) -> Result<ServerState, Error> {
         let config = &self.config;
         let suite = a.suite;
-        cx.info.resumed = a.resumed.is_some();
+        cx.info_mut().resumed = a.resumed.is_some();
         if let Some(state) = &a.resumed {
             // The client identity travels in the ticket: peer_certificates() stays the same.
-            cx.info.peer_certs = state.peer_certs.clone();
+            cx.info_mut().peer_certs = state.peer_certs.clone();
         }
-        cx.info.scheme = a.cert.as_ref().map(|(_, s)| *s);
-        cx.info.alpn = a.alpn.clone();
-        cx.info.sni = a.sni.map(str::to_string);
+        cx.info_mut().scheme = a.cert.as_ref().map(|(_, s)| *s);
+        cx.info_mut().alpn = a.alpn.clone();
+        cx.info_mut().sni = a.sni.map(str::to_string);
         cx.note_suite_and_group(suite, a.group);
 
         let mut t = self
@@ -154,7 +156,7 @@ impl ExpectClientHello {
 
     fn send_hrr(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         ch: ClientHello,
         raw: &[u8],
         suite: Tls13Suite,
@@ -164,7 +166,7 @@ impl ExpectClientHello {
         let mut t = Transcript::new_hash(suite.hash());
         t.add(raw);
         t.rollover_for_hrr(suite.hash());
-        cx.info.hrr = true;
+        cx.info_mut().hrr = true;
         cx.check("key share", || {
             format!("no acceptable key share; HelloRetryRequest for {group}")
         });
@@ -181,15 +183,15 @@ impl ExpectClientHello {
 
     /// The early-data skip for a client offering 0-RTT (which we never accept; RFC 8446
     /// §4.2.10), and the client random for the key log.
-    fn note_hello(&self, cx: &mut Common, ch: &ClientHello) {
+    fn note_hello(&self, cx: &mut Context<'_>, ch: &ClientHello) {
         if self.hrr.is_some() {
             // The client's rejected 0-RTT records all came before this hello.
-            cx.record.skip_early_data(false);
+            cx.skip_early_data(false);
             return;
         }
-        cx.client_random = ch.random;
+        cx.set_client_random(ch.random);
         if ch.typed_extensions().early_data {
-            cx.record.skip_early_data(true);
+            cx.skip_early_data(true);
             cx.check("early data", || "offered; rejected, will be skipped".into());
         }
     }
@@ -203,7 +205,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
@@ -239,7 +241,7 @@ impl ExpectCertificate {
                 c.entries.len()
             )
         });
-        cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+        cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
         Ok(ServerState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 auth: self.auth,
@@ -257,7 +259,7 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
@@ -294,7 +296,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
@@ -311,8 +313,8 @@ impl ExpectFinished {
             "client Finished",
         )?;
         cx.set_read_key(self.suite, &self.client_ap);
-        cx.record.allow_compat_ccs(false);
-        cx.handshake_complete = true;
+        cx.allow_compat_ccs(false);
+        cx.set_handshake_complete();
         let ExpectFinished {
             suite,
             client_ap,

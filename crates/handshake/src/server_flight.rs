@@ -7,8 +7,9 @@ use https_record::Tls13Suite;
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{random32, Common, TrafficSecrets};
+use crate::common::{random32, TrafficSecrets};
 use crate::config::ClientAuth;
+use crate::context::Context;
 use crate::error::Error;
 use crate::keyschedule::{
     finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript,
@@ -19,7 +20,7 @@ use crate::sign::CertifiedKey;
 /// EncryptedExtensions: our record_size_limit (the maximum) when the client sent one, the
 /// server_name acknowledgement, the ALPN protocol chosen. Never early_data: 0-RTT is rejected.
 pub(crate) fn emit_encrypted_extensions(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     record_limit: Option<u16>,
     sni: bool,
@@ -59,7 +60,7 @@ impl HelloOut<'_> {
     /// installed (with the client's record_size_limit on our write key).
     pub(crate) fn send(
         &self,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         t: &mut Transcript,
     ) -> Result<(HandshakeSecret, Secret, Secret), Error> {
         let rng = SystemRandom::new();
@@ -90,7 +91,7 @@ impl HelloOut<'_> {
             Some(t),
         );
         cx.flush_hs()?;
-        cx.record.allow_compat_ccs(true);
+        cx.allow_compat_ccs(true);
         if !self.session_id.is_empty() {
             cx.send_ccs()?;
         }
@@ -101,7 +102,7 @@ impl HelloOut<'_> {
         let th = t.current_hash();
         let (ks, TrafficSecrets { client, server }) =
             cx.derive_handshake_secrets(early, shared.as_bytes(), th.as_ref());
-        cx.peer_record_limit = self.record_limit;
+        cx.set_peer_record_limit(self.record_limit);
         cx.set_write_key(self.suite, &server)?;
         cx.set_read_key(self.suite, &client);
         Ok((ks, client, server))
@@ -109,7 +110,11 @@ impl HelloOut<'_> {
 }
 
 /// CertificateRequest: our verifier's signature schemes, no context.
-pub(crate) fn emit_certificate_request(cx: &mut Common, t: &mut Transcript, auth: &ClientAuth) {
+pub(crate) fn emit_certificate_request(
+    cx: &mut Context<'_>,
+    t: &mut Transcript,
+    auth: &ClientAuth,
+) {
     let cr = CertificateRequestPayload::new(Vec::new(), auth.verifier.supported_schemes());
     cx.send_hs(
         &HandshakeMessage(HandshakePayload::CertificateRequest(cr)),
@@ -119,7 +124,7 @@ pub(crate) fn emit_certificate_request(cx: &mut Common, t: &mut Transcript, auth
 
 /// HelloRetryRequest asking for `group`, with our cookie (+ the compatibility CCS).
 pub(crate) fn emit_hello_retry_request(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     session_id: &[u8],
     suite: Tls13Suite,
@@ -144,7 +149,7 @@ pub(crate) fn emit_hello_retry_request(
         Some(t),
     );
     cx.flush_hs()?;
-    cx.record.allow_compat_ccs(true);
+    cx.allow_compat_ccs(true);
     if !session_id.is_empty() {
         cx.send_ccs()?;
     }
@@ -153,7 +158,7 @@ pub(crate) fn emit_hello_retry_request(
 
 /// Certificate and CertificateVerify (the transcript signed with the certificate's key).
 pub(crate) fn emit_certificate(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     cert: &CertifiedKey,
     scheme: SignatureScheme,
@@ -166,7 +171,7 @@ pub(crate) fn emit_certificate(
 /// read key waits for its Finished). Returns the master secret, the application traffic
 /// secrets and the exporter secret.
 pub(crate) fn emit_finished(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     ks: HandshakeSecret,
     suite: Tls13Suite,

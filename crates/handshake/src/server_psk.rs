@@ -10,8 +10,8 @@ use crate::codec::{
     ClientExtension, ClientHello, ExtensionType, HandshakeMessage, HandshakePayload,
     NewSessionTicketPayload,
 };
-use crate::common::Common;
 use crate::config::ServerConfig;
+use crate::context::Context;
 use crate::error::Error;
 use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
@@ -30,7 +30,7 @@ pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
 /// connection. A ticket that is not ours, expired, or bound to another SNI, ALPN or client identity
 /// is ignored (full handshake); a ticket we accept with a wrong binder is decrypt_error.
 pub(crate) fn accept(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     config: &ServerConfig,
     ch: &ClientHello,
     raw: &[u8],
@@ -167,7 +167,7 @@ pub(crate) fn pending(
 /// Sends the NewSessionTickets for the session just established; `transcript_hash` covers the
 /// client's Finished. Queued before any application data: they leave with the next `write_tls`.
 pub(crate) fn issue(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     pending: PendingTickets,
     suite: Tls13Suite,
     transcript_hash: &[u8],
@@ -191,9 +191,9 @@ pub(crate) fn issue(
             issued: unix_now(),
             lifetime: pending.lifetime,
             age_add: u32::from_be_bytes(age),
-            sni: cx.info.sni.as_deref().map(str::to_ascii_lowercase),
-            alpn: cx.info.alpn.clone(),
-            peer_certs: cx.info.peer_certs.clone(),
+            sni: cx.info().sni.as_deref().map(str::to_ascii_lowercase),
+            alpn: cx.info().alpn.clone(),
+            peer_certs: cx.info().peer_certs.clone(),
         };
         let Some(ticket) = pending.ticketer.seal(&state)? else {
             cx.check("NewSessionTicket", || {
