@@ -77,14 +77,21 @@
 //! | 3. server sends its certificate | Certificate (chain chosen by SNI via `ResolvesServerCert`) | `negotiate.rs` `choose_cert`, `auth.rs` `send_certificate`, `config.rs` `SniResolver` |
 //! | 4. client checks the certificate | `ServerCertVerifier` (default `WebPkiVerifier` = https-verify path validation + name); a rejection is `Error::Certificate(VerifyError)`, its alert `certificate_alert` | `verifier.rs`, `error.rs` |
 //! | 5. proof of key possession | CertificateVerify: the server signs the transcript hash (ECDSA P-256/P-384, RSA-PSS, Ed25519) | `auth.rs` (sending and checking, both roles), `sign.rs` (`SignatureScheme`, signing keys) |
-//! | 6. shared symmetric keys | HKDF key schedule: `EarlySecret` → `into_handshake` → `HandshakeSecret` → `into_master` → `MasterSecret` (types, so the order is checked by the compiler); labels in `keyschedule::label` | `keyschedule.rs`, `common.rs` `derive_*_secrets` |
+//! | 6. shared symmetric keys | HKDF key schedule: `EarlySecret` → `into_handshake` → `HandshakeSecret` → `into_master` → `MasterSecret` (types, so the order is checked by the compiler); labels in `keyschedule::label` | `keyschedule.rs`, `context.rs` `derive_*_secrets` |
 //! | 7. both confirm | Finished (HMAC over the transcript, checked with ring's constant-time HMAC verify) | `client.rs`/`server.rs` `ExpectFinished` |
 //!
 //! Map and invariants (checkable):
 //! - Module edges point down, no cycles (`python3 ../shared/hooks/modcycles.py crates/*/src`):
-//!   states (`client.rs`, `server.rs`) → steps (`negotiate.rs` → `client_hello.rs`; `server_flight.rs`,
-//!   `server_psk.rs`, `auth.rs`, `resumption.rs`) → `common.rs` → `keyschedule.rs` / `kx.rs` / `sign.rs` / `codec/` →
-//!   `error.rs` → https-record / https-verify. `error.rs` owns every error type (also `TicketKeyError`).
+//!   states (`client.rs`, `server.rs`, `traffic.rs`) → steps (`negotiate.rs` → `client_hello.rs`;
+//!   `server_flight.rs`, `server_psk.rs`, `auth.rs`, `resumption.rs`) → `context.rs` → `common.rs` →
+//!   `keyschedule.rs` / `kx.rs` / `sign.rs` / `codec/` → `error.rs` → https-record / https-verify.
+//!   `error.rs` owns every error type (also `TicketKeyError`); a peer's misbehaviour is a typed
+//!   `PeerMisbehaved` reason (free text only in `PeerMisbehaved::Other`, which `kx.rs`,
+//!   `server_psk.rs` and `tickets/` still use).
+//! - States talk to the connection only through `context::Context` (send a message, install keys,
+//!   derive and log secrets, record a negotiated value, trace); `conn.rs` lends one per message. The
+//!   record layer (https-record `RecordLayer`) alone owns close_notify, EOF / truncation and the
+//!   idle read buffer.
 //! - Every code point is an enum with `Unknown(..)` from https-record's one `code_points!` macro:
 //!   `AlertDescription`, `CipherSuite` (record), `ProtocolVersion`, `HandshakeType`, `ExtensionType`,
 //!   `SignatureScheme` (`codec/types.rs`); `NamedGroup` (`kx.rs`). Codec fields carry these types, never
@@ -107,8 +114,8 @@
 //! `ExpectFinished`, `Connected`), `auth.rs` (Certificate and CertificateVerify sent and checked, the peer's Finished checked — the steps both roles share), `constant_time.rs` (the cookie and binder compare), `client_hello.rs` (the server's stateless ClientHello checks:
 //! versions, key shares, second hello vs first), `negotiate.rs` (the server's choices — suite, share or
 //! HRR, PSK, certificate, ALPN, record_size_limit — as a pure function, unit-tested), `server_flight.rs`
-//! (one `emit_*` per message of the server's flight), `common.rs` (state both roles share: buffers and their
-//! limits, secrets, the traffic phase and KeyUpdate), `conn.rs` (record layer glue: handshake
+//! (one `emit_*` per message of the server's flight), `context.rs` (the narrow interface above), `traffic.rs` (the traffic phase: application keys, KeyUpdate), `common.rs` (state both roles share: buffers and their
+//! limits, the record layer, key log and trace), `conn.rs` (record layer glue: handshake
 //! reassembly across records, the no-spanning-a-key-change and no-interleaving rules, flight
 //! coalescing, alert-on-error, sticky errors, reader/writer), `trace.rs` (`TraceEvent` with
 //! `seed_step()`, NSS key log), `tokio_io.rs`.

@@ -48,7 +48,7 @@
 //! | `suite.rs` | `CipherSuite` (the code points, `Unknown(u16)`), `Tls13Suite` (the implemented 0x1301–0x1303: ring AEAD, hash, key length, per-suite record limit), `HashAlg`, `hkdf_expand_label` (the lowest layer owns it; the handshake key schedule reuses it), `next_traffic_secret` (KeyUpdate), `TrafficKeys` (key + IV from a traffic secret, zeroized on drop) |
 //! | `protect.rs` | `RecordSealer` / `RecordOpener`: one direction, one key; `Padding` policy |
 //! | `frame.rs` | `Deframer` (stream cut anywhere → whole `OpaqueRecord`s), `write_plaintext[_with]`, the size constants |
-//! | `layer.rs` | `RecordLayer`: one connection's read/write state — compatibility CCS window, alerts, close_notify, truncation at EOF, the empty-record run limit, and `skip_early_data` (a server that rejected 0-RTT discards records its handshake key cannot open, or every protected record before it has a key, up to `MAX_EARLY_DATA_SKIP` = 16 KiB + 4 KiB of record overhead, RFC 8446 §4.2.10) |
+//! | `layer.rs` | `RecordLayer`: one connection's read/write state — compatibility CCS window, alerts, close_notify (`close_sent`: nothing is written after it), transport EOF (`transport_ended`) and truncation (`eof`), the idle read buffer released after each drain, the empty-record run limit, and `skip_early_data` (a server that rejected 0-RTT discards records its handshake key cannot open, or every protected record before it has a key, up to `MAX_EARLY_DATA_SKIP` = 16 KiB + 4 KiB of record overhead, RFC 8446 §4.2.10) |
 //! | `error.rs` | `RecordError`; `alert()` names what the peer must be sent |
 //!
 //! Receive path: bytes → `Deframer` (checks each header as soon as it arrives: known type, `0x03xx`
