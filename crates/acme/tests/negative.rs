@@ -638,7 +638,7 @@ impl https_handshake::ServerCertVerifier for AnyCert {
         &self,
         _: &[u8],
         _: &[u8],
-        _: u16,
+        _: https_handshake::SignatureScheme,
         _: &[u8],
     ) -> Result<(), https_handshake::Error> {
         Ok(())
