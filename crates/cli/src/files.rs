@@ -125,9 +125,10 @@ impl FileSet {
                     path.display()
                 )));
             }
-            if path.is_dir() {
+            // A rename over a device, pipe or socket would replace it (as root: /dev/null itself).
+            if let Some(what) = fs::metadata(path).ok().and_then(|m| not_regular(&m)) {
                 return Err(Failure::usage(format!(
-                    "{}: is a directory",
+                    "{}: {what}; nothing was written",
                     path.display()
                 )));
             }
@@ -166,6 +167,17 @@ impl FileSet {
             }
         }
         Ok(())
+    }
+}
+
+/// Why an existing path is no place for an atomic write (temp file + rename), if it is not.
+pub fn not_regular(m: &fs::Metadata) -> Option<&'static str> {
+    if m.is_file() {
+        None
+    } else if m.is_dir() {
+        Some("is a directory")
+    } else {
+        Some("is not a regular file (a device, pipe or socket)")
     }
 }
 

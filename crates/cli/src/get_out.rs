@@ -18,6 +18,9 @@ pub enum Sink {
         path: PathBuf,
         bar: Option<indicatif::ProgressBar>,
     },
+    /// An existing device or pipe (`-o /dev/null`, a FIFO), written in place: renaming a temporary
+    /// file over it would replace the device node itself.
+    Special(std::fs::File, PathBuf),
     /// For `--json`: up to [`JSON_BODY_CAP`] bytes.
     Memory(Vec<u8>),
     Discard,
@@ -26,6 +29,19 @@ pub enum Sink {
 impl Sink {
     /// A file sink for `-o`; the progress bar only when stderr is a terminal (never in pipes).
     pub fn file(path: &Path, total: Option<u64>) -> Result<Sink, Failure> {
+        let fail = |e: std::io::Error| Failure::usage(format!("{}: {e}", path.display()));
+        if let Ok(m) = std::fs::metadata(path) {
+            if m.is_dir() {
+                return Err(Failure::usage(format!(
+                    "{}: is a directory",
+                    path.display()
+                )));
+            }
+            if !m.is_file() {
+                let f = std::fs::OpenOptions::new().write(true).open(path);
+                return Ok(Sink::Special(f.map_err(fail)?, path.to_path_buf()));
+            }
+        }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -54,6 +70,9 @@ impl Sink {
                 tmp.write_all(chunk)
                     .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
             }
+            Sink::Special(f, path) => f
+                .write_all(chunk)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display()))),
             Sink::Memory(buf) => {
                 let room = JSON_BODY_CAP.saturating_sub(buf.len());
                 buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -82,6 +101,10 @@ impl Sink {
                 tmp.persist(&path).map_err(|e| fail(e.error))?;
                 Ok(None)
             }
+            Sink::Special(mut f, path) => f
+                .flush()
+                .map(|_| None)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display()))),
             Sink::Memory(buf) => Ok(Some(buf)),
             Sink::Discard => Ok(None),
         }

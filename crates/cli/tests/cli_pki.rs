@@ -668,6 +668,28 @@ fn nothing_is_overwritten_without_force() {
     assert!(!d.join("a.example.test.key").exists());
 }
 
+/// A key written over a FIFO with --force would replace it by renaming (as root, over /dev/null
+/// the device node itself): refused, and the FIFO is left alone.
+#[test]
+fn force_does_not_replace_a_fifo_or_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("k.key"))
+        .status();
+    if !made.map(|s| s.success()).unwrap_or(false) {
+        eprintln!("skipped: mkfifo failed");
+        return;
+    }
+    let o = kit(d, &["key", "new", "--out", "k.key", "--force"]);
+    fails(&o, 2, &["k.key", "not a regular file"]);
+    let kind = std::fs::symlink_metadata(d.join("k.key"))
+        .unwrap()
+        .file_type();
+    assert!(kind.is_fifo());
+}
+
 /// Make a CA and a CSR to feed bad variants of.
 fn bad_input_fixture(d: &Path) {
     ok(kit(d, &["ca", "init", "--dir", "ca"]));

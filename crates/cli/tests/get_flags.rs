@@ -330,6 +330,9 @@ fn head_http1_write_out_and_json_timings_against_serve() {
         "/",
         &["-o", "/dev/null", "-w", "%{time_total}"],
     ));
+    use std::os::unix::fs::FileTypeExt;
+    let null = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(null.is_char_device(), "get -o /dev/null replaced /dev/null");
     assert!(
         got.parse::<f64>().map(|t| t > 0.0).unwrap_or(false),
         "{got}"
@@ -419,6 +422,39 @@ fn output_file_is_written_whole_without_a_progress_bar_in_a_pipe() {
         })
         .collect();
     assert!(left.is_empty(), "temporary file left behind");
+}
+
+/// `-o` onto a FIFO (as onto /dev/null) writes through it: a temporary file renamed over it would
+/// replace the node itself (as root: /dev/null, which then breaks every later `cmd >/dev/null`).
+#[test]
+fn output_to_a_fifo_writes_through_and_leaves_the_fifo_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let f = Fixture::new();
+    std::fs::write(f.path("www/piped.txt"), b"through the pipe\n").unwrap();
+    let server = f.serve(&[]);
+    let fifo = f.path("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.map(|s| s.success()).unwrap_or(false) {
+        eprintln!("skipped: mkfifo failed");
+        return;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = fifo.clone();
+    std::thread::spawn(move || tx.send(std::fs::read(reader).unwrap()));
+    let out = get(&f, server.port, "/piped.txt", &["-o", f.p("pipe")]);
+    if !out.status.success() {
+        // Unblock the reader before failing.
+        let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+        panic!("{}", text(&out));
+    }
+    // A bound on the wait, not a timing assertion: a replaced FIFO would leave the reader blocked.
+    let got = rx.recv_timeout(Duration::from_secs(30));
+    assert_eq!(
+        got.expect("nothing came through the FIFO"),
+        b"through the pipe\n"
+    );
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced");
 }
 
 /// On a terminal (a pty from util-linux `script`), `-o` shows a progress bar with the size.
