@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
-use crate::kx::{KeyExchange, NamedGroup};
+use crate::kx::{ClientShares, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
 
 pub(crate) const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
@@ -69,7 +69,7 @@ impl ClientState {
         } else {
             Vec::new()
         };
-        let kx = KeyExchange::start(config.groups[0], &rng)?;
+        let kx = ClientShares::start(&config.groups, &rng)?;
         let sni = config.enable_sni && !is_ip;
         let mut extensions = hello_extensions(&config, server_name, sni, &kx);
         // A stored ticket for this name, if its suite is still allowed: offer it (psk_dhe_ke only).
@@ -184,7 +184,7 @@ pub(crate) struct ExpectServerHello {
     server_name: String,
     sent_sni: bool,
     ch: ClientHello,
-    kx: KeyExchange,
+    kx: ClientShares,
     transcript: Transcript,
     hrr_suite: Option<CipherSuite>,
     resume: Option<StoredTicket>,
@@ -212,11 +212,6 @@ impl ExpectServerHello {
                 "ServerHello has no key_share",
             ));
         };
-        if share.group != self.kx.group.to_u16() {
-            return Err(Error::illegal(
-                "server key share is for a group we sent no share for",
-            ));
-        }
         let psk = match (sh.ext(ExtensionType::PreSharedKey), self.resume) {
             (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
                 Some(t.psk)
@@ -229,13 +224,17 @@ impl ExpectServerHello {
             (None, _) => None,
         };
         cx.info.resumed = psk.is_some();
-        let group = self.kx.group;
-        let shared = self.kx.complete(&share.payload)?;
+        let (group, shared) = self.kx.complete(share.group, &share.payload)?;
         cx.info.suite = Some(suite);
         cx.info.group = Some(group);
         cx.negotiated("cipher suite", || suite.name().to_string());
         cx.negotiated("key exchange group", || group.name().to_string());
-        cx.check("ECDHE", || {
+        let kx = if group.is_hybrid() {
+            "ML-KEM + ECDHE"
+        } else {
+            "ECDHE"
+        };
+        cx.check(kx, || {
             format!("shared secret computed with the server's {group} key share")
         });
 
@@ -325,7 +324,7 @@ impl ExpectServerHello {
         let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
-                    .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
+                    .filter(|g| self.config.groups.contains(g) && !self.kx.offered(g.to_u16()))
                     .ok_or_else(|| {
                         Error::illegal(
                             "HelloRetryRequest asks for an unoffered group or the one we sent",
@@ -354,15 +353,11 @@ impl ExpectServerHello {
         self.transcript.rollover_for_hrr(suite.hash());
         self.transcript.add(raw);
         if let Some(g) = group {
-            self.kx = KeyExchange::start(g, &SystemRandom::new())?;
+            self.kx = ClientShares::single(g, &SystemRandom::new())?;
         }
-        let share = KeyShareEntry {
-            group: self.kx.group.to_u16(),
-            payload: self.kx.public.clone(),
-        };
         for e in &mut self.ch.extensions {
             if let ClientExtension::KeyShare(v) = e {
-                *v = vec![share.clone()];
+                *v = key_share_entries(&self.kx);
             }
         }
         if let Some(c) = cookie {
@@ -727,7 +722,7 @@ fn hello_extensions(
     config: &ClientConfig,
     server_name: &str,
     sni: bool,
-    kx: &KeyExchange,
+    kx: &ClientShares,
 ) -> Vec<ClientExtension> {
     let mut extensions = Vec::with_capacity(8);
     if sni {
@@ -740,10 +735,7 @@ fn hello_extensions(
     extensions.push(ClientExtension::SupportedGroups(
         config.groups.iter().map(|g| g.to_u16()).collect(),
     ));
-    extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
-        group: kx.group.to_u16(),
-        payload: kx.public.clone(),
-    }]));
+    extensions.push(ClientExtension::KeyShare(key_share_entries(kx)));
     // Without signature_algorithms_cert this list also governs the chain's signatures
     // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
     let mut schemes = config.verifier.supported_schemes().to_vec();
@@ -777,4 +769,13 @@ fn send_client_auth(
         crate::auth::send_certificate_verify(cx, transcript, &ck.key, scheme, false)?;
     }
     Ok(())
+}
+
+fn key_share_entries(kx: &ClientShares) -> Vec<KeyShareEntry> {
+    kx.entries()
+        .map(|(group, p)| KeyShareEntry {
+            group,
+            payload: p.to_vec(),
+        })
+        .collect()
 }

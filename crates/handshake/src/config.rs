@@ -95,13 +95,14 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Starts a builder: all suites, groups X25519/P-256/P-384, no ALPN, SNI on, resumption on, no
+    /// Starts a builder: all suites, groups X25519MLKEM768/X25519/P-256/P-384 (shares for the
+    /// first two), no ALPN, SNI on, resumption on, no
     /// key log (give one with `with_key_log`, e.g. [`crate::KeyLogFile::from_env`]). A verifier
     /// (roots) is required.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
             suites: CipherSuite::ALL.to_vec(),
-            groups: NamedGroup::ALL.to_vec(),
+            groups: NamedGroup::DEFAULT.to_vec(),
             verifier: None,
             alpn: Vec::new(),
             key_log: None,
@@ -160,7 +161,7 @@ macro_rules! shared_setters {
 shared_setters!(
     ClientConfigBuilder,
     suites = "Offer only these suites, in this order.",
-    groups = "Offer these groups; a key share is sent for the first.",
+    groups = "Offer these groups; a key share is sent for the first (and for its classical half too when the first is a hybrid and that group is listed).",
     alpn = "Offer these ALPN protocols (e.g. `b\"h2\"`, `b\"http/1.1\"`)."
 );
 shared_setters!(
@@ -255,6 +256,9 @@ fn check_lists(
     if groups.is_empty() {
         return Err(Error::Config("no key exchange groups".into()));
     }
+    if let Some(g) = groups.iter().find(|g| !g.is_supported()) {
+        return Err(Error::Config(format!("{g} is not supported")));
+    }
     if alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
         return Err(Error::Config(
             "ALPN protocol names must be 1..=255 bytes".into(),
@@ -288,13 +292,14 @@ pub(crate) struct ClientAuth {
 }
 
 impl ServerConfig {
-    /// Starts a builder: all suites and groups (server preference order), no ALPN, session tickets
+    /// Starts a builder: all suites, groups X25519MLKEM768/X25519/P-256/P-384 (in that preference
+    /// order), no ALPN, session tickets
     /// on (2 per handshake, 2 h lifetime, in-memory keys rotated every 6 h), no key log. A
     /// certificate (or resolver) is required.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             suites: CipherSuite::ALL.to_vec(),
-            groups: NamedGroup::ALL.to_vec(),
+            groups: NamedGroup::DEFAULT.to_vec(),
             resolver: None,
             alpn: Vec::new(),
             key_log: None,

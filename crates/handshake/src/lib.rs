@@ -101,6 +101,8 @@ pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, 
 pub use error::{certificate_alert, Error};
 pub use https_record::{AlertDescription, CipherSuite};
 pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
+#[doc(hidden)]
+pub use kx::mlkem_kat;
 pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, MAX_TICKETS_PER_SERVER, TICKET_LIFETIME};
 pub use sign::{

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::keyschedule::{
     finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript,
 };
-use crate::kx::{KeyExchange, NamedGroup};
+use crate::kx::NamedGroup;
 use crate::sign::CertifiedKey;
 
 /// missing_extension for a hello without `what`.
@@ -189,12 +189,11 @@ impl HelloOut<'_> {
         t: &mut Transcript,
     ) -> Result<(HandshakeSecret, Secret, Secret), Error> {
         let rng = SystemRandom::new();
-        let kx = KeyExchange::start(self.group, &rng)?;
+        let (payload, shared) = crate::kx::respond(self.group, self.peer_share, &rng)?;
         let our_share = KeyShareEntry {
             group: self.group.to_u16(),
-            payload: kx.public.clone(),
+            payload,
         };
-        let shared = kx.complete(self.peer_share)?;
         let mut extensions = vec![
             ServerExtension::SupportedVersions(TLS13),
             ServerExtension::KeyShare(our_share),
