@@ -405,6 +405,7 @@ fn print_trace(addr: SocketAddr, conn: &https_handshake::Connection, json: bool)
         print_json(&serde_json::json!({
             "peer": addr.to_string(),
             "server_name": conn.server_name(),
+            "negotiated": crate::tls::negotiated_json(conn),
             "trace": trace_json(conn.trace()),
         }));
     } else {

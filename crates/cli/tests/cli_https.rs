@@ -442,7 +442,24 @@ fn headless_chromium_loads_a_page_from_serve() {
         return;
     }
     let f = Fixture::new();
-    let (_server, port) = f.serve();
+    // `serve --trace --json`: one JSON line per connection, naming the group negotiated.
+    let port = free_port();
+    let child = Command::new(bin())
+        .arg("serve")
+        .arg(f.path("www"))
+        .arg("--cert")
+        .arg(f.path("site.fullchain.crt"))
+        .arg("--key")
+        .arg(f.path("site.key"))
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--trace", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start https-kit serve");
+    let mut server = Guard(child);
+    wait_for_port(port, &mut server.0);
     let home = f.path("home");
     let nssdb = home.join(".pki/nssdb");
     std::fs::create_dir_all(&nssdb).unwrap();
@@ -492,6 +509,19 @@ fn headless_chromium_loads_a_page_from_serve() {
         dom.contains("<h1>index</h1>"),
         "Chromium did not render the page: {dom}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = server.0.kill();
+    let mut traced = String::new();
+    let mut stdout = server.0.stdout.take().expect("serve stdout");
+    std::io::Read::read_to_string(&mut stdout, &mut traced).unwrap();
+    let groups: Vec<String> = serde_json::Deserializer::from_str(&traced)
+        .into_iter::<serde_json::Value>()
+        .map_while(Result::ok)
+        .filter_map(|v| v["negotiated"]["group"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        !groups.is_empty() && groups.iter().all(|g| g == "X25519MLKEM768"),
+        "Chromium's connections should use the hybrid group: {groups:?}\n{traced}"
     );
 }
 

@@ -162,7 +162,7 @@ fn split(share: &[u8], curve: ecdh::Curve, kem_first: bool) -> (&[u8], &[u8]) {
 enum Private {
     Ecdh(ecdh::KeyPair),
     Hybrid {
-        kem: mlkem::DecapsulationKey,
+        kem: Box<mlkem::DecapsulationKey>,
         ecdh: ecdh::KeyPair,
     },
 }
@@ -203,7 +203,10 @@ impl KeyExchange {
         };
         Ok(Self {
             group,
-            private: Private::Hybrid { kem, ecdh },
+            private: Private::Hybrid {
+                kem: Box::new(kem),
+                ecdh,
+            },
             public,
         })
     }
