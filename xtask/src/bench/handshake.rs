@@ -89,7 +89,7 @@ pub fn hybrid(opts: &Opts) -> Result<Vec<Row>> {
         Side {
             name: "rustls",
             version: format!(
-                "{} aws-lc-rs {}",
+                "{} {}",
                 locked_version("rustls"),
                 locked_version("aws-lc-rs")
             ),
@@ -98,7 +98,7 @@ pub fn hybrid(opts: &Opts) -> Result<Vec<Row>> {
         Side {
             name: "floor",
             version: format!(
-                "{} libcrux-ml-kem {}",
+                "{} {}",
                 locked_version("ring"),
                 locked_version("libcrux-ml-kem")
             ),
