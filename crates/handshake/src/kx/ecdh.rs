@@ -4,7 +4,7 @@ use ring::agreement;
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 
 /// An elliptic curve for ephemeral Diffie-Hellman.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,6 @@ impl KeyPair {
         )
         .ok()
         .flatten()
-        .ok_or_else(|| Error::illegal("invalid key share (point not on the curve or low order)"))
+        .ok_or_else(|| Error::illegal(PeerMisbehaved::KeyShareBadPoint))
     }
 }

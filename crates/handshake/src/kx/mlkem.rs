@@ -6,7 +6,7 @@ use libcrux_ml_kem::mlkem768::{self, MlKem768Ciphertext, MlKem768PrivateKey, MlK
 use ring::rand::SecureRandom;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 
 /// Encapsulation key length.
 pub(crate) const EK_LEN: usize = 1184;
@@ -56,12 +56,16 @@ pub(crate) fn encapsulate_with(
     ek: &[u8],
     m: &[u8; 32],
 ) -> Result<(Vec<u8>, Zeroizing<[u8; SS_LEN]>), Error> {
-    let ek = MlKem768PublicKey::try_from(ek)
-        .map_err(|_| Error::illegal("ML-KEM-768 encapsulation key of the wrong length"))?;
+    let len = ek.len();
+    let ek = MlKem768PublicKey::try_from(ek).map_err(|_| {
+        Error::illegal(PeerMisbehaved::KeyShareLength {
+            group: "ML-KEM-768",
+            len,
+            expected: EK_LEN,
+        })
+    })?;
     if !mlkem768::validate_public_key(&ek) {
-        return Err(Error::illegal(
-            "ML-KEM-768 encapsulation key fails the modulus check",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::MlKemKeyInvalid));
     }
     let (ct, mut ss) = mlkem768::encapsulate(&ek, *m);
     let out = Zeroizing::new(ss);
@@ -75,8 +79,14 @@ pub(crate) fn decapsulate(
     dk: &DecapsulationKey,
     ct: &[u8],
 ) -> Result<Zeroizing<[u8; SS_LEN]>, Error> {
-    let ct = MlKem768Ciphertext::try_from(ct)
-        .map_err(|_| Error::illegal("ML-KEM-768 ciphertext of the wrong length"))?;
+    let len = ct.len();
+    let ct = MlKem768Ciphertext::try_from(ct).map_err(|_| {
+        Error::illegal(PeerMisbehaved::KeyShareLength {
+            group: "ML-KEM-768",
+            len,
+            expected: CT_LEN,
+        })
+    })?;
     let mut ss = mlkem768::decapsulate(&dk.0, &ct);
     let out = Zeroizing::new(ss);
     ss.zeroize();

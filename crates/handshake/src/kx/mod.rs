@@ -15,7 +15,7 @@ pub use mlkem::kat as mlkem_kat;
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 
 https_record::code_points! {
     /// A key-exchange group (RFC 8446 §4.2.7), or `Unknown(raw)` for one this crate does not name.
@@ -102,10 +102,11 @@ impl NamedGroup {
 
     fn check_share(self, share: &[u8], len: usize) -> Result<(), Error> {
         if share.len() != len {
-            return Err(Error::illegal(format!(
-                "{self} key share of {} bytes (must be {len})",
-                share.len()
-            )));
+            return Err(Error::illegal(PeerMisbehaved::KeyShareLength {
+                group: self.name(),
+                len: share.len(),
+                expected: len,
+            }));
         }
         let (curve, point) = match (self.curve(), self.hybrid()) {
             (Some(c), _) => (c, share),
@@ -113,8 +114,8 @@ impl NamedGroup {
             (None, None) => return Err(Error::internal("share check for an unsupported group")),
         };
         if curve != ecdh::Curve::X25519 && point.first() != Some(&0x04) {
-            return Err(Error::illegal(format!(
-                "{self} key share is not an uncompressed point"
+            return Err(Error::illegal(PeerMisbehaved::KeyShareNotUncompressed(
+                self.name(),
             )));
         }
         Ok(())
@@ -315,9 +316,7 @@ impl ClientShares {
             .0
             .into_iter()
             .find(|k| k.group.to_u16() == group)
-            .ok_or_else(|| {
-                Error::illegal("server key share is for a group we sent no share for")
-            })?;
+            .ok_or_else(|| Error::illegal(PeerMisbehaved::ServerShareGroupMismatch))?;
         let g = kx.group;
         Ok((g, kx.complete(peer)?))
     }
