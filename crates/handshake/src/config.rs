@@ -282,6 +282,9 @@ pub struct ServerConfig {
     /// Announced ticket lifetime, seconds (≤ 7 days).
     pub(crate) ticket_lifetime: u32,
     pub(crate) client_auth: Option<ClientAuth>,
+    /// 0-RTT: the most early data accepted per connection (0 = off), and the replay register.
+    pub(crate) max_early_data_size: u32,
+    pub(crate) strikes: Arc<crate::tickets::StrikeRegister>,
 }
 
 /// Client certificate policy of a server.
@@ -309,6 +312,7 @@ impl ServerConfig {
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,
             ticketer: None,
             client_auth: None,
+            max_early_data_size: 0,
         }
     }
     /// The ticketer sealing this config's tickets (`None` when tickets are off).
@@ -331,9 +335,19 @@ pub struct ServerConfigBuilder {
     ticket_lifetime: Duration,
     ticketer: Option<Arc<Ticketer>>,
     client_auth: Option<ClientAuth>,
+    max_early_data_size: u32,
 }
 
 impl ServerConfigBuilder {
+    /// Accept up to `bytes` of 0-RTT early data on resumptions whose ticket allowed it (tickets
+    /// then carry early_data; default 0 = off). Early data can be replayed by an attacker: each
+    /// ClientHello's early data is accepted at most once per config (a strike register of PSK
+    /// binders within a 10 s ticket-age window, RFC 8446 §8), but the application must only act
+    /// on it idempotently; [`crate::Connection::early_data_len`] says which bytes came early.
+    pub fn with_max_early_data_size(mut self, bytes: u32) -> Self {
+        self.max_early_data_size = bytes;
+        self
+    }
     /// Ask clients for a certificate issued under `anchors` (clientAuth); with `required`, a client
     /// without one is refused with certificate_required.
     pub fn with_client_ca(self, anchors: TrustAnchors, required: bool) -> Self {
@@ -414,6 +428,8 @@ impl ServerConfigBuilder {
             ticket_count: self.ticket_count,
             ticket_lifetime: self.ticket_lifetime.as_secs() as u32,
             client_auth: self.client_auth,
+            max_early_data_size: self.max_early_data_size,
+            strikes: Arc::default(),
         })
     }
 }

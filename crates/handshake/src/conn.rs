@@ -182,7 +182,14 @@ impl Connection {
                 }
                 Incoming::ApplicationData(bytes) => {
                     if !self.common.handshake_complete {
-                        return Err(Error::unexpected(PeerMisbehaved::EarlyApplicationData));
+                        // Only 0-RTT data we accepted, within its budget (RFC 8446 §4.2.10).
+                        let Some(left) = self.common.early_budget.as_mut() else {
+                            return Err(Error::unexpected(PeerMisbehaved::EarlyApplicationData));
+                        };
+                        *left = left
+                            .checked_sub(bytes.len())
+                            .ok_or_else(|| Error::unexpected(PeerMisbehaved::TooMuchEarlyData))?;
+                        self.common.info.early_len += bytes.len();
                     }
                     self.common.received_len += bytes.len();
                     match self.common.received.back_mut() {
@@ -432,6 +439,17 @@ impl Connection {
     pub fn is_resumed(&self) -> bool {
         self.common.info.resumed
     }
+    /// True if the server accepted 0-RTT early data on this connection.
+    pub fn early_data_accepted(&self) -> bool {
+        self.common.info.early_accepted
+    }
+
+    /// How many of the first plaintext bytes received came as 0-RTT early data. They may be a
+    /// replay (RFC 8446 §8): act on them only idempotently, or after the handshake completes.
+    pub fn early_data_len(&self) -> usize {
+        self.common.info.early_len
+    }
+
     /// True if a HelloRetryRequest happened.
     pub fn had_hello_retry(&self) -> bool {
         self.common.info.hrr

@@ -165,6 +165,9 @@ pub enum PeerMisbehaved {
     /// Application data before the handshake finished.
     #[error("application data before the handshake completed")]
     EarlyApplicationData,
+    /// More 0-RTT data than the max_early_data_size we allowed (RFC 8446 §4.2.10).
+    #[error("more early data than max_early_data_size")]
+    TooMuchEarlyData,
     /// A handshake message type we do not know.
     #[error("unknown handshake message type {0}")]
     UnknownHandshakeType(u8),

@@ -18,15 +18,19 @@ use crate::kx::NamedGroup;
 use crate::sign::CertifiedKey;
 
 /// EncryptedExtensions: our record_size_limit (the maximum) when the client sent one, the
-/// server_name acknowledgement, the ALPN protocol chosen. Never early_data: 0-RTT is rejected.
+/// server_name acknowledgement, the ALPN protocol chosen, early_data when we accept 0-RTT.
 pub(crate) fn emit_encrypted_extensions(
     cx: &mut Context<'_>,
     t: &mut Transcript,
     record_limit: Option<u16>,
     sni: bool,
     alpn: Option<Vec<u8>>,
+    early_data: bool,
 ) {
     let mut ee = Vec::new();
+    if early_data {
+        ee.push(EncryptedExtension::EarlyData);
+    }
     if record_limit.is_some() {
         ee.push(EncryptedExtension::RecordSizeLimit(
             https_record::MAX_PLAINTEXT_LEN as u16 + 1,
