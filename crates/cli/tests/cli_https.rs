@@ -100,6 +100,10 @@ impl Fixture {
     }
 
     fn serve(&self) -> (Guard, u16) {
+        self.serve_with(&[])
+    }
+
+    fn serve_with(&self, extra: &[&str]) -> (Guard, u16) {
         let port = free_port();
         let child = Command::new(bin())
             .arg("serve")
@@ -110,6 +114,7 @@ impl Fixture {
             .arg(self.path("site.key"))
             .arg("--addr")
             .arg(format!("127.0.0.1:{port}"))
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -523,6 +528,59 @@ fn headless_chromium_loads_a_page_from_serve() {
     assert!(
         !groups.is_empty() && groups.iter().all(|g| g == "X25519MLKEM768"),
         "Chromium's connections should use the hybrid group: {groups:?}\n{traced}"
+    );
+}
+
+/// `serve --early-data 16384`: OpenSSL resumes with the ticket it saved and sends the request as
+/// 0-RTT early data; the server accepts it and answers.
+#[test]
+fn openssl_s_client_early_data_against_serve() {
+    if !have("openssl") {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let f = Fixture::new();
+    let (_server, port) = f.serve_with(&["--early-data", "16384"]);
+    let sess = f.path("sess.pem");
+    let first = s_client(
+        port,
+        &f.path("ca/ca.crt"),
+        &["-sess_out", sess.to_str().unwrap()],
+        "/index.html",
+    );
+    assert!(first.contains("<h1>index</h1>"), "{first}");
+    assert!(
+        first.contains("Max Early Data: 16384"),
+        "the ticket allows 0-RTT: {first}"
+    );
+    let early = f.path("early.txt");
+    std::fs::write(
+        &early,
+        "GET /index.html HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let child = Command::new("openssl")
+        .args(["s_client", "-tls1_3", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-servername", "site.test", "-ign_eof", "-CAfile"])
+        .arg(f.path("ca/ca.crt"))
+        .arg("-sess_in")
+        .arg(&sess)
+        .arg("-early_data")
+        .arg(&early)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl s_client");
+    let out = wait_output(child, Duration::from_secs(30));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Reused, TLSv1.3"), "{text}");
+    assert!(text.contains("Early data was accepted"), "{text}");
+    assert!(
+        text.contains("<h1>index</h1>"),
+        "the early request was answered: {text}"
     );
 }
 
