@@ -25,6 +25,7 @@ struct HsKeys {
     transcript: Transcript,
     client_hs: Secret,
     server_hs: Secret,
+    early: Option<crate::client_early::EarlySent>,
 }
 
 pub(crate) enum ClientState {
@@ -48,12 +49,14 @@ pub(crate) struct ClientResumption {
     server_name: String,
     suite: Tls13Suite,
     resumption_master: Secret,
+    alpn: Option<Vec<u8>>,
 }
 
 impl ClientState {
     pub(crate) fn start(
         config: Arc<ClientConfig>,
         server_name: &str,
+        early: &[u8],
         cx: &mut Context<'_>,
     ) -> Result<Self, Error> {
         let is_ip = server_name.parse::<std::net::IpAddr>().is_ok();
@@ -81,6 +84,10 @@ impl ClientState {
         if config.sessions.is_some() {
             // Servers send tickets only to clients that list a PSK mode (RFC 8446 §4.2.9).
             extensions.push(ClientExtension::PskKeyExchangeModes(vec![1]));
+        }
+        let send_early = crate::client_early::wanted(&config, resume.as_ref(), early);
+        if send_early {
+            extensions.push(ClientExtension::EarlyData);
         }
         if let Some(t) = &resume {
             extensions.push(ClientExtension::PreSharedKey(OfferedPsks {
@@ -115,6 +122,13 @@ impl ClientState {
         }
         cx.send_hs(&msg, Some(&mut transcript));
         cx.flush_hs()?;
+        let early = match (&resume, send_early) {
+            (Some(t), true) => {
+                let hello = msg.get_encoding();
+                Some(crate::client_early::send(cx, &config, t, &hello, early)?)
+            }
+            _ => None,
+        };
         // A CCS may arrive any time after our ClientHello until the server's Finished.
         cx.allow_compat_ccs(true);
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
@@ -129,6 +143,7 @@ impl ClientState {
             transcript,
             hrr_suite: None,
             resume,
+            early,
         })))
     }
 
@@ -156,14 +171,20 @@ impl ClientState {
                         &nst.nonce,
                     );
                     let lifetime = nst.lifetime.min(7 * 24 * 3600);
-                    r.store.put(
-                        &r.server_name,
-                        r.suite,
-                        psk,
-                        nst.ticket,
-                        nst.age_add,
+                    // early_data in a NewSessionTicket: max_early_data_size (RFC 8446 §4.2.10).
+                    let max_early_data = nst
+                        .extensions
+                        .iter()
+                        .find(|e| e.typ == ExtensionType::EarlyData)
+                        .and_then(|e| <[u8; 4]>::try_from(e.body.as_slice()).ok())
+                        .map_or(0, u32::from_be_bytes);
+                    let info = crate::resumption::TicketInfo {
+                        age_add: nst.age_add,
                         lifetime,
-                    );
+                        max_early_data,
+                        alpn: r.alpn.clone(),
+                    };
+                    r.store.put(&r.server_name, r.suite, psk, nst.ticket, info);
                     cx.check("NewSessionTicket", || {
                         format!("ticket stored for {} ({lifetime} s)", r.server_name)
                     });
@@ -188,6 +209,7 @@ pub(crate) struct ExpectServerHello {
     transcript: Transcript,
     hrr_suite: Option<Tls13Suite>,
     resume: Option<StoredTicket>,
+    early: Option<crate::client_early::EarlySent>,
 }
 
 impl ExpectServerHello {
@@ -274,6 +296,7 @@ impl ExpectServerHello {
                     transcript: t,
                     client_hs,
                     server_hs,
+                    early: self.early,
                 },
             },
         )))
@@ -326,6 +349,11 @@ impl ExpectServerHello {
         if self.hrr_suite.is_some() {
             return Err(Error::unexpected(PeerMisbehaved::SecondHelloRetryRequest));
         }
+        // After a HelloRetryRequest 0-RTT is over (RFC 8446 §4.1.2): no early_data in the
+        // second hello; the bytes already sent are resent after the handshake.
+        self.ch
+            .extensions
+            .retain(|e| !matches!(e, ClientExtension::EarlyData));
         let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
@@ -492,6 +520,14 @@ impl ExpectEncryptedExtensions {
             match e {
                 EncryptedExtension::ServerNameAck if self.sent_sni => {}
                 EncryptedExtension::SupportedGroups(_) => {}
+                // Only for early data we sent, and only on the resumption it was sent with.
+                EncryptedExtension::EarlyData if self.keys.early.is_some() && self.resumed => {
+                    if let Some(e) = &mut self.keys.early {
+                        e.accepted = true;
+                    }
+                    cx.info_mut().early_accepted = true;
+                    cx.check("early data", || "accepted by the server".into());
+                }
                 EncryptedExtension::Alpn(p) if !self.config.alpn.is_empty() => {
                     if !self.config.alpn.contains(&p) {
                         return Err(Error::illegal(PeerMisbehaved::NotOffered(
@@ -671,6 +707,7 @@ impl ExpectFinished {
             mut transcript,
             client_hs,
             server_hs,
+            early,
         } = self.keys;
         let hash = suite.hash();
         crate::auth::check_finished(cx, hash, &server_hs, &transcript, &vd, "server Finished")?;
@@ -688,6 +725,9 @@ impl ExpectFinished {
         cx.allow_compat_ccs(false);
         if self.config.middlebox_compat {
             cx.send_ccs()?;
+        }
+        if let Some(e) = early {
+            crate::client_early::finish(cx, e, &mut transcript)?;
         }
         if let Some(req) = self.cert_request {
             send_client_auth(cx, &self.config, req, &mut transcript)?;
@@ -712,6 +752,7 @@ impl ExpectFinished {
                 server_name,
                 suite,
                 resumption_master,
+                alpn: cx.info().alpn.clone(),
             })
         });
         Ok(ClientState::Connected(

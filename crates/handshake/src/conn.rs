@@ -534,8 +534,21 @@ impl ClientConnection {
     /// Starts a handshake with `server_name` (a DNS name, or an IP address: then no SNI is sent);
     /// the ClientHello is ready for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
+        Self::new_with_early_data(config, server_name, &[])
+    }
+
+    /// As [`ClientConnection::new`], sending `early` as 0-RTT early data when the stored ticket
+    /// for `server_name` allows that much (RFC 8446 §4.2.10). [`Connection::early_data_accepted`]
+    /// tells, once the handshake is done, whether the server took it; if not, the bytes are sent
+    /// again as ordinary application data. Early data can be replayed by an attacker: send only
+    /// idempotent requests this way.
+    pub fn new_with_early_data(
+        config: Arc<ClientConfig>,
+        server_name: &str,
+        early: &[u8],
+    ) -> Result<Self, Error> {
         let mut common = Common::new(config.trace, config.key_log.clone());
-        let state = ClientState::start(config, server_name, &mut Context::new(&mut common))?;
+        let state = ClientState::start(config, server_name, early, &mut Context::new(&mut common))?;
         Ok(Self {
             inner: Connection {
                 common,

@@ -70,6 +70,17 @@ impl<'a> Context<'a> {
         self.c.early_budget = budget;
     }
 
+    /// Appends records sealed outside the record layer (0-RTT) to the output, after the flight.
+    pub(crate) fn push_sealed(&mut self, records: &[u8]) {
+        self.c.sendable.extend_from_slice(records);
+    }
+
+    /// Puts `data` back in front of the application's unsent plaintext (rejected 0-RTT).
+    pub(crate) fn requeue_plain(&mut self, data: &[u8]) {
+        let rest = std::mem::take(&mut self.c.pending_plain);
+        self.c.pending_plain = [data, &rest].concat();
+    }
+
     /// Opens what arrives next with `secret`.
     pub(crate) fn set_read_key(&mut self, suite: Tls13Suite, secret: &Secret) {
         self.c.set_read_key(suite, secret)

@@ -66,6 +66,7 @@
 
 mod auth;
 mod client;
+mod client_early;
 mod client_hello;
 #[doc(hidden)]
 pub mod codec;

@@ -22,6 +22,18 @@ pub(crate) struct StoredTicket {
     pub(crate) age_add: u32,
     lifetime: u32,
     received: Instant,
+    /// The ticket's early_data max_early_data_size (0: no 0-RTT with it).
+    pub(crate) max_early_data: u32,
+    /// The ALPN protocol of the session (0-RTT must use the same, RFC 8446 §4.2.10).
+    pub(crate) alpn: Option<Vec<u8>>,
+}
+
+/// What a NewSessionTicket adds to the session it resumes.
+pub(crate) struct TicketInfo {
+    pub(crate) age_add: u32,
+    pub(crate) lifetime: u32,
+    pub(crate) max_early_data: u32,
+    pub(crate) alpn: Option<Vec<u8>>,
 }
 
 impl StoredTicket {
@@ -71,8 +83,7 @@ impl ClientSessionStore {
         suite: Tls13Suite,
         psk: Secret,
         ticket: Vec<u8>,
-        age_add: u32,
-        lifetime: u32,
+        info: TicketInfo,
     ) {
         if let Ok(mut m) = self.map.lock() {
             if m.len() >= MAX_SESSIONS && !m.contains_key(name) {
@@ -86,9 +97,11 @@ impl ClientSessionStore {
                 suite,
                 psk,
                 ticket,
-                age_add,
-                lifetime,
+                age_add: info.age_add,
+                lifetime: info.lifetime,
                 received: Instant::now(),
+                max_early_data: info.max_early_data,
+                alpn: info.alpn,
             });
         }
     }

@@ -187,3 +187,118 @@ fn more_early_data_than_allowed_is_unexpected_message() {
         "{err}"
     );
 }
+
+fn our_client() -> Arc<https_handshake::ClientConfig> {
+    Arc::new(
+        https_handshake::ClientConfig::builder()
+            .with_root_certificates(anchors(&pki().ca))
+            .with_trace(true)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Our client's first connection: the ticket(s) it stores come with the server's tickets.
+fn prime_ours(client: &Arc<https_handshake::ClientConfig>, mut s: impl Side) {
+    let mut c = Ours {
+        conn: https_handshake::ClientConnection::new(client.clone(), "localhost").unwrap(),
+        got: vec![],
+    };
+    handshake(&mut c, &mut s).unwrap();
+    assert_eq!(send(&mut s, &mut c, b"tickets"), b"tickets");
+}
+
+#[test]
+fn our_client_sends_early_data_to_our_server_and_learns_it_was_accepted() {
+    let cfg = server(16384);
+    let client = our_client();
+    prime_ours(&client, ours(&cfg));
+    let conn =
+        https_handshake::ClientConnection::new_with_early_data(client.clone(), "localhost", REQUEST)
+            .unwrap();
+    let mut c = Ours { conn, got: vec![] };
+    let mut s = ours(&cfg);
+    s.feed(&c.out()).unwrap();
+    assert!(s.conn.early_data_accepted());
+    assert_eq!(s.take_plain(), REQUEST, "readable before the client's Finished");
+    handshake(&mut c, &mut s).unwrap();
+    assert!(c.conn.early_data_accepted());
+    assert!(c.conn.is_resumed());
+    assert_eq!(s.conn.early_data_len(), REQUEST.len());
+    assert_eq!(send(&mut s, &mut c, b"HTTP/1.1 200 OK\r\n\r\n"), b"HTTP/1.1 200 OK\r\n\r\n");
+    assert_eq!(send(&mut c, &mut s, b"more"), b"more", "not resent");
+}
+
+#[test]
+fn our_client_resends_early_data_the_server_rejected() {
+    let on = server(16384);
+    let client = our_client();
+    prime_ours(&client, ours(&on));
+    let p = pki();
+    let off_same_keys = Arc::new(
+        ServerConfig::builder()
+            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
+            .unwrap()
+            .with_ticketer(on.ticketer().unwrap().clone())
+            .build()
+            .unwrap(),
+    );
+    let conn =
+        https_handshake::ClientConnection::new_with_early_data(client.clone(), "localhost", REQUEST)
+            .unwrap();
+    let mut c = Ours { conn, got: vec![] };
+    let mut s = ours(&off_same_keys);
+    handshake(&mut c, &mut s).unwrap();
+    assert!(c.conn.is_resumed());
+    assert!(!c.conn.early_data_accepted());
+    assert!(!s.conn.early_data_accepted());
+    // The request arrives once, after the handshake, as ordinary data.
+    let mut got = s.take_plain();
+    for _ in 0..4 {
+        if got.len() >= REQUEST.len() {
+            break;
+        }
+        let b = c.out();
+        s.feed(&b).unwrap();
+        got.extend(s.take_plain());
+    }
+    assert_eq!(got, REQUEST);
+    assert_eq!(s.conn.early_data_len(), 0);
+}
+
+#[test]
+fn our_client_and_rustls_server_exchange_early_data() {
+    let p = pki();
+    let prov = rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519);
+    let mut scfg = (*rustls_server(prov, &p.ecdsa, &[])).clone();
+    scfg.max_early_data_size = 16384;
+    scfg.send_tls13_tickets = 2;
+    // rustls takes 0-RTT only with its stateful (single-use) session store, its default.
+    let scfg = Arc::new(scfg);
+    let theirs = |cfg: &Arc<rustls::ServerConfig>| Theirs {
+        conn: rustls::ServerConnection::new(cfg.clone()).unwrap(),
+        got: vec![],
+    };
+    let client = our_client();
+    prime_ours(&client, theirs(&scfg));
+    let conn =
+        https_handshake::ClientConnection::new_with_early_data(client.clone(), "localhost", REQUEST)
+            .unwrap();
+    let mut c = Ours { conn, got: vec![] };
+    let mut s = theirs(&scfg);
+    let flight = c.out();
+    let mut rd = &flight[..];
+    while !rd.is_empty() {
+        s.conn.read_tls(&mut rd).unwrap();
+        s.conn.process_new_packets().unwrap();
+    }
+    let mut early = Vec::new();
+    if let Some(mut e) = s.conn.early_data() {
+        std::io::Read::read_to_end(&mut e, &mut early).unwrap();
+    }
+    assert_eq!(early, REQUEST, "rustls read our 0-RTT data");
+    handshake(&mut c, &mut s).unwrap();
+    assert!(c.conn.early_data_accepted());
+    assert!(c.conn.is_resumed());
+    assert_eq!(send(&mut s, &mut c, b"HTTP/1.1 200 OK\r\n\r\n"), b"HTTP/1.1 200 OK\r\n\r\n");
+}
