@@ -213,19 +213,29 @@ fn our_client_sends_early_data_to_our_server_and_learns_it_was_accepted() {
     let cfg = server(16384);
     let client = our_client();
     prime_ours(&client, ours(&cfg));
-    let conn =
-        https_handshake::ClientConnection::new_with_early_data(client.clone(), "localhost", REQUEST)
-            .unwrap();
+    let conn = https_handshake::ClientConnection::new_with_early_data(
+        client.clone(),
+        "localhost",
+        REQUEST,
+    )
+    .unwrap();
     let mut c = Ours { conn, got: vec![] };
     let mut s = ours(&cfg);
     s.feed(&c.out()).unwrap();
     assert!(s.conn.early_data_accepted());
-    assert_eq!(s.take_plain(), REQUEST, "readable before the client's Finished");
+    assert_eq!(
+        s.take_plain(),
+        REQUEST,
+        "readable before the client's Finished"
+    );
     handshake(&mut c, &mut s).unwrap();
     assert!(c.conn.early_data_accepted());
     assert!(c.conn.is_resumed());
     assert_eq!(s.conn.early_data_len(), REQUEST.len());
-    assert_eq!(send(&mut s, &mut c, b"HTTP/1.1 200 OK\r\n\r\n"), b"HTTP/1.1 200 OK\r\n\r\n");
+    assert_eq!(
+        send(&mut s, &mut c, b"HTTP/1.1 200 OK\r\n\r\n"),
+        b"HTTP/1.1 200 OK\r\n\r\n"
+    );
     assert_eq!(send(&mut c, &mut s, b"more"), b"more", "not resent");
 }
 
@@ -243,9 +253,12 @@ fn our_client_resends_early_data_the_server_rejected() {
             .build()
             .unwrap(),
     );
-    let conn =
-        https_handshake::ClientConnection::new_with_early_data(client.clone(), "localhost", REQUEST)
-            .unwrap();
+    let conn = https_handshake::ClientConnection::new_with_early_data(
+        client.clone(),
+        "localhost",
+        REQUEST,
+    )
+    .unwrap();
     let mut c = Ours { conn, got: vec![] };
     let mut s = ours(&off_same_keys);
     handshake(&mut c, &mut s).unwrap();
@@ -281,9 +294,12 @@ fn our_client_and_rustls_server_exchange_early_data() {
     };
     let client = our_client();
     prime_ours(&client, theirs(&scfg));
-    let conn =
-        https_handshake::ClientConnection::new_with_early_data(client.clone(), "localhost", REQUEST)
-            .unwrap();
+    let conn = https_handshake::ClientConnection::new_with_early_data(
+        client.clone(),
+        "localhost",
+        REQUEST,
+    )
+    .unwrap();
     let mut c = Ours { conn, got: vec![] };
     let mut s = theirs(&scfg);
     let flight = c.out();
@@ -300,5 +316,8 @@ fn our_client_and_rustls_server_exchange_early_data() {
     handshake(&mut c, &mut s).unwrap();
     assert!(c.conn.early_data_accepted());
     assert!(c.conn.is_resumed());
-    assert_eq!(send(&mut s, &mut c, b"HTTP/1.1 200 OK\r\n\r\n"), b"HTTP/1.1 200 OK\r\n\r\n");
+    assert_eq!(
+        send(&mut s, &mut c, b"HTTP/1.1 200 OK\r\n\r\n"),
+        b"HTTP/1.1 200 OK\r\n\r\n"
+    );
 }
