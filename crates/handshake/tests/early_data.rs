@@ -151,15 +151,16 @@ fn early_data_is_off_by_default_and_needs_a_ticket_that_allowed_it() {
     assert_eq!(s.take_plain(), b"", "rejected early data is dropped");
 }
 
-#[test]
-fn more_early_data_than_allowed_is_unexpected_message() {
+/// Our server (0-RTT up to `max` bytes, logging its secrets) after a rustls client's flight with
+/// 16 bytes of early data; returns the server and a writer continuing the client's early key.
+fn accepted_16(max: u32) -> (ServerConnection, wire::RecordWriter) {
     let p = pki();
     let log = Arc::new(wire::Secrets::default());
     let cfg = Arc::new(
         ServerConfig::builder()
             .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
             .unwrap()
-            .with_max_early_data_size(16)
+            .with_max_early_data_size(max)
             .with_key_log(log.clone())
             .build()
             .unwrap(),
@@ -167,18 +168,36 @@ fn more_early_data_than_allowed_is_unexpected_message() {
     let client = rustls_0rtt_client();
     prime(&client, &cfg);
     let mut c = rustls_client_conn(client.clone(), "localhost");
-    // rustls keeps to the ticket's 16 bytes and fills them; we then forge one byte more.
     let mut early = c.early_data().expect("early data allowed");
-    assert_eq!(early.bytes_left(), 16);
     std::io::Write::write_all(&mut early, &[b'x'; 16]).unwrap();
     let mut flight = Vec::new();
     c.write_tls(&mut flight).unwrap();
     let mut s = ServerConnection::new(cfg).unwrap();
     wire::feed(&mut s, &flight).unwrap();
     assert!(s.early_data_accepted());
-    let secret = log.get("CLIENT_EARLY_TRAFFIC_SECRET");
-    let mut w = wire::RecordWriter::new(secret);
+    let mut w = wire::RecordWriter::new(log.get("CLIENT_EARLY_TRAFFIC_SECRET"));
     let _ = w.seal(ContentType::ApplicationData, &[b'x'; 16]); // rustls' record: sequence 0
+    (s, w)
+}
+
+#[test]
+fn a_handshake_message_other_than_end_of_early_data_is_unexpected_message() {
+    let (mut s, mut w) = accepted_16(16384);
+    // A Finished where EndOfEarlyData must come (RFC 8446 §4.5).
+    let mut fin = vec![20, 0, 0, 32];
+    fin.extend_from_slice(&[0; 32]);
+    let rec = w.seal(ContentType::Handshake, &fin);
+    let err = wire::feed(&mut s, &rec).expect_err("Finished before EndOfEarlyData");
+    assert_eq!(
+        err.alert(),
+        Some(AlertDescription::UnexpectedMessage),
+        "{err}"
+    );
+}
+
+#[test]
+fn more_early_data_than_allowed_is_unexpected_message() {
+    let (mut s, mut w) = accepted_16(16);
     let extra = w.seal(ContentType::ApplicationData, b"y");
     let err = wire::feed(&mut s, &extra).expect_err("over max_early_data_size");
     assert_eq!(
