@@ -15,7 +15,7 @@ use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
 use crate::kx::{ClientShares, NamedGroup};
-use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
+use crate::resumption::{fill_binder, ClientResumption, StoredTicket};
 use crate::traffic::Traffic;
 
 /// Handshake secrets carried from ServerHello to Finished.
@@ -41,15 +41,6 @@ pub(crate) enum ClientState {
 pub(crate) struct CertReq {
     context: Vec<u8>,
     schemes: Vec<SignatureScheme>,
-}
-
-/// What the client needs to turn NewSessionTickets into stored PSKs.
-pub(crate) struct ClientResumption {
-    store: Arc<ClientSessionStore>,
-    server_name: String,
-    suite: Tls13Suite,
-    resumption_master: Secret,
-    alpn: Option<Vec<u8>>,
 }
 
 impl ClientState {
@@ -163,31 +154,7 @@ impl ClientState {
                 if matches!(msg.0, HandshakePayload::NewSessionTicket(_)) =>
             {
                 if let HandshakePayload::NewSessionTicket(nst) = msg.0 {
-                    let hash = r.suite.hash();
-                    let psk = crate::keyschedule::expand_label(
-                        hash,
-                        r.resumption_master.as_bytes(),
-                        b"resumption",
-                        &nst.nonce,
-                    );
-                    let lifetime = nst.lifetime.min(7 * 24 * 3600);
-                    // early_data in a NewSessionTicket: max_early_data_size (RFC 8446 §4.2.10).
-                    let max_early_data = nst
-                        .extensions
-                        .iter()
-                        .find(|e| e.typ == ExtensionType::EarlyData)
-                        .and_then(|e| <[u8; 4]>::try_from(e.body.as_slice()).ok())
-                        .map_or(0, u32::from_be_bytes);
-                    let info = crate::resumption::TicketInfo {
-                        age_add: nst.age_add,
-                        lifetime,
-                        max_early_data,
-                        alpn: r.alpn.clone(),
-                    };
-                    r.store.put(&r.server_name, r.suite, psk, nst.ticket, info);
-                    cx.check("NewSessionTicket", || {
-                        format!("ticket stored for {} ({lifetime} s)", r.server_name)
-                    });
+                    r.store(cx, nst);
                 }
                 Ok(Self::Connected(t, Some(r)))
             }

@@ -162,3 +162,47 @@ pub(crate) fn fill_binder(
         }
     }
 }
+
+/// What the client needs to turn NewSessionTickets into stored PSKs.
+pub(crate) struct ClientResumption {
+    pub(crate) store: std::sync::Arc<ClientSessionStore>,
+    pub(crate) server_name: String,
+    pub(crate) suite: Tls13Suite,
+    pub(crate) resumption_master: Secret,
+    pub(crate) alpn: Option<Vec<u8>>,
+}
+
+impl ClientResumption {
+    /// Stores the PSK of a NewSessionTicket (RFC 8446 §4.6.1), with its early_data size.
+    pub(crate) fn store(
+        &self,
+        cx: &mut crate::context::Context<'_>,
+        nst: crate::codec::NewSessionTicketPayload,
+    ) {
+        let psk = crate::keyschedule::expand_label(
+            self.suite.hash(),
+            self.resumption_master.as_bytes(),
+            label::RESUMPTION,
+            &nst.nonce,
+        );
+        let lifetime = nst.lifetime.min(7 * 24 * 3600);
+        // early_data in a NewSessionTicket: max_early_data_size (RFC 8446 §4.2.10).
+        let max_early_data = nst
+            .extensions
+            .iter()
+            .find(|e| e.typ == crate::codec::ExtensionType::EarlyData)
+            .and_then(|e| <[u8; 4]>::try_from(e.body.as_slice()).ok())
+            .map_or(0, u32::from_be_bytes);
+        let info = TicketInfo {
+            age_add: nst.age_add,
+            lifetime,
+            max_early_data,
+            alpn: self.alpn.clone(),
+        };
+        self.store
+            .put(&self.server_name, self.suite, psk, nst.ticket, info);
+        cx.check("NewSessionTicket", || {
+            format!("ticket stored for {} ({lifetime} s)", self.server_name)
+        });
+    }
+}
