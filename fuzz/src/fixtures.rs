@@ -108,7 +108,13 @@ impl ServerCertVerifier for AcceptAll {
     fn verify_server_cert(&self, _: &[u8], _: &[&[u8]], _: &str) -> Result<(), Error> {
         Ok(())
     }
-    fn verify_signature(&self, _: &[u8], _: &[u8], _: u16, _: &[u8]) -> Result<(), Error> {
+    fn verify_signature(
+        &self,
+        _: &[u8],
+        _: &[u8],
+        _: https_handshake::SignatureScheme,
+        _: &[u8],
+    ) -> Result<(), Error> {
         Ok(())
     }
 }
