@@ -131,7 +131,7 @@ pub fn handshake_stage(app: &AppArtifacts) -> Result<Session> {
     );
     let hello = flight(&mut client, &mut server)?;
     show_flight(
-        "client -> server (ClientHello with an X25519 key share)",
+        "client -> server (ClientHello with X25519MLKEM768 and X25519 key shares)",
         &hello,
     );
     let reply = flight(&mut server, &mut client)?;
@@ -181,8 +181,10 @@ pub fn handshake_stage(app: &AppArtifacts) -> Result<Session> {
     verdict.context("the demo chain must verify")?;
 
     println!("\n5-7. The symmetric key. The seed's legacy way: the browser makes a key and encrypts it with");
-    println!("     the site's public key. TLS 1.3 instead has both sides send an ephemeral X25519 public key");
-    println!("     (key_share) and compute the same shared secret (ECDHE); the site proves it owns site.key by");
+    println!("     the site's public key. TLS 1.3 instead has both sides send ephemeral keys (key_share): here");
+    println!("     the hybrid X25519MLKEM768, an X25519 exchange plus an ML-KEM-768 encapsulation, both mixed");
+    println!("     into the shared secret, so a recording stays secret even against a future quantum computer");
+    println!("     that breaks X25519 (and ML-KEM being new, X25519 still guards it). The site proves it owns site.key by");
     println!("     signing the handshake (CertificateVerify). A stolen site.key later cannot decrypt this");
     println!("     recording: forward secrecy. Both sides derived, without sending them:");
     let (c, s) = (client_secrets.get(), server_secrets.get());

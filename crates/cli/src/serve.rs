@@ -119,6 +119,12 @@ pub struct ServeArgs {
     /// Access log lines as JSON objects (one per line, on stderr)
     #[arg(long, conflicts_with = "quiet")]
     pub log_json: bool,
+    /// Accept up to BYTES of TLS 1.3 0-RTT early data on resumed connections (0: off). Early
+    /// data can be replayed: each ClientHello's is accepted once, and a request that came early is
+    /// answered only after the handshake completes (a replayer cannot complete it), so no replay
+    /// is ever answered
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub early_data: u32,
     /// Print each connection's handshake, message by message, mapped to the seed's steps
     #[arg(long)]
     pub trace: bool,
@@ -192,6 +198,7 @@ fn server_config(
         .with_cert_resolver(resolver)
         .with_alpn(alpn)
         .with_session_tickets(!args.no_tickets)
+        .with_max_early_data_size(args.early_data)
         .with_trace(args.trace)
         .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
     if let Some(path) = &args.ticket_key_file {
@@ -405,6 +412,7 @@ fn print_trace(addr: SocketAddr, conn: &https_handshake::Connection, json: bool)
         print_json(&serde_json::json!({
             "peer": addr.to_string(),
             "server_name": conn.server_name(),
+            "negotiated": crate::tls::negotiated_json(conn),
             "trace": trace_json(conn.trace()),
         }));
     } else {

@@ -100,6 +100,10 @@ impl Fixture {
     }
 
     fn serve(&self) -> (Guard, u16) {
+        self.serve_with(&[])
+    }
+
+    fn serve_with(&self, extra: &[&str]) -> (Guard, u16) {
         let port = free_port();
         let child = Command::new(bin())
             .arg("serve")
@@ -110,6 +114,7 @@ impl Fixture {
             .arg(self.path("site.key"))
             .arg("--addr")
             .arg(format!("127.0.0.1:{port}"))
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -315,7 +320,8 @@ fn get_against_our_server_writes_the_file_and_reports_the_connection() {
         std::fs::read(f.path("www/blob.bin")).unwrap()
     );
     assert!(stderr.contains("TLSv1.3"), "{stderr}");
-    assert!(stderr.contains("x25519"), "{stderr}");
+    // Our client and server both default to the post-quantum hybrid, and -v names it.
+    assert!(stderr.contains("group X25519MLKEM768"), "{stderr}");
     assert!(stderr.contains("subject: CN=site.test"), "{stderr}");
 
     // --json names the suite and the chain; --http2 negotiates h2 by ALPN.
@@ -442,7 +448,24 @@ fn headless_chromium_loads_a_page_from_serve() {
         return;
     }
     let f = Fixture::new();
-    let (_server, port) = f.serve();
+    // `serve --trace --json`: one JSON line per connection, naming the group negotiated.
+    let port = free_port();
+    let child = Command::new(bin())
+        .arg("serve")
+        .arg(f.path("www"))
+        .arg("--cert")
+        .arg(f.path("site.fullchain.crt"))
+        .arg("--key")
+        .arg(f.path("site.key"))
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--trace", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start https-kit serve");
+    let mut server = Guard(child);
+    wait_for_port(port, &mut server.0);
     let home = f.path("home");
     let nssdb = home.join(".pki/nssdb");
     std::fs::create_dir_all(&nssdb).unwrap();
@@ -492,6 +515,72 @@ fn headless_chromium_loads_a_page_from_serve() {
         dom.contains("<h1>index</h1>"),
         "Chromium did not render the page: {dom}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = server.0.kill();
+    let mut traced = String::new();
+    let mut stdout = server.0.stdout.take().expect("serve stdout");
+    std::io::Read::read_to_string(&mut stdout, &mut traced).unwrap();
+    let groups: Vec<String> = serde_json::Deserializer::from_str(&traced)
+        .into_iter::<serde_json::Value>()
+        .map_while(Result::ok)
+        .filter_map(|v| v["negotiated"]["group"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        !groups.is_empty() && groups.iter().all(|g| g == "X25519MLKEM768"),
+        "Chromium's connections should use the hybrid group: {groups:?}\n{traced}"
+    );
+}
+
+/// `serve --early-data 16384`: OpenSSL resumes with the ticket it saved and sends the request as
+/// 0-RTT early data; the server accepts it and answers.
+#[test]
+fn openssl_s_client_early_data_against_serve() {
+    if !have("openssl") {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    }
+    let f = Fixture::new();
+    let (_server, port) = f.serve_with(&["--early-data", "16384"]);
+    let sess = f.path("sess.pem");
+    let first = s_client(
+        port,
+        &f.path("ca/ca.crt"),
+        &["-sess_out", sess.to_str().unwrap()],
+        "/index.html",
+    );
+    assert!(first.contains("<h1>index</h1>"), "{first}");
+    assert!(
+        first.contains("Max Early Data: 16384"),
+        "the ticket allows 0-RTT: {first}"
+    );
+    let early = f.path("early.txt");
+    std::fs::write(
+        &early,
+        "GET /index.html HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let child = Command::new("openssl")
+        .args(["s_client", "-tls1_3", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-servername", "site.test", "-ign_eof", "-CAfile"])
+        .arg(f.path("ca/ca.crt"))
+        .arg("-sess_in")
+        .arg(&sess)
+        .arg("-early_data")
+        .arg(&early)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl s_client");
+    let out = wait_output(child, Duration::from_secs(30));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Reused, TLSv1.3"), "{text}");
+    assert!(text.contains("Early data was accepted"), "{text}");
+    assert!(
+        text.contains("<h1>index</h1>"),
+        "the early request was answered: {text}"
     );
 }
 

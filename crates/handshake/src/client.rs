@@ -14,8 +14,8 @@ use crate::error::{Error, Negotiable, PeerMisbehaved};
 use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
-use crate::kx::{KeyExchange, NamedGroup};
-use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
+use crate::kx::{ClientShares, NamedGroup};
+use crate::resumption::{fill_binder, ClientResumption, StoredTicket};
 use crate::traffic::Traffic;
 
 /// Handshake secrets carried from ServerHello to Finished.
@@ -25,6 +25,7 @@ struct HsKeys {
     transcript: Transcript,
     client_hs: Secret,
     server_hs: Secret,
+    early: Option<crate::client_early::EarlySent>,
 }
 
 pub(crate) enum ClientState {
@@ -42,18 +43,11 @@ pub(crate) struct CertReq {
     schemes: Vec<SignatureScheme>,
 }
 
-/// What the client needs to turn NewSessionTickets into stored PSKs.
-pub(crate) struct ClientResumption {
-    store: Arc<ClientSessionStore>,
-    server_name: String,
-    suite: Tls13Suite,
-    resumption_master: Secret,
-}
-
 impl ClientState {
     pub(crate) fn start(
         config: Arc<ClientConfig>,
         server_name: &str,
+        early: &[u8],
         cx: &mut Context<'_>,
     ) -> Result<Self, Error> {
         let is_ip = server_name.parse::<std::net::IpAddr>().is_ok();
@@ -69,7 +63,7 @@ impl ClientState {
         } else {
             Vec::new()
         };
-        let kx = KeyExchange::start(config.groups[0], &rng)?;
+        let kx = ClientShares::start(&config.groups, &rng)?;
         let sni = config.enable_sni && !is_ip;
         let mut extensions = hello_extensions(&config, server_name, sni, &kx);
         // A stored ticket for this name, if its suite is still allowed: offer it (psk_dhe_ke only).
@@ -81,6 +75,10 @@ impl ClientState {
         if config.sessions.is_some() {
             // Servers send tickets only to clients that list a PSK mode (RFC 8446 §4.2.9).
             extensions.push(ClientExtension::PskKeyExchangeModes(vec![1]));
+        }
+        let send_early = crate::client_early::wanted(&config, resume.as_ref(), early);
+        if send_early {
+            extensions.push(ClientExtension::EarlyData);
         }
         if let Some(t) = &resume {
             extensions.push(ClientExtension::PreSharedKey(OfferedPsks {
@@ -115,6 +113,13 @@ impl ClientState {
         }
         cx.send_hs(&msg, Some(&mut transcript));
         cx.flush_hs()?;
+        let early = match (&resume, send_early) {
+            (Some(t), true) => {
+                let hello = msg.get_encoding();
+                Some(crate::client_early::send(cx, &config, t, &hello, early)?)
+            }
+            _ => None,
+        };
         // A CCS may arrive any time after our ClientHello until the server's Finished.
         cx.allow_compat_ccs(true);
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
@@ -129,6 +134,7 @@ impl ClientState {
             transcript,
             hrr_suite: None,
             resume,
+            early,
         })))
     }
 
@@ -148,25 +154,7 @@ impl ClientState {
                 if matches!(msg.0, HandshakePayload::NewSessionTicket(_)) =>
             {
                 if let HandshakePayload::NewSessionTicket(nst) = msg.0 {
-                    let hash = r.suite.hash();
-                    let psk = crate::keyschedule::expand_label(
-                        hash,
-                        r.resumption_master.as_bytes(),
-                        b"resumption",
-                        &nst.nonce,
-                    );
-                    let lifetime = nst.lifetime.min(7 * 24 * 3600);
-                    r.store.put(
-                        &r.server_name,
-                        r.suite,
-                        psk,
-                        nst.ticket,
-                        nst.age_add,
-                        lifetime,
-                    );
-                    cx.check("NewSessionTicket", || {
-                        format!("ticket stored for {} ({lifetime} s)", r.server_name)
-                    });
+                    r.store(cx, nst);
                 }
                 Ok(Self::Connected(t, Some(r)))
             }
@@ -184,10 +172,11 @@ pub(crate) struct ExpectServerHello {
     server_name: String,
     sent_sni: bool,
     ch: ClientHello,
-    kx: KeyExchange,
+    kx: ClientShares,
     transcript: Transcript,
     hrr_suite: Option<Tls13Suite>,
     resume: Option<StoredTicket>,
+    early: Option<crate::client_early::EarlySent>,
 }
 
 impl ExpectServerHello {
@@ -215,9 +204,6 @@ impl ExpectServerHello {
                 },
             ));
         };
-        if share.group != self.kx.group.to_u16() {
-            return Err(Error::illegal(PeerMisbehaved::ServerShareGroupMismatch));
-        }
         let psk = match (sh.ext(ExtensionType::PreSharedKey), self.resume) {
             (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
                 Some(t.psk)
@@ -228,13 +214,17 @@ impl ExpectServerHello {
             (None, _) => None,
         };
         cx.info_mut().resumed = psk.is_some();
-        let group = self.kx.group;
-        let shared = self.kx.complete(&share.payload)?;
+        let (group, shared) = self.kx.complete(share.group, &share.payload)?;
         cx.info_mut().suite = Some(suite);
         cx.info_mut().group = Some(group);
         cx.negotiated("cipher suite", || suite.name().to_string());
         cx.negotiated("key exchange group", || group.name().to_string());
-        cx.check("ECDHE", || {
+        let kx = if group.is_hybrid() {
+            "ML-KEM + ECDHE"
+        } else {
+            "ECDHE"
+        };
+        cx.check(kx, || {
             format!("shared secret computed with the server's {group} key share")
         });
 
@@ -273,6 +263,7 @@ impl ExpectServerHello {
                     transcript: t,
                     client_hs,
                     server_hs,
+                    early: self.early,
                 },
             },
         )))
@@ -325,10 +316,15 @@ impl ExpectServerHello {
         if self.hrr_suite.is_some() {
             return Err(Error::unexpected(PeerMisbehaved::SecondHelloRetryRequest));
         }
+        // After a HelloRetryRequest 0-RTT is over (RFC 8446 §4.1.2): no early_data in the
+        // second hello; the bytes already sent are resent after the handshake.
+        self.ch
+            .extensions
+            .retain(|e| !matches!(e, ClientExtension::EarlyData));
         let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
-                    .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
+                    .filter(|g| self.config.groups.contains(g) && !self.kx.offered(g.to_u16()))
                     .ok_or_else(|| Error::illegal(PeerMisbehaved::RetryBadGroup))?;
                 Some(g)
             }
@@ -351,15 +347,11 @@ impl ExpectServerHello {
         self.transcript.rollover_for_hrr(suite.hash());
         self.transcript.add(raw);
         if let Some(g) = group {
-            self.kx = KeyExchange::start(g, &SystemRandom::new())?;
+            self.kx = ClientShares::single(g, &SystemRandom::new())?;
         }
-        let share = KeyShareEntry {
-            group: self.kx.group.to_u16(),
-            payload: self.kx.public.clone(),
-        };
         for e in &mut self.ch.extensions {
             if let ClientExtension::KeyShare(v) = e {
-                *v = vec![share.clone()];
+                *v = key_share_entries(&self.kx);
             }
         }
         if let Some(c) = cookie {
@@ -495,6 +487,14 @@ impl ExpectEncryptedExtensions {
             match e {
                 EncryptedExtension::ServerNameAck if self.sent_sni => {}
                 EncryptedExtension::SupportedGroups(_) => {}
+                // Only for early data we sent, and only on the resumption it was sent with.
+                EncryptedExtension::EarlyData if self.keys.early.is_some() && self.resumed => {
+                    if let Some(e) = &mut self.keys.early {
+                        e.accepted = true;
+                    }
+                    cx.info_mut().early_accepted = true;
+                    cx.check("early data", || "accepted by the server".into());
+                }
                 EncryptedExtension::Alpn(p) if !self.config.alpn.is_empty() => {
                     if !self.config.alpn.contains(&p) {
                         return Err(Error::illegal(PeerMisbehaved::NotOffered(
@@ -674,6 +674,7 @@ impl ExpectFinished {
             mut transcript,
             client_hs,
             server_hs,
+            early,
         } = self.keys;
         let hash = suite.hash();
         crate::auth::check_finished(cx, hash, &server_hs, &transcript, &vd, "server Finished")?;
@@ -691,6 +692,9 @@ impl ExpectFinished {
         cx.allow_compat_ccs(false);
         if self.config.middlebox_compat {
             cx.send_ccs()?;
+        }
+        if let Some(e) = early {
+            crate::client_early::finish(cx, e, &mut transcript)?;
         }
         if let Some(req) = self.cert_request {
             send_client_auth(cx, &self.config, req, &mut transcript)?;
@@ -715,6 +719,7 @@ impl ExpectFinished {
                 server_name,
                 suite,
                 resumption_master,
+                alpn: cx.info().alpn.clone(),
             })
         });
         Ok(ClientState::Connected(
@@ -734,7 +739,7 @@ fn hello_extensions(
     config: &ClientConfig,
     server_name: &str,
     sni: bool,
-    kx: &KeyExchange,
+    kx: &ClientShares,
 ) -> Vec<ClientExtension> {
     let mut extensions = Vec::with_capacity(8);
     if sni {
@@ -749,10 +754,7 @@ fn hello_extensions(
     extensions.push(ClientExtension::SupportedGroups(
         config.groups.iter().map(|g| g.to_u16()).collect(),
     ));
-    extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
-        group: kx.group.to_u16(),
-        payload: kx.public.clone(),
-    }]));
+    extensions.push(ClientExtension::KeyShare(key_share_entries(kx)));
     // Without signature_algorithms_cert this list also governs the chain's signatures
     // (RFC 8446 §4.2.3): add PKCS#1 v1.5, which is fine in certificates (never in CertificateVerify).
     let mut schemes = config.verifier.supported_schemes().to_vec();
@@ -786,4 +788,13 @@ fn send_client_auth(
         crate::auth::send_certificate_verify(cx, transcript, &ck.key, scheme, false)?;
     }
     Ok(())
+}
+
+fn key_share_entries(kx: &ClientShares) -> Vec<KeyShareEntry> {
+    kx.entries()
+        .map(|(group, p)| KeyShareEntry {
+            group,
+            payload: p.to_vec(),
+        })
+        .collect()
 }

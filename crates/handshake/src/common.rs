@@ -81,6 +81,9 @@ pub(crate) struct Negotiated {
     pub(crate) scheme: Option<crate::sign::SignatureScheme>,
     pub(crate) hrr: bool,
     pub(crate) resumed: bool,
+    /// 0-RTT was accepted, and how many plaintext bytes (the first ones received) came as early data.
+    pub(crate) early_accepted: bool,
+    pub(crate) early_len: usize,
 }
 
 /// One epoch's traffic secrets, both directions.
@@ -117,6 +120,8 @@ pub(crate) struct Common {
     /// The peer asked for a KeyUpdate we have not sent yet. One flag, not a queue: any number of
     /// requests before our next write are answered by one KeyUpdate (RFC 8446 §4.6.3).
     pub(crate) key_update_owed: bool,
+    /// While accepting 0-RTT: the early-data bytes still allowed.
+    pub(crate) early_budget: Option<usize>,
 }
 
 impl Common {
@@ -141,6 +146,7 @@ impl Common {
             peer_record_limit: None,
             key_update_limit: None,
             key_update_owed: false,
+            early_budget: None,
         }
     }
 

@@ -95,13 +95,14 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Starts a builder: all suites, groups X25519/P-256/P-384, no ALPN, SNI on, resumption on, no
+    /// Starts a builder: all suites, groups X25519MLKEM768/X25519/P-256/P-384 (shares for the
+    /// first two), no ALPN, SNI on, resumption on, no
     /// key log (give one with `with_key_log`, e.g. [`crate::KeyLogFile::from_env`]). A verifier
     /// (roots) is required.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
             suites: Tls13Suite::ALL.to_vec(),
-            groups: NamedGroup::ALL.to_vec(),
+            groups: NamedGroup::DEFAULT.to_vec(),
             verifier: None,
             alpn: Vec::new(),
             key_log: None,
@@ -160,7 +161,7 @@ macro_rules! shared_setters {
 shared_setters!(
     ClientConfigBuilder,
     suites = "Offer only these suites, in this order.",
-    groups = "Offer these groups; a key share is sent for the first.",
+    groups = "Offer these groups; a key share is sent for the first (and for its classical half too when the first is a hybrid and that group is listed).",
     alpn = "Offer these ALPN protocols (e.g. `b\"h2\"`, `b\"http/1.1\"`)."
 );
 shared_setters!(
@@ -255,6 +256,9 @@ fn check_lists(
     if groups.is_empty() {
         return Err(Error::Config("no key exchange groups".into()));
     }
+    if let Some(g) = groups.iter().find(|g| !g.is_supported()) {
+        return Err(Error::Config(format!("{g} is not supported")));
+    }
     if alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
         return Err(Error::Config(
             "ALPN protocol names must be 1..=255 bytes".into(),
@@ -278,6 +282,9 @@ pub struct ServerConfig {
     /// Announced ticket lifetime, seconds (≤ 7 days).
     pub(crate) ticket_lifetime: u32,
     pub(crate) client_auth: Option<ClientAuth>,
+    /// 0-RTT: the most early data accepted per connection (0 = off), and the replay register.
+    pub(crate) max_early_data_size: u32,
+    pub(crate) strikes: Arc<crate::tickets::StrikeRegister>,
 }
 
 /// Client certificate policy of a server.
@@ -288,13 +295,14 @@ pub(crate) struct ClientAuth {
 }
 
 impl ServerConfig {
-    /// Starts a builder: all suites and groups (server preference order), no ALPN, session tickets
+    /// Starts a builder: all suites, groups X25519MLKEM768/X25519/P-256/P-384 (in that preference
+    /// order), no ALPN, session tickets
     /// on (2 per handshake, 2 h lifetime, in-memory keys rotated every 6 h), no key log. A
     /// certificate (or resolver) is required.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             suites: Tls13Suite::ALL.to_vec(),
-            groups: NamedGroup::ALL.to_vec(),
+            groups: NamedGroup::DEFAULT.to_vec(),
             resolver: None,
             alpn: Vec::new(),
             key_log: None,
@@ -304,6 +312,7 @@ impl ServerConfig {
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,
             ticketer: None,
             client_auth: None,
+            max_early_data_size: 0,
         }
     }
     /// The ticketer sealing this config's tickets (`None` when tickets are off).
@@ -326,9 +335,19 @@ pub struct ServerConfigBuilder {
     ticket_lifetime: Duration,
     ticketer: Option<Arc<Ticketer>>,
     client_auth: Option<ClientAuth>,
+    max_early_data_size: u32,
 }
 
 impl ServerConfigBuilder {
+    /// Accept up to `bytes` of 0-RTT early data on resumptions whose ticket allowed it (tickets
+    /// then carry early_data; default 0 = off). Early data can be replayed by an attacker: each
+    /// ClientHello's early data is accepted at most once per config (a strike register of PSK
+    /// binders within a 10 s ticket-age window, RFC 8446 §8), but the application must only act
+    /// on it idempotently; [`crate::Connection::early_data_len`] says which bytes came early.
+    pub fn with_max_early_data_size(mut self, bytes: u32) -> Self {
+        self.max_early_data_size = bytes;
+        self
+    }
     /// Ask clients for a certificate issued under `anchors` (clientAuth); with `required`, a client
     /// without one is refused with certificate_required.
     pub fn with_client_ca(self, anchors: TrustAnchors, required: bool) -> Self {
@@ -409,6 +428,8 @@ impl ServerConfigBuilder {
             ticket_count: self.ticket_count,
             ticket_lifetime: self.ticket_lifetime.as_secs() as u32,
             client_auth: self.client_auth,
+            max_early_data_size: self.max_early_data_size,
+            strikes: Arc::default(),
         })
     }
 }

@@ -182,7 +182,14 @@ impl Connection {
                 }
                 Incoming::ApplicationData(bytes) => {
                     if !self.common.handshake_complete {
-                        return Err(Error::unexpected(PeerMisbehaved::EarlyApplicationData));
+                        // Only 0-RTT data we accepted, within its budget (RFC 8446 §4.2.10).
+                        let Some(left) = self.common.early_budget.as_mut() else {
+                            return Err(Error::unexpected(PeerMisbehaved::EarlyApplicationData));
+                        };
+                        *left = left
+                            .checked_sub(bytes.len())
+                            .ok_or_else(|| Error::unexpected(PeerMisbehaved::TooMuchEarlyData))?;
+                        self.common.info.early_len += bytes.len();
                     }
                     self.common.received_len += bytes.len();
                     match self.common.received.back_mut() {
@@ -432,6 +439,17 @@ impl Connection {
     pub fn is_resumed(&self) -> bool {
         self.common.info.resumed
     }
+    /// True if the server accepted 0-RTT early data on this connection.
+    pub fn early_data_accepted(&self) -> bool {
+        self.common.info.early_accepted
+    }
+
+    /// How many of the first plaintext bytes received came as 0-RTT early data. They may be a
+    /// replay (RFC 8446 §8): act on them only idempotently, or after the handshake completes.
+    pub fn early_data_len(&self) -> usize {
+        self.common.info.early_len
+    }
+
     /// True if a HelloRetryRequest happened.
     pub fn had_hello_retry(&self) -> bool {
         self.common.info.hrr
@@ -516,8 +534,21 @@ impl ClientConnection {
     /// Starts a handshake with `server_name` (a DNS name, or an IP address: then no SNI is sent);
     /// the ClientHello is ready for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
+        Self::new_with_early_data(config, server_name, &[])
+    }
+
+    /// As [`ClientConnection::new`], sending `early` as 0-RTT early data when the stored ticket
+    /// for `server_name` allows that much (RFC 8446 §4.2.10). [`Connection::early_data_accepted`]
+    /// tells, once the handshake is done, whether the server took it; if not, the bytes are sent
+    /// again as ordinary application data. Early data can be replayed by an attacker: send only
+    /// idempotent requests this way.
+    pub fn new_with_early_data(
+        config: Arc<ClientConfig>,
+        server_name: &str,
+        early: &[u8],
+    ) -> Result<Self, Error> {
         let mut common = Common::new(config.trace, config.key_log.clone());
-        let state = ClientState::start(config, server_name, &mut Context::new(&mut common))?;
+        let state = ClientState::start(config, server_name, early, &mut Context::new(&mut common))?;
         Ok(Self {
             inner: Connection {
                 common,

@@ -56,6 +56,31 @@ impl<'a> Context<'a> {
         self.c.set_write_key(suite, secret)
     }
 
+    /// Logs (key log) and traces a secret derived outside the schedule helpers.
+    pub(crate) fn log_secret(&mut self, label: &'static str, name: &'static str, secret: &Secret) {
+        self.c.log_secret(label, name, secret)
+    }
+
+    /// Application data records read from now on are 0-RTT early data, up to `budget` bytes;
+    /// `None` ends the early data (EndOfEarlyData).
+    pub(crate) fn set_early_budget(&mut self, budget: Option<usize>) {
+        if budget.is_some() {
+            self.c.info.early_accepted = true;
+        }
+        self.c.early_budget = budget;
+    }
+
+    /// Appends records sealed outside the record layer (0-RTT) to the output, after the flight.
+    pub(crate) fn push_sealed(&mut self, records: &[u8]) {
+        self.c.sendable.extend_from_slice(records);
+    }
+
+    /// Puts `data` back in front of the application's unsent plaintext (rejected 0-RTT).
+    pub(crate) fn requeue_plain(&mut self, data: &[u8]) {
+        let rest = std::mem::take(&mut self.c.pending_plain);
+        self.c.pending_plain = [data, &rest].concat();
+    }
+
     /// Opens what arrives next with `secret`.
     pub(crate) fn set_read_key(&mut self, suite: Tls13Suite, secret: &Secret) {
         self.c.set_read_key(suite, secret)

@@ -165,6 +165,9 @@ pub enum PeerMisbehaved {
     /// Application data before the handshake finished.
     #[error("application data before the handshake completed")]
     EarlyApplicationData,
+    /// More 0-RTT data than the max_early_data_size we allowed (RFC 8446 §4.2.10).
+    #[error("more early data than max_early_data_size")]
+    TooMuchEarlyData,
     /// A handshake message type we do not know.
     #[error("unknown handshake message type {0}")]
     UnknownHandshakeType(u8),
@@ -262,6 +265,25 @@ pub enum PeerMisbehaved {
     /// The server's key share is for a group we sent no share for.
     #[error("server key share is for a group we sent no share for")]
     ServerShareGroupMismatch,
+    /// A key_exchange whose length is not the group's (RFC 8446 §4.2.8, draft-ietf-tls-ecdhe-mlkem §4).
+    #[error("{group} key share of {len} bytes (must be {expected})")]
+    KeyShareLength {
+        /// The group (IANA name).
+        group: &'static str,
+        /// The length received.
+        len: usize,
+        /// The group's length.
+        expected: usize,
+    },
+    /// A NIST-curve key share that is not an uncompressed point (RFC 8446 §4.2.8.2).
+    #[error("{0} key share is not an uncompressed point")]
+    KeyShareNotUncompressed(&'static str),
+    /// A point off the curve, or an X25519 share giving the all-zero secret (RFC 7748 §6.1).
+    #[error("invalid key share (point not on the curve or low order)")]
+    KeyShareBadPoint,
+    /// An ML-KEM-768 encapsulation key failing the FIPS 203 §7.2 modulus check.
+    #[error("ML-KEM-768 encapsulation key fails the modulus check")]
+    MlKemKeyInvalid,
     /// A HelloRetryRequest for a group we did not offer or already sent a share for.
     #[error("HelloRetryRequest asks for an unoffered group or the one we sent")]
     RetryBadGroup,

@@ -80,6 +80,7 @@ pub mod label {
     pub const EXT_BINDER: &[u8] = b"ext binder";
     pub const RES_BINDER: &[u8] = b"res binder";
     pub const DERIVED: &[u8] = b"derived";
+    pub const C_E_TRAFFIC: &[u8] = b"c e traffic";
     pub const C_HS_TRAFFIC: &[u8] = b"c hs traffic";
     pub const S_HS_TRAFFIC: &[u8] = b"s hs traffic";
     pub const C_AP_TRAFFIC: &[u8] = b"c ap traffic";

@@ -73,7 +73,7 @@
 //! | seed step | TLS 1.3 message (who) | code |
 //! |---|---|---|
 //! | 1. client hello | ClientHello: versions, suites, groups, an ephemeral (EC)DHE key share, SNI, ALPN (client) | `client.rs` `ClientState::start` |
-//! | 2. server hello + (replaces "encrypt the symmetric key with the site's public key") | ServerHello with the server's key share; both sides compute the ECDHE secret → forward secrecy. HelloRetryRequest (+cookie) when the client's share is not acceptable | `negotiate.rs` `negotiate` (pure: version, suite, group or HRR, PSK, SNI → certificate, ALPN), then `server.rs` `ExpectClientHello` emits one message per step (`server_flight.rs` `emit_*`, `HelloOut::send`), `kx.rs` |
+//! | 2. server hello + (replaces "encrypt the symmetric key with the site's public key") | ServerHello with the server's key share; both sides compute the (EC)DHE or X25519MLKEM768 hybrid secret → forward secrecy. HelloRetryRequest (+cookie) when the client's share is not acceptable | `negotiate.rs` `negotiate` (pure: version, suite, group or HRR, PSK, SNI → certificate, ALPN), then `server.rs` `ExpectClientHello` emits one message per step (`server_flight.rs` `emit_*`, `HelloOut::send`), `kx/` (`kx::respond`) |
 //! | 3. server sends its certificate | Certificate (chain chosen by SNI via `ResolvesServerCert`) | `negotiate.rs` `choose_cert`, `auth.rs` `send_certificate`, `config.rs` `SniResolver` |
 //! | 4. client checks the certificate | `ServerCertVerifier` (default `WebPkiVerifier` = https-verify path validation + name); a rejection is `Error::Certificate(VerifyError)`, its alert `certificate_alert` | `verifier.rs`, `error.rs` |
 //! | 5. proof of key possession | CertificateVerify: the server signs the transcript hash (ECDSA P-256/P-384, RSA-PSS, Ed25519) | `auth.rs` (sending and checking, both roles), `sign.rs` (`SignatureScheme`, signing keys) |
@@ -83,10 +83,10 @@
 //! Map and invariants (checkable):
 //! - Module edges point down, no cycles (`python3 ../shared/hooks/modcycles.py crates/*/src`):
 //!   states (`client.rs`, `server.rs`, `traffic.rs`) → steps (`negotiate.rs` → `client_hello.rs`;
-//!   `server_flight.rs`, `server_psk.rs`, `auth.rs`, `resumption.rs`) → `context.rs` → `common.rs` →
-//!   `keyschedule.rs` / `kx.rs` / `sign.rs` / `codec/` → `error.rs` → https-record / https-verify.
+//!   `server_flight.rs`, `server_psk.rs`, `auth.rs`, `resumption.rs`, `client_early.rs`) → `context.rs`
+//!   → `common.rs` → `keyschedule.rs` / `kx/` / `sign.rs` / `codec/` → `error.rs` → https-record / https-verify.
 //!   `error.rs` owns every error type (also `TicketKeyError`); a peer's misbehaviour is a typed
-//!   `PeerMisbehaved` reason (free text only in `PeerMisbehaved::Other`, which `kx.rs`,
+//!   `PeerMisbehaved` reason (free text only in `PeerMisbehaved::Other`, which
 //!   `server_psk.rs` and `tickets/` still use).
 //! - States talk to the connection only through `context::Context` (send a message, install keys,
 //!   derive and log secrets, record a negotiated value, trace); `conn.rs` lends one per message. The
@@ -94,10 +94,11 @@
 //!   idle read buffer.
 //! - Every code point is an enum with `Unknown(..)` from https-record's one `code_points!` macro:
 //!   `AlertDescription`, `CipherSuite` (record), `ProtocolVersion`, `HandshakeType`, `ExtensionType`,
-//!   `SignatureScheme` (`codec/types.rs`); `NamedGroup` (`kx.rs`). Codec fields carry these types, never
-//!   a raw `u16` (key-share groups excepted until `NamedGroup` gets its `Unknown`). `Tls13Suite` is the
+//!   `SignatureScheme` (`codec/types.rs`); `NamedGroup` (`kx/mod.rs`; `from_u16` is `Some` only for implemented
+//!   groups). Codec fields carry these types, never a raw `u16` (key-share groups excepted: the
+//!   codec fields are not converted to `NamedGroup` yet). `Tls13Suite` is the
 //!   implemented subset of `CipherSuite` (what record protection and a negotiated connection use). Secrets are compared only through `constant_time::eq` or ring's HMAC verify.
-//! - Where to add: a group → `kx.rs` `NamedGroup` (+ `ALL`); a suite → https-record `suite.rs`
+//! - Where to add: a group → `kx/mod.rs` `NamedGroup` (+ `ALL`, `DEFAULT`); a suite → https-record `suite.rs`
 //!   `CipherSuite` (code point) and `Tls13Suite` (AEAD, hash); an extension → a variant in `codec/types.rs` `ExtensionType`, then its typed form
 //!   in `codec/ext.rs` (`ClientExtension` / `ServerExtension` / `EncryptedExtension`) its field in
 //!   `ClientHelloExtensions` (the hello's extensions decoded once), the choice in `negotiate.rs`, and
@@ -149,7 +150,8 @@
 //!   early_data (removed), pre_shared_key (updated, no new identity) and padding, else
 //!   illegal_parameter; handshake fragments interleaved with another record type → unexpected_message;
 //!   a recognised extension not allowed in a ServerHello, HelloRetryRequest or EncryptedExtensions →
-//!   illegal_parameter (unknown or unrequested ones: unsupported_extension). 0-RTT is never accepted: the server omits early_data from
+//!   illegal_parameter (unknown or unrequested ones: unsupported_extension). 0-RTT it does not accept (the default; see
+//!   `with_max_early_data_size` for when it does) the server omits early_data from
 //!   EncryptedExtensions and skips the client's early records (trial decryption under the handshake
 //!   key; before the second ClientHello after an HRR, every protected record). After an HRR our client
 //!   recomputes obfuscated_ticket_age and the binder, keeps psk_key_exchange_modes, and refuses with
@@ -192,6 +194,7 @@
 
 mod auth;
 mod client;
+mod client_early;
 mod client_hello;
 #[doc(hidden)]
 pub mod codec;
@@ -230,6 +233,8 @@ pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, 
 pub use error::{certificate_alert, Error, Negotiable, PeerMisbehaved};
 pub use https_record::{AlertDescription, CipherSuite, Tls13Suite};
 pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
+#[doc(hidden)]
+pub use kx::mlkem_kat;
 pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, MAX_TICKETS_PER_SERVER, TICKET_LIFETIME};
 pub use sign::{CertifiedKey, SignatureScheme, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};

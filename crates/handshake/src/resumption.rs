@@ -22,6 +22,18 @@ pub(crate) struct StoredTicket {
     pub(crate) age_add: u32,
     lifetime: u32,
     received: Instant,
+    /// The ticket's early_data max_early_data_size (0: no 0-RTT with it).
+    pub(crate) max_early_data: u32,
+    /// The ALPN protocol of the session (0-RTT must use the same, RFC 8446 §4.2.10).
+    pub(crate) alpn: Option<Vec<u8>>,
+}
+
+/// What a NewSessionTicket adds to the session it resumes.
+pub(crate) struct TicketInfo {
+    pub(crate) age_add: u32,
+    pub(crate) lifetime: u32,
+    pub(crate) max_early_data: u32,
+    pub(crate) alpn: Option<Vec<u8>>,
 }
 
 impl StoredTicket {
@@ -71,8 +83,7 @@ impl ClientSessionStore {
         suite: Tls13Suite,
         psk: Secret,
         ticket: Vec<u8>,
-        age_add: u32,
-        lifetime: u32,
+        info: TicketInfo,
     ) {
         if let Ok(mut m) = self.map.lock() {
             if m.len() >= MAX_SESSIONS && !m.contains_key(name) {
@@ -86,9 +97,11 @@ impl ClientSessionStore {
                 suite,
                 psk,
                 ticket,
-                age_add,
-                lifetime,
+                age_add: info.age_add,
+                lifetime: info.lifetime,
                 received: Instant::now(),
+                max_early_data: info.max_early_data,
+                alpn: info.alpn,
             });
         }
     }
@@ -147,5 +160,49 @@ pub(crate) fn fill_binder(
         if let Some(crate::codec::ClientExtension::PreSharedKey(offer)) = ch.extensions.last_mut() {
             offer.binders = vec![b.as_bytes().to_vec()];
         }
+    }
+}
+
+/// What the client needs to turn NewSessionTickets into stored PSKs.
+pub(crate) struct ClientResumption {
+    pub(crate) store: std::sync::Arc<ClientSessionStore>,
+    pub(crate) server_name: String,
+    pub(crate) suite: Tls13Suite,
+    pub(crate) resumption_master: Secret,
+    pub(crate) alpn: Option<Vec<u8>>,
+}
+
+impl ClientResumption {
+    /// Stores the PSK of a NewSessionTicket (RFC 8446 §4.6.1), with its early_data size.
+    pub(crate) fn store(
+        &self,
+        cx: &mut crate::context::Context<'_>,
+        nst: crate::codec::NewSessionTicketPayload,
+    ) {
+        let psk = crate::keyschedule::expand_label(
+            self.suite.hash(),
+            self.resumption_master.as_bytes(),
+            label::RESUMPTION,
+            &nst.nonce,
+        );
+        let lifetime = nst.lifetime.min(7 * 24 * 3600);
+        // early_data in a NewSessionTicket: max_early_data_size (RFC 8446 §4.2.10).
+        let max_early_data = nst
+            .extensions
+            .iter()
+            .find(|e| e.typ == crate::codec::ExtensionType::EarlyData)
+            .and_then(|e| <[u8; 4]>::try_from(e.body.as_slice()).ok())
+            .map_or(0, u32::from_be_bytes);
+        let info = TicketInfo {
+            age_add: nst.age_add,
+            lifetime,
+            max_early_data,
+            alpn: self.alpn.clone(),
+        };
+        self.store
+            .put(&self.server_name, self.suite, psk, nst.ticket, info);
+        cx.check("NewSessionTicket", || {
+            format!("ticket stored for {} ({lifetime} s)", self.server_name)
+        });
     }
 }

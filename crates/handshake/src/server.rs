@@ -24,6 +24,7 @@ pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
     ExpectCertificate(Box<ExpectCertificate>),
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectEndOfEarlyData(Box<ExpectFinished>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Traffic),
 }
@@ -43,6 +44,7 @@ impl ServerState {
             Self::ExpectClientHello(s) => s.handle(cx, msg, raw),
             Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
             Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
+            Self::ExpectEndOfEarlyData(s) => s.end_of_early_data(cx, msg, raw),
             Self::ExpectFinished(s) => s.handle(cx, msg, raw),
             Self::Connected(t) => Ok(Self::Connected(t.handle(cx, msg, false)?)),
         }
@@ -113,10 +115,12 @@ impl ExpectClientHello {
         cx.info_mut().sni = a.sni.map(str::to_string);
         cx.note_suite_and_group(suite, a.group);
 
+        let after_hrr = self.hrr.is_some();
         let mut t = self
             .hrr
             .map_or_else(|| Transcript::new_hash(suite.hash()), |h| h.transcript);
         t.add(raw);
+        let early = crate::server_psk::accept_early(cx, config, ch, &a, after_hrr, &t);
         let hello = HelloOut {
             suite,
             group: a.group,
@@ -126,7 +130,14 @@ impl ExpectClientHello {
             record_limit: a.record_limit,
         };
         let (ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
-        emit_encrypted_extensions(cx, &mut t, a.record_limit, a.sni.is_some(), a.alpn);
+        if let Some((budget, client_early)) = &early {
+            // Until EndOfEarlyData the client's records are under its early traffic key.
+            cx.skip_early_data(false);
+            cx.set_read_key(suite, client_early);
+            cx.set_early_budget(Some(*budget));
+        }
+        let sni = a.sni.is_some();
+        emit_encrypted_extensions(cx, &mut t, a.record_limit, sni, a.alpn, early.is_some());
         let client_auth = match &a.cert {
             Some((cert, scheme)) => {
                 if let Some(auth) = &config.client_auth {
@@ -148,9 +159,12 @@ impl ExpectClientHello {
             exporter,
             tickets,
         };
-        Ok(match client_auth {
-            Some(auth) => ServerState::ExpectCertificate(Box::new(ExpectCertificate { auth, fin })),
-            None => ServerState::ExpectFinished(Box::new(fin)),
+        Ok(match (client_auth, early) {
+            (Some(auth), _) => {
+                ServerState::ExpectCertificate(Box::new(ExpectCertificate { auth, fin }))
+            }
+            (None, Some(_)) => ServerState::ExpectEndOfEarlyData(Box::new(fin)),
+            (None, None) => ServerState::ExpectFinished(Box::new(fin)),
         })
     }
 
@@ -294,6 +308,26 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectFinished {
+    /// EndOfEarlyData (under the early key) ends the 0-RTT data; the client's handshake key
+    /// follows (RFC 8446 §4.5).
+    fn end_of_early_data(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<ServerState, Error> {
+        let HandshakePayload::EndOfEarlyData = msg.0 else {
+            return Err(Error::unexpected_message(msg.0.name(), "EndOfEarlyData"));
+        };
+        self.transcript.add(raw);
+        cx.set_early_budget(None);
+        cx.set_read_key(self.suite, &self.client_hs);
+        cx.check("early data", || {
+            "EndOfEarlyData: the client's handshake key from here".into()
+        });
+        Ok(ServerState::ExpectFinished(self))
+    }
+
     fn handle(
         self: Box<Self>,
         cx: &mut Context<'_>,

@@ -14,19 +14,23 @@ use crate::error::Error;
 use crate::keyschedule::{
     finished_verify_data, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript,
 };
-use crate::kx::{KeyExchange, NamedGroup};
+use crate::kx::NamedGroup;
 use crate::sign::CertifiedKey;
 
 /// EncryptedExtensions: our record_size_limit (the maximum) when the client sent one, the
-/// server_name acknowledgement, the ALPN protocol chosen. Never early_data: 0-RTT is rejected.
+/// server_name acknowledgement, the ALPN protocol chosen, early_data when we accept 0-RTT.
 pub(crate) fn emit_encrypted_extensions(
     cx: &mut Context<'_>,
     t: &mut Transcript,
     record_limit: Option<u16>,
     sni: bool,
     alpn: Option<Vec<u8>>,
+    early_data: bool,
 ) {
     let mut ee = Vec::new();
+    if early_data {
+        ee.push(EncryptedExtension::EarlyData);
+    }
     if record_limit.is_some() {
         ee.push(EncryptedExtension::RecordSizeLimit(
             https_record::MAX_PLAINTEXT_LEN as u16 + 1,
@@ -64,12 +68,11 @@ impl HelloOut<'_> {
         t: &mut Transcript,
     ) -> Result<(HandshakeSecret, Secret, Secret), Error> {
         let rng = SystemRandom::new();
-        let kx = KeyExchange::start(self.group, &rng)?;
+        let (payload, shared) = crate::kx::respond(self.group, self.peer_share, &rng)?;
         let our_share = KeyShareEntry {
             group: self.group.to_u16(),
-            payload: kx.public.clone(),
+            payload,
         };
-        let shared = kx.complete(self.peer_share)?;
         let mut extensions = vec![
             ServerExtension::SupportedVersions(ProtocolVersion::Tls13),
             ServerExtension::KeyShare(our_share),

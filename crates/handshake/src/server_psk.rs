@@ -6,6 +6,7 @@ use std::sync::Arc;
 use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::codec::RawExtension;
 use crate::codec::{
     ClientExtension, ClientHello, ExtensionType, HandshakeMessage, HandshakePayload,
     NewSessionTicketPayload,
@@ -15,7 +16,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
-use crate::tickets::{unix_now, TicketState, Ticketer};
+use crate::tickets::{unix_now, TicketState, Ticketer, AGE_WINDOW_MS};
 
 /// psk_dhe_ke (RFC 8446 §4.2.9): the only mode we resume with.
 const PSK_DHE_KE: u8 = 1;
@@ -146,6 +147,7 @@ pub(crate) struct PendingTickets {
     ticketer: Arc<Ticketer>,
     count: u8,
     lifetime: u32,
+    max_early_data: u32,
     ks: MasterSecret,
 }
 
@@ -160,6 +162,7 @@ pub(crate) fn pending(
         ticketer,
         count: config.ticket_count,
         lifetime: config.ticket_lifetime,
+        max_early_data: config.max_early_data_size,
         ks,
     })
 }
@@ -191,6 +194,7 @@ pub(crate) fn issue(
             issued: unix_now(),
             lifetime: pending.lifetime,
             age_add: u32::from_be_bytes(age),
+            max_early_data: pending.max_early_data,
             sni: cx.info().sni.as_deref().map(str::to_ascii_lowercase),
             alpn: cx.info().alpn.clone(),
             peer_certs: cx.info().peer_certs.clone(),
@@ -206,7 +210,14 @@ pub(crate) fn issue(
             age_add: state.age_add,
             nonce: nonce.to_vec(),
             ticket,
-            extensions: Vec::new(),
+            // early_data (RFC 8446 §4.2.10): the most 0-RTT bytes this ticket may carry.
+            extensions: (state.max_early_data > 0)
+                .then(|| RawExtension {
+                    typ: ExtensionType::EarlyData,
+                    body: state.max_early_data.to_be_bytes().to_vec(),
+                })
+                .into_iter()
+                .collect(),
         };
         cx.send_hs(
             &HandshakeMessage(HandshakePayload::NewSessionTicket(nst)),
@@ -214,4 +225,80 @@ pub(crate) fn issue(
         );
     }
     Ok(())
+}
+
+/// Whether the 0-RTT data of this resumption may be accepted (RFC 8446 §4.2.10, §8); the budget
+/// in bytes, or why not. Suite, ALPN and SNI already match the ticket (`bound_to`); here: 0-RTT
+/// on, the ticket allowed it, the first hello (no HelloRetryRequest), the client's ticket age
+/// within [`AGE_WINDOW_MS`] of ours, and the PSK binder not seen before (the strike register).
+pub(crate) fn early_data_budget(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    state: &TicketState,
+    after_hrr: bool,
+) -> Result<usize, &'static str> {
+    if config.max_early_data_size == 0 {
+        return Err("0-RTT is off");
+    }
+    if state.max_early_data == 0 {
+        return Err("the ticket does not allow it");
+    }
+    if after_hrr {
+        return Err("after a HelloRetryRequest");
+    }
+    let Some(ClientExtension::PreSharedKey(offer)) = ch.ext(ExtensionType::PreSharedKey) else {
+        return Err("no pre_shared_key");
+    };
+    let (Some(id), Some(binder)) = (offer.identities.first(), offer.binders.first()) else {
+        return Err("no PSK identity");
+    };
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let client_age = u64::from(id.obfuscated_ticket_age.wrapping_sub(state.age_add));
+    let our_age = now_ms.saturating_sub(state.issued.saturating_mul(1000));
+    // `issued` has one-second resolution: allow that second on top of the window.
+    if client_age.abs_diff(our_age) > AGE_WINDOW_MS + 1000 {
+        return Err("the client's ticket age is outside the freshness window");
+    }
+    if !config.strikes.check_and_insert(binder, now_ms) {
+        return Err("this ClientHello was seen before (replay) or the strike register is full");
+    }
+    Ok(config.max_early_data_size.min(state.max_early_data) as usize)
+}
+
+/// The 0-RTT decision for an accepted hello, traced: (byte budget, client_early_traffic_secret,
+/// logged) when accepted. `t` holds the ClientHello.
+pub(crate) fn accept_early(
+    cx: &mut Context<'_>,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    a: &crate::negotiate::Accepted<'_>,
+    after_hrr: bool,
+    t: &Transcript,
+) -> Option<(usize, crate::keyschedule::Secret)> {
+    let state = a.resumed.as_ref()?;
+    if !ch.typed_extensions().early_data {
+        return None;
+    }
+    match early_data_budget(config, ch, state, after_hrr) {
+        Ok(budget) => {
+            let early =
+                crate::keyschedule::EarlySecret::new(a.suite.hash(), Some(state.psk.as_bytes()));
+            let secret = early.derive(label::C_E_TRAFFIC, t.current_hash().as_ref());
+            cx.log_secret(
+                "CLIENT_EARLY_TRAFFIC_SECRET",
+                "client_early_traffic_secret",
+                &secret,
+            );
+            cx.check("early data", || {
+                format!("0-RTT accepted (up to {budget} bytes; replayable: the binder is recorded)")
+            });
+            Some((budget, secret))
+        }
+        Err(why) => {
+            cx.check("early data", || format!("rejected: {why}; will be skipped"));
+            None
+        }
+    }
 }

@@ -156,6 +156,7 @@ fn our_client_with_our_server_all_suites_and_p384() {
             let server = ServerConfig::builder()
                 .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
                 .unwrap()
+                .with_groups(&NamedGroup::ALL)
                 .build()
                 .unwrap();
             let client = ClientConfig::builder()

@@ -476,7 +476,11 @@ fn no_common_group_or_suite_is_handshake_failure() {
 #[test]
 fn tls12_only_client_gets_protocol_version() {
     let p = pki();
-    let cfg = rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
+    // Name the provider: with aws-lc-rs also built (the post-quantum peer) there is no default.
+    let ring = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(ring)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
         .with_root_certificates(rustls_roots(&p.ca))
         .with_no_client_auth();
     let mut c = Theirs {

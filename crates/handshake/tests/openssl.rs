@@ -237,6 +237,10 @@ async fn our_client_against_openssl_s_server() {
             .await
             .unwrap();
         assert_eq!(tls.connection().is_resumed(), i > 0, "connection {i}");
+        // The default X25519MLKEM768 + X25519 shares: OpenSSL 3.0 takes x25519, no HRR.
+        let group = tls.connection().negotiated_group();
+        assert_eq!(group, Some(https_handshake::NamedGroup::X25519));
+        assert!(!tls.connection().had_hello_retry(), "connection {i}");
         tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
         tls.flush().await.unwrap();
         let mut body = Vec::new();

@@ -32,7 +32,7 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
             work: rustls_side,
         }];
         if let ServerKey::EcdsaP256 = kind {
-            let floor = Floor::new(&chain)?;
+            let floor = Floor::new(&chain, false)?;
             baselines.push(Side {
                 name: "floor",
                 version: locked_version("ring"),
@@ -43,7 +43,7 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
             });
         }
         let id = format!("handshake/full/x25519/{}", kind.name());
-        let ours = ours_full(&chain)?;
+        let ours = ours_full(&chain, NamedGroup::X25519)?;
         rows.extend(compare_rates(
             opts,
             &id,
@@ -53,8 +53,75 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
             baselines,
         ));
     }
+    rows.extend(hybrid(opts)?);
     rows.extend(resumed(opts, suite, group)?);
     Ok(rows)
+}
+
+/// The id of the post-quantum row, runnable alone (`cargo xtask bench ID --quick`).
+pub const HYBRID_ROW: &str = "handshake/full/x25519mlkem768/ecdsa-p256";
+
+/// `handshake/full/x25519mlkem768/ecdsa-p256`: full handshakes with the X25519MLKEM768 hybrid,
+/// against rustls on aws-lc-rs (its ML-KEM), the ring + ML-KEM floor, and our own X25519 row.
+pub fn hybrid(opts: &Opts) -> Result<Vec<Row>> {
+    use rustls::crypto::aws_lc_rs;
+    let chain = Chain::new(ServerKey::EcdsaP256)?;
+    let aws = || rustls::crypto::CryptoProvider {
+        cipher_suites: vec![aws_lc_rs::cipher_suite::TLS13_AES_128_GCM_SHA256],
+        kx_groups: vec![aws_lc_rs::kx_group::X25519MLKEM768],
+        ..aws_lc_rs::default_provider()
+    };
+    let client = peers::client_config(&chain, aws(), false)?;
+    let server = peers::server_config(&chain, aws(), 0)?;
+    let mut buf = Vec::with_capacity(16384);
+    let (c, _) = peers::handshake(&client, &server, &mut buf)?;
+    let got = c.negotiated_key_exchange_group().map(|g| g.name());
+    anyhow::ensure!(
+        got == Some(rustls::NamedGroup::X25519MLKEM768),
+        "rustls negotiated {got:?}"
+    );
+    let rustls_side: Work = Box::new(move || {
+        peers::handshake(&client, &server, &mut buf).expect("rustls handshake");
+        1.0
+    });
+    let floor = Floor::new(&chain, true)?;
+    let baselines = vec![
+        Side {
+            name: "rustls",
+            version: format!(
+                "{} {}",
+                locked_version("rustls"),
+                locked_version("aws-lc-rs")
+            ),
+            work: rustls_side,
+        },
+        Side {
+            name: "floor",
+            version: format!(
+                "{} {}",
+                locked_version("ring"),
+                locked_version("libcrux-ml-kem")
+            ),
+            work: Box::new(move || {
+                floor.run();
+                1.0
+            }),
+        },
+        Side {
+            name: "x25519",
+            version: "https-kit (handshake/full/x25519/ecdsa-p256)".into(),
+            work: ours_full(&chain, NamedGroup::X25519)?,
+        },
+    ];
+    let ours = ours_full(&chain, NamedGroup::X25519MlKem768)?;
+    Ok(compare_rates(
+        opts,
+        HYBRID_ROW,
+        "handshakes/s",
+        1.0,
+        ours,
+        baselines,
+    ))
 }
 
 /// `handshake/resume/x25519`: PSK (psk_dhe_ke) resumptions; each one also delivers the next ticket.
@@ -104,10 +171,16 @@ fn resumed(
     ))
 }
 
-/// Our side: one full handshake between our client and our server.
-fn ours_full(chain: &Chain) -> Result<Work<'static>> {
-    let (client, server) = ours_configs(chain)?;
+/// Our side: one full handshake between our client and our server, in `group`.
+fn ours_full(chain: &Chain, group: NamedGroup) -> Result<Work<'static>> {
+    let (client, server) = ours_configs_in(chain, group)?;
     let mut buf = Vec::with_capacity(8192);
+    let (c, _) = ours_handshake(&client, &server, &mut buf)?;
+    anyhow::ensure!(
+        c.negotiated_group() == Some(group),
+        "we negotiated {:?}",
+        c.negotiated_group()
+    );
     Ok(Box::new(move || {
         ours_handshake(&client, &server, &mut buf).expect("our handshake");
         1.0
@@ -116,16 +189,23 @@ fn ours_full(chain: &Chain) -> Result<Work<'static>> {
 
 /// Our configs with the same suite and group as the rustls rows; the client verifies the chain.
 pub fn ours_configs(chain: &Chain) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>)> {
+    ours_configs_in(chain, NamedGroup::X25519)
+}
+
+fn ours_configs_in(
+    chain: &Chain,
+    group: NamedGroup,
+) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>)> {
     let anchors = TrustAnchors::from_der_list([chain.root_der.clone()])?;
     let client = ClientConfig::builder()
         .with_root_certificates(anchors)
         .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
-        .with_groups(&[NamedGroup::X25519])
+        .with_groups(&[group])
         .build()?;
     let server = ServerConfig::builder()
         .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?
         .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
-        .with_groups(&[NamedGroup::X25519])
+        .with_groups(&[group])
         .with_session_tickets(false) // as the rustls side of the full rows (no tickets)
         .build()?;
     Ok((Arc::new(client), Arc::new(server)))
@@ -164,8 +244,10 @@ fn pump(from: &mut Connection, to: &mut Connection, buf: &mut Vec<u8>) -> Result
     Ok(())
 }
 
-/// The ring operations a full ECDSA P-256 / X25519 handshake cannot avoid, and nothing else.
+/// The ring operations a full ECDSA P-256 / X25519 handshake cannot avoid, and nothing else
+/// (with `kem`, also the ML-KEM-768 key generation, checked encapsulation and decapsulation).
 struct Floor {
+    kem: bool,
     rng: SystemRandom,
     signer: EcdsaKeyPair,
     leaf_spki: Vec<u8>,
@@ -176,7 +258,7 @@ struct Floor {
 }
 
 impl Floor {
-    fn new(chain: &Chain) -> Result<Floor> {
+    fn new(chain: &Chain, kem: bool) -> Result<Floor> {
         let rng = SystemRandom::new();
         let signer = EcdsaKeyPair::from_pkcs8(
             &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
@@ -188,6 +270,7 @@ impl Floor {
         // The chain check is one ECDSA verify of the leaf's TBS by the root key.
         let (leaf_tbs, leaf_sig, root_spki) = split_signed(&chain.leaf_der, &chain.root_der)?;
         Ok(Floor {
+            kem,
             rng,
             signer,
             leaf_spki,
@@ -199,6 +282,9 @@ impl Floor {
     }
 
     fn run(&self) {
+        if self.kem {
+            self.mlkem();
+        }
         // Two ephemeral X25519 key pairs and two agreements.
         let a = agreement::EphemeralPrivateKey::generate(&agreement::X25519, &self.rng)
             .expect("x25519");
@@ -246,6 +332,22 @@ impl Floor {
             }
             std::hint::black_box(digest::digest(&digest::SHA256, &self.transcript));
         }
+    }
+}
+
+impl Floor {
+    fn mlkem(&self) {
+        use libcrux_ml_kem::mlkem768;
+        use ring::rand::SecureRandom;
+        let (mut seed, mut m) = ([0u8; 64], [0u8; 32]);
+        self.rng.fill(&mut seed).expect("rng");
+        self.rng.fill(&mut m).expect("rng");
+        let kp = mlkem768::generate_key_pair(seed);
+        let ek = mlkem768::MlKem768PublicKey::try_from(kp.pk().as_slice()).expect("ek");
+        assert!(mlkem768::validate_public_key(&ek));
+        let (ct, ss) = mlkem768::encapsulate(&ek, m);
+        let ss2 = mlkem768::decapsulate(kp.private_key(), &ct);
+        assert_eq!(ss, ss2);
     }
 }
 

@@ -215,7 +215,7 @@ pub fn run(args: &[String]) -> Result<()> {
         match arg.as_str() {
             "--json" => json = true,
             "--quick" => quick = true,
-            g if GROUPS.contains(&g) => groups.push(g.to_string()),
+            g if GROUPS.contains(&g) || g == handshake::HYBRID_ROW => groups.push(g.to_string()),
             other => bail!(
                 "unknown bench argument {other:?}; groups: {}",
                 GROUPS.join(" ")
@@ -264,6 +264,7 @@ fn run_group(group: &str, opts: &Opts) -> Result<Vec<Row>> {
     match group {
         "record" => record::run(opts),
         "handshake" => handshake::run(opts),
+        handshake::HYBRID_ROW => handshake::hybrid(opts),
         "memory" => memory::run(opts),
         "http" => http::run(opts),
         "verify" => verify::run(opts),

@@ -8,6 +8,7 @@
 //! after it was issued, so lifetimes up to the period (2 h by default) are always honoured.
 
 mod keyfile;
+mod replay;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub(crate) use keyfile::unix_now;
 pub use keyfile::{
     TicketKeyFile, KEYS_KEPT, KEY_FILE_HEADER, MAX_KEY_FILE_BYTES, MAX_KEY_FILE_KEYS,
 };
+pub(crate) use replay::{StrikeRegister, AGE_WINDOW_MS};
 pub(crate) use state::TicketState;
 pub use state::MAX_TICKET_CERT_BYTES;
 use state::{HEADER_LEN, TAG_LEN, TICKET_VERSION};
@@ -400,6 +402,7 @@ mod tests {
             issued,
             lifetime,
             age_add: 1,
+            max_early_data: 0,
             sni: None,
             alpn: None,
             peer_certs: Vec::new(),

@@ -4,7 +4,7 @@
 //! ticket    = version(1) ‖ key_id(8) ‖ nonce(12) ‖ AES-256-GCM(plaintext) ‖ tag(16)
 //!             (AAD = version ‖ key_id: both are authenticated, neither is secret)
 //! plaintext = suite(u16) ‖ psk<u8> ‖ issued(u64, unix s) ‖ lifetime(u32) ‖ age_add(u32)
-//!             ‖ sni<u8> ‖ alpn<u8> ‖ client certificates<u24 of cert<u24>>
+//!             ‖ max_early_data(u32) ‖ sni<u8> ‖ alpn<u8> ‖ client certificates<u24 of cert<u24>>
 //! ```
 //!
 //! A ticket with another version byte, an unknown key id, a bad tag, or any length that does not
@@ -16,7 +16,7 @@ use crate::codec::{LenPrefix, Reader};
 use crate::keyschedule::Secret;
 
 /// The ticket format version we write and the only one we read.
-pub(crate) const TICKET_VERSION: u8 = 1;
+pub(crate) const TICKET_VERSION: u8 = 2;
 /// Bytes before the ciphertext: version, key id, nonce.
 pub(crate) const HEADER_LEN: usize = 1 + 8 + 12;
 /// AES-GCM tag length.
@@ -39,6 +39,8 @@ pub(crate) struct TicketState {
     /// Seconds, as announced in the NewSessionTicket.
     pub(crate) lifetime: u32,
     pub(crate) age_add: u32,
+    /// The max_early_data_size this ticket allowed (0: no 0-RTT with it).
+    pub(crate) max_early_data: u32,
     /// The SNI the client sent, lower-cased.
     pub(crate) sni: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
@@ -67,6 +69,7 @@ impl TicketState {
         out.extend_from_slice(&self.issued.to_be_bytes());
         out.extend_from_slice(&self.lifetime.to_be_bytes());
         out.extend_from_slice(&self.age_add.to_be_bytes());
+        out.extend_from_slice(&self.max_early_data.to_be_bytes());
         put_u8_vec(&mut out, self.sni.as_deref().unwrap_or("").as_bytes());
         put_u8_vec(&mut out, self.alpn.as_deref().unwrap_or(&[]));
         let total: usize = self.peer_certs.iter().map(|c| 3 + c.len()).sum();
@@ -91,6 +94,7 @@ impl TicketState {
         let lo = u64::from(r.u32("issued").ok()?);
         let lifetime = r.u32("lifetime").ok()?;
         let age_add = r.u32("age_add").ok()?;
+        let max_early_data = r.u32("max_early_data").ok()?;
         let sni = r.vec(LenPrefix::U8, "sni").ok()?;
         let sni = match sni {
             [] => None,
@@ -113,6 +117,7 @@ impl TicketState {
             issued: hi << 32 | lo,
             lifetime,
             age_add,
+            max_early_data,
             sni,
             alpn,
             peer_certs,
@@ -143,6 +148,7 @@ mod tests {
             issued: 0x1_0000_0002,
             lifetime: 7200,
             age_add: 99,
+            max_early_data: 16384,
             sni: Some("a.test".into()),
             alpn: Some(b"h2".to_vec()),
             peer_certs: vec![vec![1, 2, 3], vec![4]],
