@@ -152,14 +152,24 @@ async fn slowloris(target: Arc<Target>, tally: Arc<Tally>) {
             let Ok(mut tcp) = TcpStream::connect(target.addr).await else {
                 return End::Reset;
             };
-            match i % 3 {
+            let t0 = Instant::now();
+            let local = tcp.local_addr().ok();
+            let end = match i % 3 {
                 0 => wait_end(&mut tcp, hold).await,
                 1 => {
                     let _ = tcp.write_all(&hello[..hello.len() / 2]).await;
                     wait_end(&mut tcp, hold).await
                 }
                 _ => half_headers(&target, tcp, hold).await,
+            };
+            if end == End::Open {
+                eprintln!(
+                    "DEBUG slowloris {i} kind {} from {local:?} open after {:?}",
+                    i % 3,
+                    t0.elapsed()
+                );
             }
+            end
         }
     })
     .await;
