@@ -317,6 +317,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU seconds of a process so far (/proc/PID/stat, clock ticks of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn open_fds(pid: u32) -> u64 {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|d| d.count() as u64)
@@ -331,17 +341,27 @@ pub struct Legit {
     pub phase: AtomicUsize,
     /// The worst latency seen during each phase (where a spike comes from).
     pub worst_by_phase: Mutex<Vec<Duration>>,
+    /// The slowest fetch: TCP connected, handshake done, response read (from its start).
+    pub worst_split: Mutex<[Duration; 3]>,
     pub failures: Mutex<Vec<String>>,
 }
 
 /// One legitimate fetch: TCP connect, our TLS handshake, GET /, the whole response.
 pub async fn fetch(target: &Target) -> Result<Duration> {
+    fetch_timed(target).await.map(|t| t[2])
+}
+
+/// As [`fetch`], with the times to the TCP connection, to the end of the handshake, and in all.
+pub async fn fetch_timed(target: &Target) -> Result<[Duration; 3]> {
     let start = Instant::now();
+    let mut marks = [Duration::ZERO; 2];
     let work = async {
         let tcp = tokio::net::TcpStream::connect(target.addr).await?;
+        marks[0] = start.elapsed();
         let mut tls = TlsConnector::from(target.client.clone())
             .connect("localhost", tcp)
             .await?;
+        marks[1] = start.elapsed();
         tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             .await?;
         let mut body = Vec::new();
@@ -357,14 +377,20 @@ pub async fn fetch(target: &Target) -> Result<Duration> {
     tokio::time::timeout(Duration::from_secs(5), work)
         .await
         .map_err(|_| anyhow::anyhow!("no response within 5 s"))??;
-    Ok(start.elapsed())
+    Ok([marks[0], marks[1], start.elapsed()])
 }
 
 async fn legit_loop(target: Arc<Target>, legit: Arc<Legit>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::Relaxed) {
-        match fetch(&target).await {
-            Ok(d) => {
+        match fetch_timed(&target).await {
+            Ok(t) => {
+                let d = t[2];
                 legit.latencies.lock().unwrap().push(d);
+                let mut worst = legit.worst_split.lock().unwrap();
+                if d > worst[2] {
+                    *worst = t;
+                }
+                drop(worst);
                 let i = legit.phase.load(Ordering::Relaxed);
                 let mut worst = legit.worst_by_phase.lock().unwrap();
                 if worst.len() <= i {
@@ -414,7 +440,14 @@ async fn drive(target: Arc<Target>, server: &mut Server) -> Result<Report> {
         let tally = Arc::new(Tally::default());
         let t0 = Instant::now();
         println!("stress: {name} ...");
+        let (server0, ours0) = (cpu_secs(pid), cpu_secs(std::process::id()));
         phase(target.clone(), tally.clone()).await;
+        println!(
+            "stress: {name}: {:.1} s, CPU: server {:.1} s, attackers+client {:.1} s",
+            t0.elapsed().as_secs_f64(),
+            cpu_secs(pid) - server0,
+            cpu_secs(std::process::id()) - ours0
+        );
         phases.push((name, tally.get(), t0.elapsed()));
     }
     // Let the server's timeouts close whatever is still stalled, then count descriptors.
@@ -559,6 +592,11 @@ fn print_report(r: &Report, server: &Server, target: &Target) {
         percentile(&lat, 0.5).as_secs_f64() * 1e3,
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
         lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    let split = r.legit.worst_split.lock().unwrap().map(|d| d.as_secs_f64() * 1e3);
+    println!(
+        "  the slowest: TCP connected at {:.1} ms, handshake done at {:.1} ms, response at {:.1} ms",
+        split[0], split[1], split[2]
     );
     for f in failures.iter().take(3) {
         println!("  failed: {f}");

@@ -1,11 +1,14 @@
-//! A TCP stream that makes its task yield after every [`READ_SLICE`] bytes read.
+//! A TCP stream that hands out at most [`READ_CHUNK`] bytes per read and makes its task yield
+//! after every [`READ_SLICE`] bytes.
 //!
 //! The TLS stream's read keeps pulling records off the socket until one carries application data
-//! or the socket runs dry. A peer streaming records that carry none (a KeyUpdate flood, empty
-//! records, CCS) keeps it in that loop: tokio's own budget lets a task make 128 socket reads of up
-//! to 16 KiB before it yields, i.e. tens of thousands of records, and with two worker threads two
-//! such peers stall every other connection for seconds. Yielding every slice bounds the time one
-//! connection holds a worker to the cost of a slice's records.
+//! or the socket runs dry, and processes every record of a read at once. A peer streaming records
+//! that carry none (a KeyUpdate flood, empty records, CCS) keeps it in that loop: tokio's own
+//! budget lets a task make 128 socket reads of up to 16 KiB before it yields, i.e. tens of
+//! thousands of records, and with two worker threads two such peers stall every other connection
+//! for seconds. And while tasks keep waking themselves, a worker looks at the socket events only
+//! every 61 task turns, so a turn must be short too. Small reads and a yield per slice bound the
+//! time one connection holds a worker to the cost of a few dozen records.
 
 use std::io;
 use std::pin::Pin;
@@ -13,8 +16,11 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Bytes a connection may read before its task yields to the others (~600 tiny records).
-pub const READ_SLICE: usize = 16 * 1024;
+/// Largest read from the socket (~75 of the smallest records: KeyUpdate, empty). Requests fit
+/// in one; a 16 KiB record of an upload takes eight reads, which only uploads pay for.
+pub const READ_CHUNK: usize = 2 * 1024;
+/// Bytes a connection may read before its task yields to the others.
+pub const READ_SLICE: usize = 4 * 1024;
 
 /// `inner` with a read budget per turn on the worker thread.
 #[derive(Debug)]
@@ -42,10 +48,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for Fair<S> {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let before = buf.filled().len();
-        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let want = buf.remaining().min(READ_CHUNK);
+        let mut chunk = ReadBuf::new(buf.initialize_unfilled_to(want));
+        let r = Pin::new(&mut self.inner).poll_read(cx, &mut chunk);
+        let n = chunk.filled().len();
         match &r {
-            Poll::Ready(Ok(())) => self.read += buf.filled().len() - before,
+            Poll::Ready(Ok(())) => {
+                buf.advance(n);
+                self.read += n;
+            }
             // The socket ran dry: the task is about to yield anyway.
             Poll::Pending => self.read = 0,
             Poll::Ready(Err(_)) => {}
@@ -91,7 +102,7 @@ mod tests {
         let mut fair = Fair::new(&data[..]);
         let mut got = Vec::new();
         let mut pendings = 0;
-        let mut buf = [0u8; 4096];
+        let mut buf = [0u8; 16_384];
         loop {
             let mut rb = ReadBuf::new(&mut buf);
             let r =
@@ -104,6 +115,7 @@ mod tests {
                     if rb.filled().is_empty() {
                         break;
                     }
+                    assert!(rb.filled().len() <= READ_CHUNK);
                     got.extend_from_slice(rb.filled());
                 }
             }

@@ -4,8 +4,12 @@
 //! half a header block) keep every real client in the kernel's queue until the timeouts free
 //! their slots. So at the limit the new connection takes the slot of the connection that has
 //! been *quiet* (no request in flight: handshaking, between requests, or sending headers) for the
-//! longest; that one is closed at once. Only when every connection has a request in flight does
-//! accepting pause (back-pressure), and resumes as soon as one closes or turns quiet.
+//! longest; that one is closed at once. The newcomer does not wait for it to be gone (behind a
+//! burst of stalled peers, waiting for each one in turn would keep the accept queue, and the
+//! real client in it, waiting): up to [`Slots::overshoot`] connections may be on their way out
+//! at once, so the descriptors in use stay under `max` plus that. Only when every connection has
+//! a request in flight does accepting pause (back-pressure), and resumes as soon as one closes
+//! or turns quiet.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -23,11 +27,18 @@ pub struct Slots {
     max: usize,
     epoch: Instant,
     next_id: AtomicU64,
-    open: Mutex<HashMap<u64, Arc<Slot>>>,
+    open: Mutex<Open>,
     /// Signalled when a slot is given back.
     freed: Notify,
     /// Connections closed to make room (for the stopping line and tests).
     shed_count: AtomicUsize,
+}
+
+/// The connections holding a slot, and how many of them were asked to go and have not yet.
+#[derive(Debug, Default)]
+struct Open {
+    slots: HashMap<u64, Arc<Slot>>,
+    leaving: usize,
 }
 
 /// One connection's place: how long it has been quiet, and the request to give the place up.
@@ -80,7 +91,11 @@ impl SlotGuard {
 
 impl Drop for SlotGuard {
     fn drop(&mut self) {
-        self.slots.lock().remove(&self.id);
+        let mut open = self.slots.lock();
+        if open.slots.remove(&self.id).is_some() && self.slot.asked.load(Ordering::Relaxed) {
+            open.leaving = open.leaving.saturating_sub(1);
+        }
+        drop(open);
         // One task waits at a time (the accept loop, or the shutdown wait): a stored permit
         // covers a slot freed before it starts waiting.
         self.slots.freed.notify_one();
@@ -93,20 +108,25 @@ impl Slots {
             max: max.max(1),
             epoch: Instant::now(),
             next_id: AtomicU64::new(0),
-            open: Mutex::new(HashMap::new()),
+            open: Mutex::new(Open::default()),
             freed: Notify::new(),
             shed_count: AtomicUsize::new(0),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Slot>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
         // A panicking connection task must not take the whole server down with the lock.
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Connections open now.
     pub fn open(&self) -> usize {
-        self.lock().len()
+        self.lock().slots.len()
+    }
+
+    /// Connections that may be closing (asked to go) beyond `max` at once.
+    pub fn overshoot(&self) -> usize {
+        (self.max / 4).max(16)
     }
 
     /// Connections closed so far to make room for new ones.
@@ -114,19 +134,24 @@ impl Slots {
         self.shed_count.load(Ordering::Relaxed)
     }
 
-    /// A slot for a connection just accepted: at once when one is free; else the longest-quiet
-    /// connection is asked to go and we take its slot when it has; if every connection is busy,
-    /// we wait for one to end or turn quiet.
+    /// A slot for a connection just accepted: at once when one is free (not counting those
+    /// asked to go); else the longest-quiet connection is asked to go and we take its slot now;
+    /// if every connection is busy (or too many are still leaving), we wait for one to end or
+    /// turn quiet.
     pub async fn acquire(self: &Arc<Self>) -> SlotGuard {
         loop {
             {
                 let mut open = self.lock();
-                if open.len() < self.max {
+                if open.slots.len() - open.leaving.min(open.slots.len()) < self.max {
                     return self.insert(&mut open);
                 }
-                if let Some(victim) = quietest(&open) {
-                    victim.shed.notify_one();
-                    self.shed_count.fetch_add(1, Ordering::Relaxed);
+                if open.leaving < self.overshoot() {
+                    if let Some(victim) = quietest(&open.slots) {
+                        victim.shed.notify_one();
+                        open.leaving += 1;
+                        self.shed_count.fetch_add(1, Ordering::Relaxed);
+                        return self.insert(&mut open);
+                    }
                 }
             }
             tokio::select! {
@@ -136,7 +161,7 @@ impl Slots {
         }
     }
 
-    fn insert(self: &Arc<Self>, open: &mut HashMap<u64, Arc<Slot>>) -> SlotGuard {
+    fn insert(self: &Arc<Self>, open: &mut Open) -> SlotGuard {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let slot = Arc::new(Slot {
             quiet_since: AtomicU64::new(0),
@@ -146,7 +171,7 @@ impl Slots {
         });
         // Quiet from the start: a connection that never completes a request is the first to go.
         slot.quiet();
-        open.insert(id, slot.clone());
+        open.slots.insert(id, slot.clone());
         SlotGuard {
             slots: self.clone(),
             id,
@@ -203,14 +228,20 @@ mod tests {
             let slots = slots.clone();
             async move { slots.acquire().await }
         });
-        // b is the oldest quiet connection: it is asked to go, c is not.
+        // b is the oldest quiet connection: it is asked to go, c is not; the newcomer is in
+        // at once, b's slot counted as leaving until b has closed.
         b_slot.shed_requested().await;
         assert!(!c_slot.asked.load(Ordering::Relaxed));
-        drop(b);
         let d = newcomer.await.unwrap();
+        assert_eq!(slots.open(), 4);
+        drop(b);
         assert_eq!(slots.open(), 3);
         assert_eq!(slots.shed_count(), 1);
-        drop((a, c, d));
+        // Full again, nothing leaving: the next newcomer asks c (the longest quiet now) to go.
+        let e = slots.acquire().await;
+        assert!(c_slot.asked.load(Ordering::Relaxed));
+        assert_eq!(slots.shed_count(), 2);
+        drop((a, c, d, e));
         assert_eq!(slots.wait_closed(Duration::from_secs(1)).await, 0);
     }
 
@@ -229,8 +260,8 @@ mod tests {
         // The request ends: a is quiet now, so it is asked to go at the next look.
         a.slot().quiet();
         a.slot().shed_requested().await;
-        drop(a);
         let _b = newcomer.await.unwrap();
+        drop(a);
         assert_eq!(slots.shed_count(), 1);
     }
 }
