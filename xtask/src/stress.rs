@@ -593,7 +593,12 @@ fn print_report(r: &Report, server: &Server, target: &Target) {
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
         lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
-    let split = r.legit.worst_split.lock().unwrap().map(|d| d.as_secs_f64() * 1e3);
+    let split = r
+        .legit
+        .worst_split
+        .lock()
+        .unwrap()
+        .map(|d| d.as_secs_f64() * 1e3);
     println!(
         "  the slowest: TCP connected at {:.1} ms, handshake done at {:.1} ms, response at {:.1} ms",
         split[0], split[1], split[2]

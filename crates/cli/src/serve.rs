@@ -231,8 +231,7 @@ struct Shared {
 }
 
 async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
+    let listener = listen(args.addr)
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
     let local = listener.local_addr().unwrap_or(args.addr);
     let what = match &site {
@@ -302,6 +301,20 @@ async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), 
         n => eprintln!("https-kit: stopped; {n} connections were still open"),
     }
     Ok(())
+}
+
+/// The listening socket, with a long accept queue: a burst of connects (a thousand stalled peers
+/// arriving at once) must not overflow it, or the kernel drops a real client's SYN and its
+/// connect waits a whole retransmission timeout (1 s). The kernel caps it at net.core.somaxconn.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As tokio's TcpListener::bind: a restarted server may bind while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// Resolves on the first SIGINT or SIGTERM.
