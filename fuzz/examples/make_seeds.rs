@@ -17,7 +17,7 @@ use https_handshake::codec::{Codec, HandshakeMessage, HandshakePayload};
 use https_kit_fuzz::fixtures;
 use https_kit_fuzz::records::{plaintext, split_records, Sealer};
 use https_kit_fuzz::script::{push_op, Op};
-use https_record::CipherSuite;
+use https_record::Tls13Suite;
 
 /// One recorded exchange, decrypted: handshake messages per direction in order.
 #[derive(Debug, Default, Clone)]
@@ -152,7 +152,7 @@ fn hex_decode(s: &str) -> Result<Vec<u8>, ()> {
 /// plaintext, then `hs_label`, then (after its Finished) `app_label`, then KeyUpdates.
 fn decode_direction(
     wire: &[u8],
-    suite: Option<CipherSuite>,
+    suite: Option<Tls13Suite>,
     secrets: &HashMap<String, Vec<u8>>,
     labels: [&str; 2],
 ) -> (Vec<Vec<u8>>, Vec<u8>) {
@@ -219,7 +219,7 @@ fn decode_exchange(
             if let Ok(HandshakeMessage(HandshakePayload::ServerHello(sh))) =
                 HandshakeMessage::read_bytes(&body)
             {
-                suite = CipherSuite::from_u16(sh.cipher_suite);
+                suite = sh.cipher_suite.supported();
             }
         }
     }

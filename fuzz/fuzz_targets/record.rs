@@ -10,14 +10,14 @@ use https_kit_fuzz::records::{plaintext, Sealer};
 use https_kit_fuzz::script::{Op, Script};
 use https_kit_fuzz::Chunker;
 use https_record::{
-    AlertDescription, CipherSuite, Incoming, RecordError, RecordLayer, RecordOpener,
+    AlertDescription, Tls13Suite, Incoming, RecordError, RecordLayer, RecordOpener,
     DEFRAMER_BUFFER_LIMIT, MAX_EMPTY_RECORDS,
 };
 
-const SUITES: [CipherSuite; 3] = [
-    CipherSuite::Aes128GcmSha256,
-    CipherSuite::Aes256GcmSha384,
-    CipherSuite::Chacha20Poly1305Sha256,
+const SUITES: [Tls13Suite; 3] = [
+    Tls13Suite::Aes128GcmSha256,
+    Tls13Suite::Aes256GcmSha384,
+    Tls13Suite::Chacha20Poly1305Sha256,
 ];
 
 fn check_alert(err: &RecordError) {

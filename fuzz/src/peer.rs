@@ -24,7 +24,7 @@ use https_handshake::codec::{
 };
 use https_handshake::keyschedule::{finished_verify_data, Transcript};
 use https_handshake::{ClientConnection, Connection, Error, ServerConnection, MAX_UNSENT_TLS};
-use https_record::{CipherSuite, RecordError};
+use https_record::{Tls13Suite, RecordError};
 
 use crate::fixtures::{client_config, server_config, Secrets};
 use crate::records::{plaintext, split_records, Sealer};
@@ -83,7 +83,7 @@ pub struct Harness {
     r_stage: Stage,
     out_buf: Vec<u8>,
     hs_rd: Vec<u8>,
-    suite: Option<CipherSuite>,
+    suite: Option<Tls13Suite>,
     transcript: Transcript,
     /// The peer stopped being able to follow the connection's output.
     lost: bool,
@@ -336,7 +336,7 @@ impl Harness {
             if let Ok(HandshakeMessage(HandshakePayload::ServerHello(sh))) =
                 HandshakeMessage::read_bytes(data)
             {
-                if let Some(suite) = CipherSuite::from_u16(sh.cipher_suite) {
+                if let Some(suite) = sh.cipher_suite.supported() {
                     if sh.is_hrr() {
                         self.transcript.rollover_for_hrr(suite.hash());
                     } else {
@@ -550,7 +550,7 @@ impl Harness {
             };
             match decoded {
                 HandshakePayload::ServerHello(sh) => {
-                    let suite = CipherSuite::from_u16(sh.cipher_suite)
+                    let suite = sh.cipher_suite.supported()
                         .expect("our server picks a suite it knows");
                     self.suite = Some(suite);
                     if sh.is_hrr() {

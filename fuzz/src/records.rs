@@ -3,7 +3,7 @@
 //! never would (any inner content type, any padding, all-zero plaintext), and a record that the
 //! library seals is checked by a second implementation.
 
-use https_record::{CipherSuite, TrafficKeys};
+use https_record::{Tls13Suite, TrafficKeys};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
 
 /// One direction's key: AEAD key, static IV and the record sequence number.
@@ -14,12 +14,12 @@ pub struct Sealer {
     /// The traffic secret these keys come from (for KeyUpdate).
     pub secret: Vec<u8>,
     /// The suite.
-    pub suite: CipherSuite,
+    pub suite: Tls13Suite,
 }
 
 impl Sealer {
     /// Keys for `secret` (a traffic secret of `suite`).
-    pub fn new(suite: CipherSuite, secret: &[u8]) -> Self {
+    pub fn new(suite: Tls13Suite, secret: &[u8]) -> Self {
         let keys = TrafficKeys::derive(suite, secret);
         let key = LessSafeKey::new(
             UnboundKey::new(suite.aead(), keys.key()).expect("key length from the suite"),

@@ -105,9 +105,7 @@ async fn revocation_by_account_and_by_certificate_key_lands_on_the_crl() {
             .obtain(&["site.test".into()], ChallengeKind::Http01(&responder))
             .await
             .unwrap();
-        let der = https_pki::certificates_from_pem(&got.chain_pem)
-            .unwrap()
-            .remove(0);
+        let der = leaf_der(&got.chain_pem);
         let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
         revoked_serials.push(cert.raw_serial().to_vec());
         let url = c.endpoint("revokeCert").unwrap();
@@ -148,9 +146,7 @@ async fn the_crl_is_served_at_its_url_and_signed_by_the_ca() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/pkix-crl"));
     let (_, crl) = x509_parser::parse_x509_crl(&r.body).unwrap();
-    let root = https_pki::certificates_from_pem(&ts.root_pem)
-        .unwrap()
-        .remove(0);
+    let root = leaf_der(&ts.root_pem);
     let (_, root) = x509_parser::parse_x509_certificate(&root).unwrap();
     crl.verify_signature(root.public_key()).unwrap();
 }
@@ -163,9 +159,7 @@ async fn renewal_info_suggests_a_window_and_says_renew_now_once_revoked() {
         .obtain(&["site.test".into()], ChallengeKind::Http01(&responder))
         .await
         .unwrap();
-    let der = https_pki::certificates_from_pem(&got.chain_pem)
-        .unwrap()
-        .remove(0);
+    let der = leaf_der(&got.chain_pem);
     let id = https_acme::ari_cert_id(&der).unwrap();
     let url = format!("{}/{id}", c.endpoint("renewalInfo").unwrap());
     let r = c.http().request(&url, None).await.unwrap();
@@ -341,9 +335,7 @@ async fn an_account_authorized_for_every_name_may_revoke_another_accounts_certif
         .obtain(&["site.test".into()], ChallengeKind::Http01(&responder))
         .await
         .unwrap();
-    let der = https_pki::certificates_from_pem(&got.chain_pem)
-        .unwrap()
-        .remove(0);
+    let der = leaf_der(&got.chain_pem);
     let payload = json!({"certificate": https_acme::jws::b64(&der)});
     // A stranger may not...
     let mut stranger = account(&ts, KeyType::EcdsaP256).await;

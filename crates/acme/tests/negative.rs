@@ -25,6 +25,26 @@ async fn ready_order(
     (url, order)
 }
 
+/// The challenge of type `kind` in an authorization.
+fn challenge(authz: &Value, kind: &str) -> Value {
+    let all = authz["challenges"].as_array().unwrap();
+    all.iter().find(|c| c["type"] == kind).unwrap().clone()
+}
+
+/// Answers `ch`, polls its authorization until final and expects it invalid: the failed challenge.
+async fn answer_and_fail(
+    c: &mut https_acme::client::AcmeClient,
+    authz_url: &str,
+    ch: &Value,
+) -> Value {
+    c.post(ch["url"].as_str().unwrap(), Some(&json!({})))
+        .await
+        .unwrap();
+    let done = c.poll(authz_url).await.unwrap();
+    assert_eq!(done["status"], "invalid");
+    challenge(&done, ch["type"].as_str().unwrap())
+}
+
 #[tokio::test]
 async fn reused_nonce_is_bad_nonce() {
     let (ts, _r) = with_http01().await;
@@ -209,26 +229,9 @@ async fn failed_http01_wrong_token_invalidates_the_authorization_and_issues_noth
     let (url, order) = c.new_order(&["site.test".into()]).await.unwrap();
     let authz_url = order["authorizations"][0].as_str().unwrap().to_string();
     let authz = c.get_json(&authz_url).await.unwrap();
-    let ch = authz["challenges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "http-01")
-        .unwrap()
-        .clone();
-    let token = ch["token"].as_str().unwrap();
-    r.add(token, "the-wrong-key-authorization");
-    c.post(ch["url"].as_str().unwrap(), Some(&json!({})))
-        .await
-        .unwrap();
-    let done = c.poll(&authz_url).await.unwrap();
-    assert_eq!(done["status"], "invalid");
-    let failed = done["challenges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "http-01")
-        .unwrap();
+    let ch = challenge(&authz, "http-01");
+    r.add(ch["token"].as_str().unwrap(), "the-wrong-key-authorization");
+    let failed = answer_and_fail(&mut c, &authz_url, &ch).await;
     assert_eq!(
         failed["error"]["type"],
         "urn:ietf:params:acme:error:incorrectResponse"
@@ -269,26 +272,10 @@ async fn tls_alpn01_with_a_wrong_key_authorization_is_invalid() {
     let (_, order) = c.new_order(&["site.test".into()]).await.unwrap();
     let authz_url = order["authorizations"][0].as_str().unwrap().to_string();
     let authz = c.get_json(&authz_url).await.unwrap();
-    let ch = authz["challenges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "tls-alpn-01")
-        .unwrap()
-        .clone();
+    let ch = challenge(&authz, "tls-alpn-01");
     let ident = serde_json::from_value(authz["identifier"].clone()).unwrap();
     responder.add(&ident, "token.wrong-thumbprint").unwrap();
-    c.post(ch["url"].as_str().unwrap(), Some(&json!({})))
-        .await
-        .unwrap();
-    let done = c.poll(&authz_url).await.unwrap();
-    assert_eq!(done["status"], "invalid");
-    let failed = done["challenges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "tls-alpn-01")
-        .unwrap();
+    let failed = answer_and_fail(&mut c, &authz_url, &ch).await;
     assert_eq!(
         failed["error"]["type"],
         "urn:ietf:params:acme:error:incorrectResponse"
@@ -623,17 +610,13 @@ async fn an_http01_answer_over_8_kib_is_an_incorrect_response() {
     let (_, order) = c.new_order(&["site.test".into()]).await.unwrap();
     let authz_url = order["authorizations"][0].as_str().unwrap().to_string();
     let authz = c.get_json(&authz_url).await.unwrap();
-    let ch = authz["challenges"][0].clone();
+    let ch = challenge(&authz, "http-01");
     let token = ch["token"].as_str().unwrap();
     // The right key authorization, buried at the end of 9 KiB of padding.
     let padded = " ".repeat(9 * 1024) + &c.key_authorization(token);
     r.add(token, &padded);
-    c.post(ch["url"].as_str().unwrap(), Some(&json!({})))
-        .await
-        .unwrap();
-    let done = c.poll(&authz_url).await.unwrap();
-    assert_eq!(done["status"], "invalid");
-    let err = &done["challenges"][0]["error"];
+    let failed = answer_and_fail(&mut c, &authz_url, &ch).await;
+    let err = &failed["error"];
     assert_eq!(err["type"], "urn:ietf:params:acme:error:incorrectResponse");
     assert!(err["detail"].as_str().unwrap().contains("8192"), "{err}");
 }
@@ -655,7 +638,7 @@ impl https_handshake::ServerCertVerifier for AnyCert {
         &self,
         _: &[u8],
         _: &[u8],
-        _: u16,
+        _: https_handshake::SignatureScheme,
         _: &[u8],
     ) -> Result<(), https_handshake::Error> {
         Ok(())

@@ -39,7 +39,7 @@ impl ServerCertVerifier for RecordingVerifier {
         &self,
         message: &[u8],
         end_entity: &[u8],
-        scheme: u16,
+        scheme: https_handshake::SignatureScheme,
         signature: &[u8],
     ) -> Result<(), https_handshake::Error> {
         self.inner

@@ -222,52 +222,35 @@ fn lego_run(fx: &Fixture, server: &AcmeServe, solver: &[&str], domains: &[&str])
     c.arg("run").output().unwrap()
 }
 
-#[test]
-fn lego_http01_gets_a_certificate_openssl_verifies() {
+/// lego obtains a certificate for site.test with one challenge type; openssl verifies it and the
+/// server's log shows that challenge validated.
+fn lego_obtains_with(challenge: &str) {
     if lego().is_none() {
         eprintln!("skipped: lego not installed (apt-get install lego)");
         return;
     }
     let fx = Fixture::new();
     let port = free_port();
-    let server = fx.serve(port, 1);
-    let o = lego_run(
-        &fx,
-        &server,
-        &["--http", "--http.port", &format!("127.0.0.1:{port}")],
-        &["site.test"],
-    );
-    check(o, "lego --http", &server);
+    let (server, flags) = match challenge {
+        "http-01" => (fx.serve(port, 1), ["--http", "--http.port"]),
+        _ => (fx.serve(1, port), ["--tls", "--tls.port"]),
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let o = lego_run(&fx, &server, &[flags[0], flags[1], &addr], &["site.test"]);
+    check(o, &format!("lego {}", flags[0]), &server);
     openssl_verify(&fx.root(), &fx.path("lego/certificates/site.test.crt"));
-    assert!(
-        server.log().contains("http-01 site.test valid"),
-        "{}",
-        server.log()
-    );
+    let line = format!("{challenge} site.test valid");
+    assert!(server.log().contains(&line), "{}", server.log());
+}
+
+#[test]
+fn lego_http01_gets_a_certificate_openssl_verifies() {
+    lego_obtains_with("http-01");
 }
 
 #[test]
 fn lego_tls_alpn01_gets_a_certificate_openssl_verifies() {
-    if lego().is_none() {
-        eprintln!("skipped: lego not installed (apt-get install lego)");
-        return;
-    }
-    let fx = Fixture::new();
-    let port = free_port();
-    let server = fx.serve(1, port);
-    let o = lego_run(
-        &fx,
-        &server,
-        &["--tls", "--tls.port", &format!("127.0.0.1:{port}")],
-        &["site.test"],
-    );
-    check(o, "lego --tls", &server);
-    openssl_verify(&fx.root(), &fx.path("lego/certificates/site.test.crt"));
-    assert!(
-        server.log().contains("tls-alpn-01 site.test valid"),
-        "{}",
-        server.log()
-    );
+    lego_obtains_with("tls-alpn-01");
 }
 
 #[test]

@@ -288,6 +288,28 @@ fn served_serial(port: u16) -> Option<String> {
     s.starts_with("serial=").then_some(s)
 }
 
+/// A `serve` child killed when the test ends, however it ends.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `get https://site.test:PORT/` trusting the fixture's root must succeed.
+fn get_site(fx: &Fixture, port: u16) {
+    let o = Command::new(bin())
+        .args(["get", &format!("https://site.test:{port}/")])
+        .args(["--resolve", "site.test:127.0.0.1", "--ca"])
+        .arg(fx.root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "get: {err}");
+}
+
 #[test]
 fn serve_acme_gets_its_certificate_and_renews_it_while_serving() {
     let fx = Fixture::new();
@@ -317,13 +339,6 @@ fn serve_acme_gets_its_certificate_and_renews_it_while_serving() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let _serve = Kill(child);
     // Bounded waits: the first certificate, then a different one from a renewal.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -338,22 +353,7 @@ fn serve_acme_gets_its_certificate_and_renews_it_while_serving() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    let o = Command::new(bin())
-        .args([
-            "get",
-            &format!("https://site.test:{port}/"),
-            "--resolve",
-            "site.test:127.0.0.1",
-            "--ca",
-        ])
-        .arg(fx.root())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "get: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    get_site(&fx, port);
     loop {
         match served_serial(port) {
             Some(s) if s != first => break,
@@ -396,13 +396,6 @@ fn serve_acme_answers_tls_alpn01_on_its_own_port() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    struct Kill(Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let _serve = Kill(child);
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while served_serial(port).is_none() {
@@ -418,20 +411,5 @@ fn serve_acme_answers_tls_alpn01_on_its_own_port() {
         "{}",
         server.log()
     );
-    let o = Command::new(bin())
-        .args([
-            "get",
-            &format!("https://site.test:{port}/"),
-            "--resolve",
-            "site.test:127.0.0.1",
-            "--ca",
-        ])
-        .arg(fx.root())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "get: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    get_site(&fx, port);
 }

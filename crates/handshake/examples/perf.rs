@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use https_handshake::{
-    transfer, CipherSuite, ClientConfig, ClientConnection, NamedGroup, ServerConfig,
-    ServerConnection,
+    transfer, ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection,
+    Tls13Suite,
 };
 use https_pki::{CaOptions, CertificateAuthority, KeyType, Profile};
 use ring::signature::KeyPair as _;
@@ -106,7 +106,7 @@ fn main() {
     let ours_c = Arc::new(
         ClientConfig::builder()
             .with_root_certificates(anchors)
-            .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+            .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
             .with_groups(&[NamedGroup::X25519])
             .build()
             .unwrap(),
@@ -183,7 +183,7 @@ fn main() {
                 &v,
                 &msg,
                 &leaf.cert_der,
-                0x0403,
+                https_handshake::SignatureScheme::EcdsaSecp256r1Sha256,
                 sig.as_ref(),
             )
             .unwrap();

@@ -4,18 +4,19 @@
 //! Finished (RFC 8446 §4.4.4), checked the same way by both.
 
 use crate::codec::*;
-use crate::common::{cv_message, Common};
-use crate::error::Error;
+use crate::common::cv_message;
+use crate::context::Context;
+use crate::error::{Error, PeerMisbehaved};
 use https_record::{AlertDescription, HashAlg};
 
 use crate::keyschedule::{verify_finished, Secret, Transcript};
-use crate::sign::{scheme, SigningKey};
+use crate::sign::{SignatureScheme, SigningKey};
 
 /// Certificate: `chain` (leaf first, no per-entry extensions) under the request `context`
 /// (empty for a server; the CertificateRequest's for a client). An empty chain is a client's
 /// "no certificate".
 pub(crate) fn send_certificate(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     context: Vec<u8>,
     chain: &[Vec<u8>],
@@ -36,10 +37,10 @@ pub(crate) fn send_certificate(
 
 /// CertificateVerify: the transcript so far, signed with `key` under `scheme`.
 pub(crate) fn send_certificate_verify(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     t: &mut Transcript,
     key: &SigningKey,
-    scheme: u16,
+    scheme: SignatureScheme,
     server: bool,
 ) -> Result<(), Error> {
     let signature = key.sign(scheme, &cv_message(server, t.current_hash().as_ref()))?;
@@ -56,25 +57,21 @@ pub(crate) fn send_certificate_verify(
 /// offered (`offered`; PKCS#1 v1.5 never, RFC 8446 §4.4.3) → else illegal_parameter; then the
 /// signature with the peer's leaf key through `verify` (its error carries decrypt_error).
 pub(crate) fn check_certificate_verify(
-    cx: &Common,
+    cx: &Context<'_>,
     t: &Transcript,
     cv: &CertificateVerifyPayload,
-    offered: &[u16],
+    offered: &[SignatureScheme],
     from_server: bool,
-    verify: impl FnOnce(&[u8], &[u8], u16, &[u8]) -> Result<(), Error>,
+    verify: impl FnOnce(&[u8], &[u8], SignatureScheme, &[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let pkcs1 = matches!(
-        cv.scheme,
-        scheme::RSA_PKCS1_SHA256 | scheme::RSA_PKCS1_SHA384 | scheme::RSA_PKCS1_SHA512
-    );
-    if pkcs1 || !offered.contains(&cv.scheme) {
-        return Err(Error::illegal(
-            "CertificateVerify uses a scheme we did not offer for it",
-        ));
+    if !cv.scheme.allowed_in_tls13_certificate_verify() || !offered.contains(&cv.scheme) {
+        return Err(Error::illegal(PeerMisbehaved::CertificateVerifyScheme(
+            cv.scheme,
+        )));
     }
     let m = cv_message(from_server, t.current_hash().as_ref());
     let leaf = cx
-        .info
+        .info()
         .peer_certs
         .first()
         .ok_or_else(|| Error::internal("CertificateVerify without a certificate"))?;
@@ -85,7 +82,7 @@ pub(crate) fn check_certificate_verify(
 /// (not yet including it): wrong length → decode_error; a MAC that does not match (compared in
 /// constant time by ring) → decrypt_error. `what` names it in the trace and the error.
 pub(crate) fn check_finished(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     hash: HashAlg,
     base_key: &Secret,
     t: &Transcript,
@@ -93,13 +90,13 @@ pub(crate) fn check_finished(
     what: &'static str,
 ) -> Result<(), Error> {
     if verify_data.len() != hash.output_len() {
-        return Err(Error::decode("Finished has the wrong length"));
+        return Err(Error::decode(PeerMisbehaved::FinishedLength));
     }
     let th = t.current_hash();
     if !verify_finished(hash, base_key.as_bytes(), th.as_ref(), verify_data) {
         return Err(Error::proto(
             AlertDescription::DecryptError,
-            format!("{what} does not verify"),
+            PeerMisbehaved::BadFinished(what),
         ));
     }
     cx.check(what, || {

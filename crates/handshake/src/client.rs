@@ -3,24 +3,24 @@
 
 use std::sync::Arc;
 
-use https_record::{AlertDescription, CipherSuite};
+use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::SystemRandom;
 
 use crate::codec::*;
-use crate::common::{random32, Common, Traffic, TrafficSecrets};
+use crate::common::{random32, TrafficSecrets};
 use crate::config::ClientConfig;
-use crate::error::Error;
+use crate::context::Context;
+use crate::error::{Error, Negotiable, PeerMisbehaved};
 use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
 };
 use crate::kx::{KeyExchange, NamedGroup};
 use crate::resumption::{fill_binder, ClientSessionStore, StoredTicket};
-
-pub(crate) const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
+use crate::traffic::Traffic;
 
 /// Handshake secrets carried from ServerHello to Finished.
 struct HsKeys {
-    suite: CipherSuite,
+    suite: Tls13Suite,
     ks: HandshakeSecret,
     transcript: Transcript,
     client_hs: Secret,
@@ -39,14 +39,14 @@ pub(crate) enum ClientState {
 /// A server's CertificateRequest.
 pub(crate) struct CertReq {
     context: Vec<u8>,
-    schemes: Vec<u16>,
+    schemes: Vec<SignatureScheme>,
 }
 
 /// What the client needs to turn NewSessionTickets into stored PSKs.
 pub(crate) struct ClientResumption {
     store: Arc<ClientSessionStore>,
     server_name: String,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     resumption_master: Secret,
 }
 
@@ -54,7 +54,7 @@ impl ClientState {
     pub(crate) fn start(
         config: Arc<ClientConfig>,
         server_name: &str,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
     ) -> Result<Self, Error> {
         let is_ip = server_name.parse::<std::net::IpAddr>().is_ok();
         if !is_ip {
@@ -63,7 +63,7 @@ impl ClientState {
         }
         let rng = SystemRandom::new();
         let random = random32(&rng)?;
-        cx.client_random = random;
+        cx.set_client_random(random);
         let session_id = if config.middlebox_compat {
             random32(&rng)?.to_vec()
         } else {
@@ -92,10 +92,10 @@ impl ClientState {
             }));
         }
         let ch = ClientHello {
-            legacy_version: ProtocolVersion::Tls12.to_u16(),
+            legacy_version: ProtocolVersion::Tls12,
             random,
             session_id,
-            cipher_suites: config.suites.iter().map(|s| s.to_u16()).collect(),
+            cipher_suites: config.suites.iter().map(|s| s.code_point()).collect(),
             compression_methods: vec![0],
             extensions,
             extensions_omitted: false,
@@ -116,7 +116,7 @@ impl ClientState {
         cx.send_hs(&msg, Some(&mut transcript));
         cx.flush_hs()?;
         // A CCS may arrive any time after our ClientHello until the server's Finished.
-        cx.record.allow_compat_ccs(true);
+        cx.allow_compat_ccs(true);
         let HandshakeMessage(HandshakePayload::ClientHello(ch)) = msg else {
             return Err(Error::internal("ClientHello changed type"));
         };
@@ -134,7 +134,7 @@ impl ClientState {
 
     pub(crate) fn handle(
         self,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<Self, Error> {
@@ -176,7 +176,7 @@ impl ClientState {
 }
 
 fn unexpected(got: &HandshakePayload, waiting: &'static str) -> Error {
-    Error::unexpected(format!("got {} while waiting for {waiting}", got.name()))
+    Error::unexpected_message(got.name(), waiting)
 }
 
 pub(crate) struct ExpectServerHello {
@@ -186,14 +186,14 @@ pub(crate) struct ExpectServerHello {
     ch: ClientHello,
     kx: KeyExchange,
     transcript: Transcript,
-    hrr_suite: Option<CipherSuite>,
+    hrr_suite: Option<Tls13Suite>,
     resume: Option<StoredTicket>,
 }
 
 impl ExpectServerHello {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -209,30 +209,29 @@ impl ExpectServerHello {
         let Some(ServerExtension::KeyShare(share)) = sh.ext(ExtensionType::KeyShare) else {
             return Err(Error::proto(
                 AlertDescription::MissingExtension,
-                "ServerHello has no key_share",
+                PeerMisbehaved::MissingExtension {
+                    message: "ServerHello",
+                    extension: ExtensionType::KeyShare,
+                },
             ));
         };
         if share.group != self.kx.group.to_u16() {
-            return Err(Error::illegal(
-                "server key share is for a group we sent no share for",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::ServerShareGroupMismatch));
         }
         let psk = match (sh.ext(ExtensionType::PreSharedKey), self.resume) {
             (Some(ServerExtension::PreSharedKey(0)), Some(t)) if t.suite.hash() == suite.hash() => {
                 Some(t.psk)
             }
             (Some(_), _) => {
-                return Err(Error::illegal(
-                    "server selected a PSK we did not offer or for another hash",
-                ))
+                return Err(Error::illegal(PeerMisbehaved::NotOffered(Negotiable::Psk)))
             }
             (None, _) => None,
         };
-        cx.info.resumed = psk.is_some();
+        cx.info_mut().resumed = psk.is_some();
         let group = self.kx.group;
         let shared = self.kx.complete(&share.payload)?;
-        cx.info.suite = Some(suite);
-        cx.info.group = Some(group);
+        cx.info_mut().suite = Some(suite);
+        cx.info_mut().group = Some(group);
         cx.negotiated("cipher suite", || suite.name().to_string());
         cx.negotiated("key exchange group", || group.name().to_string());
         cx.check("ECDHE", || {
@@ -281,56 +280,56 @@ impl ExpectServerHello {
 
     /// The ServerHello (or HelloRetryRequest) fields before its extensions: version, legacy
     /// fields, and a suite we offered (the HelloRetryRequest's, after one).
-    fn check_header(&self, sh: &ServerHello) -> Result<CipherSuite, Error> {
+    fn check_header(&self, sh: &ServerHello) -> Result<Tls13Suite, Error> {
         match sh.ext(ExtensionType::SupportedVersions) {
-            Some(ServerExtension::SupportedVersions(TLS13)) => {}
-            Some(_) => return Err(Error::illegal("server selected a version we did not offer")),
+            Some(ServerExtension::SupportedVersions(ProtocolVersion::Tls13)) => {}
+            Some(_) => {
+                return Err(Error::illegal(PeerMisbehaved::NotOffered(
+                    Negotiable::Version,
+                )))
+            }
             None => {
                 return Err(Error::proto(
                     AlertDescription::ProtocolVersion,
-                    "server chose TLS 1.2 or older; only TLS 1.3 is supported",
+                    PeerMisbehaved::ServerChoseOldVersion,
                 ))
             }
         }
-        if sh.legacy_version != ProtocolVersion::Tls12.to_u16() {
-            return Err(Error::illegal("ServerHello legacy_version is not 0x0303"));
+        if sh.legacy_version != ProtocolVersion::Tls12 {
+            return Err(Error::illegal(PeerMisbehaved::ServerLegacyVersion));
         }
         if sh.session_id != self.ch.session_id {
-            return Err(Error::illegal("legacy_session_id_echo does not match"));
+            return Err(Error::illegal(PeerMisbehaved::SessionIdEchoMismatch));
         }
         if sh.compression_method != 0 {
-            return Err(Error::illegal("non-zero compression method"));
+            return Err(Error::illegal(PeerMisbehaved::ServerCompression));
         }
-        let suite = CipherSuite::from_u16(sh.cipher_suite)
+        let suite = sh
+            .cipher_suite
+            .supported()
             .filter(|s| self.config.suites.contains(s))
-            .ok_or_else(|| Error::illegal("server selected a cipher suite we did not offer"))?;
+            .ok_or_else(|| Error::illegal(PeerMisbehaved::NotOffered(Negotiable::CipherSuite)))?;
         if self.hrr_suite.is_some_and(|s| s != suite) {
-            return Err(Error::illegal(
-                "cipher suite differs from the HelloRetryRequest's",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::RetrySuiteChanged));
         }
         Ok(suite)
     }
 
     fn handle_hrr(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         hrr: ServerHello,
-        suite: CipherSuite,
+        suite: Tls13Suite,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
         if self.hrr_suite.is_some() {
-            return Err(Error::unexpected("a second HelloRetryRequest"));
+            return Err(Error::unexpected(PeerMisbehaved::SecondHelloRetryRequest));
         }
         let group = match hrr.ext(ExtensionType::KeyShare) {
             Some(ServerExtension::HrrKeyShare(g)) => {
                 let g = NamedGroup::from_u16(*g)
                     .filter(|g| self.config.groups.contains(g) && *g != self.kx.group)
-                    .ok_or_else(|| {
-                        Error::illegal(
-                            "HelloRetryRequest asks for an unoffered group or the one we sent",
-                        )
-                    })?;
+                    .ok_or_else(|| Error::illegal(PeerMisbehaved::RetryBadGroup))?;
                 Some(g)
             }
             _ => None,
@@ -340,11 +339,9 @@ impl ExpectServerHello {
             _ => None,
         };
         if group.is_none() && cookie.is_none() {
-            return Err(Error::illegal(
-                "HelloRetryRequest would not change the ClientHello",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::RetryNoChange));
         }
-        cx.info.hrr = true;
+        cx.info_mut().hrr = true;
         cx.check("HelloRetryRequest", || {
             format!(
                 "server asks for {}",
@@ -374,9 +371,7 @@ impl ExpectServerHello {
         // The cookie is the server's: a ClientHello that cannot carry it is refused, never sent
         // with a wrong length.
         if !encodes_faithfully(&self.ch) {
-            return Err(Error::illegal(
-                "the HelloRetryRequest cookie does not fit in a ClientHello",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::RetryCookieTooLarge));
         }
         if self.config.middlebox_compat {
             cx.send_ccs()?;
@@ -400,7 +395,7 @@ impl ExpectServerHello {
     /// obfuscated_ticket_age; the binder is recomputed when the hello is sent) or, if the ticket's
     /// hash does not match the server's suite, removed. psk_key_exchange_modes stays: the server
     /// may still send tickets.
-    fn update_psk_after_hrr(&mut self, suite: CipherSuite) {
+    fn update_psk_after_hrr(&mut self, suite: Tls13Suite) {
         let Some(t) = &self.resume else {
             return;
         };
@@ -441,13 +436,21 @@ fn check_server_hello_extensions(sh: &ServerHello, offered_psk: bool) -> Result<
             } else {
                 "ServerHello"
             };
-            return Err(Error::illegal(format!(
-                "extension {t} is not allowed in a {msg}"
-            )));
+            return Err(Error::illegal(PeerMisbehaved::ForbiddenExtension {
+                message: msg,
+                extension: t,
+            }));
         }
         return Err(Error::proto(
             AlertDescription::UnsupportedExtension,
-            format!("server sent extension {t} that was not offered"),
+            PeerMisbehaved::UnsolicitedExtension {
+                message: if hrr {
+                    "HelloRetryRequest"
+                } else {
+                    "ServerHello"
+                },
+                extension: t,
+            },
         ));
     }
     Ok(())
@@ -464,7 +467,7 @@ pub(crate) struct ExpectEncryptedExtensions {
 impl ExpectEncryptedExtensions {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -474,13 +477,17 @@ impl ExpectEncryptedExtensions {
         let unsupported = |t: ExtensionType| {
             if not_for_encrypted_extensions(t) {
                 // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
-                Error::illegal(format!(
-                    "extension {t} is not allowed in EncryptedExtensions"
-                ))
+                Error::illegal(PeerMisbehaved::ForbiddenExtension {
+                    message: "EncryptedExtensions",
+                    extension: t,
+                })
             } else {
                 Error::proto(
                     AlertDescription::UnsupportedExtension,
-                    format!("unrequested extension {t} in EncryptedExtensions"),
+                    PeerMisbehaved::UnsolicitedExtension {
+                        message: "EncryptedExtensions",
+                        extension: t,
+                    },
                 )
             }
         };
@@ -490,12 +497,12 @@ impl ExpectEncryptedExtensions {
                 EncryptedExtension::SupportedGroups(_) => {}
                 EncryptedExtension::Alpn(p) if !self.config.alpn.is_empty() => {
                     if !self.config.alpn.contains(&p) {
-                        return Err(Error::illegal(
-                            "server selected an ALPN protocol we did not offer",
-                        ));
+                        return Err(Error::illegal(PeerMisbehaved::NotOffered(
+                            Negotiable::AlpnProtocol,
+                        )));
                     }
                     cx.negotiated("ALPN", || String::from_utf8_lossy(&p).into_owned());
-                    cx.info.alpn = Some(p);
+                    cx.info_mut().alpn = Some(p);
                 }
                 other => return Err(unsupported(other.ext_type())),
             }
@@ -530,7 +537,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -538,20 +545,15 @@ impl ExpectCertificate {
             HandshakePayload::CertificateRequest(cr) if self.cert_request.is_none() => {
                 // No client certificates yet: we will answer with an empty Certificate.
                 self.keys.transcript.add(raw);
-                let mut schemes = Vec::new();
-                for e in &cr.extensions {
-                    if e.typ == ExtensionType::SignatureAlgorithms {
-                        let mut r = Reader::new(&e.body);
-                        schemes = read_u16_list(&mut r, LenPrefix::U16, 2, "signature_algorithms")?;
-                        r.expect_empty("signature_algorithms")?;
-                    }
-                }
-                if schemes.is_empty() {
+                let Some(schemes) = cr.signature_algorithms()? else {
                     return Err(Error::proto(
                         AlertDescription::MissingExtension,
-                        "CertificateRequest has no signature_algorithms",
+                        PeerMisbehaved::MissingExtension {
+                            message: "CertificateRequest",
+                            extension: ExtensionType::SignatureAlgorithms,
+                        },
                     ));
-                }
+                };
                 cx.check("CertificateRequest", || {
                     "the server asks for a client certificate".into()
                 });
@@ -563,16 +565,21 @@ impl ExpectCertificate {
             }
             HandshakePayload::Certificate(c) => {
                 if !c.context.is_empty() {
-                    return Err(Error::illegal("server Certificate has a request context"));
+                    return Err(Error::illegal(
+                        PeerMisbehaved::UnexpectedCertificateContext("server"),
+                    ));
                 }
                 let Some((leaf, rest)) = c.entries.split_first() else {
-                    return Err(Error::decode("server sent an empty certificate list"));
+                    return Err(Error::decode(PeerMisbehaved::EmptyCertificateList));
                 };
                 // We request no per-certificate extensions (OCSP, SCT): any is unsolicited.
-                if c.entries.iter().any(|e| !e.extensions.is_empty()) {
+                if let Some(x) = c.entries.iter().find_map(|e| e.extensions.first()) {
                     return Err(Error::proto(
                         AlertDescription::UnsupportedExtension,
-                        "unrequested CertificateEntry extension",
+                        PeerMisbehaved::UnsolicitedExtension {
+                            message: "CertificateEntry",
+                            extension: x.typ,
+                        },
                     ));
                 }
                 let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
@@ -586,7 +593,7 @@ impl ExpectCertificate {
                     format!("{n} certificate(s) valid for {}", self.server_name)
                 });
                 self.keys.transcript.add(raw);
-                cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+                cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
                 Ok(ClientState::ExpectCertificateVerify(Box::new(
                     ExpectCertificateVerify {
                         config: self.config,
@@ -611,7 +618,7 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -627,11 +634,11 @@ impl ExpectCertificateVerify {
             true,
             |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
         )?;
-        cx.info.scheme = Some(cv.scheme);
+        cx.info_mut().scheme = Some(cv.scheme);
         cx.check("CertificateVerify", || {
             format!(
                 "transcript signature ({}) verified with the leaf's key",
-                crate::sign::scheme_name(cv.scheme)
+                cv.scheme.name()
             )
         });
         self.keys.transcript.add(raw);
@@ -654,7 +661,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
@@ -681,7 +688,7 @@ impl ExpectFinished {
             exporter,
         ) = cx.derive_application_secrets(ks, th.as_ref());
         cx.set_read_key(suite, &server_ap);
-        cx.record.allow_compat_ccs(false);
+        cx.allow_compat_ccs(false);
         if self.config.middlebox_compat {
             cx.send_ccs()?;
         }
@@ -698,7 +705,7 @@ impl ExpectFinished {
             Some(&mut transcript),
         );
         cx.set_write_key(suite, &client_ap)?;
-        cx.handshake_complete = true;
+        cx.set_handshake_complete();
         let server_name = self.server_name;
         let resumption = self.config.sessions.clone().map(|store| {
             let resumption_master =
@@ -736,7 +743,9 @@ fn hello_extensions(
             name: server_name.trim_end_matches('.').as_bytes().to_vec(),
         }]));
     }
-    extensions.push(ClientExtension::SupportedVersions(vec![TLS13]));
+    extensions.push(ClientExtension::SupportedVersions(vec![
+        ProtocolVersion::Tls13,
+    ]));
     extensions.push(ClientExtension::SupportedGroups(
         config.groups.iter().map(|g| g.to_u16()).collect(),
     ));
@@ -762,7 +771,7 @@ fn hello_extensions(
 /// Our answer to a CertificateRequest: our certificate and CertificateVerify if we have one the
 /// server can accept, otherwise an empty Certificate.
 fn send_client_auth(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     config: &ClientConfig,
     req: CertReq,
     transcript: &mut Transcript,

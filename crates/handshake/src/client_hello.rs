@@ -4,39 +4,37 @@
 
 use https_record::AlertDescription;
 
-use crate::codec::{ClientExtension, ClientHello, ExtensionType, KeyShareEntry, ProtocolVersion};
-use crate::error::Error;
+use crate::codec::{
+    ClientExtension, ClientHello, ClientHelloExtensions, ExtensionType, KeyShareEntry,
+    ProtocolVersion,
+};
+use crate::error::{Error, PeerMisbehaved};
 use crate::kx::NamedGroup;
 
-const TLS12: u16 = ProtocolVersion::Tls12.to_u16();
-const TLS13: u16 = ProtocolVersion::Tls13.to_u16();
-
 /// legacy_version, supported_versions and compression: what makes a hello TLS 1.3 at all.
-pub(crate) fn check_versions(ch: &ClientHello) -> Result<(), Error> {
+pub(crate) fn check_versions(
+    ch: &ClientHello,
+    exts: &ClientHelloExtensions<'_>,
+) -> Result<(), Error> {
     // A TLS 1.3 client sets legacy_version to 0x0303 (RFC 8446 §4.1.2, D.5); below that it is an
     // SSL 3.0 / TLS 1.0-1.1 client whatever its supported_versions says.
-    if ch.legacy_version < TLS12 {
+    if ch.legacy_version.to_u16() < ProtocolVersion::Tls12.to_u16() {
         return Err(Error::proto(
             AlertDescription::ProtocolVersion,
-            format!(
-                "ClientHello legacy_version {:#06x} is below TLS 1.2",
-                ch.legacy_version
-            ),
+            PeerMisbehaved::LegacyVersionTooLow(ch.legacy_version),
         ));
     }
-    match ch.ext(ExtensionType::SupportedVersions) {
-        Some(ClientExtension::SupportedVersions(v)) if v.contains(&TLS13) => {}
-        _ => {
-            return Err(Error::proto(
-                AlertDescription::ProtocolVersion,
-                "client does not offer TLS 1.3 (supported_versions)",
-            ))
-        }
+    if !exts
+        .supported_versions
+        .is_some_and(|v| v.contains(&ProtocolVersion::Tls13))
+    {
+        return Err(Error::proto(
+            AlertDescription::ProtocolVersion,
+            PeerMisbehaved::NoTls13Offered,
+        ));
     }
     if ch.compression_methods != [0] {
-        return Err(Error::illegal(
-            "legacy_compression_methods must be exactly [null]",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::CompressionOffered));
     }
     Ok(())
 }
@@ -46,12 +44,10 @@ pub(crate) fn check_versions(ch: &ClientHello) -> Result<(), Error> {
 pub(crate) fn check_key_shares(shares: &[KeyShareEntry], groups: &[u16]) -> Result<(), Error> {
     for (i, s) in shares.iter().enumerate() {
         if !groups.contains(&s.group) || shares[..i].iter().any(|o| o.group == s.group) {
-            return Err(Error::illegal(
-                "key share for an unlisted or repeated group",
-            ));
+            return Err(Error::illegal(PeerMisbehaved::KeyShareNotListed));
         }
         if s.payload.is_empty() {
-            return Err(Error::illegal("key share with an empty key_exchange"));
+            return Err(Error::illegal(PeerMisbehaved::EmptyKeyShare));
         }
         if let Some(g) = NamedGroup::from_u16(s.group) {
             g.check_public(&s.payload)?;
@@ -77,7 +73,7 @@ fn may_change(typ: ExtensionType) -> bool {
 /// The second ClientHello is the first with only the changes §4.1.2 allows; anything else is
 /// illegal_parameter (a client may not renegotiate SNI, ALPN, its random, its suites... mid-way).
 pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> Result<(), Error> {
-    let changed = |what: &str| Error::illegal(format!("second ClientHello changed {what}"));
+    let changed = |what| Error::illegal(PeerMisbehaved::SecondHelloChanged(what));
     if second.legacy_version != first.legacy_version {
         return Err(changed("legacy_version"));
     }
@@ -94,9 +90,7 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
         return Err(changed("legacy_compression_methods"));
     }
     if second.ext(ExtensionType::EarlyData).is_some() {
-        return Err(Error::illegal(
-            "second ClientHello offers early_data after a HelloRetryRequest",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::SecondHelloEarlyData));
     }
     check_psk_update(first, second)?;
     let mut a = first
@@ -112,8 +106,10 @@ pub(crate) fn check_second_hello(first: &ClientHello, second: &ClientHello) -> R
             (None, None) => return Ok(()),
             (Some(x), Some(y)) if x == y => {}
             (x, y) => {
-                let typ = y.or(x).map_or(0, |e| e.ext_type().to_u16());
-                return Err(changed(&format!("extension {typ}")));
+                let typ = y.or(x).map_or(ExtensionType::Unknown(0), |e| e.ext_type());
+                return Err(Error::illegal(PeerMisbehaved::SecondHelloChangedExtension(
+                    typ,
+                )));
             }
         }
     }
@@ -125,16 +121,12 @@ fn check_psk_update(first: &ClientHello, second: &ClientHello) -> Result<(), Err
         return Ok(());
     };
     let Some(ClientExtension::PreSharedKey(old)) = first.ext(ExtensionType::PreSharedKey) else {
-        return Err(Error::illegal(
-            "second ClientHello adds a pre_shared_key the first did not offer",
-        ));
+        return Err(Error::illegal(PeerMisbehaved::SecondHelloAddsPsk));
     };
     let offered_before = |id: &[u8]| old.identities.iter().any(|o| o.identity == id);
     if new.identities.iter().all(|i| offered_before(&i.identity)) {
         Ok(())
     } else {
-        Err(Error::illegal(
-            "second ClientHello offers a PSK identity the first did not",
-        ))
+        Err(Error::illegal(PeerMisbehaved::SecondHelloNewPskIdentity))
     }
 }

@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use https_record::{
-    next_traffic_secret, CipherSuite, ContentType, RecordLayer, RecordOpener, RecordSealer,
-    MAX_PLAINTEXT_LEN,
+    ContentType, RecordLayer, RecordOpener, RecordSealer, Tls13Suite, MAX_PLAINTEXT_LEN,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::codec::{Codec, HandshakeMessage, HandshakePayload, HandshakeType};
+use crate::codec::{Codec, HandshakeMessage, HandshakeType};
 use crate::error::Error;
 use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
 use crate::kx::NamedGroup;
@@ -74,12 +73,12 @@ pub(crate) fn random32(rng: &SystemRandom) -> Result<[u8; 32], Error> {
 /// What is negotiated so far.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Negotiated {
-    pub(crate) suite: Option<CipherSuite>,
+    pub(crate) suite: Option<Tls13Suite>,
     pub(crate) group: Option<NamedGroup>,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) peer_certs: Vec<Vec<u8>>,
     pub(crate) sni: Option<String>,
-    pub(crate) scheme: Option<u16>,
+    pub(crate) scheme: Option<crate::sign::SignatureScheme>,
     pub(crate) hrr: bool,
     pub(crate) resumed: bool,
 }
@@ -105,8 +104,6 @@ pub(crate) struct Common {
     pub(crate) handshake_complete: bool,
     pub(crate) read_key_changed: bool,
     pub(crate) error: Option<Error>,
-    pub(crate) close_sent: bool,
-    pub(crate) eof: bool,
     pub(crate) hs_bytes_received: usize,
     pub(crate) trace: Option<Vec<TraceEvent>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
@@ -135,8 +132,6 @@ impl Common {
             handshake_complete: false,
             read_key_changed: false,
             error: None,
-            close_sent: false,
-            eof: false,
             hs_bytes_received: 0,
             trace: trace.then(Vec::new),
             key_log,
@@ -187,35 +182,22 @@ impl Common {
     /// Reserves exactly what the records need (one allocation, no 16 KiB over-reservation for a
     /// small flight or response).
     pub(crate) fn write_records(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
-        if self.close_sent {
+        if self.record.close_sent() {
             return Err(Error::Closed); // after our close_notify nothing more is sent
         }
-        let Some(sealer) = self.record.sealer_mut() else {
-            self.record.write(typ, payload, &mut self.sendable)?;
-            return Ok(());
-        };
-        let frag = sealer.max_fragment().clamp(1, MAX_PLAINTEXT_LEN);
-        let need: usize = payload
-            .chunks(frag)
-            .map(|c| sealer.sealed_len(c.len()))
-            .sum();
-        self.sendable.reserve(need);
-        for chunk in payload.chunks(frag) {
-            sealer.seal_into(typ, chunk, &mut self.sendable)?;
-        }
-        Ok(())
+        Ok(self.record.write(typ, payload, &mut self.sendable)?)
     }
 
     /// The middlebox-compatibility change_cipher_spec (RFC 8446 D.4), always unprotected, once.
     pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
-        if self.close_sent {
+        if self.record.close_sent() {
             return Err(Error::Closed); // not even a CCS after our close_notify
         }
         if self.ccs_sent {
             return Ok(());
         }
         self.flush_hs()?;
-        https_record::write_plaintext(ContentType::ChangeCipherSpec, &[1], &mut self.sendable);
+        self.record.write_change_cipher_spec(&mut self.sendable)?;
         self.ccs_sent = true;
         self.trace(|| TraceEvent::Sent {
             message: "ChangeCipherSpec",
@@ -226,7 +208,7 @@ impl Common {
 
     pub(crate) fn set_write_key(
         &mut self,
-        suite: CipherSuite,
+        suite: Tls13Suite,
         secret: &Secret,
     ) -> Result<(), Error> {
         self.flush_hs()?;
@@ -241,7 +223,7 @@ impl Common {
         Ok(())
     }
 
-    pub(crate) fn set_read_key(&mut self, suite: CipherSuite, secret: &Secret) {
+    pub(crate) fn set_read_key(&mut self, suite: Tls13Suite, secret: &Secret) {
         self.record
             .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
         self.read_key_changed = true;
@@ -311,7 +293,7 @@ impl Common {
     }
 
     /// Records the suite and group chosen (info and trace).
-    pub(crate) fn note_suite_and_group(&mut self, suite: CipherSuite, group: NamedGroup) {
+    pub(crate) fn note_suite_and_group(&mut self, suite: Tls13Suite, group: NamedGroup) {
         self.info.suite = Some(suite);
         self.info.group = Some(group);
         self.negotiated("cipher suite", || suite.name().to_string());
@@ -336,7 +318,7 @@ impl Common {
     pub(crate) fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
         if !self.handshake_complete
             || self.pending_plain.is_empty()
-            || self.close_sent
+            || self.record.close_sent()
             || self.error.is_some()
         {
             return Ok(());
@@ -358,64 +340,5 @@ impl Common {
             self.pending_plain = Vec::new(); // idle connections hold no buffer
         }
         Ok(())
-    }
-}
-
-/// The traffic phase, shared by both roles: application keys and KeyUpdate (RFC 8446 §4.6.3).
-pub(crate) struct Traffic {
-    pub(crate) suite: CipherSuite,
-    pub(crate) write_secret: Secret,
-    pub(crate) read_secret: Secret,
-    pub(crate) exporter: Secret,
-}
-
-impl Traffic {
-    pub(crate) fn handle(
-        mut self,
-        cx: &mut Common,
-        msg: HandshakeMessage,
-        is_client: bool,
-    ) -> Result<Self, Error> {
-        match msg.0 {
-            HandshakePayload::KeyUpdate(requested) => {
-                let h = self.suite.hash();
-                self.read_secret =
-                    Secret::from_slice(&next_traffic_secret(h, self.read_secret.as_bytes()));
-                cx.set_read_key(self.suite, &self.read_secret);
-                // Answered lazily, before our next record (see `Common::key_update_owed`);
-                // after our close_notify nothing more is sent, KeyUpdate included.
-                if requested && !cx.close_sent {
-                    cx.key_update_owed = true;
-                }
-                Ok(self)
-            }
-            // Tickets without a session store (resumption off) are ignored.
-            HandshakePayload::NewSessionTicket(_) if is_client => Ok(self),
-            other => Err(Error::unexpected(format!(
-                "{} after the handshake",
-                other.name()
-            ))),
-        }
-    }
-
-    /// Sends a KeyUpdate and switches our write key; it also answers a peer's pending request.
-    pub(crate) fn update_write(
-        &mut self,
-        cx: &mut Common,
-        request_peer: bool,
-    ) -> Result<(), Error> {
-        if cx.close_sent {
-            return Err(Error::Closed);
-        }
-        cx.key_update_owed = false;
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::KeyUpdate(request_peer)),
-            None,
-        );
-        self.write_secret = Secret::from_slice(&next_traffic_secret(
-            self.suite.hash(),
-            self.write_secret.as_bytes(),
-        ));
-        cx.set_write_key(self.suite, &self.write_secret)
     }
 }

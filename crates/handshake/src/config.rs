@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use https_record::CipherSuite;
+use https_record::Tls13Suite;
 use https_verify::TrustAnchors;
 
 use crate::error::Error;
@@ -24,7 +24,7 @@ pub struct ClientHelloInfo<'a> {
     /// The SNI host name, if sent.
     pub server_name: Option<&'a str>,
     /// The client's signature_algorithms.
-    pub signature_schemes: &'a [u16],
+    pub signature_schemes: &'a [crate::sign::SignatureScheme],
     /// The client's ALPN protocols, in its order (empty without the extension). A tls-alpn-01
     /// responder (RFC 8737) answers `acme-tls/1` with its challenge certificate.
     pub alpn_protocols: &'a [Vec<u8>],
@@ -82,7 +82,7 @@ impl ResolvesServerCert for SniResolver {
 /// Client settings.
 #[derive(Debug)]
 pub struct ClientConfig {
-    pub(crate) suites: Vec<CipherSuite>,
+    pub(crate) suites: Vec<Tls13Suite>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) verifier: Arc<dyn ServerCertVerifier>,
     pub(crate) alpn: Vec<Vec<u8>>,
@@ -100,7 +100,7 @@ impl ClientConfig {
     /// (roots) is required.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
-            suites: CipherSuite::ALL.to_vec(),
+            suites: Tls13Suite::ALL.to_vec(),
             groups: NamedGroup::ALL.to_vec(),
             verifier: None,
             alpn: Vec::new(),
@@ -128,7 +128,7 @@ macro_rules! shared_setters {
     ($builder:ident, suites = $suites:literal, groups = $groups:literal, alpn = $alpn:literal) => {
         impl $builder {
             #[doc = $suites]
-            pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
+            pub fn with_cipher_suites(mut self, suites: &[Tls13Suite]) -> Self {
                 self.suites = suites.to_vec();
                 self
             }
@@ -173,7 +173,7 @@ shared_setters!(
 /// Builds a [`ClientConfig`].
 #[derive(Debug)]
 pub struct ClientConfigBuilder {
-    suites: Vec<CipherSuite>,
+    suites: Vec<Tls13Suite>,
     groups: Vec<NamedGroup>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
     alpn: Vec<Vec<u8>>,
@@ -245,7 +245,7 @@ impl ClientConfigBuilder {
 }
 
 fn check_lists(
-    suites: &[CipherSuite],
+    suites: &[Tls13Suite],
     groups: &[NamedGroup],
     alpn: &[Vec<u8>],
 ) -> Result<(), Error> {
@@ -266,7 +266,7 @@ fn check_lists(
 /// Server settings.
 #[derive(Debug)]
 pub struct ServerConfig {
-    pub(crate) suites: Vec<CipherSuite>,
+    pub(crate) suites: Vec<Tls13Suite>,
     pub(crate) groups: Vec<NamedGroup>,
     pub(crate) resolver: Arc<dyn ResolvesServerCert>,
     pub(crate) alpn: Vec<Vec<u8>>,
@@ -293,7 +293,7 @@ impl ServerConfig {
     /// certificate (or resolver) is required.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
-            suites: CipherSuite::ALL.to_vec(),
+            suites: Tls13Suite::ALL.to_vec(),
             groups: NamedGroup::ALL.to_vec(),
             resolver: None,
             alpn: Vec::new(),
@@ -315,7 +315,7 @@ impl ServerConfig {
 /// Builds a [`ServerConfig`].
 #[derive(Debug)]
 pub struct ServerConfigBuilder {
-    suites: Vec<CipherSuite>,
+    suites: Vec<Tls13Suite>,
     groups: Vec<NamedGroup>,
     resolver: Option<Arc<dyn ResolvesServerCert>>,
     alpn: Vec<Vec<u8>>,

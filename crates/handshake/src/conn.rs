@@ -7,20 +7,20 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use https_record::{
-    Alert, AlertDescription, CipherSuite, Incoming, RecordError, MAX_PLAINTEXT_LEN,
-};
+use https_record::{Alert, AlertDescription, Incoming, Tls13Suite, MAX_PLAINTEXT_LEN};
 
 use crate::client::ClientState;
 use crate::codec::{Codec, HandshakeMessage, HandshakeType};
 use crate::common::{
-    max_message_len, Common, Traffic, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
+    max_message_len, Common, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
 };
 use crate::config::{ClientConfig, ServerConfig};
-use crate::error::Error;
+use crate::context::Context;
+use crate::error::{Error, PeerMisbehaved};
 use crate::kx::NamedGroup;
 use crate::server::ServerState;
 use crate::trace::TraceEvent;
+use crate::traffic::Traffic;
 
 pub(crate) enum HsState {
     Client(ClientState),
@@ -81,11 +81,7 @@ impl Connection {
                 "received plaintext buffer full: read from reader() first",
             ));
         }
-        let n = self.common.record.read_from(rd)?;
-        if n == 0 {
-            self.common.eof = true;
-        }
-        Ok(n)
+        self.common.record.read_from(rd)
     }
 
     /// Writes pending TLS bytes to the transport (one `write` call).
@@ -121,7 +117,7 @@ impl Connection {
             return Ok(());
         }
         if let Some(t) = traffic_mut(&mut self.state) {
-            t.update_write(&mut self.common, false)?;
+            t.update_write(&mut Context::new(&mut self.common), false)?;
             self.common.flush_hs()?;
         }
         Ok(())
@@ -170,7 +166,7 @@ impl Connection {
             // between its pieces.
             if !self.common.hs_in.is_empty() && !matches!(incoming, Incoming::Handshake(_)) {
                 return Err(Error::unexpected(
-                    "a record of another type between the fragments of a handshake message",
+                    PeerMisbehaved::InterleavedHandshakeFragments,
                 ));
             }
             match incoming {
@@ -178,7 +174,7 @@ impl Connection {
                     if !self.common.handshake_complete {
                         self.common.hs_bytes_received += bytes.len();
                         if self.common.hs_bytes_received > MAX_HANDSHAKE_FLIGHT {
-                            return Err(Error::unexpected("handshake too large"));
+                            return Err(Error::unexpected(PeerMisbehaved::HandshakeFlightTooLarge));
                         }
                     }
                     self.common.hs_in.extend_from_slice(&bytes);
@@ -186,9 +182,7 @@ impl Connection {
                 }
                 Incoming::ApplicationData(bytes) => {
                     if !self.common.handshake_complete {
-                        return Err(Error::unexpected(
-                            "application data before the handshake completed",
-                        ));
+                        return Err(Error::unexpected(PeerMisbehaved::EarlyApplicationData));
                     }
                     self.common.received_len += bytes.len();
                     match self.common.received.back_mut() {
@@ -213,16 +207,9 @@ impl Connection {
         if self.common.handshake_complete && self.common.hs_out.capacity() > 0 {
             self.common.hs_out = Vec::new();
         }
-        // Drop the deframer's read buffer when it holds nothing: an idle connection keeps no 16 KiB
-        // buffer (the next read allocates again, cheap next to the AEAD work on a full record).
-        let deframer = self.common.record.deframer_mut();
-        if deframer.buffered_len() == 0 {
-            *deframer = https_record::Deframer::new();
-        }
-        if self.common.eof && !self.common.record.peer_closed() && !self.common.handshake_complete {
-            return Err(Error::Record(RecordError::Truncated {
-                mid_record: self.common.record.deframer_mut().has_pending_bytes(),
-            }));
+        // EOF before the handshake completed: the record layer says whether it was clean.
+        if self.common.record.transport_ended() && !self.common.handshake_complete {
+            self.common.record.eof()?;
         }
         Ok(())
     }
@@ -237,17 +224,16 @@ impl Connection {
                     | usize::from(header[2]) << 8
                     | usize::from(header[3]);
                 if matches!(typ, HandshakeType::Unknown(_) | HandshakeType::MessageHash) {
-                    return Err(Error::unexpected(format!(
-                        "unknown handshake message type {}",
-                        header[0]
+                    return Err(Error::unexpected(PeerMisbehaved::UnknownHandshakeType(
+                        header[0],
                     )));
                 }
                 if len > max_message_len(typ) {
-                    return Err(Error::decode(format!(
-                        "{} of {len} bytes is over our limit of {}",
-                        typ.name(),
-                        max_message_len(typ)
-                    )));
+                    return Err(Error::decode(PeerMisbehaved::MessageTooLarge {
+                        message: typ,
+                        len,
+                        limit: max_message_len(typ),
+                    }));
                 }
                 let Some(raw) = buf.get(at..at + 4 + len) else {
                     break;
@@ -261,12 +247,16 @@ impl Connection {
                 self.common.read_key_changed = false;
                 let state = self.state.take().ok_or(Error::Closed)?;
                 self.state = Some(match state {
-                    HsState::Client(s) => HsState::Client(s.handle(&mut self.common, msg, raw)?),
-                    HsState::Server(s) => HsState::Server(s.handle(&mut self.common, msg, raw)?),
+                    HsState::Client(s) => {
+                        HsState::Client(s.handle(&mut Context::new(&mut self.common), msg, raw)?)
+                    }
+                    HsState::Server(s) => {
+                        HsState::Server(s.handle(&mut Context::new(&mut self.common), msg, raw)?)
+                    }
                 });
                 at += 4 + len;
                 if self.common.read_key_changed && at < buf.len() {
-                    return Err(Error::unexpected("handshake message spans a key change"));
+                    return Err(Error::unexpected(PeerMisbehaved::HandshakeSpansKeyChange));
                 }
             }
             Ok(())
@@ -296,7 +286,7 @@ impl Connection {
     /// Queues a close_notify alert; nothing can be written after it (not even a KeyUpdate). The
     /// peer's direction stays open: TLS 1.3 allows half-close, so data may still arrive.
     pub fn send_close_notify(&mut self) {
-        if self.common.close_sent || self.common.error.is_some() {
+        if self.common.record.close_sent() || self.common.error.is_some() {
             return;
         }
         let _ = self.seal_pending(true);
@@ -305,7 +295,6 @@ impl Connection {
             .common
             .record
             .write_close_notify(&mut self.common.sendable);
-        self.common.close_sent = true;
         self.common.key_update_owed = false;
     }
 
@@ -313,7 +302,7 @@ impl Connection {
     /// switch keys before sealing more application data.
     fn rekey_if_due(&mut self) -> Result<(), Error> {
         if !self.common.record.key_update_due()
-            || self.common.close_sent
+            || self.common.record.close_sent()
             || self.common.error.is_some()
         {
             return Ok(());
@@ -321,7 +310,7 @@ impl Connection {
         let Some(t) = traffic_mut(&mut self.state) else {
             return Ok(());
         };
-        t.update_write(&mut self.common, false)?;
+        t.update_write(&mut Context::new(&mut self.common), false)?;
         self.common.flush_hs()
     }
 
@@ -337,7 +326,7 @@ impl Connection {
     /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too. Refused after
     /// our close_notify ([`Error::Closed`]).
     pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
-        if self.common.close_sent {
+        if self.common.record.close_sent() {
             return Err(Error::Closed);
         }
         if traffic_mut(&mut self.state).is_none() {
@@ -347,7 +336,7 @@ impl Connection {
         }
         self.seal_pending(true)?;
         if let Some(t) = traffic_mut(&mut self.state) {
-            t.update_write(&mut self.common, request_peer)?;
+            t.update_write(&mut Context::new(&mut self.common), request_peer)?;
         }
         self.common.flush_hs()
     }
@@ -398,7 +387,7 @@ impl Connection {
         let c = &self.common;
         !c.sendable.is_empty()
             || (c.handshake_complete
-                && !c.close_sent
+                && !c.record.close_sent()
                 && c.error.is_none()
                 && (!c.pending_plain.is_empty() || c.key_update_owed))
     }
@@ -409,7 +398,7 @@ impl Connection {
     }
 
     /// The negotiated cipher suite.
-    pub fn negotiated_cipher_suite(&self) -> Option<CipherSuite> {
+    pub fn negotiated_cipher_suite(&self) -> Option<Tls13Suite> {
         self.common.info.suite
     }
     /// The key exchange group.
@@ -436,7 +425,7 @@ impl Connection {
         self.common.info.sni.as_deref()
     }
     /// The CertificateVerify signature scheme.
-    pub fn signature_scheme(&self) -> Option<u16> {
+    pub fn signature_scheme(&self) -> Option<crate::sign::SignatureScheme> {
         self.common.info.scheme
     }
     /// True if the handshake resumed a session (PSK with ECDHE).
@@ -485,7 +474,7 @@ impl Read for Reader<'_> {
         if let Some(e) = &self.common.error {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
-        if self.common.eof {
+        if self.common.record.transport_ended() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "peer closed without close_notify",
@@ -503,7 +492,7 @@ pub struct Writer<'a> {
 impl Write for Writer<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let c = &mut self.conn.common;
-        if c.close_sent {
+        if c.record.close_sent() {
             return Err(io::Error::new(io::ErrorKind::BrokenPipe, Error::Closed));
         }
         if let Some(e) = &c.error {
@@ -528,7 +517,7 @@ impl ClientConnection {
     /// the ClientHello is ready for `write_tls` at once.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
         let mut common = Common::new(config.trace, config.key_log.clone());
-        let state = ClientState::start(config, server_name, &mut common)?;
+        let state = ClientState::start(config, server_name, &mut Context::new(&mut common))?;
         Ok(Self {
             inner: Connection {
                 common,

@@ -73,10 +73,12 @@ mod common;
 mod config;
 mod conn;
 mod constant_time;
+mod context;
 mod error;
 #[doc(hidden)]
 pub mod keyschedule;
 mod kx;
+mod negotiate;
 mod resumption;
 mod server;
 mod server_flight;
@@ -86,6 +88,7 @@ mod tickets;
 #[cfg(feature = "tokio")]
 mod tokio_io;
 mod trace;
+mod traffic;
 mod verifier;
 
 #[cfg(feature = "tokio")]
@@ -98,14 +101,12 @@ pub use config::{
     ServerConfigBuilder, SingleCert, SniResolver,
 };
 pub use conn::{ClientConnection, Connection, IoState, Reader, ServerConnection, Writer};
-pub use error::{certificate_alert, Error};
-pub use https_record::{AlertDescription, CipherSuite};
+pub use error::{certificate_alert, Error, Negotiable, PeerMisbehaved};
+pub use https_record::{AlertDescription, CipherSuite, Tls13Suite};
 pub use https_record::{MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use kx::NamedGroup;
 pub use resumption::{ClientSessionStore, MAX_TICKETS_PER_SERVER, TICKET_LIFETIME};
-pub use sign::{
-    scheme, scheme_name, CertifiedKey, SignatureScheme, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES,
-};
+pub use sign::{CertifiedKey, SignatureScheme, SigningKey, CERT_SCHEMES, VERIFY_SCHEMES};
 pub use tickets::{
     TicketKeyError, TicketKeyFile, Ticketer, DEFAULT_RELOAD_INTERVAL, DEFAULT_ROTATION_PERIOD,
     DEFAULT_TICKET_LIFETIME, KEYS_KEPT, KEY_FILE_HEADER, MAX_KEY_FILE_BYTES, MAX_KEY_FILE_KEYS,

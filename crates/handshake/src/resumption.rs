@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use https_record::{CipherSuite, HashAlg};
+use https_record::{HashAlg, Tls13Suite};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakePayload};
 use crate::keyschedule::{finished_verify_data, label, EarlySecret, Secret, Transcript};
@@ -16,7 +16,7 @@ pub const TICKET_LIFETIME: u32 = 2 * 60 * 60;
 
 /// A ticket the client may use once.
 pub(crate) struct StoredTicket {
-    pub(crate) suite: CipherSuite,
+    pub(crate) suite: Tls13Suite,
     pub(crate) psk: Secret,
     pub(crate) ticket: Vec<u8>,
     pub(crate) age_add: u32,
@@ -68,7 +68,7 @@ impl ClientSessionStore {
     pub(crate) fn put(
         &self,
         name: &str,
-        suite: CipherSuite,
+        suite: Tls13Suite,
         psk: Secret,
         ticket: Vec<u8>,
         age_add: u32,

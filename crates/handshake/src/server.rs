@@ -3,21 +3,22 @@
 
 use std::sync::Arc;
 
-use https_record::{AlertDescription, CipherSuite};
+use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::SystemRandom;
 
-use crate::client::TLS13;
-use crate::client_hello::{check_key_shares, check_second_hello, check_versions};
 use crate::codec::*;
-use crate::common::{random32, Common, Traffic};
+use crate::common::random32;
 use crate::config::{ClientAuth, ServerConfig};
-use crate::error::Error;
+use crate::context::Context;
+use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
+use crate::negotiate::{negotiate, Accepted, Negotiation, RetrySent};
 use crate::server_flight::{
-    certificate_request, choose_alpn, choose_cert, choose_share, record_size_limit, requested_sni,
-    required_extensions, send_certificate, send_encrypted_extensions, send_finished, HelloOut,
+    emit_certificate, emit_certificate_request, emit_encrypted_extensions, emit_finished,
+    emit_hello_retry_request, HelloOut,
 };
+use crate::traffic::Traffic;
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
@@ -34,7 +35,7 @@ impl ServerState {
 
     pub(crate) fn handle(
         self,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<Self, Error> {
@@ -50,43 +51,12 @@ impl ServerState {
 
 /// What a HelloRetryRequest committed us to.
 struct HrrSent {
-    suite: CipherSuite,
+    suite: Tls13Suite,
     group: NamedGroup,
     cookie: [u8; 32],
     transcript: Transcript,
     /// The first ClientHello, which the second must repeat but for the changes §4.1.2 allows.
     first: Box<ClientHello>,
-}
-
-impl HrrSent {
-    /// The second ClientHello answers our HelloRetryRequest: same suite, our cookie, exactly one
-    /// share for the group we asked for.
-    fn check_echo(
-        &self,
-        ch: &ClientHello,
-        suite: CipherSuite,
-        shares: &[KeyShareEntry],
-    ) -> Result<(), Error> {
-        if self.suite != suite {
-            return Err(Error::illegal(
-                "second ClientHello changed the cipher suite",
-            ));
-        }
-        match ch.ext(ExtensionType::Cookie) {
-            Some(ClientExtension::Cookie(c)) if crate::constant_time::eq(c, &self.cookie) => {}
-            _ => {
-                return Err(Error::illegal(
-                    "second ClientHello does not echo our cookie",
-                ))
-            }
-        }
-        if shares.len() != 1 || shares[0].group != self.group.to_u16() {
-            return Err(Error::illegal(
-                "second ClientHello must carry exactly the requested key share",
-            ));
-        }
-        Ok(())
-    }
 }
 
 pub(crate) struct ExpectClientHello {
@@ -97,89 +67,84 @@ pub(crate) struct ExpectClientHello {
 impl ExpectClientHello {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::ClientHello(ch) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for ClientHello",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(msg.0.name(), "ClientHello"));
         };
-        self.note_hello(cx, &ch)?;
         let config = &self.config;
-        let suite = config
-            .suites
-            .iter()
-            .copied()
-            .find(|s| ch.cipher_suites.contains(&s.to_u16()))
-            .ok_or_else(|| Error::handshake_failure("no cipher suite in common"))?;
-        let (sigalgs, groups, shares) = required_extensions(&ch)?;
-        check_key_shares(shares, groups)?;
-        if let Some(h) = &self.hrr {
-            h.check_echo(&ch, suite, shares)?;
+        let retry = self.hrr.as_ref().map(|h| RetrySent {
+            suite: h.suite,
+            group: h.group,
+            cookie: &h.cookie,
+            first: &h.first,
+        });
+        let prefix = self.hrr.as_ref().map(|h| &h.transcript);
+        let n = negotiate(&ch, config, retry.as_ref(), |suite| {
+            crate::server_psk::accept(cx, config, &ch, raw, prefix, suite)
+        })?;
+        self.note_hello(cx, &ch);
+        match n {
+            Negotiation::Retry { suite, group } => self.send_hrr(cx, ch, raw, suite, group),
+            Negotiation::Accept(a) => self.accept(cx, &ch, raw, *a),
         }
-        let Some((group, share)) = choose_share(&config.groups, shares) else {
-            let group = self.retry_group(groups)?;
-            return self.send_hrr(cx, ch, raw, suite, group);
-        };
+    }
 
-        let hash = suite.hash();
-        // PSK resumption (psk_dhe_ke only): our own ticket, bound to this SNI, ALPN and identity.
-        let resumed = crate::server_psk::accept(
-            cx,
-            config,
-            &ch,
-            raw,
-            self.hrr.as_ref().map(|h| &h.transcript),
-            suite,
-        )?;
-        cx.info.resumed = resumed.is_some();
-        if let Some(state) = &resumed {
+    /// The full flight for an accepted hello: ServerHello, EncryptedExtensions, then (full
+    /// handshakes) CertificateRequest, Certificate, CertificateVerify, and Finished.
+    fn accept(
+        self: Box<Self>,
+        cx: &mut Context<'_>,
+        ch: &ClientHello,
+        raw: &[u8],
+        a: Accepted<'_>,
+    ) -> Result<ServerState, Error> {
+        let config = &self.config;
+        let suite = a.suite;
+        cx.info_mut().resumed = a.resumed.is_some();
+        if let Some(state) = &a.resumed {
             // The client identity travels in the ticket: peer_certificates() stays the same.
-            cx.info.peer_certs = state.peer_certs.clone();
+            cx.info_mut().peer_certs = state.peer_certs.clone();
         }
-
-        let record_limit = record_size_limit(&ch)?;
-        let sni = requested_sni(&ch)?;
-        let (cert, scheme) = match resumed {
-            Some(_) => (None, None),
-            None => choose_cert(config, sni, sigalgs, &ch).map(|(c, s)| (Some(c), Some(s)))?,
-        };
-        let alpn = choose_alpn(config, &ch)?;
-        cx.info.scheme = scheme;
-        cx.info.alpn = alpn.clone();
-        cx.info.sni = sni.map(str::to_string);
-        cx.note_suite_and_group(suite, group);
+        cx.info_mut().scheme = a.cert.as_ref().map(|(_, s)| *s);
+        cx.info_mut().alpn = a.alpn.clone();
+        cx.info_mut().sni = a.sni.map(str::to_string);
+        cx.note_suite_and_group(suite, a.group);
 
         let mut t = self
             .hrr
-            .map_or_else(|| Transcript::new_hash(hash), |h| h.transcript);
+            .map_or_else(|| Transcript::new_hash(suite.hash()), |h| h.transcript);
         t.add(raw);
         let hello = HelloOut {
             suite,
-            group,
-            peer_share: &share.payload,
-            psk: resumed.as_ref().map(|s| &s.psk),
+            group: a.group,
+            peer_share: a.peer_share,
+            psk: a.resumed.as_ref().map(|s| &s.psk),
             session_id: &ch.session_id,
-            record_limit,
+            record_limit: a.record_limit,
         };
         let (ks, client_hs, server_hs) = hello.send(cx, &mut t)?;
-        send_encrypted_extensions(cx, &mut t, record_limit, sni.is_some(), alpn);
-        let client_auth = match (cert, scheme) {
-            (Some(cert), Some(scheme)) => send_authentication(cx, &mut t, config, &cert, scheme)?,
-            _ => None,
+        emit_encrypted_extensions(cx, &mut t, a.record_limit, a.sni.is_some(), a.alpn);
+        let client_auth = match &a.cert {
+            Some((cert, scheme)) => {
+                if let Some(auth) = &config.client_auth {
+                    emit_certificate_request(cx, &mut t, auth);
+                }
+                emit_certificate(cx, &mut t, cert, *scheme)?;
+                config.client_auth.clone()
+            }
+            None => None,
         };
-        let (ks, ap, exporter) = send_finished(cx, &mut t, ks, suite, &server_hs)?;
-        let (client_ap, server_ap) = (ap.client, ap.server);
-        let tickets = crate::server_psk::pending(config, &ch, ks);
+        let (ks, ap, exporter) = emit_finished(cx, &mut t, ks, suite, &server_hs)?;
+        let tickets = crate::server_psk::pending(config, ch, ks);
         let fin = ExpectFinished {
             suite,
             client_hs,
             transcript: t,
-            client_ap,
-            server_ap,
+            client_ap: ap.client,
+            server_ap: ap.server,
             exporter,
             tickets,
         };
@@ -191,42 +156,21 @@ impl ExpectClientHello {
 
     fn send_hrr(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         ch: ClientHello,
         raw: &[u8],
-        suite: CipherSuite,
+        suite: Tls13Suite,
         group: NamedGroup,
     ) -> Result<ServerState, Error> {
         let cookie = random32(&SystemRandom::new())?;
         let mut t = Transcript::new_hash(suite.hash());
         t.add(raw);
         t.rollover_for_hrr(suite.hash());
-        let hrr = ServerHello {
-            legacy_version: crate::codec::ProtocolVersion::Tls12.to_u16(),
-            random: HRR_RANDOM,
-            session_id: ch.session_id.clone(),
-            cipher_suite: suite.to_u16(),
-            compression_method: 0,
-            extensions: vec![
-                ServerExtension::SupportedVersions(TLS13),
-                ServerExtension::HrrKeyShare(group.to_u16()),
-                ServerExtension::Cookie(cookie.to_vec()),
-            ],
-            extensions_omitted: false,
-        };
-        cx.info.hrr = true;
+        cx.info_mut().hrr = true;
         cx.check("key share", || {
             format!("no acceptable key share; HelloRetryRequest for {group}")
         });
-        cx.send_hs(
-            &HandshakeMessage(HandshakePayload::ServerHello(hrr)),
-            Some(&mut t),
-        );
-        cx.flush_hs()?;
-        cx.record.allow_compat_ccs(true);
-        if !ch.session_id.is_empty() {
-            cx.send_ccs()?;
-        }
+        emit_hello_retry_request(cx, &mut t, &ch.session_id, suite, group, &cookie)?;
         self.hrr = Some(HrrSent {
             suite,
             group,
@@ -236,44 +180,20 @@ impl ExpectClientHello {
         });
         Ok(ServerState::ExpectClientHello(self))
     }
-}
 
-impl ExpectClientHello {
-    /// Version checks, the second-hello comparison after our HelloRetryRequest, and the early-data
-    /// skip for a client offering 0-RTT (which we never accept; RFC 8446 §4.2.10).
-    fn note_hello(&self, cx: &mut Common, ch: &ClientHello) -> Result<(), Error> {
-        check_versions(ch)?;
-        match &self.hrr {
-            Some(h) => {
-                check_second_hello(&h.first, ch)?;
-                // The client's rejected 0-RTT records all came before this hello.
-                cx.record.skip_early_data(false);
-            }
-            None => {
-                cx.client_random = ch.random;
-                if ch.ext(ExtensionType::EarlyData).is_some() {
-                    cx.record.skip_early_data(true);
-                    cx.check("early data", || "offered; rejected, will be skipped".into());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The group a HelloRetryRequest asks for (only once: a second hello without a usable share
-    /// is illegal_parameter).
-    fn retry_group(&self, groups: &[u16]) -> Result<NamedGroup, Error> {
+    /// The early-data skip for a client offering 0-RTT (which we never accept; RFC 8446
+    /// §4.2.10), and the client random for the key log.
+    fn note_hello(&self, cx: &mut Context<'_>, ch: &ClientHello) {
         if self.hrr.is_some() {
-            return Err(Error::illegal(
-                "no usable key share after HelloRetryRequest",
-            ));
+            // The client's rejected 0-RTT records all came before this hello.
+            cx.skip_early_data(false);
+            return;
         }
-        self.config
-            .groups
-            .iter()
-            .copied()
-            .find(|g| groups.contains(&g.to_u16()))
-            .ok_or_else(|| Error::handshake_failure("no key exchange group in common"))
+        cx.set_client_random(ch.random);
+        if ch.typed_extensions().early_data {
+            cx.skip_early_data(true);
+            cx.check("early data", || "offered; rejected, will be skipped".into());
+        }
     }
 }
 
@@ -285,19 +205,19 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::Certificate(c) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for the client Certificate",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(
+                msg.0.name(),
+                "the client Certificate",
+            ));
         };
         if !c.context.is_empty() {
             return Err(Error::illegal(
-                "client Certificate has a request context we did not send",
+                PeerMisbehaved::UnexpectedCertificateContext("client"),
             ));
         }
         self.fin.transcript.add(raw);
@@ -305,7 +225,7 @@ impl ExpectCertificate {
             if self.auth.required {
                 return Err(Error::proto(
                     AlertDescription::CertificateRequired,
-                    "the client sent no certificate",
+                    PeerMisbehaved::NoClientCertificate,
                 ));
             }
             cx.check("client certificate", || "none sent (optional)".into());
@@ -321,7 +241,7 @@ impl ExpectCertificate {
                 c.entries.len()
             )
         });
-        cx.info.peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+        cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
         Ok(ServerState::ExpectCertificateVerify(Box::new(
             ExpectCertificateVerify {
                 auth: self.auth,
@@ -339,15 +259,12 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     fn handle(
         mut self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::CertificateVerify(cv) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for CertificateVerify",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(msg.0.name(), "CertificateVerify"));
         };
         let verifier = &self.auth.verifier;
         crate::auth::check_certificate_verify(
@@ -367,7 +284,7 @@ impl ExpectCertificateVerify {
 }
 
 pub(crate) struct ExpectFinished {
-    suite: CipherSuite,
+    suite: Tls13Suite,
     client_hs: Secret,
     transcript: Transcript,
     client_ap: Secret,
@@ -379,15 +296,12 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     fn handle(
         self: Box<Self>,
-        cx: &mut Common,
+        cx: &mut Context<'_>,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
         let HandshakePayload::Finished(vd) = msg.0 else {
-            return Err(Error::unexpected(format!(
-                "got {} while waiting for Finished",
-                msg.0.name()
-            )));
+            return Err(Error::unexpected_message(msg.0.name(), "Finished"));
         };
         let hash = self.suite.hash();
         crate::auth::check_finished(
@@ -399,8 +313,8 @@ impl ExpectFinished {
             "client Finished",
         )?;
         cx.set_read_key(self.suite, &self.client_ap);
-        cx.record.allow_compat_ccs(false);
-        cx.handshake_complete = true;
+        cx.allow_compat_ccs(false);
+        cx.set_handshake_complete();
         let ExpectFinished {
             suite,
             client_ap,
@@ -421,23 +335,4 @@ impl ExpectFinished {
             exporter,
         }))
     }
-}
-
-/// A full handshake's authentication messages: CertificateRequest (when the config asks for
-/// client certificates), Certificate and CertificateVerify. Returns the client-auth policy to
-/// expect a certificate under.
-fn send_authentication(
-    cx: &mut Common,
-    t: &mut Transcript,
-    config: &ServerConfig,
-    cert: &crate::sign::CertifiedKey,
-    scheme: u16,
-) -> Result<Option<ClientAuth>, Error> {
-    let client_auth = config.client_auth.clone();
-    if let Some(auth) = &client_auth {
-        let cr = HandshakePayload::CertificateRequest(certificate_request(auth));
-        cx.send_hs(&HandshakeMessage(cr), Some(t));
-    }
-    send_certificate(cx, t, cert, scheme)?;
-    Ok(client_auth)
 }

@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 
-use https_record::{AlertDescription, CipherSuite};
+use https_record::{AlertDescription, Tls13Suite};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{
     ClientExtension, ClientHello, ExtensionType, HandshakeMessage, HandshakePayload,
     NewSessionTicketPayload,
 };
-use crate::common::Common;
 use crate::config::ServerConfig;
+use crate::context::Context;
 use crate::error::Error;
 use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
@@ -30,12 +30,12 @@ pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
 /// connection. A ticket that is not ours, expired, or bound to another SNI, ALPN or client identity
 /// is ignored (full handshake); a ticket we accept with a wrong binder is decrypt_error.
 pub(crate) fn accept(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     config: &ServerConfig,
     ch: &ClientHello,
     raw: &[u8],
     prefix: Option<&Transcript>,
-    suite: CipherSuite,
+    suite: Tls13Suite,
 ) -> Result<Option<TicketState>, Error> {
     let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
         (&config.ticketer, ch.ext(ExtensionType::PreSharedKey))
@@ -107,7 +107,7 @@ fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8
 fn bound_to(
     state: &TicketState,
     config: &ServerConfig,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     psk_dhe: bool,
     sni: Option<String>,
     alpn: Option<&[u8]>,
@@ -167,9 +167,9 @@ pub(crate) fn pending(
 /// Sends the NewSessionTickets for the session just established; `transcript_hash` covers the
 /// client's Finished. Queued before any application data: they leave with the next `write_tls`.
 pub(crate) fn issue(
-    cx: &mut Common,
+    cx: &mut Context<'_>,
     pending: PendingTickets,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     transcript_hash: &[u8],
 ) -> Result<(), Error> {
     let resumption_master = pending.ks.derive(label::RES_MASTER, transcript_hash);
@@ -191,9 +191,9 @@ pub(crate) fn issue(
             issued: unix_now(),
             lifetime: pending.lifetime,
             age_add: u32::from_be_bytes(age),
-            sni: cx.info.sni.as_deref().map(str::to_ascii_lowercase),
-            alpn: cx.info.alpn.clone(),
-            peer_certs: cx.info.peer_certs.clone(),
+            sni: cx.info().sni.as_deref().map(str::to_ascii_lowercase),
+            alpn: cx.info().alpn.clone(),
+            peer_certs: cx.info().peer_certs.clone(),
         };
         let Some(ticket) = pending.ticketer.seal(&state)? else {
             cx.check("NewSessionTicket", || {

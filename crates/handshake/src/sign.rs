@@ -6,152 +6,18 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 
 use https_pkix::keywrap::{sec1_to_pkcs8, EcCurve};
-use https_verify::SignatureAlgorithm;
 
+pub use crate::codec::SignatureScheme;
 use crate::error::Error;
-
-/// A TLS SignatureScheme (RFC 8446 §4.2.3): the code point on the wire, and the protocol-neutral
-/// algorithm https-verify checks it with. The one definition of the code points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SignatureScheme {
-    /// rsa_pkcs1_sha256 (0x0401): certificates only in TLS 1.3.
-    RsaPkcs1Sha256,
-    /// rsa_pkcs1_sha384 (0x0501).
-    RsaPkcs1Sha384,
-    /// rsa_pkcs1_sha512 (0x0601).
-    RsaPkcs1Sha512,
-    /// ecdsa_secp256r1_sha256 (0x0403).
-    EcdsaSecp256r1Sha256,
-    /// ecdsa_secp384r1_sha384 (0x0503).
-    EcdsaSecp384r1Sha384,
-    /// rsa_pss_rsae_sha256 (0x0804).
-    RsaPssRsaeSha256,
-    /// rsa_pss_rsae_sha384 (0x0805).
-    RsaPssRsaeSha384,
-    /// rsa_pss_rsae_sha512 (0x0806).
-    RsaPssRsaeSha512,
-    /// ed25519 (0x0807).
-    Ed25519,
-}
-
-impl SignatureScheme {
-    /// Every scheme we can verify.
-    pub const ALL: [SignatureScheme; 9] = [
-        SignatureScheme::EcdsaSecp256r1Sha256,
-        SignatureScheme::EcdsaSecp384r1Sha384,
-        SignatureScheme::Ed25519,
-        SignatureScheme::RsaPssRsaeSha256,
-        SignatureScheme::RsaPssRsaeSha384,
-        SignatureScheme::RsaPssRsaeSha512,
-        SignatureScheme::RsaPkcs1Sha256,
-        SignatureScheme::RsaPkcs1Sha384,
-        SignatureScheme::RsaPkcs1Sha512,
-    ];
-
-    /// The wire code point.
-    pub const fn to_u16(self) -> u16 {
-        match self {
-            Self::RsaPkcs1Sha256 => 0x0401,
-            Self::RsaPkcs1Sha384 => 0x0501,
-            Self::RsaPkcs1Sha512 => 0x0601,
-            Self::EcdsaSecp256r1Sha256 => 0x0403,
-            Self::EcdsaSecp384r1Sha384 => 0x0503,
-            Self::RsaPssRsaeSha256 => 0x0804,
-            Self::RsaPssRsaeSha384 => 0x0805,
-            Self::RsaPssRsaeSha512 => 0x0806,
-            Self::Ed25519 => 0x0807,
-        }
-    }
-
-    /// The scheme for a wire code point, if we support it.
-    pub fn from_u16(code: u16) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.to_u16() == code)
-    }
-
-    /// The IANA name, e.g. `"ecdsa_secp256r1_sha256"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
-            Self::RsaPkcs1Sha384 => "rsa_pkcs1_sha384",
-            Self::RsaPkcs1Sha512 => "rsa_pkcs1_sha512",
-            Self::EcdsaSecp256r1Sha256 => "ecdsa_secp256r1_sha256",
-            Self::EcdsaSecp384r1Sha384 => "ecdsa_secp384r1_sha384",
-            Self::RsaPssRsaeSha256 => "rsa_pss_rsae_sha256",
-            Self::RsaPssRsaeSha384 => "rsa_pss_rsae_sha384",
-            Self::RsaPssRsaeSha512 => "rsa_pss_rsae_sha512",
-            Self::Ed25519 => "ed25519",
-        }
-    }
-
-    /// Whether TLS 1.3 allows this scheme in CertificateVerify (RFC 8446 §4.4.3: no PKCS#1 v1.5).
-    pub fn allowed_in_tls13_certificate_verify(self) -> bool {
-        !matches!(
-            self,
-            Self::RsaPkcs1Sha256 | Self::RsaPkcs1Sha384 | Self::RsaPkcs1Sha512
-        )
-    }
-
-    /// The algorithm https-verify checks a signature of this scheme with.
-    pub fn algorithm(self) -> SignatureAlgorithm {
-        match self {
-            Self::RsaPkcs1Sha256 => SignatureAlgorithm::RsaPkcs1Sha256,
-            Self::RsaPkcs1Sha384 => SignatureAlgorithm::RsaPkcs1Sha384,
-            Self::RsaPkcs1Sha512 => SignatureAlgorithm::RsaPkcs1Sha512,
-            Self::EcdsaSecp256r1Sha256 => SignatureAlgorithm::EcdsaP256Sha256,
-            Self::EcdsaSecp384r1Sha384 => SignatureAlgorithm::EcdsaP384Sha384,
-            Self::RsaPssRsaeSha256 => SignatureAlgorithm::RsaPssSha256,
-            Self::RsaPssRsaeSha384 => SignatureAlgorithm::RsaPssSha384,
-            Self::RsaPssRsaeSha512 => SignatureAlgorithm::RsaPssSha512,
-            Self::Ed25519 => SignatureAlgorithm::Ed25519,
-        }
-    }
-}
-
-impl From<SignatureScheme> for SignatureAlgorithm {
-    fn from(scheme: SignatureScheme) -> Self {
-        scheme.algorithm()
-    }
-}
-
-/// SignatureScheme code points as `u16`, for code that still carries raw code points
-/// (derived from [`SignatureScheme`], not a second definition).
-pub mod scheme {
-    #![allow(missing_docs)]
-    use super::SignatureScheme as S;
-    pub const ECDSA_SECP256R1_SHA256: u16 = S::EcdsaSecp256r1Sha256.to_u16();
-    pub const ECDSA_SECP384R1_SHA384: u16 = S::EcdsaSecp384r1Sha384.to_u16();
-    pub const RSA_PSS_RSAE_SHA256: u16 = S::RsaPssRsaeSha256.to_u16();
-    pub const RSA_PSS_RSAE_SHA384: u16 = S::RsaPssRsaeSha384.to_u16();
-    pub const RSA_PSS_RSAE_SHA512: u16 = S::RsaPssRsaeSha512.to_u16();
-    pub const ED25519: u16 = S::Ed25519.to_u16();
-    pub const RSA_PKCS1_SHA256: u16 = S::RsaPkcs1Sha256.to_u16();
-    pub const RSA_PKCS1_SHA384: u16 = S::RsaPkcs1Sha384.to_u16();
-    pub const RSA_PKCS1_SHA512: u16 = S::RsaPkcs1Sha512.to_u16();
-}
-
-/// The IANA name of a signature scheme code point, e.g. `"ecdsa_secp256r1_sha256"`.
-pub fn scheme_name(s: u16) -> &'static str {
-    SignatureScheme::from_u16(s).map_or("unknown", SignatureScheme::name)
-}
 
 /// The schemes we accept for signatures in certificates (signature_algorithms_cert is not sent
 /// separately; TLS 1.3 then applies signature_algorithms to both), in preference order.
 /// PKCS#1 v1.5 (the last three) is allowed in certificates only.
-pub const CERT_SCHEMES: &[u16] = &[
-    scheme::ECDSA_SECP256R1_SHA256,
-    scheme::ED25519,
-    scheme::ECDSA_SECP384R1_SHA384,
-    scheme::RSA_PSS_RSAE_SHA256,
-    scheme::RSA_PSS_RSAE_SHA384,
-    scheme::RSA_PSS_RSAE_SHA512,
-    scheme::RSA_PKCS1_SHA256,
-    scheme::RSA_PKCS1_SHA384,
-    scheme::RSA_PKCS1_SHA512,
-];
+pub const CERT_SCHEMES: &[SignatureScheme] = &SignatureScheme::ALL;
 
 /// The schemes we accept in CertificateVerify, in preference order: [`CERT_SCHEMES`] without
 /// PKCS#1 v1.5 (RFC 8446 §4.4.3).
-pub const VERIFY_SCHEMES: &[u16] = CERT_SCHEMES.split_at(CERT_SCHEMES.len() - 3).0;
+pub const VERIFY_SCHEMES: &[SignatureScheme] = CERT_SCHEMES.split_at(CERT_SCHEMES.len() - 3).0;
 
 /// A private key that can sign CertificateVerify.
 pub enum SigningKey {
@@ -248,22 +114,23 @@ impl SigningKey {
     }
 
     /// The first scheme this key can use among the peer's `offered` ones.
-    pub fn choose_scheme(&self, offered: &[u16]) -> Option<u16> {
-        let mine: &[u16] = match self {
-            Self::EcdsaP256(_) => &[scheme::ECDSA_SECP256R1_SHA256],
-            Self::EcdsaP384(_) => &[scheme::ECDSA_SECP384R1_SHA384],
-            Self::Ed25519(_) => &[scheme::ED25519],
+    pub fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
+        use SignatureScheme as S;
+        let mine: &[SignatureScheme] = match self {
+            Self::EcdsaP256(_) => &[S::EcdsaSecp256r1Sha256],
+            Self::EcdsaP384(_) => &[S::EcdsaSecp384r1Sha384],
+            Self::Ed25519(_) => &[S::Ed25519],
             Self::Rsa(_) => &[
-                scheme::RSA_PSS_RSAE_SHA256,
-                scheme::RSA_PSS_RSAE_SHA384,
-                scheme::RSA_PSS_RSAE_SHA512,
+                S::RsaPssRsaeSha256,
+                S::RsaPssRsaeSha384,
+                S::RsaPssRsaeSha512,
             ],
         };
         mine.iter().copied().find(|s| offered.contains(s))
     }
 
     /// Signs `msg` with `scheme` (one returned by [`SigningKey::choose_scheme`]).
-    pub fn sign(&self, scheme: u16, msg: &[u8]) -> Result<Vec<u8>, Error> {
+    pub fn sign(&self, scheme: SignatureScheme, msg: &[u8]) -> Result<Vec<u8>, Error> {
         let rng = SystemRandom::new();
         let fail = |_| Error::internal("signing failed");
         match self {
@@ -273,8 +140,8 @@ impl SigningKey {
             Self::Ed25519(k) => Ok(k.sign(msg).as_ref().to_vec()),
             Self::Rsa(k) => {
                 let pad: &'static dyn signature::RsaEncoding = match scheme {
-                    scheme::RSA_PSS_RSAE_SHA384 => &signature::RSA_PSS_SHA384,
-                    scheme::RSA_PSS_RSAE_SHA512 => &signature::RSA_PSS_SHA512,
+                    SignatureScheme::RsaPssRsaeSha384 => &signature::RSA_PSS_SHA384,
+                    SignatureScheme::RsaPssRsaeSha512 => &signature::RSA_PSS_SHA512,
                     _ => &signature::RSA_PSS_SHA256,
                 };
                 let mut sig = vec![0; k.public().modulus_len()];

@@ -4,7 +4,7 @@ use std::fmt::Debug;
 
 use https_verify::{Purpose, Request, ServerName, TrustAnchors};
 
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::sign::{SignatureScheme, VERIFY_SCHEMES};
 
 /// Checks the server's certificate chain and its CertificateVerify signature. Implement it to plug in
@@ -25,12 +25,12 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
         &self,
         message: &[u8],
         end_entity: &[u8],
-        scheme: u16,
+        scheme: SignatureScheme,
         signature: &[u8],
     ) -> Result<(), Error>;
 
     /// The signature schemes offered in signature_algorithms.
-    fn supported_schemes(&self) -> &[u16] {
+    fn supported_schemes(&self) -> &[SignatureScheme] {
         VERIFY_SCHEMES
     }
 }
@@ -86,13 +86,14 @@ impl ServerCertVerifier for WebPkiVerifier {
         &self,
         message: &[u8],
         end_entity: &[u8],
-        scheme: u16,
+        scheme: SignatureScheme,
         signature: &[u8],
     ) -> Result<(), Error> {
         let spki = https_verify::end_entity_spki(end_entity).map_err(Error::Certificate)?;
-        let scheme = SignatureScheme::from_u16(scheme)
-            .ok_or_else(|| Error::illegal("unsupported signature scheme"))?;
-        https_verify::verify_signature(&spki, scheme, message, signature)
+        let algorithm = scheme
+            .algorithm()
+            .ok_or_else(|| Error::illegal(PeerMisbehaved::UnsupportedSignatureScheme(scheme)))?;
+        https_verify::verify_signature(&spki, algorithm, message, signature)
             .map_err(Error::CertificateSignature)
     }
 }
@@ -106,11 +107,11 @@ pub trait ClientCertVerifier: Send + Sync + Debug {
         &self,
         message: &[u8],
         end_entity: &[u8],
-        scheme: u16,
+        scheme: SignatureScheme,
         signature: &[u8],
     ) -> Result<(), Error>;
     /// The schemes offered in CertificateRequest's signature_algorithms.
-    fn supported_schemes(&self) -> &[u16] {
+    fn supported_schemes(&self) -> &[SignatureScheme] {
         VERIFY_SCHEMES
     }
 }
@@ -142,7 +143,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         &self,
         message: &[u8],
         end_entity: &[u8],
-        scheme: u16,
+        scheme: SignatureScheme,
         signature: &[u8],
     ) -> Result<(), Error> {
         ServerCertVerifier::verify_signature(&self.inner, message, end_entity, scheme, signature)
@@ -215,28 +216,31 @@ mod tests {
 
     #[test]
     fn scheme_code_points_round_trip_and_map_to_algorithms() {
+        for v in 0..=u16::MAX {
+            assert_eq!(SignatureScheme::from_u16(v).to_u16(), v);
+        }
         for s in SignatureScheme::ALL {
-            assert_eq!(SignatureScheme::from_u16(s.to_u16()), Some(s));
+            assert!(s.algorithm().is_some(), "{s}");
         }
         assert_eq!(
             SignatureScheme::from_u16(0x0403),
-            Some(SignatureScheme::EcdsaSecp256r1Sha256)
+            SignatureScheme::EcdsaSecp256r1Sha256
         );
         assert_eq!(
             SignatureScheme::EcdsaSecp384r1Sha384.algorithm(),
-            https_verify::SignatureAlgorithm::EcdsaP384Sha384
+            Some(https_verify::SignatureAlgorithm::EcdsaP384Sha384)
         );
         assert!(!SignatureScheme::RsaPkcs1Sha256.allowed_in_tls13_certificate_verify());
         assert!(SignatureScheme::RsaPssRsaeSha256.allowed_in_tls13_certificate_verify());
-        assert_eq!(SignatureScheme::from_u16(0x0203), None);
-        assert_eq!(crate::sign::scheme_name(0x0807), "ed25519");
-        let verify: Vec<_> = crate::sign::VERIFY_SCHEMES
+        assert_eq!(
+            SignatureScheme::from_u16(0x0203),
+            SignatureScheme::Unknown(0x0203)
+        );
+        assert_eq!(SignatureScheme::Unknown(0x0203).algorithm(), None);
+        assert_eq!(SignatureScheme::from_u16(0x0807).name(), "ed25519");
+        assert!(crate::sign::VERIFY_SCHEMES
             .iter()
-            .map(|&c| SignatureScheme::from_u16(c))
-            .collect();
-        assert!(verify
-            .iter()
-            .all(|s| s.is_some_and(|s| s.allowed_in_tls13_certificate_verify())));
+            .all(|s| s.algorithm().is_some() && s.allowed_in_tls13_certificate_verify()));
         assert_eq!(crate::sign::VERIFY_SCHEMES.len(), 6);
     }
 }

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use common::*;
 use https_handshake::{
-    CertifiedKey, ClientConfig, ClientConnection, ServerConfig, ServerConnection, SigningKey,
+    AlertDescription, CertifiedKey, ClientConfig, ClientConnection, Error, PeerMisbehaved,
+    ServerConfig, ServerConnection, SigningKey,
 };
 use https_pki::{KeyType, Profile};
+use https_verify::VerifyError;
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
 fn client_leaf(kt: KeyType) -> Leaf {
@@ -126,8 +128,18 @@ fn missing_client_cert_required_vs_optional() {
         conn: our_server(true),
         got: vec![],
     };
-    let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("certificate required");
-    assert!(s_err.unwrap().contains("CertificateRequired"));
+    let (c_err, _) = handshake(&mut c, &mut s).expect_err("certificate required");
+    assert!(
+        matches!(
+            s.conn.error(),
+            Some(Error::Protocol {
+                alert: AlertDescription::CertificateRequired,
+                reason: PeerMisbehaved::NoClientCertificate,
+            })
+        ),
+        "{:?}",
+        s.conn.error()
+    );
     assert!(c_err
         .unwrap()
         .contains("AlertReceived(CertificateRequired)"));
@@ -154,7 +166,15 @@ fn missing_client_cert_required_vs_optional() {
         conn: our_server(true),
         got: vec![],
     };
-    let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("untrusted client cert");
-    assert!(s_err.unwrap().contains("(sent Some(UnknownCa))"));
-    assert!(c_err.unwrap().contains("AlertReceived(UnknownCa)"));
+    handshake(&mut c, &mut s).expect_err("untrusted client cert");
+    match s.conn.error() {
+        Some(e @ Error::Certificate(VerifyError::UnknownIssuer { .. })) => {
+            assert_eq!(e.alert(), Some(AlertDescription::UnknownCa))
+        }
+        e => panic!("server error {e:?}"),
+    }
+    assert_eq!(
+        c.conn.error(),
+        Some(&Error::AlertReceived(AlertDescription::UnknownCa))
+    );
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::*;
 use https_handshake::codec::*;
-use https_handshake::{AlertDescription, Error, NamedGroup, MAX_CLIENT_HELLO};
+use https_handshake::{AlertDescription, Error, NamedGroup, PeerMisbehaved, MAX_CLIENT_HELLO};
 use https_record::ContentType;
 use rustls::crypto::ring::{cipher_suite, kx_group};
 use wire::*;
@@ -80,7 +80,7 @@ fn groups_mut(ch: &mut ClientHello) -> &mut Vec<u16> {
 fn legacy_version_below_tls12_is_protocol_version() {
     for v in [0x0000, 0x0300, 0x0301, 0x0302] {
         let mut ch = rustls_hello();
-        ch.legacy_version = v;
+        ch.legacy_version = ProtocolVersion::from_u16(v);
         assert_plain_alert(&encode(ch), AlertDescription::ProtocolVersion);
     }
     // 0x0303 is what every TLS 1.3 client sends: accepted.
@@ -160,7 +160,7 @@ fn client_hello_with_a_full_signature_algorithms_list_handshakes() {
         if let ClientExtension::SignatureAlgorithms(v) = e {
             let real = std::mem::take(v);
             *v = (0..room / 2)
-                .map(|i| 0xfe00 | (i % 256) as u16)
+                .map(|i| SignatureScheme::from_u16(0xfe00 | (i % 256) as u16))
                 .chain(real)
                 .collect();
             assert!(v.len() > 32_700, "{} schemes", v.len());
@@ -190,7 +190,8 @@ fn hello_of_len(len: usize) -> Vec<u8> {
         in_ext -= 1;
     }
     let suites = (extra - in_ext) / 2;
-    ch.cipher_suites.splice(0..0, (0..suites).map(|_| 0x0a0a));
+    ch.cipher_suites
+        .splice(0..0, (0..suites).map(|_| CipherSuite::Unknown(0x0a0a)));
     ch.extensions.insert(
         0,
         ClientExtension::Unknown(ExtensionType::from_u16(0xfafa), vec![0; in_ext - 4]),
@@ -211,7 +212,17 @@ fn client_hello_of_131072_bytes_handshakes() {
 #[test]
 fn client_hello_over_131072_bytes_is_decode_error_not_a_silent_close() {
     let (err, out) = server_rejects(&hello_of_len(MAX_CLIENT_HELLO + 1));
-    assert!(err.to_string().contains("over our limit"), "{err}");
+    assert!(
+        matches!(
+            err.peer_misbehaved(),
+            Some(PeerMisbehaved::MessageTooLarge {
+                message: HandshakeType::ClientHello,
+                limit: MAX_CLIENT_HELLO,
+                ..
+            })
+        ),
+        "{err}"
+    );
     assert_eq!(out, alert_record(AlertDescription::DecodeError));
 }
 
@@ -301,7 +312,7 @@ fn second_client_hello_changing_the_random_is_illegal_parameter() {
 
 #[test]
 fn second_client_hello_changing_the_cipher_suites_is_illegal_parameter() {
-    second_hello_rejected(|ch| ch.cipher_suites.push(0x1302));
+    second_hello_rejected(|ch| ch.cipher_suites.push(CipherSuite::Aes256GcmSha384));
 }
 
 #[test]

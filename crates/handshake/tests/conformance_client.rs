@@ -10,8 +10,8 @@ use std::sync::Arc;
 use common::*;
 use https_handshake::codec::*;
 use https_handshake::{
-    AlertDescription, CipherSuite, ClientConfig, ClientConnection, NamedGroup, ServerConfig,
-    ServerConnection,
+    AlertDescription, ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection,
+    Tls13Suite,
 };
 use https_record::ContentType;
 use wire::*;
@@ -31,17 +31,17 @@ fn hello_of(bytes: &[u8]) -> ClientHello {
 /// A HelloRetryRequest for `ch` asking for `group` (and `suite`), with an optional cookie.
 fn hrr(ch: &ClientHello, suite: u16, group: u16, cookie: Option<Vec<u8>>) -> Vec<u8> {
     let mut extensions = vec![
-        ServerExtension::SupportedVersions(0x0304),
+        ServerExtension::SupportedVersions(ProtocolVersion::Tls13),
         ServerExtension::HrrKeyShare(group),
     ];
     if let Some(c) = cookie {
         extensions.push(ServerExtension::Cookie(c));
     }
     let sh = ServerHello {
-        legacy_version: 0x0303,
+        legacy_version: ProtocolVersion::Tls12,
         random: HRR_RANDOM,
         session_id: ch.session_id.clone(),
-        cipher_suite: suite,
+        cipher_suite: CipherSuite::from_u16(suite),
         compression_method: 0,
         extensions,
         extensions_omitted: false,
@@ -89,13 +89,13 @@ fn hello_retry_request_with_a_60000_byte_cookie_is_echoed_exactly() {
 
 /// A client that holds a ticket from our server (AES-128-GCM-SHA256), and its first hello on a
 /// new connection.
-fn client_with_ticket(suites: &[CipherSuite]) -> (ClientConnection, ClientHello) {
+fn client_with_ticket(suites: &[Tls13Suite]) -> (ClientConnection, ClientHello) {
     let p = pki();
     let server = Arc::new(
         ServerConfig::builder()
             .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
             .unwrap()
-            .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+            .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
             .with_session_tickets(true)
             .build()
             .unwrap(),
@@ -131,7 +131,7 @@ fn psk_offer(ch: &ClientHello) -> &OfferedPsks {
 
 #[test]
 fn after_hello_retry_request_the_psk_offer_is_updated_not_stale() {
-    let (mut c, first) = client_with_ticket(&[CipherSuite::Aes128GcmSha256]);
+    let (mut c, first) = client_with_ticket(&[Tls13Suite::Aes128GcmSha256]);
     std::thread::sleep(std::time::Duration::from_millis(20));
     feed(&mut c, &hrr(&first, 0x1301, 0x0017, None)).unwrap();
     let second = hello_of(&drain(&mut c));
@@ -153,7 +153,7 @@ fn after_hello_retry_request_for_another_hash_psk_modes_stay() {
     // The ticket is for SHA-256; the server's HRR picks AES-256-GCM-SHA384: the PSK goes, the
     // psk_key_exchange_modes (needed for new tickets) stays.
     let (mut c, first) =
-        client_with_ticket(&[CipherSuite::Aes128GcmSha256, CipherSuite::Aes256GcmSha384]);
+        client_with_ticket(&[Tls13Suite::Aes128GcmSha256, Tls13Suite::Aes256GcmSha384]);
     feed(&mut c, &hrr(&first, 0x1302, 0x0017, None)).unwrap();
     let second = hello_of(&drain(&mut c));
     assert!(second.ext(ExtensionType::PreSharedKey).is_none());
@@ -248,7 +248,7 @@ fn unrequested_allowed_extension_in_encrypted_extensions_is_unsupported_extensio
 /// A ServerHello for `ch` (x25519 share, AES-128-GCM) with `extra` extensions appended.
 fn server_hello(ch: &ClientHello, extra: Vec<ServerExtension>) -> Vec<u8> {
     let mut extensions = vec![
-        ServerExtension::SupportedVersions(0x0304),
+        ServerExtension::SupportedVersions(ProtocolVersion::Tls13),
         ServerExtension::KeyShare(KeyShareEntry {
             group: 0x001d,
             payload: vec![9; 32],
@@ -256,10 +256,10 @@ fn server_hello(ch: &ClientHello, extra: Vec<ServerExtension>) -> Vec<u8> {
     ];
     extensions.extend(extra);
     let sh = ServerHello {
-        legacy_version: 0x0303,
+        legacy_version: ProtocolVersion::Tls12,
         random: [7; 32],
         session_id: ch.session_id.clone(),
-        cipher_suite: 0x1301,
+        cipher_suite: CipherSuite::Aes128GcmSha256,
         compression_method: 0,
         extensions,
         extensions_omitted: false,

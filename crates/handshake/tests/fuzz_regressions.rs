@@ -6,7 +6,7 @@ use std::sync::Arc;
 use https_handshake::codec::{
     Codec, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello, HRR_RANDOM,
 };
-use https_handshake::{ClientConfig, ClientConnection, Error};
+use https_handshake::{CipherSuite, ClientConfig, ClientConnection, Error, ProtocolVersion};
 
 fn drain(conn: &mut https_handshake::Connection) -> Vec<u8> {
     let mut out = Vec::new();
@@ -41,13 +41,13 @@ fn close_notify_then_hello_retry_request_sends_nothing_more() {
     assert_eq!(close, [21, 3, 3, 0, 2, 1, 0], "a plaintext close_notify");
 
     let hrr = HandshakeMessage(HandshakePayload::ServerHello(ServerHello {
-        legacy_version: 0x0303,
+        legacy_version: ProtocolVersion::Tls12,
         random: HRR_RANDOM,
         session_id,
-        cipher_suite: 0x1301,
+        cipher_suite: CipherSuite::Aes128GcmSha256,
         compression_method: 0,
         extensions: vec![
-            ServerExtension::SupportedVersions(0x0304),
+            ServerExtension::SupportedVersions(ProtocolVersion::Tls13),
             ServerExtension::HrrKeyShare(0x0017), // secp256r1: supported, no share sent
         ],
         extensions_omitted: false,

@@ -7,22 +7,22 @@ use std::sync::Arc;
 
 use common::*;
 use https_handshake::{
-    CipherSuite, ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection,
+    ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection, Tls13Suite,
 };
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
-fn suites() -> [(CipherSuite, rustls::SupportedCipherSuite); 3] {
+fn suites() -> [(Tls13Suite, rustls::SupportedCipherSuite); 3] {
     [
         (
-            CipherSuite::Aes128GcmSha256,
+            Tls13Suite::Aes128GcmSha256,
             cipher_suite::TLS13_AES_128_GCM_SHA256,
         ),
         (
-            CipherSuite::Aes256GcmSha384,
+            Tls13Suite::Aes256GcmSha384,
             cipher_suite::TLS13_AES_256_GCM_SHA384,
         ),
         (
-            CipherSuite::Chacha20Poly1305Sha256,
+            Tls13Suite::Chacha20Poly1305Sha256,
             cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
         ),
     ]
@@ -151,7 +151,7 @@ fn rustls_client_with_our_server_matrix() {
 #[test]
 fn our_client_with_our_server_all_suites_and_p384() {
     let p = pki();
-    for suite in CipherSuite::ALL {
+    for suite in Tls13Suite::ALL {
         for group in NamedGroup::ALL {
             let server = ServerConfig::builder()
                 .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
@@ -452,11 +452,14 @@ fn resumption_after_hello_retry_and_bad_binder() {
         conn: ServerConnection::new(server).unwrap(),
         got: vec![],
     };
-    let err = s.feed(&ch).expect_err("bad binder");
-    assert!(
-        err.contains("DecryptError") && err.contains("binder"),
+    s.feed(&ch).expect_err("bad binder");
+    let err = s.conn.error().expect("the server failed");
+    assert_eq!(
+        err.alert(),
+        Some(https_handshake::AlertDescription::DecryptError),
         "{err}"
     );
+    assert!(err.to_string().contains("binder"), "{err}");
 }
 
 #[test]

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use https_handshake::codec::*;
 use https_handshake::{
-    AlertDescription, CertifiedKey, CipherSuite, ClientConfig, ClientConnection, Error, KeyLog,
-    NamedGroup, ServerConfig, ServerConnection, SigningKey, SniResolver,
+    AlertDescription, CertifiedKey, ClientConfig, ClientConnection, Error, KeyLog, NamedGroup,
+    Negotiable, PeerMisbehaved, ServerConfig, ServerConnection, SigningKey, SniResolver,
+    Tls13Suite,
 };
 use https_pki::{time, CaOptions, CertificateAuthority, Profile, Validity};
 use https_record::{ContentType, RecordOpener, RecordSealer};
@@ -20,7 +21,7 @@ fn our_server() -> ServerConnection {
         .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
         .unwrap()
         .with_groups(&[NamedGroup::X25519, NamedGroup::Secp256r1])
-        .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+        .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .build()
         .unwrap();
     ServerConnection::new(Arc::new(cfg)).unwrap()
@@ -108,13 +109,13 @@ fn client_fails_with(
         conn: &mut *c,
         got: vec![],
     };
-    let (c_err, s_err) = handshake(&mut ours, s).expect_err("must fail");
-    let c_err = c_err.expect("client error");
-    assert!(
-        c_err.contains(&format!("{alert:?}")),
-        "client error {c_err} should name {alert:?}"
+    let (_, s_err) = handshake(&mut ours, s).expect_err("must fail");
+    assert_eq!(
+        c.error().and_then(Error::alert),
+        Some(alert),
+        "{:?}",
+        c.error()
     );
-    assert_eq!(c.error().and_then(Error::alert), Some(alert));
     let s_err = s_err.expect("server saw the alert");
     assert!(
         s_err.contains(peer_sees),
@@ -214,7 +215,7 @@ impl KeyLog for Secrets {
 /// Decrypts the protected handshake records in `flight` with `secret`, flips the last byte of the
 /// Finished message, and re-encrypts; plaintext records (ServerHello, CCS) pass through.
 fn tamper_finished(flight: &[u8], secret: &[u8]) -> Vec<u8> {
-    let suite = CipherSuite::Aes128GcmSha256;
+    let suite = Tls13Suite::Aes128GcmSha256;
     let mut opener = RecordOpener::from_secret(suite, secret);
     let mut out = Vec::new();
     let mut hs = Vec::new();
@@ -275,8 +276,18 @@ fn tampered_server_finished_is_decrypt_error() {
     let ch = c.out();
     s.feed(&ch).unwrap();
     let flight = tamper_finished(&s.out(), &log.get("SERVER_HANDSHAKE_TRAFFIC_SECRET"));
-    let err = c.feed(&flight).expect_err("tampered Finished");
-    assert!(err.contains("DecryptError"), "{err}");
+    c.feed(&flight).expect_err("tampered Finished");
+    assert!(
+        matches!(
+            c.conn.error(),
+            Some(Error::Protocol {
+                alert: AlertDescription::DecryptError,
+                reason: PeerMisbehaved::BadFinished(_),
+            })
+        ),
+        "{:?}",
+        c.conn.error()
+    );
     // The alert (under the client handshake key) reaches rustls.
     let alert = c.out();
     let s_err = s.feed(&alert).expect_err("server sees the alert");
@@ -311,8 +322,18 @@ fn tampered_client_finished_is_decrypt_error() {
     let flight = s.out();
     c.feed(&flight).unwrap();
     let fin = tamper_finished(&c.out(), &log.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
-    let err = s.feed(&fin).expect_err("tampered Finished");
-    assert!(err.contains("DecryptError"), "{err}");
+    s.feed(&fin).expect_err("tampered Finished");
+    assert!(
+        matches!(
+            s.conn.error(),
+            Some(Error::Protocol {
+                alert: AlertDescription::DecryptError,
+                reason: PeerMisbehaved::BadFinished(_),
+            })
+        ),
+        "{:?}",
+        s.conn.error()
+    );
     let alert = s.out();
     let c_err = c.feed(&alert).expect_err("client sees the alert");
     assert!(c_err.contains("AlertReceived(DecryptError)"), "{c_err}");
@@ -374,7 +395,7 @@ fn missing_key_share_is_missing_extension() {
 #[test]
 fn grease_and_unknown_extensions_are_ignored() {
     let bytes = mutate_hello(|ch| {
-        ch.cipher_suites.insert(0, 0x0a0a);
+        ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
         ch.extensions.insert(
             0,
             ClientExtension::Unknown(ExtensionType::from_u16(0x1a1a), vec![]),
@@ -388,7 +409,7 @@ fn grease_and_unknown_extensions_are_ignored() {
                 g.insert(0, 0x2a2a);
             }
             if let ClientExtension::SupportedVersions(v) = e {
-                v.insert(0, 0x3a3a);
+                v.insert(0, ProtocolVersion::Unknown(0x3a3a));
             }
         }
     });
@@ -434,8 +455,20 @@ fn no_common_group_or_suite_is_handshake_failure() {
             conn: our_server(),
             got: vec![],
         };
-        let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("no overlap");
-        assert!(s_err.unwrap().contains("HandshakeFailure"));
+        let (c_err, _) = handshake(&mut c, &mut s).expect_err("no overlap");
+        assert!(
+            matches!(
+                s.conn.error(),
+                Some(Error::Protocol {
+                    alert: AlertDescription::HandshakeFailure,
+                    reason: PeerMisbehaved::NothingInCommon(
+                        Negotiable::Group | Negotiable::CipherSuite
+                    ),
+                })
+            ),
+            "{:?}",
+            s.conn.error()
+        );
         assert!(c_err.unwrap().contains("AlertReceived(HandshakeFailure)"));
     }
 }
@@ -454,8 +487,18 @@ fn tls12_only_client_gets_protocol_version() {
         conn: our_server(),
         got: vec![],
     };
-    let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("TLS 1.2 only");
-    assert!(s_err.unwrap().contains("ProtocolVersion"));
+    let (c_err, _) = handshake(&mut c, &mut s).expect_err("TLS 1.2 only");
+    assert!(
+        matches!(
+            s.conn.error(),
+            Some(Error::Protocol {
+                alert: AlertDescription::ProtocolVersion,
+                reason: PeerMisbehaved::NoTls13Offered,
+            })
+        ),
+        "{:?}",
+        s.conn.error()
+    );
     assert!(c_err.unwrap().contains("AlertReceived(ProtocolVersion)"));
 }
 
@@ -483,6 +526,10 @@ fn alpn_mismatch_is_no_application_protocol() {
     };
     let (c_err, _) = handshake(&mut c, &mut s).expect_err("no ALPN overlap");
     assert!(c_err.unwrap().contains("NoApplicationProtocol"));
+    assert_eq!(
+        s.conn.error().and_then(Error::peer_misbehaved),
+        Some(&PeerMisbehaved::NothingInCommon(Negotiable::AlpnProtocol))
+    );
 }
 
 #[test]
@@ -535,9 +582,22 @@ fn sni_selects_the_certificate() {
         conn: ServerConnection::new(server).unwrap(),
         got: vec![],
     };
-    let (c_err, s_err) = handshake(&mut c, &mut s).expect_err("unknown name");
-    assert!(s_err.unwrap().contains("UnrecognizedName"));
-    assert!(c_err.unwrap().contains("AlertReceived(UnrecognizedName)"));
+    handshake(&mut c, &mut s).expect_err("unknown name");
+    assert!(
+        matches!(
+            s.conn.error(),
+            Some(Error::Protocol {
+                alert: AlertDescription::UnrecognizedName,
+                reason: PeerMisbehaved::NoCertificateForName,
+            })
+        ),
+        "{:?}",
+        s.conn.error()
+    );
+    assert_eq!(
+        c.conn.error(),
+        Some(&Error::AlertReceived(AlertDescription::UnrecognizedName))
+    );
 }
 
 #[test]

@@ -186,7 +186,7 @@ async fn our_client_against_openssl_s_server() {
         .unwrap();
     let anchors = https_verify::TrustAnchors::from_der_list([&f.ca_der[..]]).unwrap();
     let mut passed = 0;
-    for suite in https_handshake::CipherSuite::ALL {
+    for suite in https_handshake::Tls13Suite::ALL {
         for group in [
             https_handshake::NamedGroup::X25519,
             https_handshake::NamedGroup::Secp256r1,

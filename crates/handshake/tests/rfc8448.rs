@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use https_handshake::codec::*;
 use https_handshake::keyschedule::*;
-use https_record::{CipherSuite, ContentType, HashAlg, RecordOpener, TrafficKeys};
+use https_record::{ContentType, HashAlg, RecordOpener, Tls13Suite, TrafficKeys};
 
 /// The vectors are part of the repository (copied from the RFC 8448 text, see README.md there);
 /// a missing file fails the test.
@@ -119,7 +119,14 @@ fn decoded_fields_are_the_rfc_values() {
     let HandshakePayload::ClientHello(ch) = &ch.0 else {
         panic!("not a ClientHello")
     };
-    assert_eq!(ch.cipher_suites, vec![0x1301, 0x1303, 0x1302]);
+    assert_eq!(
+        ch.cipher_suites,
+        vec![
+            CipherSuite::Aes128GcmSha256,
+            CipherSuite::Chacha20Poly1305Sha256,
+            CipherSuite::Aes256GcmSha384
+        ]
+    );
     match ch.ext(ExtensionType::ServerName) {
         Some(ClientExtension::ServerName(v)) => assert_eq!(v[0].name, b"server"),
         other => panic!("server_name: {other:?}"),
@@ -160,7 +167,7 @@ fn section3_key_schedule_matches_every_value() {
     let (secs, js) = load();
     let s3 = &secs["Simple_1RTT_Handshake"];
     let h = HashAlg::Sha256;
-    let suite = CipherSuite::Aes128GcmSha256;
+    let suite = Tls13Suite::Aes128GcmSha256;
 
     let ch = plaintext_handshake(&s3["Record_ClientHello_1"]);
     let sh = s3["Message_ServerHello"].clone();

@@ -203,6 +203,14 @@ impl Deframer {
         !self.buf.is_empty()
     }
 
+    /// Drops the read buffer when it holds nothing: an idle connection keeps no 16 KiB buffer
+    /// (the next read allocates again, cheap next to the AEAD work on a full record).
+    pub fn release_idle_buffer(&mut self) {
+        if self.buf.is_empty() && self.buf.capacity() > 0 {
+            self.buf = BytesMut::new();
+        }
+    }
+
     /// Bytes currently buffered.
     pub fn buffered_len(&self) -> usize {
         self.buf.len()

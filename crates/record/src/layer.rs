@@ -40,6 +40,8 @@ pub struct RecordLayer {
     ccs_seen: bool,
     peer_closed: bool,
     close_sent: bool,
+    /// The transport reported EOF (`read_from` returned 0, or [`RecordLayer::transport_ended`]).
+    transport_eof: bool,
     /// Some record has been opened with a key (after that, plaintext alerts are refused).
     decrypted_any: bool,
     /// Consecutive empty records received (see [`MAX_EMPTY_RECORDS`]).
@@ -61,9 +63,24 @@ impl RecordLayer {
         self.deframer.feed(data)
     }
 
-    /// Reads once from a blocking transport. `Ok(0)` is EOF: then call [`RecordLayer::eof`].
+    /// Reads once from a blocking transport. `Ok(0)` is EOF, remembered
+    /// ([`RecordLayer::transport_ended`]); then [`RecordLayer::eof`] says whether it was clean.
     pub fn read_from(&mut self, rd: &mut dyn std::io::Read) -> std::io::Result<usize> {
-        self.deframer.read_from(rd)
+        let n = self.deframer.read_from(rd)?;
+        if n == 0 {
+            self.transport_eof = true;
+        }
+        Ok(n)
+    }
+
+    /// Whether the transport has reported EOF.
+    pub fn transport_ended(&self) -> bool {
+        self.transport_eof
+    }
+
+    /// Whether our close_notify has been written (after it nothing more is).
+    pub fn close_sent(&self) -> bool {
+        self.close_sent
     }
 
     pub fn deframer_mut(&mut self) -> &mut Deframer {
@@ -168,7 +185,10 @@ impl RecordLayer {
             }
             let (typ, content) = match self.open_next() {
                 Ok(Some(x)) => x,
-                Ok(None) => return Ok(None),
+                Ok(None) => {
+                    self.deframer.release_idle_buffer();
+                    return Ok(None);
+                }
                 Err(e) => return Err(self.fail(e)),
             };
             match self.classify(typ, content) {
@@ -324,6 +344,17 @@ impl RecordLayer {
                 Ok(())
             }
         }
+    }
+
+    /// Appends the middlebox-compatibility change_cipher_spec (RFC 8446 D.4): always unprotected.
+    pub fn write_change_cipher_spec(&mut self, out: &mut BytesMut) -> Result<(), RecordError> {
+        if self.close_sent {
+            return Err(RecordError::Internal {
+                reason: "write after close_notify was sent",
+            });
+        }
+        write_plaintext(ContentType::ChangeCipherSpec, &[1], out);
+        Ok(())
     }
 
     /// Appends an alert record (protected once keys are installed).

@@ -10,9 +10,9 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use https_record::{CipherSuite, ContentType, Deframer, RecordOpener, RecordSealer, TrafficKeys};
+//! use https_record::{Tls13Suite, ContentType, Deframer, RecordOpener, RecordSealer, TrafficKeys};
 //!
-//! let suite = CipherSuite::Aes128GcmSha256;
+//! let suite = Tls13Suite::Aes128GcmSha256;
 //! let keys = TrafficKeys::derive(suite, &[0x42; 32]); // a traffic secret from the key schedule
 //! let mut sealer = RecordSealer::new(suite, &keys);
 //! let mut opener = RecordOpener::new(suite, &keys);
@@ -52,5 +52,7 @@ pub use frame::{
 };
 pub use layer::{Incoming, RecordLayer, MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use protect::{Padding, RecordOpener, RecordSealer};
-pub use suite::{hkdf_expand_label, next_traffic_secret, CipherSuite, HashAlg, TrafficKeys};
+pub use suite::{
+    hkdf_expand_label, next_traffic_secret, CipherSuite, HashAlg, Tls13Suite, TrafficKeys,
+};
 pub use types::{Alert, AlertDescription, AlertLevel, ContentType};

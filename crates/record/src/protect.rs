@@ -4,7 +4,7 @@ use crate::frame::{
     OpaqueRecord, HEADER_LEN, LEGACY_VERSION, MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN,
     MAX_PLAINTEXT_LEN, TAG_LEN,
 };
-use crate::{CipherSuite, ContentType, RecordError, TrafficKeys};
+use crate::{ContentType, RecordError, Tls13Suite, TrafficKeys};
 use bytes::{Buf, BytesMut};
 use ring::aead;
 use std::ops::Range;
@@ -46,7 +46,7 @@ fn clamp_limit(limit: usize) -> usize {
     limit.clamp(64, MAX_INNER_PLAINTEXT_LEN)
 }
 
-fn make_key(suite: CipherSuite, keys: &TrafficKeys) -> Result<aead::LessSafeKey, RecordError> {
+fn make_key(suite: Tls13Suite, keys: &TrafficKeys) -> Result<aead::LessSafeKey, RecordError> {
     // ring keeps the expanded key schedule; it is built once here, never per record.
     aead::UnboundKey::new(suite.aead(), keys.key())
         .map(aead::LessSafeKey::new)
@@ -67,7 +67,7 @@ fn nonce_for(iv: &[u8; 12], seq: u64) -> aead::Nonce {
 
 /// Protects outgoing records for one direction and one key. The sequence number starts at 0.
 pub struct RecordSealer {
-    suite: CipherSuite,
+    suite: Tls13Suite,
     key: aead::LessSafeKey,
     iv: [u8; 12],
     seq: u64,
@@ -95,14 +95,14 @@ impl std::fmt::Debug for RecordSealer {
 impl RecordSealer {
     /// A sealer for `keys`. Panics if `keys` were derived for a suite with another key length (a caller
     /// bug; [`RecordSealer::try_new`] returns an error instead).
-    pub fn new(suite: CipherSuite, keys: &TrafficKeys) -> Self {
+    pub fn new(suite: Tls13Suite, keys: &TrafficKeys) -> Self {
         match Self::try_new(suite, keys) {
             Ok(s) => s,
             Err(e) => panic!("RecordSealer::new: {e}"),
         }
     }
 
-    pub fn try_new(suite: CipherSuite, keys: &TrafficKeys) -> Result<Self, RecordError> {
+    pub fn try_new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
             suite,
             key: make_key(suite, keys)?,
@@ -115,11 +115,11 @@ impl RecordSealer {
     }
 
     /// Derives the keys from a traffic secret and builds the sealer.
-    pub fn from_secret(suite: CipherSuite, traffic_secret: &[u8]) -> Self {
+    pub fn from_secret(suite: Tls13Suite, traffic_secret: &[u8]) -> Self {
         Self::new(suite, &TrafficKeys::derive(suite, traffic_secret))
     }
 
-    pub fn suite(&self) -> CipherSuite {
+    pub fn suite(&self) -> Tls13Suite {
         self.suite
     }
 
@@ -267,8 +267,9 @@ impl RecordSealer {
         let frag = max_fragment
             .min(self.max_fragment())
             .clamp(1, MAX_PLAINTEXT_LEN);
-        let records = payload.len().div_ceil(frag);
-        out.reserve(records * self.sealed_len(frag).max(HEADER_LEN + TAG_LEN + 1));
+        // Exactly what the records need: no 16 KiB over-reservation for a small flight.
+        let need: usize = payload.chunks(frag).map(|c| self.sealed_len(c.len())).sum();
+        out.reserve(need);
         for chunk in payload.chunks(frag) {
             self.seal_into(typ, chunk, out)?;
         }
@@ -278,7 +279,7 @@ impl RecordSealer {
 
 /// Opens incoming protected records for one direction and one key, in place.
 pub struct RecordOpener {
-    suite: CipherSuite,
+    suite: Tls13Suite,
     key: aead::LessSafeKey,
     iv: [u8; 12],
     seq: u64,
@@ -302,14 +303,14 @@ impl std::fmt::Debug for RecordOpener {
 
 impl RecordOpener {
     /// An opener for `keys`. Panics on a key-length/suite mismatch (a caller bug; see `try_new`).
-    pub fn new(suite: CipherSuite, keys: &TrafficKeys) -> Self {
+    pub fn new(suite: Tls13Suite, keys: &TrafficKeys) -> Self {
         match Self::try_new(suite, keys) {
             Ok(s) => s,
             Err(e) => panic!("RecordOpener::new: {e}"),
         }
     }
 
-    pub fn try_new(suite: CipherSuite, keys: &TrafficKeys) -> Result<Self, RecordError> {
+    pub fn try_new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
             suite,
             key: make_key(suite, keys)?,
@@ -319,11 +320,11 @@ impl RecordOpener {
         })
     }
 
-    pub fn from_secret(suite: CipherSuite, traffic_secret: &[u8]) -> Self {
+    pub fn from_secret(suite: Tls13Suite, traffic_secret: &[u8]) -> Self {
         Self::new(suite, &TrafficKeys::derive(suite, traffic_secret))
     }
 
-    pub fn suite(&self) -> CipherSuite {
+    pub fn suite(&self) -> Tls13Suite {
         self.suite
     }
 
@@ -432,7 +433,7 @@ impl RecordOpener {
 mod tests {
     use super::*;
 
-    fn pair(suite: CipherSuite) -> (RecordSealer, RecordOpener) {
+    fn pair(suite: Tls13Suite) -> (RecordSealer, RecordOpener) {
         let keys = TrafficKeys::derive(suite, &[7u8; 48][..suite.hash().output_len()]);
         (
             RecordSealer::new(suite, &keys),
@@ -442,7 +443,7 @@ mod tests {
 
     #[test]
     fn sequence_never_wraps() {
-        let (mut s, mut o) = pair(CipherSuite::Aes128GcmSha256);
+        let (mut s, mut o) = pair(Tls13Suite::Aes128GcmSha256);
         s.seq = u64::MAX - 1;
         o.seq = u64::MAX - 1;
         let mut out = BytesMut::new();
@@ -469,13 +470,13 @@ mod tests {
 
     #[test]
     fn key_update_due_at_the_suite_limit() {
-        let (mut s, _) = pair(CipherSuite::Aes256GcmSha384);
-        s.seq = CipherSuite::Aes256GcmSha384.record_limit() - 1;
+        let (mut s, _) = pair(Tls13Suite::Aes256GcmSha384);
+        s.seq = Tls13Suite::Aes256GcmSha384.record_limit() - 1;
         assert!(!s.key_update_due());
         s.seal_into(ContentType::ApplicationData, b"x", &mut BytesMut::new())
             .unwrap();
         assert!(s.key_update_due());
-        let (c, _) = pair(CipherSuite::Chacha20Poly1305Sha256);
+        let (c, _) = pair(Tls13Suite::Chacha20Poly1305Sha256);
         assert_eq!(c.limit, u64::MAX);
     }
 

@@ -41,46 +41,86 @@ impl HashAlg {
     }
 }
 
-/// The three TLS 1.3 cipher suites this stack speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CipherSuite {
-    /// TLS_AES_128_GCM_SHA256 (0x1301)
-    Aes128GcmSha256,
-    /// TLS_AES_256_GCM_SHA384 (0x1302)
-    Aes256GcmSha384,
-    /// TLS_CHACHA20_POLY1305_SHA256 (0x1303)
-    Chacha20Poly1305Sha256,
+crate::code_points! {
+    /// A cipher suite code point (RFC 8446 §B.4 and the IANA registry), as the wire carries it:
+    /// a ClientHello's offer, a ServerHello's choice. [`Tls13Suite`] is the subset this stack
+    /// implements; [`CipherSuite::supported`] goes from one to the other.
+    pub enum CipherSuite(u16, from_u16, to_u16) {
+        Aes128GcmSha256 = 0x1301 => "TLS_AES_128_GCM_SHA256",
+        Aes256GcmSha384 = 0x1302 => "TLS_AES_256_GCM_SHA384",
+        Chacha20Poly1305Sha256 = 0x1303 => "TLS_CHACHA20_POLY1305_SHA256",
+        Aes128CcmSha256 = 0x1304 => "TLS_AES_128_CCM_SHA256",
+        Aes128Ccm8Sha256 = 0x1305 => "TLS_AES_128_CCM_8_SHA256",
+        EmptyRenegotiationInfoScsv = 0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+        FallbackScsv = 0x5600 => "TLS_FALLBACK_SCSV",
+    }
 }
 
 impl CipherSuite {
+    /// The implemented suite with this code point, if it is one.
+    pub const fn supported(self) -> Option<Tls13Suite> {
+        match self {
+            Self::Aes128GcmSha256 => Some(Tls13Suite::Aes128GcmSha256),
+            Self::Aes256GcmSha384 => Some(Tls13Suite::Aes256GcmSha384),
+            Self::Chacha20Poly1305Sha256 => Some(Tls13Suite::Chacha20Poly1305Sha256),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for CipherSuite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unknown(v) => write!(f, "unknown cipher suite 0x{v:04x}"),
+            s => f.write_str(s.name()),
+        }
+    }
+}
+
+/// The three TLS 1.3 cipher suites this stack implements: what record protection, the key
+/// schedule and a negotiated connection use. Its code point is a [`CipherSuite`] (the one
+/// definition of the wire values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tls13Suite {
+    /// TLS_AES_128_GCM_SHA256
+    Aes128GcmSha256,
+    /// TLS_AES_256_GCM_SHA384
+    Aes256GcmSha384,
+    /// TLS_CHACHA20_POLY1305_SHA256
+    Chacha20Poly1305Sha256,
+}
+
+impl Tls13Suite {
     /// All suites, in this stack's preference order.
-    pub const ALL: [CipherSuite; 3] = [
+    pub const ALL: [Tls13Suite; 3] = [
         Self::Aes128GcmSha256,
         Self::Aes256GcmSha384,
         Self::Chacha20Poly1305Sha256,
     ];
 
-    pub fn from_u16(v: u16) -> Option<Self> {
-        match v {
-            0x1301 => Some(Self::Aes128GcmSha256),
-            0x1302 => Some(Self::Aes256GcmSha384),
-            0x1303 => Some(Self::Chacha20Poly1305Sha256),
-            _ => None,
+    /// The code point.
+    pub const fn code_point(self) -> CipherSuite {
+        match self {
+            Self::Aes128GcmSha256 => CipherSuite::Aes128GcmSha256,
+            Self::Aes256GcmSha384 => CipherSuite::Aes256GcmSha384,
+            Self::Chacha20Poly1305Sha256 => CipherSuite::Chacha20Poly1305Sha256,
         }
     }
 
-    pub fn to_u16(self) -> u16 {
-        match self {
-            Self::Aes128GcmSha256 => 0x1301,
-            Self::Aes256GcmSha384 => 0x1302,
-            Self::Chacha20Poly1305Sha256 => 0x1303,
-        }
+    /// The implemented suite for a wire value, if it is one.
+    pub const fn from_u16(v: u16) -> Option<Self> {
+        CipherSuite::from_u16(v).supported()
+    }
+
+    /// The wire value.
+    pub const fn to_u16(self) -> u16 {
+        self.code_point().to_u16()
     }
 
     pub fn hash(self) -> HashAlg {
         match self {
             Self::Aes256GcmSha384 => HashAlg::Sha384,
-            _ => HashAlg::Sha256,
+            Self::Aes128GcmSha256 | Self::Chacha20Poly1305Sha256 => HashAlg::Sha256,
         }
     }
 
@@ -98,12 +138,8 @@ impl CipherSuite {
     }
 
     /// The IANA name, e.g. `"TLS_AES_128_GCM_SHA256"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
-            Self::Aes256GcmSha384 => "TLS_AES_256_GCM_SHA384",
-            Self::Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
-        }
+    pub const fn name(self) -> &'static str {
+        self.code_point().name()
     }
 
     /// Short name used in bench ids and CLI output, e.g. `"aes-128-gcm"`.
@@ -126,7 +162,13 @@ impl CipherSuite {
     }
 }
 
-impl std::fmt::Display for CipherSuite {
+impl From<Tls13Suite> for CipherSuite {
+    fn from(s: Tls13Suite) -> Self {
+        s.code_point()
+    }
+}
+
+impl std::fmt::Display for Tls13Suite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
@@ -189,7 +231,7 @@ pub fn next_traffic_secret(hash: HashAlg, secret: &[u8]) -> zeroize::Zeroizing<V
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct TrafficKeys {
     #[zeroize(skip)]
-    suite: CipherSuite,
+    suite: Tls13Suite,
     key: [u8; 32],
     key_len: usize,
     iv: [u8; 12],
@@ -198,7 +240,7 @@ pub struct TrafficKeys {
 impl TrafficKeys {
     /// `key = HKDF-Expand-Label(secret, "key", "", key_len)`, `iv = HKDF-Expand-Label(secret, "iv", "", 12)`
     /// (RFC 8446 §7.3).
-    pub fn derive(suite: CipherSuite, traffic_secret: &[u8]) -> Self {
+    pub fn derive(suite: Tls13Suite, traffic_secret: &[u8]) -> Self {
         let key_len = suite.key_len();
         let mut keys = Self {
             suite,
@@ -219,7 +261,7 @@ impl TrafficKeys {
 
     /// Keys given directly (tests, vectors). Fails if the key length does not fit the suite.
     pub fn from_parts(
-        suite: CipherSuite,
+        suite: Tls13Suite,
         key: &[u8],
         iv: [u8; 12],
     ) -> Result<Self, crate::RecordError> {
@@ -238,7 +280,7 @@ impl TrafficKeys {
         Ok(keys)
     }
 
-    pub fn suite(&self) -> CipherSuite {
+    pub fn suite(&self) -> Tls13Suite {
         self.suite
     }
 

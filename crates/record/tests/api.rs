@@ -2,16 +2,16 @@
 
 use bytes::BytesMut;
 use https_record::{
-    next_traffic_secret, Alert, AlertDescription, AlertLevel, CipherSuite, ContentType, Deframer,
-    HashAlg, Incoming, RecordError, RecordLayer, RecordOpener, RecordSealer, TrafficKeys,
+    next_traffic_secret, Alert, AlertDescription, AlertLevel, ContentType, Deframer, HashAlg,
+    Incoming, RecordError, RecordLayer, RecordOpener, RecordSealer, Tls13Suite, TrafficKeys,
     DEFRAMER_BUFFER_LIMIT, MAX_RECORD_LEN,
 };
 use std::io::Read;
 use zeroize::Zeroize;
 
 fn sealed_stream(n_records: usize, size: usize) -> (TrafficKeys, BytesMut) {
-    let keys = TrafficKeys::derive(CipherSuite::Aes256GcmSha384, &[4u8; 48]);
-    let mut sealer = RecordSealer::new(CipherSuite::Aes256GcmSha384, &keys);
+    let keys = TrafficKeys::derive(Tls13Suite::Aes256GcmSha384, &[4u8; 48]);
+    let mut sealer = RecordSealer::new(Tls13Suite::Aes256GcmSha384, &keys);
     let mut out = BytesMut::new();
     for i in 0..n_records {
         sealer
@@ -42,7 +42,7 @@ fn read_from_a_trickling_transport() {
     for step in [1, 7, 4096, 100_000] {
         let mut rd = Trickle { data: &wire, step };
         let mut d = Deframer::new();
-        let mut opener = RecordOpener::new(CipherSuite::Aes256GcmSha384, &keys);
+        let mut opener = RecordOpener::new(Tls13Suite::Aes256GcmSha384, &keys);
         let mut got = Vec::new();
         loop {
             let n = d.read_from(&mut rd).unwrap();
@@ -83,7 +83,7 @@ fn read_from_refuses_when_full() {
 #[test]
 fn feed_owned_adopts_and_hands_back_what_does_not_fit() {
     let (keys, wire) = sealed_stream(3, 16_000);
-    let mut opener = RecordOpener::new(CipherSuite::Aes256GcmSha384, &keys);
+    let mut opener = RecordOpener::new(Tls13Suite::Aes256GcmSha384, &keys);
     let mut d = Deframer::new();
     // Empty deframer: the whole chunk (bigger than the buffer limit would allow via feed) is adopted.
     let mut big = wire.clone();
@@ -118,7 +118,7 @@ fn a_whole_adopted_record_comes_back_with_its_capacity() {
         r.bytes.capacity() >= MAX_RECORD_LEN,
         "room to seal a reply in place"
     );
-    let n = RecordOpener::new(CipherSuite::Aes256GcmSha384, &keys)
+    let n = RecordOpener::new(Tls13Suite::Aes256GcmSha384, &keys)
         .open_in_place(&mut r.bytes)
         .unwrap()
         .1
@@ -166,42 +166,42 @@ fn alert_codec_round_trips_every_byte() {
 
 #[test]
 fn cipher_suite_facts() {
-    for s in CipherSuite::ALL {
-        assert_eq!(CipherSuite::from_u16(s.to_u16()), Some(s));
+    for s in Tls13Suite::ALL {
+        assert_eq!(Tls13Suite::from_u16(s.to_u16()), Some(s));
     }
     assert_eq!(
-        CipherSuite::from_u16(0x1304),
+        Tls13Suite::from_u16(0x1304),
         None,
         "CCM suites are not offered"
     );
-    assert_eq!(CipherSuite::Aes128GcmSha256.key_len(), 16);
-    assert_eq!(CipherSuite::Aes256GcmSha384.key_len(), 32);
-    assert_eq!(CipherSuite::Chacha20Poly1305Sha256.key_len(), 32);
-    assert_eq!(CipherSuite::Aes256GcmSha384.hash(), HashAlg::Sha384);
+    assert_eq!(Tls13Suite::Aes128GcmSha256.key_len(), 16);
+    assert_eq!(Tls13Suite::Aes256GcmSha384.key_len(), 32);
+    assert_eq!(Tls13Suite::Chacha20Poly1305Sha256.key_len(), 32);
+    assert_eq!(Tls13Suite::Aes256GcmSha384.hash(), HashAlg::Sha384);
     assert_eq!(
-        CipherSuite::Aes128GcmSha256.record_limit(),
+        Tls13Suite::Aes128GcmSha256.record_limit(),
         23_726_566,
         "2^24.5 records"
     );
     assert_eq!(
-        CipherSuite::Chacha20Poly1305Sha256.name(),
+        Tls13Suite::Chacha20Poly1305Sha256.name(),
         "TLS_CHACHA20_POLY1305_SHA256"
     );
 }
 
 #[test]
 fn traffic_keys_zeroize_and_never_print() {
-    let mut keys = TrafficKeys::derive(CipherSuite::Aes128GcmSha256, &[9u8; 32]);
+    let mut keys = TrafficKeys::derive(Tls13Suite::Aes128GcmSha256, &[9u8; 32]);
     assert!(keys.key().iter().any(|&b| b != 0));
     assert!(!format!("{keys:?}").contains(&format!("{:?}", keys.key())));
     keys.zeroize();
     assert!(keys.key().iter().all(|&b| b == 0) && keys.iv().iter().all(|&b| b == 0));
-    assert!(TrafficKeys::from_parts(CipherSuite::Aes256GcmSha384, &[0; 16], [0; 12]).is_err());
+    assert!(TrafficKeys::from_parts(Tls13Suite::Aes256GcmSha384, &[0; 16], [0; 12]).is_err());
 }
 
 #[test]
 fn key_update_switches_both_sides() {
-    let suite = CipherSuite::Chacha20Poly1305Sha256;
+    let suite = Tls13Suite::Chacha20Poly1305Sha256;
     let secret0 = vec![1u8; 32];
     let secret1 = next_traffic_secret(suite.hash(), &secret0);
     assert_ne!(secret1.as_slice(), secret0.as_slice());
@@ -248,7 +248,7 @@ fn writes_follow_the_key_state() {
     assert_eq!(&out[9..], &[21, 3, 3, 0, 2, 2, 40]);
     // After close_notify nothing more may be written.
     layer.set_sealer(RecordSealer::from_secret(
-        CipherSuite::Aes128GcmSha256,
+        Tls13Suite::Aes128GcmSha256,
         &[2u8; 32],
     ));
     layer.write_close_notify(&mut out).unwrap();
@@ -260,7 +260,7 @@ fn writes_follow_the_key_state() {
 #[test]
 fn key_update_due_is_visible_on_the_layer() {
     let mut layer = RecordLayer::new();
-    let mut sealer = RecordSealer::from_secret(CipherSuite::Aes128GcmSha256, &[2u8; 32]);
+    let mut sealer = RecordSealer::from_secret(Tls13Suite::Aes128GcmSha256, &[2u8; 32]);
     sealer.set_key_update_limit(2);
     layer.set_sealer(sealer);
     let mut out = BytesMut::new();
@@ -276,7 +276,7 @@ fn key_update_due_is_visible_on_the_layer() {
 
 #[test]
 fn record_size_limit_shapes_outgoing_records() {
-    let mut sealer = RecordSealer::from_secret(CipherSuite::Aes128GcmSha256, &[2u8; 32]);
+    let mut sealer = RecordSealer::from_secret(Tls13Suite::Aes128GcmSha256, &[2u8; 32]);
     sealer.set_record_size_limit(1000);
     assert_eq!(sealer.max_fragment(), 999, "the limit counts the type byte");
     let mut out = BytesMut::new();
@@ -302,9 +302,9 @@ fn record_size_limit_shapes_outgoing_records() {
 
 #[test]
 fn record_buffer_aligns_the_content_and_survives_a_round_trip() {
-    let keys = TrafficKeys::derive(CipherSuite::Aes128GcmSha256, &[8u8; 32]);
-    let mut sealer = RecordSealer::new(CipherSuite::Aes128GcmSha256, &keys);
-    let mut opener = RecordOpener::new(CipherSuite::Aes128GcmSha256, &keys);
+    let keys = TrafficKeys::derive(Tls13Suite::Aes128GcmSha256, &[8u8; 32]);
+    let mut sealer = RecordSealer::new(Tls13Suite::Aes128GcmSha256, &keys);
+    let mut opener = RecordOpener::new(Tls13Suite::Aes128GcmSha256, &keys);
     let mut buf = https_record::record_buffer();
     assert!(buf.is_empty() && buf.capacity() >= MAX_RECORD_LEN);
     let content_at = buf.as_ptr() as usize + https_record::HEADER_LEN;
@@ -329,7 +329,7 @@ fn record_buffer_aligns_the_content_and_survives_a_round_trip() {
 fn an_idle_deframer_holds_no_buffer() {
     let (keys, wire) = sealed_stream(2, 500);
     let mut d = Deframer::new();
-    let mut opener = RecordOpener::new(CipherSuite::Aes256GcmSha384, &keys);
+    let mut opener = RecordOpener::new(Tls13Suite::Aes256GcmSha384, &keys);
     let mut rd = Trickle {
         data: &wire,
         step: usize::MAX,

@@ -3,11 +3,11 @@
 
 use bytes::BytesMut;
 use https_record::{
-    AlertDescription, CipherSuite, ContentType, Incoming, Padding, RecordError, RecordLayer,
-    RecordOpener, RecordSealer, TrafficKeys, MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS,
+    AlertDescription, ContentType, Incoming, Padding, RecordError, RecordLayer, RecordOpener,
+    RecordSealer, Tls13Suite, TrafficKeys, MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS,
 };
 
-const SUITE: CipherSuite = CipherSuite::Aes128GcmSha256;
+const SUITE: Tls13Suite = Tls13Suite::Aes128GcmSha256;
 
 fn keys(seed: u8) -> TrafficKeys {
     TrafficKeys::derive(SUITE, &[seed; 32])

@@ -5,8 +5,8 @@
 
 use bytes::BytesMut;
 use https_record::{
-    Alert, AlertDescription, CipherSuite, ContentType, RecordError, RecordLayer, RecordOpener,
-    RecordSealer, TrafficKeys,
+    Alert, AlertDescription, ContentType, RecordError, RecordLayer, RecordOpener, RecordSealer,
+    Tls13Suite, TrafficKeys,
 };
 use proptest::prelude::*;
 
@@ -17,7 +17,7 @@ fn cases() -> u32 {
         .unwrap_or(4000)
 }
 
-fn keys(suite: CipherSuite) -> TrafficKeys {
+fn keys(suite: Tls13Suite) -> TrafficKeys {
     TrafficKeys::derive(suite, &[0x5a; 48][..suite.hash().output_len()])
 }
 
@@ -57,7 +57,7 @@ fn check_alert(err: &RecordError) {
 }
 
 /// A valid stream (plaintext handshake, then protected records), used as the seed for mutations.
-fn valid_stream(suite: CipherSuite, sizes: &[usize]) -> (Vec<u8>, usize) {
+fn valid_stream(suite: Tls13Suite, sizes: &[usize]) -> (Vec<u8>, usize) {
     let mut out = BytesMut::new();
     https_record::write_plaintext(ContentType::Handshake, &[2, 0, 0, 4, 1, 2, 3, 4], &mut out);
     out.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
@@ -136,7 +136,7 @@ proptest! {
         input in prop::collection::vec(any::<u8>(), 0..2000),
         chunks in prop::collection::vec(1usize..600, 1..5),
         with_keys in any::<bool>(),
-        suite in prop::sample::select(CipherSuite::ALL.to_vec()),
+        suite in prop::sample::select(Tls13Suite::ALL.to_vec()),
     ) {
         let mut layer = RecordLayer::new();
         layer.allow_compat_ccs(true);
@@ -157,7 +157,7 @@ proptest! {
              prop::collection::vec(any::<u8>(), 0..300), prop_oneof![Just(None), any::<u16>().prop_map(Some)]),
             1..6),
         chunk in 1usize..700,
-        suite in prop::sample::select(CipherSuite::ALL.to_vec()),
+        suite in prop::sample::select(Tls13Suite::ALL.to_vec()),
     ) {
         let mut input = Vec::new();
         for (typ, version, body, len_override) in &records {
@@ -182,7 +182,7 @@ proptest! {
     /// stream must pass.
     #[test]
     fn mutated_valid_streams_never_panic(
-        suite in prop::sample::select(CipherSuite::ALL.to_vec()),
+        suite in prop::sample::select(Tls13Suite::ALL.to_vec()),
         sizes in prop::collection::vec(prop_oneof![1usize..100, 1usize..17_000], 1..4),
         muts in prop::collection::vec(mutation(), 0..4),
         chunks in prop::collection::vec(prop_oneof![1usize..10, 1usize..20_000], 1..4),
@@ -209,7 +209,7 @@ fn drive_prefix_then_keys(
     layer: &mut RecordLayer,
     input: &[u8],
     cut: usize,
-    suite: CipherSuite,
+    suite: Tls13Suite,
     chunks: &[usize],
 ) -> Result<(), RecordError> {
     let (head, tail) = input.split_at(cut);

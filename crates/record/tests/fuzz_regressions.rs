@@ -4,8 +4,8 @@
 
 use bytes::BytesMut;
 use https_record::{
-    AlertDescription, CipherSuite, ContentType, RecordError, RecordLayer, RecordOpener,
-    RecordSealer, TrafficKeys, MAX_EMPTY_RECORDS,
+    AlertDescription, ContentType, RecordError, RecordLayer, RecordOpener, RecordSealer,
+    Tls13Suite, TrafficKeys, MAX_EMPTY_RECORDS,
 };
 
 /// `record` target: 40 empty application-data records, then EOF. The run of empty records fails
@@ -13,7 +13,7 @@ use https_record::{
 /// layer's sticky error changed and the caller could send no alert for it.
 #[test]
 fn empty_record_run_then_eof_keeps_the_first_error() {
-    let suite = CipherSuite::Aes128GcmSha256;
+    let suite = Tls13Suite::Aes128GcmSha256;
     let keys = TrafficKeys::derive(suite, &[0x5a; 32]);
     let mut sealer = RecordSealer::new(suite, &keys);
     let mut layer = RecordLayer::new();

@@ -2,12 +2,12 @@
 
 use bytes::BytesMut;
 use https_record::{
-    Alert, AlertDescription, CipherSuite, ContentType, Deframer, Incoming, RecordError,
-    RecordLayer, RecordOpener, RecordSealer, TrafficKeys, MAX_CIPHERTEXT_LEN,
+    Alert, AlertDescription, ContentType, Deframer, Incoming, RecordError, RecordLayer,
+    RecordOpener, RecordSealer, Tls13Suite, TrafficKeys, MAX_CIPHERTEXT_LEN,
 };
 use ring::aead;
 
-const SUITE: CipherSuite = CipherSuite::Aes128GcmSha256;
+const SUITE: Tls13Suite = Tls13Suite::Aes128GcmSha256;
 
 fn keys() -> TrafficKeys {
     TrafficKeys::derive(SUITE, &[0x11; 32])

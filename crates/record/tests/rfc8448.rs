@@ -3,8 +3,8 @@
 
 use bytes::BytesMut;
 use https_record::{
-    hkdf_expand_label, write_plaintext_with, Alert, CipherSuite, ContentType, Deframer, HashAlg,
-    Incoming, RecordLayer, RecordOpener, RecordSealer, TrafficKeys,
+    hkdf_expand_label, write_plaintext_with, Alert, ContentType, Deframer, HashAlg, Incoming,
+    RecordLayer, RecordOpener, RecordSealer, Tls13Suite, TrafficKeys,
 };
 use std::collections::HashMap;
 
@@ -13,7 +13,7 @@ const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../handshake/tests/data/rfc8448"
 );
-const SUITE: CipherSuite = CipherSuite::Aes128GcmSha256;
+const SUITE: Tls13Suite = Tls13Suite::Aes128GcmSha256;
 
 struct Vectors {
     json: serde_json::Value,

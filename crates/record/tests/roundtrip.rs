@@ -2,13 +2,13 @@
 
 use bytes::BytesMut;
 use https_record::{
-    CipherSuite, ContentType, Deframer, Incoming, Padding, RecordLayer, RecordOpener, RecordSealer,
+    ContentType, Deframer, Incoming, Padding, RecordLayer, RecordOpener, RecordSealer, Tls13Suite,
     TrafficKeys, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, TAG_LEN,
 };
 use proptest::prelude::*;
 
-fn suite() -> impl Strategy<Value = CipherSuite> {
-    prop::sample::select(CipherSuite::ALL.to_vec())
+fn suite() -> impl Strategy<Value = Tls13Suite> {
+    prop::sample::select(Tls13Suite::ALL.to_vec())
 }
 
 fn padding() -> impl Strategy<Value = Padding> {
@@ -157,8 +157,8 @@ proptest! {
 
 #[test]
 fn one_byte_at_a_time_across_many_records() {
-    let keys = TrafficKeys::derive(CipherSuite::Chacha20Poly1305Sha256, &[5u8; 32]);
-    let mut sealer = RecordSealer::new(CipherSuite::Chacha20Poly1305Sha256, &keys);
+    let keys = TrafficKeys::derive(Tls13Suite::Chacha20Poly1305Sha256, &[5u8; 32]);
+    let mut sealer = RecordSealer::new(Tls13Suite::Chacha20Poly1305Sha256, &keys);
     let payload: Vec<u8> = (0..40_000u32).map(|i| i as u8).collect();
     let mut wire = BytesMut::new();
     sealer
@@ -175,7 +175,7 @@ fn one_byte_at_a_time_across_many_records() {
         3,
         "40,000 bytes need three 2^14-byte records"
     );
-    let mut opener = RecordOpener::new(CipherSuite::Chacha20Poly1305Sha256, &keys);
+    let mut opener = RecordOpener::new(Tls13Suite::Chacha20Poly1305Sha256, &keys);
     let got: Vec<u8> = records
         .into_iter()
         .flat_map(|mut r| opener.open_in_place(&mut r).unwrap().1.to_vec())
@@ -204,8 +204,8 @@ fn deframer_buffer_is_bounded() {
 
 #[test]
 fn padding_hides_the_length() {
-    let keys = TrafficKeys::derive(CipherSuite::Aes128GcmSha256, &[1u8; 32]);
-    let mut sealer = RecordSealer::new(CipherSuite::Aes128GcmSha256, &keys);
+    let keys = TrafficKeys::derive(Tls13Suite::Aes128GcmSha256, &[1u8; 32]);
+    let mut sealer = RecordSealer::new(Tls13Suite::Aes128GcmSha256, &keys);
     sealer.set_padding(Padding::Block(256));
     let (mut short, mut long) = (BytesMut::new(), BytesMut::new());
     sealer

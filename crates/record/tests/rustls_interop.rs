@@ -4,7 +4,7 @@
 
 use bytes::BytesMut;
 use https_record::{
-    CipherSuite, ContentType, Incoming, RecordLayer, RecordOpener, RecordSealer, TrafficKeys,
+    ContentType, Incoming, RecordLayer, RecordOpener, RecordSealer, Tls13Suite, TrafficKeys,
 };
 use rustls::crypto::ring as provider;
 use rustls::{
@@ -15,17 +15,17 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-fn rustls_suite(suite: CipherSuite) -> rustls::SupportedCipherSuite {
+fn rustls_suite(suite: Tls13Suite) -> rustls::SupportedCipherSuite {
     match suite {
-        CipherSuite::Aes128GcmSha256 => provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
-        CipherSuite::Aes256GcmSha384 => provider::cipher_suite::TLS13_AES_256_GCM_SHA384,
-        CipherSuite::Chacha20Poly1305Sha256 => {
+        Tls13Suite::Aes128GcmSha256 => provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
+        Tls13Suite::Aes256GcmSha384 => provider::cipher_suite::TLS13_AES_256_GCM_SHA384,
+        Tls13Suite::Chacha20Poly1305Sha256 => {
             provider::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256
         }
     }
 }
 
-fn pair(suite: CipherSuite) -> (ClientConnection, ServerConnection) {
+fn pair(suite: Tls13Suite) -> (ClientConnection, ServerConnection) {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let cert_der = CertificateDer::from(cert.cert.der().to_vec());
     let provider = Arc::new(rustls::crypto::CryptoProvider {
@@ -77,7 +77,7 @@ fn pair(suite: CipherSuite) -> (ClientConnection, ServerConnection) {
     (c, s)
 }
 
-fn keys_of(suite: CipherSuite, secrets: ConnectionTrafficSecrets) -> TrafficKeys {
+fn keys_of(suite: Tls13Suite, secrets: ConnectionTrafficSecrets) -> TrafficKeys {
     let (key, iv) = match secrets {
         ConnectionTrafficSecrets::Aes128Gcm { key, iv }
         | ConnectionTrafficSecrets::Aes256Gcm { key, iv }
@@ -94,7 +94,7 @@ fn data(len: usize, seed: u8) -> Vec<u8> {
 
 #[test]
 fn records_interoperate_with_rustls_in_both_directions() {
-    for suite in CipherSuite::ALL {
+    for suite in Tls13Suite::ALL {
         let (mut client, mut server) = pair(suite);
         // 40,000 bytes: three records (2^14, 2^14, rest), like our own fragmentation.
         let c_data = data(40_000, 1);

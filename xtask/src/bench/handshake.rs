@@ -4,8 +4,8 @@ use super::fixtures::{Chain, ServerKey};
 use super::{compare_rates, locked_version, peers, Opts, Row, Side, Work};
 use anyhow::Result;
 use https_handshake::{
-    CipherSuite, ClientConfig, ClientConnection, Connection, NamedGroup, ServerConfig,
-    ServerConnection,
+    ClientConfig, ClientConnection, Connection, NamedGroup, ServerConfig, ServerConnection,
+    Tls13Suite,
 };
 use https_kit::verify::TrustAnchors;
 use ring::rand::SystemRandom;
@@ -68,7 +68,7 @@ fn resumed(
     let server = Arc::new(
         ServerConfig::builder()
             .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?
-            .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+            .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
             .with_groups(&[NamedGroup::X25519])
             .with_ticket_count(1) // as the rustls side (send_tls13_tickets = 1)
             .build()?,
@@ -119,12 +119,12 @@ pub fn ours_configs(chain: &Chain) -> Result<(Arc<ClientConfig>, Arc<ServerConfi
     let anchors = TrustAnchors::from_der_list([chain.root_der.clone()])?;
     let client = ClientConfig::builder()
         .with_root_certificates(anchors)
-        .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+        .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .with_groups(&[NamedGroup::X25519])
         .build()?;
     let server = ServerConfig::builder()
         .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?
-        .with_cipher_suites(&[CipherSuite::Aes128GcmSha256])
+        .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .with_groups(&[NamedGroup::X25519])
         .with_session_tickets(false) // as the rustls side of the full rows (no tickets)
         .build()?;

@@ -10,7 +10,7 @@ use super::{compare_rates, locked_version, Opts, Row, Side, Work};
 use anyhow::{anyhow, Context, Result};
 use bytes::BytesMut;
 use https_kit::record::{
-    record_buffer, CipherSuite, ContentType, Deframer, RecordOpener, RecordSealer, TrafficKeys,
+    record_buffer, ContentType, Deframer, RecordOpener, RecordSealer, Tls13Suite, TrafficKeys,
     HEADER_LEN, MAX_RECORD_LEN,
 };
 use ring::aead;
@@ -27,7 +27,7 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
     let cert_der = cert.cert.der().to_vec();
     let key_der = cert.signing_key.serialize_der();
     let mut rows = Vec::new();
-    for suite in CipherSuite::ALL {
+    for suite in Tls13Suite::ALL {
         let id = format!("record/{}/16k", suite.short_name());
         let ours = ours(suite)?;
         let raw = ring_raw(suite)?;
@@ -49,7 +49,7 @@ pub fn run(opts: &Opts) -> Result<Vec<Row>> {
     // The same with the application's bytes copied in and out and the transport copied into the
     // receiver's buffer, as with rustls' writer()/read_tls()/reader(): what a caller that does not use
     // the in-place API gets.
-    for suite in CipherSuite::ALL {
+    for suite in Tls13Suite::ALL {
         let id = format!("record/{}/16k-copy", suite.short_name());
         let ours = ours_copying(suite)?;
         let tls = rustls_pair(suite, &cert_der, &key_der)?;
@@ -73,7 +73,7 @@ struct CopyingDirection {
 }
 
 impl CopyingDirection {
-    fn new(suite: CipherSuite, secret: &[u8]) -> Self {
+    fn new(suite: Tls13Suite, secret: &[u8]) -> Self {
         let keys = TrafficKeys::derive(suite, secret);
         Self {
             sealer: RecordSealer::new(suite, &keys),
@@ -108,7 +108,7 @@ impl CopyingDirection {
     }
 }
 
-fn ours_copying(suite: CipherSuite) -> Result<Work<'static>> {
+fn ours_copying(suite: Tls13Suite) -> Result<Work<'static>> {
     let len = suite.hash().output_len();
     let mut c2s = CopyingDirection::new(suite, &[0x0c; 48][..len]);
     let mut s2c = CopyingDirection::new(suite, &[0x05; 48][..len]);
@@ -135,7 +135,7 @@ struct Direction {
 }
 
 impl Direction {
-    fn new(suite: CipherSuite, secret: &[u8]) -> Self {
+    fn new(suite: Tls13Suite, secret: &[u8]) -> Self {
         let keys = TrafficKeys::derive(suite, secret);
         Self {
             sealer: RecordSealer::new(suite, &keys),
@@ -165,7 +165,7 @@ impl Direction {
     }
 }
 
-fn ours(suite: CipherSuite) -> Result<Work<'static>> {
+fn ours(suite: Tls13Suite) -> Result<Work<'static>> {
     let len = suite.hash().output_len();
     let mut c2s = Direction::new(suite, &[0x0c; 48][..len]);
     let mut s2c = Direction::new(suite, &[0x05; 48][..len]);
@@ -188,7 +188,7 @@ fn ours(suite: CipherSuite) -> Result<Work<'static>> {
 }
 
 /// Raw ring: the same AEAD, the same buffer, 16 KiB + tag, nonce from a counter, a 5-byte AAD.
-fn ring_raw(suite: CipherSuite) -> Result<Work<'static>> {
+fn ring_raw(suite: Tls13Suite) -> Result<Work<'static>> {
     let key = |b: u8| -> Result<aead::LessSafeKey> {
         let k = vec![b; suite.key_len()];
         Ok(aead::LessSafeKey::new(
@@ -225,18 +225,18 @@ fn ring_raw(suite: CipherSuite) -> Result<Work<'static>> {
     }))
 }
 
-fn rustls_suite(suite: CipherSuite) -> rustls::SupportedCipherSuite {
+fn rustls_suite(suite: Tls13Suite) -> rustls::SupportedCipherSuite {
     match suite {
-        CipherSuite::Aes128GcmSha256 => provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
-        CipherSuite::Aes256GcmSha384 => provider::cipher_suite::TLS13_AES_256_GCM_SHA384,
-        CipherSuite::Chacha20Poly1305Sha256 => {
+        Tls13Suite::Aes128GcmSha256 => provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
+        Tls13Suite::Aes256GcmSha384 => provider::cipher_suite::TLS13_AES_256_GCM_SHA384,
+        Tls13Suite::Chacha20Poly1305Sha256 => {
             provider::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256
         }
     }
 }
 
 /// A rustls client/server pair, handshaken in memory on exactly this suite.
-fn rustls_pair(suite: CipherSuite, cert_der: &[u8], key_der: &[u8]) -> Result<Work<'static>> {
+fn rustls_pair(suite: Tls13Suite, cert_der: &[u8], key_der: &[u8]) -> Result<Work<'static>> {
     let provider = Arc::new(rustls::crypto::CryptoProvider {
         cipher_suites: vec![rustls_suite(suite)],
         kx_groups: vec![provider::kx_group::X25519],

@@ -121,7 +121,7 @@ impl ServerCertVerifier for ChallengeVerifier {
         &self,
         message: &[u8],
         end_entity: &[u8],
-        scheme: u16,
+        scheme: https_handshake::SignatureScheme,
         sig: &[u8],
     ) -> Result<(), TlsError> {
         let fail = |reason: String| TlsError::CertificateRejected {
@@ -129,9 +129,11 @@ impl ServerCertVerifier for ChallengeVerifier {
             reason,
         };
         let spki = https_verify::end_entity_spki(end_entity).map_err(|e| fail(e.to_string()))?;
-        let scheme = https_handshake::SignatureScheme::from_u16(scheme)
-            .ok_or_else(|| fail(format!("unsupported signature scheme {scheme:#06x}")))?;
-        https_verify::verify_signature(&spki, scheme, message, sig).map_err(|e| fail(e.to_string()))
+        let algorithm = scheme
+            .algorithm()
+            .ok_or_else(|| fail(format!("unsupported signature scheme {scheme}")))?;
+        https_verify::verify_signature(&spki, algorithm, message, sig)
+            .map_err(|e| fail(e.to_string()))
     }
 }
 

@@ -132,3 +132,10 @@ pub fn verify(chain_pem: &str, root_pem: &str, name: &str) {
         .purpose(https_verify::Purpose::Server);
     https_verify::verify_chain(&req).unwrap();
 }
+
+/// The first certificate (DER) of a PEM chain or bundle: the leaf of a chain.
+pub fn leaf_der(chain_pem: &str) -> Vec<u8> {
+    https_pki::certificates_from_pem(chain_pem)
+        .unwrap()
+        .remove(0)
+}

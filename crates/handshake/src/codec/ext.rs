@@ -1,10 +1,11 @@
 //! Extensions (RFC 8446 §4.2, RFC 6066 server_name, RFC 7301 ExtensionType::Alpn, RFC 8449 record_size_limit).
 
 use super::{
-    put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader,
+    put_code_points, put_prefixed, put_u16_list, put_vec, read_code_points, read_u16_list, Codec,
+    InvalidMessage, LenPrefix, Reader,
 };
 
-use super::ExtensionType;
+use super::{ExtensionType, ProtocolVersion, SignatureScheme};
 
 /// Rejects an extension block that repeats a type (RFC 8446 §4.2). A hash set, not a list: a
 /// 64 KiB block holds up to 16,383 empty extensions, and a quadratic scan of those is a peer-driven
@@ -129,15 +130,15 @@ pub enum ClientExtension {
     /// supported_groups.
     SupportedGroups(Vec<u16>),
     /// signature_algorithms.
-    SignatureAlgorithms(Vec<u16>),
+    SignatureAlgorithms(Vec<SignatureScheme>),
     /// signature_algorithms_cert.
-    SignatureAlgorithmsCert(Vec<u16>),
+    SignatureAlgorithmsCert(Vec<SignatureScheme>),
     /// application_layer_protocol_negotiation.
     Alpn(Vec<Vec<u8>>),
     /// record_size_limit.
     RecordSizeLimit(u16),
     /// supported_versions (list form).
-    SupportedVersions(Vec<u16>),
+    SupportedVersions(Vec<ProtocolVersion>),
     /// key_share (client_shares).
     KeyShare(Vec<KeyShareEntry>),
     /// psk_key_exchange_modes.
@@ -201,12 +202,13 @@ impl ClientExtension {
                     put_vec(o, LenPrefix::U16, &e.name);
                 }
             }),
-            Self::SupportedGroups(v)
-            | Self::SignatureAlgorithms(v)
-            | Self::SignatureAlgorithmsCert(v) => put_u16_list(o, LenPrefix::U16, v),
+            Self::SupportedGroups(v) => put_u16_list(o, LenPrefix::U16, v),
+            Self::SignatureAlgorithms(v) | Self::SignatureAlgorithmsCert(v) => {
+                put_code_points(o, LenPrefix::U16, v)
+            }
             Self::Alpn(l) => put_alpn_list(o, l),
             Self::RecordSizeLimit(n) => o.extend_from_slice(&n.to_be_bytes()),
-            Self::SupportedVersions(v) => put_u16_list(o, LenPrefix::U8, v),
+            Self::SupportedVersions(v) => put_code_points(o, LenPrefix::U8, v),
             Self::KeyShare(v) => {
                 put_prefixed(o, LenPrefix::U16, |o| v.iter().for_each(|e| e.encode(o)))
             }
@@ -241,23 +243,23 @@ impl ClientExtension {
             ExtensionType::SupportedGroups => {
                 Self::SupportedGroups(read_u16_list(r, LenPrefix::U16, 2, "supported_groups")?)
             }
-            ExtensionType::SignatureAlgorithms => Self::SignatureAlgorithms(read_u16_list(
+            ExtensionType::SignatureAlgorithms => Self::SignatureAlgorithms(read_code_points(
                 r,
                 LenPrefix::U16,
                 2,
                 "signature_algorithms",
             )?),
-            ExtensionType::SignatureAlgorithmsCert => Self::SignatureAlgorithmsCert(read_u16_list(
-                r,
-                LenPrefix::U16,
-                2,
-                "signature_algorithms_cert",
-            )?),
+            ExtensionType::SignatureAlgorithmsCert => Self::SignatureAlgorithmsCert(
+                read_code_points(r, LenPrefix::U16, 2, "signature_algorithms_cert")?,
+            ),
             ExtensionType::Alpn => Self::Alpn(read_alpn_list(r)?),
             ExtensionType::RecordSizeLimit => Self::RecordSizeLimit(r.u16("record_size_limit")?),
-            ExtensionType::SupportedVersions => {
-                Self::SupportedVersions(read_u16_list(r, LenPrefix::U8, 2, "supported_versions")?)
-            }
+            ExtensionType::SupportedVersions => Self::SupportedVersions(read_code_points(
+                r,
+                LenPrefix::U8,
+                2,
+                "supported_versions",
+            )?),
             ExtensionType::KeyShare => {
                 let mut l = r.sub(LenPrefix::U16, "client_shares")?;
                 let mut v = Vec::new();
@@ -277,6 +279,67 @@ impl ClientExtension {
             ExtensionType::EarlyData => Self::EarlyData,
             t => Self::Unknown(t, r.rest().to_vec()),
         })
+    }
+}
+
+/// A ClientHello's extensions decoded once, by type: what the server negotiates from. The
+/// decoder already refused duplicates, so each field is the one occurrence; unknown extensions
+/// (GREASE included) are not here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientHelloExtensions<'a> {
+    /// server_name entries.
+    pub server_name: Option<&'a [ServerNameEntry]>,
+    /// supported_groups (NamedGroup code points).
+    pub supported_groups: Option<&'a [u16]>,
+    /// signature_algorithms.
+    pub signature_algorithms: Option<&'a [SignatureScheme]>,
+    /// application_layer_protocol_negotiation, in the client's order.
+    pub alpn: Option<&'a [Vec<u8>]>,
+    /// record_size_limit.
+    pub record_size_limit: Option<u16>,
+    /// supported_versions.
+    pub supported_versions: Option<&'a [ProtocolVersion]>,
+    /// key_share (client_shares).
+    pub key_shares: Option<&'a [KeyShareEntry]>,
+    /// psk_key_exchange_modes.
+    pub psk_modes: Option<&'a [u8]>,
+    /// pre_shared_key.
+    pub pre_shared_key: Option<&'a OfferedPsks>,
+    /// cookie.
+    pub cookie: Option<&'a [u8]>,
+    /// early_data was offered.
+    pub early_data: bool,
+}
+
+impl<'a> ClientHelloExtensions<'a> {
+    /// One pass over `exts`.
+    pub fn of(exts: &'a [ClientExtension]) -> Self {
+        let mut x = Self::default();
+        for e in exts {
+            match e {
+                ClientExtension::ServerName(v) => x.server_name = Some(v),
+                ClientExtension::SupportedGroups(v) => x.supported_groups = Some(v),
+                ClientExtension::SignatureAlgorithms(v) => x.signature_algorithms = Some(v),
+                ClientExtension::Alpn(v) => x.alpn = Some(v),
+                ClientExtension::RecordSizeLimit(n) => x.record_size_limit = Some(*n),
+                ClientExtension::SupportedVersions(v) => x.supported_versions = Some(v),
+                ClientExtension::KeyShare(v) => x.key_shares = Some(v),
+                ClientExtension::PskKeyExchangeModes(v) => x.psk_modes = Some(v),
+                ClientExtension::PreSharedKey(p) => x.pre_shared_key = Some(p),
+                ClientExtension::Cookie(c) => x.cookie = Some(c),
+                ClientExtension::EarlyData => x.early_data = true,
+                ClientExtension::SignatureAlgorithmsCert(_) | ClientExtension::Unknown(..) => {}
+            }
+        }
+        x
+    }
+
+    /// The host_name entry of server_name (RFC 6066 §3), as sent.
+    pub fn host_name(&self) -> Option<&'a [u8]> {
+        self.server_name?
+            .iter()
+            .find(|e| e.name_type == 0)
+            .map(|e| e.name.as_slice())
     }
 }
 
@@ -344,7 +407,7 @@ pub fn read_client_exts(r: &mut Reader<'_>) -> Result<Vec<ClientExtension>, Inva
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerExtension {
     /// supported_versions (selected_version).
-    SupportedVersions(u16),
+    SupportedVersions(ProtocolVersion),
     /// key_share (server_share) in a ServerHello.
     KeyShare(KeyShareEntry),
     /// key_share (selected_group) in a HelloRetryRequest.
@@ -370,9 +433,8 @@ impl ServerExtension {
     }
     fn encode_body(&self, o: &mut Vec<u8>) {
         match self {
-            Self::SupportedVersions(v) | Self::HrrKeyShare(v) | Self::PreSharedKey(v) => {
-                o.extend_from_slice(&v.to_be_bytes())
-            }
+            Self::SupportedVersions(v) => o.extend_from_slice(&v.to_u16().to_be_bytes()),
+            Self::HrrKeyShare(v) | Self::PreSharedKey(v) => o.extend_from_slice(&v.to_be_bytes()),
             Self::KeyShare(e) => e.encode(o),
             Self::Cookie(c) => put_vec(o, LenPrefix::U16, c),
             Self::Unknown(_, b) => o.extend_from_slice(b),
@@ -384,7 +446,9 @@ impl ServerExtension {
         r: &mut Reader<'_>,
     ) -> Result<Self, InvalidMessage> {
         Ok(match typ {
-            ExtensionType::SupportedVersions => Self::SupportedVersions(r.u16("selected_version")?),
+            ExtensionType::SupportedVersions => {
+                Self::SupportedVersions(ProtocolVersion::from_u16(r.u16("selected_version")?))
+            }
             ExtensionType::KeyShare if hrr => Self::HrrKeyShare(r.u16("selected_group")?),
             ExtensionType::KeyShare => Self::KeyShare(KeyShareEntry::read(r)?),
             ExtensionType::PreSharedKey if !hrr => Self::PreSharedKey(r.u16("selected_identity")?),

@@ -9,8 +9,9 @@ mod msgs;
 mod types;
 
 pub use ext::*;
+pub use https_record::CipherSuite;
 pub use msgs::*;
-pub use types::{ExtensionType, HandshakeType, ProtocolVersion};
+pub use types::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 
 use std::fmt;
 
@@ -224,8 +225,7 @@ pub trait Codec: Sized {
     }
 }
 
-/// Reads a list of big-endian u16 (cipher suites, groups, schemes, versions) with length bounds in bytes.
-/// Reads a u16 list (suites, groups, schemes) with a length prefix; `min_bytes` bounds it below.
+/// Reads a list of big-endian u16 (groups) with a length prefix; `min_bytes` bounds it below.
 pub fn read_u16_list(
     r: &mut Reader<'_>,
     len: LenPrefix,
@@ -240,6 +240,29 @@ pub fn read_u16_list(
         .chunks_exact(2)
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect())
+}
+
+/// Reads a list of 16-bit code points (cipher suites, signature schemes, versions) into their
+/// typed form; an unnamed value stays as the type's `Unknown`.
+pub fn read_code_points<T: From<u16>>(
+    r: &mut Reader<'_>,
+    len: LenPrefix,
+    min_bytes: usize,
+    what: &'static str,
+) -> Result<Vec<T>, InvalidMessage> {
+    Ok(read_u16_list(r, len, min_bytes, what)?
+        .into_iter()
+        .map(T::from)
+        .collect())
+}
+
+/// Writes a list of 16-bit code points with a length prefix.
+pub fn put_code_points<T: Copy + Into<u16>>(out: &mut Vec<u8>, len: LenPrefix, items: &[T]) {
+    put_prefixed(out, len, |o| {
+        for &i in items {
+            o.extend_from_slice(&i.into().to_be_bytes());
+        }
+    });
 }
 
 /// Writes a u16 list with a length prefix.

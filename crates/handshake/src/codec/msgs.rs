@@ -2,9 +2,10 @@
 
 use super::ext::*;
 use super::{
-    put_prefixed, put_u16_list, put_vec, read_u16_list, Codec, InvalidMessage, LenPrefix, Reader,
+    put_code_points, put_prefixed, put_vec, read_code_points, Codec, InvalidMessage, LenPrefix,
+    Reader,
 };
-use super::{ExtensionType, HandshakeType};
+use super::{CipherSuite, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 
 /// The `random` of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
 pub const HRR_RANDOM: [u8; 32] = [
@@ -16,13 +17,13 @@ pub const HRR_RANDOM: [u8; 32] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientHello {
     /// legacy_version (0x0303).
-    pub legacy_version: u16,
+    pub legacy_version: ProtocolVersion,
     /// 32 random bytes.
     pub random: [u8; 32],
     /// legacy_session_id (0..32 bytes).
     pub session_id: Vec<u8>,
     /// Offered cipher suites.
-    pub cipher_suites: Vec<u16>,
+    pub cipher_suites: Vec<CipherSuite>,
     /// legacy_compression_methods.
     pub compression_methods: Vec<u8>,
     /// Extensions in wire order.
@@ -37,27 +38,31 @@ impl ClientHello {
     pub fn ext(&self, typ: ExtensionType) -> Option<&ClientExtension> {
         self.extensions.iter().find(|e| e.ext_type() == typ)
     }
+    /// The extensions decoded by type, in one pass.
+    pub fn typed_extensions(&self) -> ClientHelloExtensions<'_> {
+        ClientHelloExtensions::of(&self.extensions)
+    }
 }
 
 impl Codec for ClientHello {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.legacy_version.to_be_bytes());
+        out.extend_from_slice(&self.legacy_version.to_u16().to_be_bytes());
         out.extend_from_slice(&self.random);
         put_vec(out, LenPrefix::U8, &self.session_id);
-        put_u16_list(out, LenPrefix::U16, &self.cipher_suites);
+        put_code_points(out, LenPrefix::U16, &self.cipher_suites);
         put_vec(out, LenPrefix::U8, &self.compression_methods);
         if !(self.extensions_omitted && self.extensions.is_empty()) {
             encode_client_exts(out, &self.extensions);
         }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let legacy_version = r.u16("legacy_version")?;
+        let legacy_version = ProtocolVersion::from_u16(r.u16("legacy_version")?);
         let mut random = [0u8; 32];
         random.copy_from_slice(r.take(32, "random")?);
         let session_id = r
             .vec_bounded(LenPrefix::U8, 0, 32, "legacy_session_id")?
             .to_vec();
-        let cipher_suites = read_u16_list(r, LenPrefix::U16, 2, "cipher_suites")?;
+        let cipher_suites = read_code_points(r, LenPrefix::U16, 2, "cipher_suites")?;
         let compression_methods = r
             .vec_bounded(LenPrefix::U8, 1, 255, "compression_methods")?
             .to_vec();
@@ -85,13 +90,13 @@ impl Codec for ClientHello {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerHello {
     /// legacy_version (0x0303).
-    pub legacy_version: u16,
+    pub legacy_version: ProtocolVersion,
     /// Random, or [`HRR_RANDOM`] for a HelloRetryRequest.
     pub random: [u8; 32],
     /// legacy_session_id_echo.
     pub session_id: Vec<u8>,
     /// Selected cipher suite.
-    pub cipher_suite: u16,
+    pub cipher_suite: CipherSuite,
     /// legacy_compression_method (0).
     pub compression_method: u8,
     /// Extensions in wire order.
@@ -114,23 +119,23 @@ impl ServerHello {
 
 impl Codec for ServerHello {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.legacy_version.to_be_bytes());
+        out.extend_from_slice(&self.legacy_version.to_u16().to_be_bytes());
         out.extend_from_slice(&self.random);
         put_vec(out, LenPrefix::U8, &self.session_id);
-        out.extend_from_slice(&self.cipher_suite.to_be_bytes());
+        out.extend_from_slice(&self.cipher_suite.to_u16().to_be_bytes());
         out.push(self.compression_method);
         if !(self.extensions_omitted && self.extensions.is_empty()) {
             encode_server_exts(out, &self.extensions);
         }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let legacy_version = r.u16("legacy_version")?;
+        let legacy_version = ProtocolVersion::from_u16(r.u16("legacy_version")?);
         let mut random = [0u8; 32];
         random.copy_from_slice(r.take(32, "random")?);
         let session_id = r
             .vec_bounded(LenPrefix::U8, 0, 32, "legacy_session_id_echo")?
             .to_vec();
-        let cipher_suite = r.u16("cipher_suite")?;
+        let cipher_suite = CipherSuite::from_u16(r.u16("cipher_suite")?);
         let compression_method = r.u8("compression_method")?;
         let hrr = random == HRR_RANDOM;
         let extensions_omitted = r.is_empty();
@@ -202,18 +207,18 @@ impl Codec for CertificatePayload {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateVerifyPayload {
     /// SignatureScheme.
-    pub scheme: u16,
+    pub scheme: SignatureScheme,
     /// Signature bytes.
     pub signature: Vec<u8>,
 }
 
 impl Codec for CertificateVerifyPayload {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.scheme.to_be_bytes());
+        out.extend_from_slice(&self.scheme.to_u16().to_be_bytes());
         put_vec(out, LenPrefix::U16, &self.signature);
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let scheme = r.u16("signature scheme")?;
+        let scheme = SignatureScheme::from_u16(r.u16("signature scheme")?);
         let signature = r
             .vec_bounded(LenPrefix::U16, 1, 0xffff, "signature")?
             .to_vec();
@@ -228,6 +233,37 @@ pub struct CertificateRequestPayload {
     pub context: Vec<u8>,
     /// Extensions (signature_algorithms is mandatory).
     pub extensions: Vec<RawExtension>,
+}
+
+impl CertificateRequestPayload {
+    /// A request under `context` whose one extension is signature_algorithms = `schemes`.
+    pub fn new(context: Vec<u8>, schemes: &[SignatureScheme]) -> Self {
+        let mut body = Vec::new();
+        put_code_points(&mut body, LenPrefix::U16, schemes);
+        Self {
+            context,
+            extensions: vec![RawExtension {
+                typ: ExtensionType::SignatureAlgorithms,
+                body,
+            }],
+        }
+    }
+
+    /// The signature_algorithms extension (RFC 8446 §4.3.2: mandatory), decoded; `None` when
+    /// absent.
+    pub fn signature_algorithms(&self) -> Result<Option<Vec<SignatureScheme>>, InvalidMessage> {
+        let Some(e) = self
+            .extensions
+            .iter()
+            .find(|e| e.typ == ExtensionType::SignatureAlgorithms)
+        else {
+            return Ok(None);
+        };
+        let mut r = Reader::new(&e.body);
+        let schemes = read_code_points(&mut r, LenPrefix::U16, 2, "signature_algorithms")?;
+        r.expect_empty("signature_algorithms")?;
+        Ok(Some(schemes))
+    }
 }
 
 impl Codec for CertificateRequestPayload {

@@ -391,11 +391,11 @@ fn load(path: &Path) -> Result<Keys, Error> {
 mod tests {
     use super::*;
     use crate::keyschedule::Secret;
-    use https_record::CipherSuite;
+    use https_record::Tls13Suite;
 
     fn state(issued: u64, lifetime: u32) -> TicketState {
         TicketState {
-            suite: CipherSuite::Aes128GcmSha256,
+            suite: Tls13Suite::Aes128GcmSha256,
             psk: Secret::from_slice(&[3; 32]),
             issued,
             lifetime,

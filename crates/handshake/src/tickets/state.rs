@@ -10,7 +10,7 @@
 //! A ticket with another version byte, an unknown key id, a bad tag, or any length that does not
 //! add up is "not ours": the server ignores the PSK and runs a full handshake.
 
-use https_record::CipherSuite;
+use https_record::Tls13Suite;
 
 use crate::codec::{LenPrefix, Reader};
 use crate::keyschedule::Secret;
@@ -32,7 +32,7 @@ pub(crate) const MAX_TICKET_SNI: usize = 255;
 /// The session a ticket resumes, and what it was issued for.
 #[derive(Clone)]
 pub(crate) struct TicketState {
-    pub(crate) suite: CipherSuite,
+    pub(crate) suite: Tls13Suite,
     pub(crate) psk: Secret,
     /// Unix seconds.
     pub(crate) issued: u64,
@@ -81,7 +81,7 @@ impl TicketState {
     /// Parses a plaintext; `None` on any inconsistency (lengths, trailing bytes, unknown suite).
     pub(crate) fn decode(plain: &[u8]) -> Option<Self> {
         let mut r = Reader::new(plain);
-        let suite = CipherSuite::from_u16(r.u16("suite").ok()?)?;
+        let suite = Tls13Suite::from_u16(r.u16("suite").ok()?)?;
         let psk = r.vec(LenPrefix::U8, "psk").ok()?;
         if psk.len() != suite.hash().output_len() {
             return None;
@@ -138,7 +138,7 @@ mod tests {
 
     fn sample() -> TicketState {
         TicketState {
-            suite: CipherSuite::Aes256GcmSha384,
+            suite: Tls13Suite::Aes256GcmSha384,
             psk: Secret::from_slice(&[7; 48]),
             issued: 0x1_0000_0002,
             lifetime: 7200,

@@ -10,12 +10,12 @@ use https_handshake::{
     ServerConnection,
 };
 use https_record::{
-    next_traffic_secret, AlertDescription, CipherSuite, ContentType, RecordOpener, RecordSealer,
+    next_traffic_secret, AlertDescription, ContentType, RecordOpener, RecordSealer, Tls13Suite,
 };
 
 use crate::common::{anchors, pki};
 
-pub const SUITE: CipherSuite = CipherSuite::Aes128GcmSha256;
+pub const SUITE: Tls13Suite = Tls13Suite::Aes128GcmSha256;
 
 /// Every secret a connection logged, by NSS label.
 #[derive(Debug, Default)]
@@ -62,7 +62,7 @@ pub fn server() -> (ServerConnection, Arc<Secrets>) {
 /// Our client for "localhost" trusting the test CA, logging its secrets.
 pub fn client_with(
     groups: &[NamedGroup],
-    suites: &[CipherSuite],
+    suites: &[Tls13Suite],
 ) -> (ClientConnection, Arc<Secrets>) {
     let log = Arc::new(Secrets::default());
     let cfg = ClientConfig::builder()

@@ -1,0 +1,149 @@
+//! The narrow interface a handshake state talks to its connection through: send a message,
+//! install keys (and derive the secrets they come from, which logs and traces them), record a
+//! negotiated value, trace. The state machines (`client.rs`, `server.rs`, `traffic.rs` and their
+//! steps) never see the connection's buffers or record layer, only this.
+
+use https_record::Tls13Suite;
+
+use crate::codec::HandshakeMessage;
+use crate::common::{Common, Negotiated, TrafficSecrets};
+use crate::error::Error;
+use crate::keyschedule::{EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
+use crate::kx::NamedGroup;
+use crate::trace::TraceEvent;
+
+/// What a state may do to its connection.
+pub(crate) struct Context<'a> {
+    c: &'a mut Common,
+}
+
+impl<'a> Context<'a> {
+    /// The handle the connection lends its state for one message.
+    pub(crate) fn new(c: &'a mut Common) -> Self {
+        Self { c }
+    }
+
+    // ---- send
+
+    /// Queues a handshake message in the current flight, adding it to `transcript`.
+    pub(crate) fn send_hs(&mut self, msg: &HandshakeMessage, transcript: Option<&mut Transcript>) {
+        self.c.send_hs(msg, transcript)
+    }
+
+    /// Seals the queued flight under the current write key.
+    pub(crate) fn flush_hs(&mut self) -> Result<(), Error> {
+        self.c.flush_hs()
+    }
+
+    /// The middlebox-compatibility change_cipher_spec, once.
+    pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
+        self.c.send_ccs()
+    }
+
+    /// Whether our close_notify went out (then nothing more is sent).
+    pub(crate) fn close_sent(&self) -> bool {
+        self.c.record.close_sent()
+    }
+
+    // ---- keys
+
+    /// Flushes the flight, then protects what follows with `secret`.
+    pub(crate) fn set_write_key(
+        &mut self,
+        suite: Tls13Suite,
+        secret: &Secret,
+    ) -> Result<(), Error> {
+        self.c.set_write_key(suite, secret)
+    }
+
+    /// Opens what arrives next with `secret`.
+    pub(crate) fn set_read_key(&mut self, suite: Tls13Suite, secret: &Secret) {
+        self.c.set_read_key(suite, secret)
+    }
+
+    /// The handshake traffic secrets (logged and traced).
+    pub(crate) fn derive_handshake_secrets(
+        &mut self,
+        early: EarlySecret,
+        shared: &[u8],
+        transcript_hash: &[u8],
+    ) -> (HandshakeSecret, TrafficSecrets) {
+        self.c
+            .derive_handshake_secrets(early, shared, transcript_hash)
+    }
+
+    /// The application traffic and exporter secrets (logged and traced).
+    pub(crate) fn derive_application_secrets(
+        &mut self,
+        hs: HandshakeSecret,
+        transcript_hash: &[u8],
+    ) -> (MasterSecret, TrafficSecrets, Secret) {
+        self.c.derive_application_secrets(hs, transcript_hash)
+    }
+
+    /// The random the key log names this connection by.
+    pub(crate) fn set_client_random(&mut self, random: [u8; 32]) {
+        self.c.client_random = random;
+    }
+
+    /// The peer's record_size_limit, applied to every write key from now on.
+    pub(crate) fn set_peer_record_limit(&mut self, limit: Option<u16>) {
+        self.c.peer_record_limit = limit;
+    }
+
+    // ---- record-layer windows
+
+    /// Opens or closes the window in which one compatibility CCS is dropped.
+    pub(crate) fn allow_compat_ccs(&mut self, allowed: bool) {
+        self.c.record.allow_compat_ccs(allowed)
+    }
+
+    /// Starts or stops skipping rejected 0-RTT records.
+    pub(crate) fn skip_early_data(&mut self, on: bool) {
+        self.c.record.skip_early_data(on)
+    }
+
+    /// A KeyUpdate answer is (or is no longer) owed to the peer.
+    pub(crate) fn set_key_update_owed(&mut self, owed: bool) {
+        self.c.key_update_owed = owed;
+    }
+
+    // ---- negotiated values
+
+    /// What is negotiated so far.
+    pub(crate) fn info(&self) -> &Negotiated {
+        &self.c.info
+    }
+
+    /// Records a negotiated value.
+    pub(crate) fn info_mut(&mut self) -> &mut Negotiated {
+        &mut self.c.info
+    }
+
+    /// Records the suite and group chosen (info and trace).
+    pub(crate) fn note_suite_and_group(&mut self, suite: Tls13Suite, group: NamedGroup) {
+        self.c.note_suite_and_group(suite, group)
+    }
+
+    /// The handshake is over: application data may flow.
+    pub(crate) fn set_handshake_complete(&mut self) {
+        self.c.handshake_complete = true;
+    }
+
+    // ---- trace
+
+    /// Records a trace event (built only when tracing is on).
+    pub(crate) fn trace(&mut self, ev: impl FnOnce() -> TraceEvent) {
+        self.c.trace(ev)
+    }
+
+    /// A check passed (trace).
+    pub(crate) fn check(&mut self, what: &'static str, detail: impl FnOnce() -> String) {
+        self.c.check(what, detail)
+    }
+
+    /// A value negotiated (trace).
+    pub(crate) fn negotiated(&mut self, what: &'static str, value: impl FnOnce() -> String) {
+        self.c.negotiated(what, value)
+    }
+}
