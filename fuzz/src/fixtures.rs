@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use https_handshake::{
-    CertifiedKey, ClientConfig, Error, KeyLog, ServerCertVerifier, ServerConfig, SigningKey,
+    CertifiedKey, ClientConfig, Error, KeyLog, ServerCertVerifier, ServerConfig, SignatureScheme,
+    SigningKey,
 };
 
 /// Root CA (anchor).
@@ -108,7 +109,13 @@ impl ServerCertVerifier for AcceptAll {
     fn verify_server_cert(&self, _: &[u8], _: &[&[u8]], _: &str) -> Result<(), Error> {
         Ok(())
     }
-    fn verify_signature(&self, _: &[u8], _: &[u8], _: u16, _: &[u8]) -> Result<(), Error> {
+    fn verify_signature(
+        &self,
+        _: &[u8],
+        _: &[u8],
+        _: SignatureScheme,
+        _: &[u8],
+    ) -> Result<(), Error> {
         Ok(())
     }
 }

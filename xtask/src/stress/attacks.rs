@@ -163,10 +163,10 @@ async fn slowloris(target: Arc<Target>, tally: Arc<Tally>) {
                 _ => half_headers(&target, tcp, hold).await,
             };
             if end == End::Open {
-                eprintln!(
-                    "DEBUG slowloris {i} kind {} from {local:?} open after {:?}",
-                    i % 3,
-                    t0.elapsed()
+                let kind = ["silent", "half a ClientHello", "half the headers"][i % 3];
+                let held = t0.elapsed();
+                println!(
+                    "stress: slowloris #{i} ({kind}, from {local:?}) still open after {held:?}"
                 );
             }
             end
