@@ -10,7 +10,7 @@ use https_kit_fuzz::records::{plaintext, Sealer};
 use https_kit_fuzz::script::{Op, Script};
 use https_kit_fuzz::Chunker;
 use https_record::{
-    AlertDescription, Tls13Suite, Incoming, RecordError, RecordLayer, RecordOpener,
+    AlertDescription, Incoming, RecordError, RecordLayer, RecordOpener, Tls13Suite,
     DEFRAMER_BUFFER_LIMIT, MAX_EMPTY_RECORDS,
 };
 

@@ -4,8 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use https_handshake::{
-    CertifiedKey, ClientConfig, Error, KeyLog, ServerCertVerifier, ServerConfig, SignatureScheme,
-    SigningKey,
+    CertifiedKey, ClientConfig, Error, KeyLog, ServerCertVerifier, ServerConfig, SigningKey,
 };
 
 /// Root CA (anchor).
@@ -113,7 +112,7 @@ impl ServerCertVerifier for AcceptAll {
         &self,
         _: &[u8],
         _: &[u8],
-        _: SignatureScheme,
+        _: https_handshake::SignatureScheme,
         _: &[u8],
     ) -> Result<(), Error> {
         Ok(())

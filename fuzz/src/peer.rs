@@ -24,7 +24,7 @@ use https_handshake::codec::{
 };
 use https_handshake::keyschedule::{finished_verify_data, Transcript};
 use https_handshake::{ClientConnection, Connection, Error, ServerConnection, MAX_UNSENT_TLS};
-use https_record::{Tls13Suite, RecordError};
+use https_record::{RecordError, Tls13Suite};
 
 use crate::fixtures::{client_config, server_config, Secrets};
 use crate::records::{plaintext, split_records, Sealer};
@@ -550,7 +550,9 @@ impl Harness {
             };
             match decoded {
                 HandshakePayload::ServerHello(sh) => {
-                    let suite = sh.cipher_suite.supported()
+                    let suite = sh
+                        .cipher_suite
+                        .supported()
                         .expect("our server picks a suite it knows");
                     self.suite = Some(suite);
                     if sh.is_hrr() {

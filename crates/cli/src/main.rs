@@ -3,6 +3,41 @@
 //! One module per command group; each exposes clap `Args`/`Subcommand` types and a `run`
 //! returning `Result<(), Failure>`. [`output::Failure`] carries the exit code: 0 ok, 1 refused by
 //! policy or a failed check, 2 bad usage or unreadable input (clap's own usage errors exit 2 too).
+//!
+//! # Internals
+//!
+//! (The map of the whole workspace is ARCHITECTURE.md; this is the detail for this crate.)
+//!
+//! `main.rs` holds the clap `Command` enum; each command group is a module with its own `Args` /
+//! `Subcommand` types and a `run` returning `Result<(), output::Failure>`:
+//!
+//! | module | commands |
+//! |---|---|
+//! | `ca.rs` | `ca init`, `ca intermediate`, `ca sign`; `load_ca` (errors name `ca.crt` / `ca.key` / `chain.crt`) |
+//! | `key.rs`, `csr.rs`, `cert.rs`, `inspect.rs` | `key new`, `csr new`, `cert issue`, `inspect` |
+//! | `files.rs` | reads with file-naming errors; `FileSet`: all-or-nothing atomic writes (temp file in the same dir + rename), keys 0600, CA dirs 0700, `--force` |
+//! | `output.rs` | `Failure { code, message }` and the exit codes (0 ok, 1 refused / check failed, 2 bad usage or input); `--json` printing; the stderr spinner for slow RSA generation (only on a terminal) |
+//!
+//! | `verify.rs` | `verify`: the https-verify report, human (✓/✗) or `--json` |
+//! | `serve.rs` | `serve`: flags → `ServerConfig` (SNI over several pairs, `--client-ca`, tickets / `--ticket-key-file`); the accept loop (a listen queue of 4096; `--max-connections` slots from `slots.rs`), the handshake timeout (or an earlier close when the slot is needed), SIGINT/SIGTERM → stop accepting, graceful close, bounded wait |
+//! | `slots.rs` | `--max-connections`: at the limit the connection quiet for the longest (no request in flight: handshaking, between requests, sending headers) is asked to close and the newcomer takes its place at once (at most max/4, at least 16, may be closing beyond the limit); all busy → accepting pauses |
+//! | `fair.rs` | the TCP stream under TLS: reads of at most 2 KiB and a yield per 4 KiB, so a peer flooding records without data (KeyUpdate, empty records) cannot hold a worker thread |
+//! | `conn.rs` | one HTTP connection (hyper HTTP/1.1 with half-close, or HTTP/2): header-size, stream and PING limits; a watchdog beside it for the header and idle timeouts (`Activity`: requests in flight are counted from dispatch until hyper drops the response body); graceful shutdown |
+//! | `site.rs` | what `serve` answers: tower-http `ServeDir` (streaming, Range, conditional GET, HEAD, mime_guess) behind a guard that canonicalizes each path and admits only regular files and directories under the canonical root; `//` collapsed so redirects stay on the site; `--list`; the built-in page |
+//! | `small_file.rs` | the fast path: an unconditional GET/HEAD of a file up to 64 KiB is read in the guard's own blocking-pool trip (from the very inode the guard checked), with `ServeDir`'s headers (Range and preconditions always go to `ServeDir`) |
+//! | `file_cache.rs` | recently served small files (≤ 512 entries, ≤ 8 MiB with keys): a hit costs one `stat` on the runtime thread and no blocking-pool trip, and is used only while the file's device/inode/size/mtime/ctime are unchanged (else the guard runs again, so a symlink swap out of the root is refused); files changed < 2 s ago are not kept (coarse timestamps); the races are listed in the module notes |
+//! | `body.rs` | the boxed response body type every `serve` handler returns |
+//! | `access_log.rs` | the per-request line (text or `--log-json`), with the SNI name and the verified client identity (`Peer`, also put in each request's extensions) |
+//! | `get.rs`, `get_out.rs`, `target.rs`, `http.rs` | `get`: flags → request (`-H -X -d`), hops for `-L` (each a new connection verified for its host; the shared `ClientConfig` session store resumes), the body streamed to stdout / `-o` (atomic, progress bar on a terminal) / `--json`, timings and `-w`; URL parsing (`url`) and `--resolve`; hyper's one-request client |
+//! | `inspect_server.rs` | `inspect https://…`: the chain a server sends and the trust verdict |
+//! | `acme.rs` | `acme serve` (https-acme on a CA dir; `--db`, `--http-01-port`, `--tls-alpn-01-port`, `--resolve`, `--hostname`), `cert request --acme` (its client; `cert.rs` only routes to it) and `serve --acme` (`auto_certificate`: a resolver whose certificate a background task renews at 2/3 of its lifetime, with bounded backoff on failure) |
+//! | `trust.rs` | `trust install/uninstall`: certutil on `~/.pki/nssdb`, `/usr/local/share/ca-certificates` + update-ca-certificates |
+//! | `tls.rs` | handshake errors → one line naming the alert; the trace and negotiated parameters as JSON; `NameResolver` (SNI by each certificate's DNS names, `*.` wildcards, first pair default); the peer's identity |
+//! | `ticket_key.rs` | `ticket-key new`, `ticket-key rotate`: the shared session-ticket key file (`https_handshake::TicketKeyFile`); tested in `tests/cli_ticket_key.rs`, SSLKEYLOGFILE in `tests/cli_keylog.rs` |
+//!
+//! New commands add a variant to `Command` and a module. The CLI only uses the layers' public APIs
+//! (`https_handshake::{ServerConfig, ClientConfig, TlsAcceptor, TlsConnector}`, `https_verify`, `https_pki`):
+//! it knows nothing of records or handshake messages.
 #![forbid(unsafe_code)]
 
 mod access_log;

@@ -12,7 +12,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{Codec, HandshakeMessage, HandshakeType};
 use crate::error::Error;
-use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
+use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::trace::{KeyLog, TraceEvent};
 
@@ -227,61 +227,6 @@ impl Common {
         self.record
             .set_opener(RecordOpener::from_secret(suite, secret.as_bytes()));
         self.read_key_changed = true;
-    }
-
-    /// handshake_secret from the (EC)DHE output, then both handshake traffic secrets, each logged
-    /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
-    pub(crate) fn derive_handshake_secrets(
-        &mut self,
-        early: EarlySecret,
-        shared: &[u8],
-        transcript_hash: &[u8],
-    ) -> (HandshakeSecret, TrafficSecrets) {
-        let ks = early.into_handshake(shared);
-        self.trace(|| TraceEvent::Secret {
-            name: "handshake_secret",
-        });
-        let client = ks.derive(label::C_HS_TRAFFIC, transcript_hash);
-        let server = ks.derive(label::S_HS_TRAFFIC, transcript_hash);
-        self.log_secret(
-            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-            "client_handshake_traffic_secret",
-            &client,
-        );
-        self.log_secret(
-            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-            "server_handshake_traffic_secret",
-            &server,
-        );
-        (ks, TrafficSecrets { client, server })
-    }
-
-    /// master_secret, then both application traffic secrets and the exporter secret, each logged
-    /// and traced.
-    pub(crate) fn derive_application_secrets(
-        &mut self,
-        hs: HandshakeSecret,
-        transcript_hash: &[u8],
-    ) -> (MasterSecret, TrafficSecrets, Secret) {
-        let ks = hs.into_master();
-        self.trace(|| TraceEvent::Secret {
-            name: "master_secret",
-        });
-        let client = ks.derive(label::C_AP_TRAFFIC, transcript_hash);
-        let server = ks.derive(label::S_AP_TRAFFIC, transcript_hash);
-        self.log_secret(
-            "CLIENT_TRAFFIC_SECRET_0",
-            "client_application_traffic_secret_0",
-            &client,
-        );
-        self.log_secret(
-            "SERVER_TRAFFIC_SECRET_0",
-            "server_application_traffic_secret_0",
-            &server,
-        );
-        let exporter = ks.derive(label::EXP_MASTER, transcript_hash);
-        self.log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
-        (ks, TrafficSecrets { client, server }, exporter)
     }
 
     /// Key log line (NSS format) and a trace event naming the secret.

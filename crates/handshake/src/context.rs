@@ -8,7 +8,7 @@ use https_record::Tls13Suite;
 use crate::codec::HandshakeMessage;
 use crate::common::{Common, Negotiated, TrafficSecrets};
 use crate::error::Error;
-use crate::keyschedule::{EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
+use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
 use crate::kx::NamedGroup;
 use crate::trace::TraceEvent;
 
@@ -61,24 +61,60 @@ impl<'a> Context<'a> {
         self.c.set_read_key(suite, secret)
     }
 
-    /// The handshake traffic secrets (logged and traced).
+    /// handshake_secret from the (EC)DHE output, then both handshake traffic secrets, each logged
+    /// and traced (RFC 8446 §7.1). Both roles derive the same values; only their use differs.
     pub(crate) fn derive_handshake_secrets(
         &mut self,
         early: EarlySecret,
         shared: &[u8],
         transcript_hash: &[u8],
     ) -> (HandshakeSecret, TrafficSecrets) {
-        self.c
-            .derive_handshake_secrets(early, shared, transcript_hash)
+        let ks = early.into_handshake(shared);
+        self.c.trace(|| TraceEvent::Secret {
+            name: "handshake_secret",
+        });
+        let client = ks.derive(label::C_HS_TRAFFIC, transcript_hash);
+        let server = ks.derive(label::S_HS_TRAFFIC, transcript_hash);
+        self.c.log_secret(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "client_handshake_traffic_secret",
+            &client,
+        );
+        self.c.log_secret(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "server_handshake_traffic_secret",
+            &server,
+        );
+        (ks, TrafficSecrets { client, server })
     }
 
-    /// The application traffic and exporter secrets (logged and traced).
+    /// master_secret, then both application traffic secrets and the exporter secret, each logged
+    /// and traced.
     pub(crate) fn derive_application_secrets(
         &mut self,
         hs: HandshakeSecret,
         transcript_hash: &[u8],
     ) -> (MasterSecret, TrafficSecrets, Secret) {
-        self.c.derive_application_secrets(hs, transcript_hash)
+        let ks = hs.into_master();
+        self.c.trace(|| TraceEvent::Secret {
+            name: "master_secret",
+        });
+        let client = ks.derive(label::C_AP_TRAFFIC, transcript_hash);
+        let server = ks.derive(label::S_AP_TRAFFIC, transcript_hash);
+        self.c.log_secret(
+            "CLIENT_TRAFFIC_SECRET_0",
+            "client_application_traffic_secret_0",
+            &client,
+        );
+        self.c.log_secret(
+            "SERVER_TRAFFIC_SECRET_0",
+            "server_application_traffic_secret_0",
+            &server,
+        );
+        let exporter = ks.derive(label::EXP_MASTER, transcript_hash);
+        self.c
+            .log_secret("EXPORTER_SECRET", "exporter_master_secret", &exporter);
+        (ks, TrafficSecrets { client, server }, exporter)
     }
 
     /// The random the key log names this connection by.

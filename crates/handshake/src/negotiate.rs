@@ -325,30 +325,58 @@ mod tests {
     }
 
     #[test]
-    fn no_share_for_our_group_asks_for_one_and_only_once() {
+    fn no_share_for_our_group_asks_for_one_and_the_second_hello_must_answer_it() {
         let config = config(&[]);
-        let mut ch = hello();
-        ext(&mut ch, ClientExtension::KeyShare(Vec::new()));
-        match negotiate(&ch, &config, None, |_| Ok(None)).unwrap() {
-            Negotiation::Retry { suite, group } => {
-                assert_eq!(suite, Tls13Suite::Aes128GcmSha256);
-                assert_eq!(group, NamedGroup::X25519);
-            }
+        let mut first = hello();
+        ext(&mut first, ClientExtension::KeyShare(Vec::new()));
+        let (suite, group) = match negotiate(&first, &config, None, |_| Ok(None)).unwrap() {
+            Negotiation::Retry { suite, group } => (suite, group),
             Negotiation::Accept(_) => panic!("accepted without a share"),
-        }
-        // The same hello again after our HelloRetryRequest: no second retry.
-        let first = hello();
+        };
+        assert_eq!(suite, Tls13Suite::Aes128GcmSha256);
+        assert_eq!(group, NamedGroup::X25519);
         let cookie = [1; 32];
         let retry = RetrySent {
-            suite: Tls13Suite::Aes128GcmSha256,
-            group: NamedGroup::Secp256r1,
+            suite,
+            group,
             cookie: &cookie,
             first: &first,
         };
-        let mut second = first.clone();
-        ext(&mut second, ClientExtension::Cookie(vec![2; 32]));
-        let r = negotiate(&second, &config, Some(&retry), |_| Ok(None));
-        assert_eq!(alert(r), AlertDescription::IllegalParameter);
+        let second = |cookie: &[u8], share_group: u16| {
+            let mut ch = first.clone();
+            ext(&mut ch, ClientExtension::Cookie(cookie.to_vec()));
+            ext(
+                &mut ch,
+                ClientExtension::KeyShare(vec![KeyShareEntry {
+                    group: share_group,
+                    payload: vec![4; 65],
+                }]),
+            );
+            ch
+        };
+        let reason = |ch: &ClientHello| match negotiate(ch, &config, Some(&retry), |_| Ok(None)) {
+            Err(e) => e.peer_misbehaved().cloned(),
+            Ok(_) => None,
+        };
+        assert_eq!(
+            reason(&second(&[2; 32], 0x0017)),
+            Some(PeerMisbehaved::CookieNotEchoed)
+        );
+        assert_eq!(
+            reason(&second(&cookie, 0x0017)),
+            Some(PeerMisbehaved::WrongRetryKeyShare),
+            "a P-256 share when x25519 was asked for"
+        );
+        let mut ok = second(&cookie, 0x001d);
+        ext(
+            &mut ok,
+            ClientExtension::KeyShare(vec![KeyShareEntry {
+                group: 0x001d,
+                payload: vec![9; 32],
+            }]),
+        );
+        let a = accepted(negotiate(&ok, &config, Some(&retry), |_| Ok(None)).unwrap());
+        assert_eq!(a.group, NamedGroup::X25519);
     }
 
     #[test]

@@ -35,6 +35,47 @@
 //! For tests of certificate verification, [`CaOptions`] and [`Profile`] expose the validity
 //! window, the CA flag, keyCertSign, path length and policy enforcement, so expired, not yet
 //! valid, or mis-issued chains are easy to build.
+//!
+//! # Internals
+//!
+//! (The map of the whole workspace is ARCHITECTURE.md; this is the detail for this crate.)
+//!
+//! | seed step | code | CLI |
+//! |---|---|---|
+//! | 1. site generates `site.key` / `site.pub` | `key.rs`: `KeyType`, `PrivateKey::generate`, `to_pkcs8_pem`, `public_key_pem`; `from_pem` also loads openssl's PKCS#8, SEC1 and PKCS#1 keys | `key new` |
+//! | 2. site makes `site.csr` with its key and information | `csr.rs`: `Csr::new` (CN + DNS/wildcard/IP SANs); `Csr::from_pem` parses any PKCS#10 request and verifies its self-signature | `csr new` |
+//! | 3. CA verifies and signs → `site.crt` | `ca.rs`: `CertificateAuthority::new_root`, `new_intermediate`, `sign_csr` (policy: SAN present and well formed, no `*.tld`, RSA ≥ 2048, name constraints), `issue` (key + cert in one step) | `ca init`, `ca intermediate`, `ca sign`, `cert issue` |
+//! | 4. certificate handed to the administrator | `Signed` / `Issued` (`cert_pem`, `fullchain_pem`, `chain_pem`); `inspect.rs`: `describe` → `Description` (serde) | `inspect` |
+//!
+//! Other modules: `names.rs` (`SubjectAltName` parsing; the policy's view of https-pkix's DNS
+//! syntax, wildcard and subtree rules), `pemutil.rs` (errors naming the expected label over
+//! https-pkix's PEM splitting; SHA-256 fingerprints), `error.rs` (`Error`, with `is_policy()`
+//! separating refusals from bad input). `Purpose` is https-pkix's, re-exported. The signing policy
+//! applies name constraints exactly as the validator does (permitted: every name a wildcard stands
+//! for inside; excluded: none of them inside; malformed constraint: refuse).
+//!
+//! Choices:
+//!
+//! - **rcgen builds certificates, ring signs, x509-parser reads.** The certificate body is encoded by
+//!   rcgen; every signature (ECDSA P-256/P-384, Ed25519, RSA PKCS#1 v1.5 SHA-256) is made by ring.
+//!   CSR self-signatures are checked with x509-parser's ring-backed verifier.
+//! - **RSA key generation uses the `rsa` crate, for generation only.** ring cannot generate RSA keys.
+//!   `rsa::RsaPrivateKey::new` (fed by ring's `SystemRandom` through a small `rand_core` adapter) makes
+//!   the key, it is exported as PKCS#8 and handed to ring, which does all signing. The `rsa` crate's
+//!   known timing issue (RUSTSEC-2023-0071, Marvin) is in its decryption/signing code, which we never
+//!   call. Alternatives rejected: aws-lc-rs (a C/CMake build for one feature), shelling out to openssl.
+//! - **Ed25519 keys are written as PKCS#8 v1** (seed only): ring emits v2, which OpenSSL 3.0 cannot read.
+//! - **Leaf profile.** 16-byte random serial (126 bits of entropy), notBefore one hour back,
+//!   397 days by default, basicConstraints CA:FALSE (critical), keyUsage digitalSignature (+
+//!   keyEncipherment for RSA, critical), EKU serverAuth or clientAuth, SKI and AKI, SANs from the
+//!   request; the CN is copied, other requested extensions are ignored.
+//! - **CA profile.** basicConstraints CA:TRUE critical (pathLen 0 for intermediates), keyUsage
+//!   keyCertSign + cRLSign critical, SKI (AKI for intermediates), 3650 days. `--permit-dns` writes
+//!   permitted DNS subtrees *and* excluded IPv4/IPv6 `0/0`, because RFC 5280 leaves IP names
+//!   unconstrained by a DNS-only constraint; the signing policy refuses IPs for such a CA as well.
+//! - **Test fixtures are first-class.** `Validity::between`, `CaOptions { is_ca, key_cert_sign,
+//!   path_len, .. }` and `Profile::without_policy()` build expired, not-yet-valid and mis-issued
+//!   chains for the verifier's tests.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -65,30 +65,50 @@ fn nonce_for(iv: &[u8; 12], seq: u64) -> aead::Nonce {
     aead::Nonce::assume_unique_for_key(n)
 }
 
-/// Protects outgoing records for one direction and one key. The sequence number starts at 0.
-pub struct RecordSealer {
+/// One direction's key: suite, ring key, IV and sequence number (what sealer and opener share).
+struct DirectionKey {
     suite: Tls13Suite,
     key: aead::LessSafeKey,
     iv: [u8; 12],
     seq: u64,
-    limit: u64,
-    padding: Padding,
-    max_inner: usize,
 }
 
-impl Drop for RecordSealer {
+impl DirectionKey {
+    fn new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
+        Ok(Self {
+            suite,
+            key: make_key(suite, keys)?,
+            iv: *keys.iv(),
+            seq: 0,
+        })
+    }
+
+    fn debug(&self, f: &mut std::fmt::Formatter<'_>, name: &str) -> std::fmt::Result {
+        f.debug_struct(name)
+            .field("suite", &self.suite)
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for DirectionKey {
     fn drop(&mut self) {
         // ring's key schedule is opaque and not zeroized by ring; the IV is ours to wipe.
         self.iv.zeroize();
     }
 }
 
+/// Protects outgoing records for one direction and one key. The sequence number starts at 0.
+pub struct RecordSealer {
+    k: DirectionKey,
+    limit: u64,
+    padding: Padding,
+    max_inner: usize,
+}
+
 impl std::fmt::Debug for RecordSealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordSealer")
-            .field("suite", &self.suite)
-            .field("seq", &self.seq)
-            .finish_non_exhaustive()
+        self.k.debug(f, "RecordSealer")
     }
 }
 
@@ -104,10 +124,7 @@ impl RecordSealer {
 
     pub fn try_new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
-            suite,
-            key: make_key(suite, keys)?,
-            iv: *keys.iv(),
-            seq: 0,
+            k: DirectionKey::new(suite, keys)?,
             limit: suite.record_limit(),
             padding: Padding::None,
             max_inner: MAX_INNER_PLAINTEXT_LEN,
@@ -120,12 +137,12 @@ impl RecordSealer {
     }
 
     pub fn suite(&self) -> Tls13Suite {
-        self.suite
+        self.k.suite
     }
 
     /// The sequence number the next record will use.
     pub fn sequence(&self) -> u64 {
-        self.seq
+        self.k.seq
     }
 
     pub fn set_padding(&mut self, padding: Padding) {
@@ -152,7 +169,7 @@ impl RecordSealer {
     /// True once this key has protected as many records as its suite allows (AES-GCM: 2^24.5): the caller
     /// must send a KeyUpdate and switch keys.
     pub fn key_update_due(&self) -> bool {
-        self.seq >= self.limit
+        self.k.seq >= self.limit
     }
 
     /// Largest number of bytes [`RecordSealer::seal_into`] appends for `payload_len` content bytes.
@@ -189,7 +206,7 @@ impl RecordSealer {
                 max,
             });
         }
-        if self.seq == u64::MAX {
+        if self.k.seq == u64::MAX {
             // Never wrap (RFC 8446 §5.3): the caller must rekey.
             return Err(RecordError::SequenceExhausted);
         }
@@ -212,8 +229,9 @@ impl RecordSealer {
         let v = LEGACY_VERSION.to_be_bytes();
         let header = [ContentType::ApplicationData.to_u8(), v[0], v[1], l[0], l[1]];
         out[record_start..record_start + HEADER_LEN].copy_from_slice(&header);
-        let nonce = nonce_for(&self.iv, self.seq);
+        let nonce = nonce_for(&self.k.iv, self.k.seq);
         let tag = self
+            .k
             .key
             .seal_in_place_separate_tag(
                 nonce,
@@ -224,7 +242,7 @@ impl RecordSealer {
                 reason: "AEAD seal failed",
             })?;
         out.extend_from_slice(tag.as_ref());
-        self.seq += 1;
+        self.k.seq += 1;
         Ok(())
     }
 
@@ -279,25 +297,13 @@ impl RecordSealer {
 
 /// Opens incoming protected records for one direction and one key, in place.
 pub struct RecordOpener {
-    suite: Tls13Suite,
-    key: aead::LessSafeKey,
-    iv: [u8; 12],
-    seq: u64,
+    k: DirectionKey,
     max_inner: usize,
-}
-
-impl Drop for RecordOpener {
-    fn drop(&mut self) {
-        self.iv.zeroize();
-    }
 }
 
 impl std::fmt::Debug for RecordOpener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordOpener")
-            .field("suite", &self.suite)
-            .field("seq", &self.seq)
-            .finish_non_exhaustive()
+        self.k.debug(f, "RecordOpener")
     }
 }
 
@@ -312,10 +318,7 @@ impl RecordOpener {
 
     pub fn try_new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
-            suite,
-            key: make_key(suite, keys)?,
-            iv: *keys.iv(),
-            seq: 0,
+            k: DirectionKey::new(suite, keys)?,
             max_inner: MAX_INNER_PLAINTEXT_LEN,
         })
     }
@@ -325,12 +328,12 @@ impl RecordOpener {
     }
 
     pub fn suite(&self) -> Tls13Suite {
-        self.suite
+        self.k.suite
     }
 
     /// The sequence number the next record must carry.
     pub fn sequence(&self) -> u64 {
-        self.seq
+        self.k.seq
     }
 
     /// Enforces the record_size_limit we advertised (RFC 8449): a larger inner plaintext is
@@ -386,19 +389,20 @@ impl RecordOpener {
                 max: MAX_CIPHERTEXT_LEN,
             });
         }
-        if self.seq == u64::MAX {
+        if self.k.seq == u64::MAX {
             return Err(RecordError::SequenceExhausted);
         }
         if body.len() < TAG_LEN {
             // Cannot even hold the tag: it cannot authenticate.
             return Err(RecordError::BadRecordMac);
         }
-        let nonce = nonce_for(&self.iv, self.seq);
+        let nonce = nonce_for(&self.k.iv, self.k.seq);
         let plain = self
+            .k
             .key
             .open_in_place(nonce, aead::Aad::from(header), body)
             .map_err(|_| RecordError::BadRecordMac)?;
-        self.seq += 1;
+        self.k.seq += 1;
         if plain.len() > self.max_inner {
             return Err(RecordError::RecordOverflow {
                 what: "decrypted inner plaintext",
@@ -444,8 +448,8 @@ mod tests {
     #[test]
     fn sequence_never_wraps() {
         let (mut s, mut o) = pair(Tls13Suite::Aes128GcmSha256);
-        s.seq = u64::MAX - 1;
-        o.seq = u64::MAX - 1;
+        s.k.seq = u64::MAX - 1;
+        o.k.seq = u64::MAX - 1;
         let mut out = BytesMut::new();
         s.seal_into(ContentType::ApplicationData, b"last", &mut out)
             .unwrap();
@@ -471,7 +475,7 @@ mod tests {
     #[test]
     fn key_update_due_at_the_suite_limit() {
         let (mut s, _) = pair(Tls13Suite::Aes256GcmSha384);
-        s.seq = Tls13Suite::Aes256GcmSha384.record_limit() - 1;
+        s.k.seq = Tls13Suite::Aes256GcmSha384.record_limit() - 1;
         assert!(!s.key_update_due());
         s.seal_into(ContentType::ApplicationData, b"x", &mut BytesMut::new())
             .unwrap();
