@@ -12,7 +12,7 @@ mod attacks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -263,6 +263,13 @@ fn start_server(bin: &Path, site: &Path, cert: &Path, key: &Path, help: &str) ->
             flags.extend([flag.to_string(), t.clone()]);
         }
     }
+    // STRESS_SERVER_LOG=FILE: the server logs every connection there (not --quiet), to see
+    // why one was slow or stayed open.
+    let log = std::env::var_os("STRESS_SERVER_LOG").map(PathBuf::from);
+    let (quiet, stderr) = match &log {
+        Some(path) => ("", Stdio::from(std::fs::File::create(path)?)),
+        None => ("--quiet", Stdio::null()),
+    };
     let child = Command::new(bin)
         .arg("serve")
         .arg(site)
@@ -272,10 +279,10 @@ fn start_server(bin: &Path, site: &Path, cert: &Path, key: &Path, help: &str) ->
         .arg(key)
         .arg("--addr")
         .arg(addr.to_string())
-        .arg("--quiet")
+        .args((quiet == "--quiet").then_some(quiet))
         .args(&flags)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .context("starting https-kit serve")?;
     let mut server = Server { child, addr, flags };
@@ -310,6 +317,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU seconds of a process so far (/proc/PID/stat, clock ticks of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn open_fds(pid: u32) -> u64 {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|d| d.count() as u64)
@@ -320,17 +337,31 @@ fn open_fds(pid: u32) -> u64 {
 #[derive(Debug, Default)]
 pub struct Legit {
     pub latencies: Mutex<Vec<Duration>>,
+    /// The phase running now (index into the phases; the settle wait after the last one).
+    pub phase: AtomicUsize,
+    /// The worst latency seen during each phase (where a spike comes from).
+    pub worst_by_phase: Mutex<Vec<Duration>>,
+    /// The slowest fetch: TCP connected, handshake done, response read (from its start).
+    pub worst_split: Mutex<[Duration; 3]>,
     pub failures: Mutex<Vec<String>>,
 }
 
 /// One legitimate fetch: TCP connect, our TLS handshake, GET /, the whole response.
 pub async fn fetch(target: &Target) -> Result<Duration> {
+    fetch_timed(target).await.map(|t| t[2])
+}
+
+/// As [`fetch`], with the times to the TCP connection, to the end of the handshake, and in all.
+pub async fn fetch_timed(target: &Target) -> Result<[Duration; 3]> {
     let start = Instant::now();
+    let mut marks = [Duration::ZERO; 2];
     let work = async {
         let tcp = tokio::net::TcpStream::connect(target.addr).await?;
+        marks[0] = start.elapsed();
         let mut tls = TlsConnector::from(target.client.clone())
             .connect("localhost", tcp)
             .await?;
+        marks[1] = start.elapsed();
         tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             .await?;
         let mut body = Vec::new();
@@ -346,13 +377,27 @@ pub async fn fetch(target: &Target) -> Result<Duration> {
     tokio::time::timeout(Duration::from_secs(5), work)
         .await
         .map_err(|_| anyhow::anyhow!("no response within 5 s"))??;
-    Ok(start.elapsed())
+    Ok([marks[0], marks[1], start.elapsed()])
 }
 
 async fn legit_loop(target: Arc<Target>, legit: Arc<Legit>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::Relaxed) {
-        match fetch(&target).await {
-            Ok(d) => legit.latencies.lock().unwrap().push(d),
+        match fetch_timed(&target).await {
+            Ok(t) => {
+                let d = t[2];
+                legit.latencies.lock().unwrap().push(d);
+                let mut worst = legit.worst_split.lock().unwrap();
+                if d > worst[2] {
+                    *worst = t;
+                }
+                drop(worst);
+                let i = legit.phase.load(Ordering::Relaxed);
+                let mut worst = legit.worst_by_phase.lock().unwrap();
+                if worst.len() <= i {
+                    worst.resize(i + 1, Duration::ZERO);
+                }
+                worst[i] = worst[i].max(d);
+            }
             Err(e) => legit.failures.lock().unwrap().push(format!("{e:#}")),
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -390,15 +435,24 @@ async fn drive(target: Arc<Target>, server: &mut Server) -> Result<Report> {
     let legit_task = tokio::spawn(legit_loop(target.clone(), legit.clone(), stop.clone()));
 
     let mut phases = Vec::new();
-    for (name, phase) in attacks::PHASES {
+    for (i, (name, phase)) in attacks::PHASES.into_iter().enumerate() {
+        legit.phase.store(i, Ordering::Relaxed);
         let tally = Arc::new(Tally::default());
         let t0 = Instant::now();
         println!("stress: {name} ...");
+        let (server0, ours0) = (cpu_secs(pid), cpu_secs(std::process::id()));
         phase(target.clone(), tally.clone()).await;
+        println!(
+            "stress: {name}: {:.1} s, CPU: server {:.1} s, attackers+client {:.1} s",
+            t0.elapsed().as_secs_f64(),
+            cpu_secs(pid) - server0,
+            cpu_secs(std::process::id()) - ours0
+        );
         phases.push((name, tally.get(), t0.elapsed()));
     }
     // Let the server's timeouts close whatever is still stalled, then count descriptors.
     let settle = target.server_timeout.unwrap_or(Duration::ZERO) + Duration::from_secs(1);
+    legit.phase.store(attacks::PHASES.len(), Ordering::Relaxed);
     tokio::time::sleep(settle).await;
     stop.store(true, Ordering::Relaxed);
     let _ = legit_task.await;
@@ -499,13 +553,15 @@ fn print_report(r: &Report, server: &Server, target: &Target) {
         r.wall.as_secs_f64()
     );
     println!(
-        "\n{:<20} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7}",
-        "phase", "tried", "alert", "reset", "closed", "timeout", "answered", "secs"
+        "\n{:<20} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7} {:>11}",
+        "phase", "tried", "alert", "reset", "closed", "timeout", "answered", "secs", "legit worst"
     );
     let mut total = [0u64; 6];
-    for (name, c, d) in &r.phases {
+    let worst = r.legit.worst_by_phase.lock().unwrap().clone();
+    let worst_ms = |i: usize| worst.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    for (i, (name, c, d)) in r.phases.iter().enumerate() {
         println!(
-            "{:<20} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7.1}",
+            "{:<20} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7.1} {:>8.1} ms",
             name,
             c[0],
             c[1],
@@ -513,7 +569,8 @@ fn print_report(r: &Report, server: &Server, target: &Target) {
             c[3],
             c[4],
             c[5],
-            d.as_secs_f64()
+            d.as_secs_f64(),
+            worst_ms(i)
         );
         for (t, v) in total.iter_mut().zip(c) {
             *t += v;
@@ -523,6 +580,7 @@ fn print_report(r: &Report, server: &Server, target: &Target) {
         "{:<20} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9}",
         "total", total[0], total[1], total[2], total[3], total[4], total[5]
     );
+    println!("{:<20} {:>63.1} ms", "(settling)", worst_ms(r.phases.len()));
     println!("(timeout = still open when we stopped waiting: {:?} per connection, or the server's timeouts + 3 s for slowloris)", target.plan.wait);
     let mut lat = r.legit.latencies.lock().unwrap().clone();
     lat.sort();
@@ -534,6 +592,16 @@ fn print_report(r: &Report, server: &Server, target: &Target) {
         percentile(&lat, 0.5).as_secs_f64() * 1e3,
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
         lat.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    let split = r
+        .legit
+        .worst_split
+        .lock()
+        .unwrap()
+        .map(|d| d.as_secs_f64() * 1e3);
+    println!(
+        "  the slowest: TCP connected at {:.1} ms, handshake done at {:.1} ms, response at {:.1} ms",
+        split[0], split[1], split[2]
     );
     for f in failures.iter().take(3) {
         println!("  failed: {f}");

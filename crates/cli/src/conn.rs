@@ -26,6 +26,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::watch;
 
+use crate::slots::Slot;
+
 /// Per-connection limits (from `serve`'s flags).
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -57,10 +59,12 @@ pub struct Activity {
     last_write: AtomicU64,
     /// Only HTTP/1.1 tracks partial requests: on HTTP/2 control frames arrive at any time.
     track_headers: bool,
+    /// The connection's --max-connections slot: busy while a request is in flight.
+    slot: Arc<Slot>,
 }
 
 impl Activity {
-    fn new(track_headers: bool) -> Self {
+    fn new(track_headers: bool, slot: Arc<Slot>) -> Self {
         Activity {
             epoch: Instant::now(),
             in_flight: AtomicUsize::new(0),
@@ -68,6 +72,7 @@ impl Activity {
             request_started: AtomicU64::new(0),
             last_write: AtomicU64::new(0),
             track_headers,
+            slot,
         }
     }
 
@@ -79,7 +84,9 @@ impl Activity {
     pub fn begin(self: &Arc<Self>) -> InFlight {
         self.request_started.store(0, Ordering::Relaxed);
         self.last_write.store(self.now_ms(), Ordering::Relaxed);
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        if self.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.slot.busy();
+        }
         InFlight(self.clone())
     }
 
@@ -139,7 +146,9 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let a = &self.0;
         a.idle_since.store(a.now_ms(), Ordering::Relaxed);
-        a.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if a.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 {
+            a.slot.quiet();
+        }
     }
 }
 
@@ -240,6 +249,8 @@ pub enum Ended {
     HeaderTimeout,
     /// A response made no progress for the idle timeout (the peer stopped reading): dropped.
     Stalled,
+    /// At --max-connections, a new connection needed the slot of this quiet one: dropped.
+    Shed,
 }
 
 /// hyper's HTTP/1.1 and HTTP/2 server connections, driven the same way.
@@ -285,6 +296,7 @@ pub async fn serve_connection<St, F, Svc, B>(
     h2: bool,
     limits: &Limits,
     shutdown: watch::Receiver<bool>,
+    slot: Arc<Slot>,
     make_service: F,
 ) -> Ended
 where
@@ -300,7 +312,7 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let activity = Arc::new(Activity::new(!h2));
+    let activity = Arc::new(Activity::new(!h2, slot));
     let io = TokioIo::new(Watched {
         inner: stream,
         activity: activity.clone(),
@@ -343,6 +355,15 @@ async fn drive<C: ServerConn>(
     loop {
         tokio::select! {
             r = conn.as_mut() => return Ended::Done(r),
+            // Quiet (no request in flight) when picked: go now. A request that began since then
+            // finishes first.
+            _ = activity.slot.shed_requested() => {
+                if activity.in_flight.load(Ordering::Relaxed) == 0 {
+                    return Ended::Shed;
+                }
+                conn.as_mut().shut_down_gracefully();
+                closing = true;
+            }
             changed = shutdown.changed(), if shutdown_open => {
                 if changed.is_err() || *shutdown.borrow() {
                     shutdown_open = false;

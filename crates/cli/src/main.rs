@@ -19,7 +19,9 @@
 //! | `output.rs` | `Failure { code, message }` and the exit codes (0 ok, 1 refused / check failed, 2 bad usage or input); `--json` printing; the stderr spinner for slow RSA generation (only on a terminal) |
 //!
 //! | `verify.rs` | `verify`: the https-verify report, human (✓/✗) or `--json` |
-//! | `serve.rs` | `serve`: flags → `ServerConfig` (SNI over several pairs, `--client-ca`, tickets / `--ticket-key-file`); the accept loop (a semaphore of `--max-connections` slots: at the limit accepting pauses), the handshake timeout, SIGINT/SIGTERM → stop accepting, graceful close, bounded wait |
+//! | `serve.rs` | `serve`: flags → `ServerConfig` (SNI over several pairs, `--client-ca`, tickets / `--ticket-key-file`); the accept loop (a listen queue of 4096; `--max-connections` slots from `slots.rs`), the handshake timeout (or an earlier close when the slot is needed), SIGINT/SIGTERM → stop accepting, graceful close, bounded wait |
+//! | `slots.rs` | `--max-connections`: at the limit the connection quiet for the longest (no request in flight: handshaking, between requests, sending headers) is asked to close and the newcomer takes its place at once (at most max/4, at least 16, may be closing beyond the limit); all busy → accepting pauses |
+//! | `fair.rs` | the TCP stream under TLS: reads of at most 2 KiB and a yield per 4 KiB, so a peer flooding records without data (KeyUpdate, empty records) cannot hold a worker thread |
 //! | `conn.rs` | one HTTP connection (hyper HTTP/1.1 with half-close, or HTTP/2): header-size, stream and PING limits; a watchdog beside it for the header and idle timeouts (`Activity`: requests in flight are counted from dispatch until hyper drops the response body); graceful shutdown |
 //! | `site.rs` | what `serve` answers: tower-http `ServeDir` (streaming, Range, conditional GET, HEAD, mime_guess) behind a guard that canonicalizes each path and admits only regular files and directories under the canonical root; `//` collapsed so redirects stay on the site; `--list`; the built-in page |
 //! | `small_file.rs` | the fast path: an unconditional GET/HEAD of a file up to 64 KiB is read in the guard's own blocking-pool trip (from the very inode the guard checked), with `ServeDir`'s headers (Range and preconditions always go to `ServeDir`) |
@@ -45,6 +47,7 @@ mod ca;
 mod cert;
 mod conn;
 mod csr;
+mod fair;
 mod file_cache;
 mod files;
 mod get;
@@ -56,6 +59,7 @@ mod key;
 mod output;
 mod serve;
 mod site;
+mod slots;
 mod small_file;
 mod target;
 mod ticket_key;

@@ -3,8 +3,10 @@
 
 use crate::access_log::{AccessLog, Peer};
 use crate::conn::{serve_connection, Ended, Limits, Tracked};
+use crate::fair::Fair;
 use crate::output::{parse_secs, parse_secs_or_zero, print_json, Failure};
 use crate::site::{FileService, Site};
+use crate::slots::{SlotGuard, Slots};
 use crate::tls::{alert_of, load_pair, peer_identity, trace_json, NameResolver};
 use https_handshake::{ResolvesServerCert, ServerConfig, Ticketer, TlsAcceptor};
 use https_verify::TrustAnchors;
@@ -13,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::watch;
 
 const SERVE_HELP: &str = "\
 Serves a directory over HTTPS (TLS 1.3, HTTP/1.1 or HTTP/2 by ALPN). Directories answer with
@@ -95,7 +97,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
     pub idle_timeout: Duration,
     /// Connections served at once (each holds a file descriptor: stay under `ulimit -n`); past
-    /// it, accepting pauses until one closes
+    /// it, a new connection takes the place of the one quiet for the longest (handshaking, or
+    /// with no request in flight), which is closed; when all are busy, accepting pauses
     #[arg(long, value_name = "N", default_value_t = 512,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
@@ -235,8 +238,7 @@ struct Shared {
 }
 
 async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
+    let listener = listen(args.addr)
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
     let local = listener.local_addr().unwrap_or(args.addr);
     let what = match &site {
@@ -267,22 +269,23 @@ async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), 
         quiet: args.quiet,
     });
     let max = args.max_connections;
-    let slots = Arc::new(Semaphore::new(max as usize));
+    let slots = Slots::new(max as usize);
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     loop {
-        // Back-pressure: at the connection limit we stop accepting (the kernel queues the rest).
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => p.map_err(|_| Failure::usage("connection slots closed"))?,
-            _ = &mut stop => break,
-        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = &mut stop => break,
         };
         match accepted {
             Ok((tcp, peer)) => {
+                // At the limit this closes the longest-quiet connection (or waits while every
+                // connection is busy: back-pressure, the kernel queues the rest).
+                let slot = tokio::select! {
+                    s = slots.acquire() => s,
+                    _ = &mut stop => break,
+                };
                 let _ = tcp.set_nodelay(true);
-                let task = connection(tcp, peer, shared.clone(), shutdown_rx.clone(), permit);
+                let task = connection(tcp, peer, shared.clone(), shutdown_rx.clone(), slot);
                 tokio::spawn(task);
             }
             Err(e) => {
@@ -294,19 +297,31 @@ async fn serve(args: ServeArgs, site: Site, config: ServerConfig) -> Result<(), 
     }
     drop(listener);
     let _ = shutdown_tx.send(true);
-    let open = max as usize - slots.available_permits();
     eprintln!(
-        "https-kit: stopping ({open} connections open; waiting up to {:?})",
+        "https-kit: stopping ({} connections open, {} closed so far to make room; waiting up to {:?})",
+        slots.open(),
+        slots.shed_count(),
         args.shutdown_timeout
     );
-    match tokio::time::timeout(args.shutdown_timeout, slots.acquire_many(max)).await {
-        Ok(_) => eprintln!("https-kit: stopped"),
-        Err(_) => eprintln!(
-            "https-kit: stopped; {} connections were still open",
-            max as usize - slots.available_permits()
-        ),
+    match slots.wait_closed(args.shutdown_timeout).await {
+        0 => eprintln!("https-kit: stopped"),
+        n => eprintln!("https-kit: stopped; {n} connections were still open"),
     }
     Ok(())
+}
+
+/// The listening socket, with a long accept queue: a burst of connects (a thousand stalled peers
+/// arriving at once) must not overflow it, or the kernel drops a real client's SYN and its
+/// connect waits a whole retransmission timeout (1 s). The kernel caps it at net.core.somaxconn.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As tokio's TcpListener::bind: a restarted server may bind while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// Resolves on the first SIGINT or SIGTERM.
@@ -325,18 +340,27 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
 }
 
 /// One connection: the handshake (bounded by the handshake timeout), then HTTP until it ends.
-/// `_slot` frees the connection's place under --max-connections when the task ends.
+/// `slot` is the connection's place under --max-connections, freed when the task ends.
 async fn connection(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
+    slot: SlotGuard,
 ) {
-    let handshake = tokio::time::timeout(shared.handshake_timeout, shared.acceptor.accept(tcp));
+    let handshake = tokio::time::timeout(
+        shared.handshake_timeout,
+        shared.acceptor.accept(Fair::new(tcp)),
+    );
     let tls = tokio::select! {
         r = handshake => r,
         _ = shutdown.wait_for(|stop| *stop) => return,
+        _ = slot.slot().shed_requested() => {
+            if !shared.quiet {
+                eprintln!("{addr} closed during its handshake to make room (at --max-connections)");
+            }
+            return;
+        }
     };
     let tls = match tls {
         Ok(Ok(tls)) => tls,
@@ -385,8 +409,19 @@ async fn connection(
             }
         })
     };
-    let ended = serve_connection(tls, h2, &shared.limits, shutdown, service).await;
+    let ended = serve_connection(
+        tls,
+        h2,
+        &shared.limits,
+        shutdown,
+        slot.slot().clone(),
+        service,
+    )
+    .await;
     match ended {
+        Ended::Shed if !shared.quiet => {
+            eprintln!("{addr} closed while quiet to make room (at --max-connections)")
+        }
         Ended::HeaderTimeout if !shared.quiet => {
             eprintln!(
                 "{addr} request headers timed out after {:?}",

@@ -1,7 +1,8 @@
 //! `serve`'s limits, reached on purpose: a silent connection and half a ClientHello are closed by
 //! the handshake timeout, half a header block by the header timeout, an idle keep-alive
 //! connection by the idle timeout; 200 stalled connections against `--max-connections 50` do not
-//! keep a real client out; an oversized header block gets 431. Short flag values keep each fast.
+//! keep a real client out, and at the limit a new client takes the longest-stalled one's place;
+//! an oversized header block gets 431. Short flag values keep each fast.
 
 mod common;
 
@@ -171,6 +172,34 @@ fn two_hundred_stalled_connections_do_not_keep_a_client_out_at_max_connections_5
         &["--fail", &format!("https://site.test:{}/", server.port)],
     );
     assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn at_max_connections_a_new_client_takes_the_place_of_the_longest_stalled_one() {
+    if !need(&["curl"]) {
+        return;
+    }
+    let f = Fixture::new();
+    // Handshake timeout far beyond curl's --max-time: only shedding can let curl in.
+    let server = f.serve(&["--max-connections", "20", "--handshake-timeout", "300"]);
+    // Accepted in connect order (the kernel's queue is FIFO): the first has been quiet longest,
+    // and curl (60 s --max-time) comes after all of them.
+    let mut stalled: Vec<TcpStream> = (0..20).map(|_| connect(server.port)).collect();
+    let out = f.curl(
+        server.port,
+        &["--fail", &format!("https://site.test:{}/", server.port)],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "<h1>index</h1>\n");
+    // The connection that made room is the oldest stalled one, closed by the server.
+    assert!(closed_by_server(&mut stalled[0], Duration::from_secs(10)));
+    assert!(
+        eventually(Duration::from_secs(5), || server
+            .log_text()
+            .contains("closed during its handshake to make room")),
+        "{}",
+        server.log_text()
+    );
 }
 
 #[test]

@@ -152,14 +152,24 @@ async fn slowloris(target: Arc<Target>, tally: Arc<Tally>) {
             let Ok(mut tcp) = TcpStream::connect(target.addr).await else {
                 return End::Reset;
             };
-            match i % 3 {
+            let t0 = Instant::now();
+            let local = tcp.local_addr().ok();
+            let end = match i % 3 {
                 0 => wait_end(&mut tcp, hold).await,
                 1 => {
                     let _ = tcp.write_all(&hello[..hello.len() / 2]).await;
                     wait_end(&mut tcp, hold).await
                 }
                 _ => half_headers(&target, tcp, hold).await,
+            };
+            if end == End::Open {
+                let kind = ["silent", "half a ClientHello", "half the headers"][i % 3];
+                let held = t0.elapsed();
+                println!(
+                    "stress: slowloris #{i} ({kind}, from {local:?}) still open after {held:?}"
+                );
             }
+            end
         }
     })
     .await;
