@@ -227,18 +227,25 @@ fn prime_ours(client: &Arc<https_handshake::ClientConfig>, mut s: impl Side) {
     assert_eq!(send(&mut s, &mut c, b"tickets"), b"tickets");
 }
 
-#[test]
-fn our_client_sends_early_data_to_our_server_and_learns_it_was_accepted() {
-    let cfg = server(16384);
-    let client = our_client();
-    prime_ours(&client, ours(&cfg));
+/// Our client's second connection, resuming with REQUEST as early data.
+fn early_client(
+    client: &Arc<https_handshake::ClientConfig>,
+) -> Ours<https_handshake::ClientConnection> {
     let conn = https_handshake::ClientConnection::new_with_early_data(
         client.clone(),
         "localhost",
         REQUEST,
     )
     .unwrap();
-    let mut c = Ours { conn, got: vec![] };
+    Ours { conn, got: vec![] }
+}
+
+#[test]
+fn our_client_sends_early_data_to_our_server_and_learns_it_was_accepted() {
+    let cfg = server(16384);
+    let client = our_client();
+    prime_ours(&client, ours(&cfg));
+    let mut c = early_client(&client);
     let mut s = ours(&cfg);
     s.feed(&c.out()).unwrap();
     assert!(s.conn.early_data_accepted());
@@ -272,13 +279,7 @@ fn our_client_resends_early_data_the_server_rejected() {
             .build()
             .unwrap(),
     );
-    let conn = https_handshake::ClientConnection::new_with_early_data(
-        client.clone(),
-        "localhost",
-        REQUEST,
-    )
-    .unwrap();
-    let mut c = Ours { conn, got: vec![] };
+    let mut c = early_client(&client);
     let mut s = ours(&off_same_keys);
     handshake(&mut c, &mut s).unwrap();
     assert!(c.conn.is_resumed());
@@ -313,13 +314,7 @@ fn our_client_and_rustls_server_exchange_early_data() {
     };
     let client = our_client();
     prime_ours(&client, theirs(&scfg));
-    let conn = https_handshake::ClientConnection::new_with_early_data(
-        client.clone(),
-        "localhost",
-        REQUEST,
-    )
-    .unwrap();
-    let mut c = Ours { conn, got: vec![] };
+    let mut c = early_client(&client);
     let mut s = theirs(&scfg);
     let flight = c.out();
     let mut rd = &flight[..];
