@@ -61,6 +61,7 @@ pub(crate) fn send(
         sealer.seal_into(ContentType::ApplicationData, chunk, &mut out)?;
     }
     cx.push_sealed(&out);
+    cx.info_mut().early_offered = true;
     cx.check("early data", || {
         format!("{} bytes sent as 0-RTT with the ticket", data.len())
     });

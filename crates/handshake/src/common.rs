@@ -84,6 +84,8 @@ pub(crate) struct Negotiated {
     /// 0-RTT was accepted, and how many plaintext bytes (the first ones received) came as early data.
     pub(crate) early_accepted: bool,
     pub(crate) early_len: usize,
+    /// Client: the ClientHello offered 0-RTT and the early data went with it.
+    pub(crate) early_offered: bool,
 }
 
 /// One epoch's traffic secrets, both directions.
@@ -122,6 +124,9 @@ pub(crate) struct Common {
     pub(crate) key_update_owed: bool,
     /// While accepting 0-RTT: the early-data bytes still allowed.
     pub(crate) early_budget: Option<usize>,
+    /// Server that accepted 0-RTT, between its Finished and the client's: application data may
+    /// already be sealed under its application key (0.5-RTT data, RFC 8446 §4.4.4).
+    pub(crate) half_rtt: bool,
 }
 
 impl Common {
@@ -147,6 +152,7 @@ impl Common {
             key_update_limit: None,
             key_update_owed: false,
             early_budget: None,
+            half_rtt: false,
         }
     }
 
@@ -267,7 +273,7 @@ impl Common {
 
     /// Moves buffered application data into records (full records first; the tail too if `all`).
     pub(crate) fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
-        if !self.handshake_complete
+        if !(self.handshake_complete || self.half_rtt)
             || self.pending_plain.is_empty()
             || self.record.close_sent()
             || self.error.is_some()

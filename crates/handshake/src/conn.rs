@@ -51,6 +51,9 @@ pub struct IoState {
 pub struct Connection {
     pub(crate) common: Common,
     pub(crate) state: Option<HsState>,
+    /// close_notify was asked for while plaintext waited for the handshake: it goes out after
+    /// that plaintext, once the handshake completes (never dropping what was written).
+    close_deferred: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -136,6 +139,13 @@ impl Connection {
         {
             self.fail(e.clone());
             return Err(e);
+        }
+        self.common.half_rtt = !self.common.handshake_complete
+            && self.common.info.early_accepted
+            && matches!(self.state, Some(HsState::Server(_)));
+        if self.close_deferred && self.common.handshake_complete {
+            self.close_deferred = false;
+            self.send_close_notify();
         }
         Ok(IoState {
             tls_bytes_to_write: self.common.sendable.len(),
@@ -285,15 +295,24 @@ impl Connection {
     }
 
     /// Plaintext to send; buffered until the handshake completes, then sealed on `write_tls`
-    /// (small writes coalesce into one record).
+    /// (small writes coalesce into one record). A server that accepted 0-RTT may send as soon as
+    /// its Finished is out (0.5-RTT data, RFC 8446 §4.4.4): the client is not authenticated yet
+    /// and the request it answers may be a replay, so answer only idempotent requests that way.
     pub fn writer(&mut self) -> Writer<'_> {
         Writer { conn: self }
     }
 
     /// Queues a close_notify alert; nothing can be written after it (not even a KeyUpdate). The
-    /// peer's direction stays open: TLS 1.3 allows half-close, so data may still arrive.
+    /// peer's direction stays open: TLS 1.3 allows half-close, so data may still arrive. Asked
+    /// for during the handshake while written plaintext still waits for it, the close_notify
+    /// follows that plaintext once the handshake completes.
     pub fn send_close_notify(&mut self) {
         if self.common.record.close_sent() || self.common.error.is_some() {
+            return;
+        }
+        let c = &self.common;
+        if !(c.handshake_complete || c.half_rtt) && !c.pending_plain.is_empty() {
+            self.close_deferred = true;
             return;
         }
         let _ = self.seal_pending(true);
@@ -333,7 +352,7 @@ impl Connection {
     /// Sends a KeyUpdate (new write key); with `request_peer` the peer updates too. Refused after
     /// our close_notify ([`Error::Closed`]).
     pub fn send_key_update(&mut self, request_peer: bool) -> Result<(), Error> {
-        if self.common.record.close_sent() {
+        if self.common.record.close_sent() || self.close_deferred {
             return Err(Error::Closed);
         }
         if traffic_mut(&mut self.state).is_none() {
@@ -393,7 +412,7 @@ impl Connection {
     pub fn wants_write(&self) -> bool {
         let c = &self.common;
         !c.sendable.is_empty()
-            || (c.handshake_complete
+            || ((c.handshake_complete || c.half_rtt)
                 && !c.record.close_sent()
                 && c.error.is_none()
                 && (!c.pending_plain.is_empty() || c.key_update_owed))
@@ -442,6 +461,12 @@ impl Connection {
     /// True if the server accepted 0-RTT early data on this connection.
     pub fn early_data_accepted(&self) -> bool {
         self.common.info.early_accepted
+    }
+
+    /// Client: true if the early data given to [`ClientConnection::new_with_early_data`] went
+    /// out as 0-RTT (the stored ticket allowed it); false if it waits for the handshake.
+    pub fn early_data_offered(&self) -> bool {
+        self.common.info.early_offered
     }
 
     /// How many of the first plaintext bytes received came as 0-RTT early data. They may be a
@@ -510,7 +535,7 @@ pub struct Writer<'a> {
 impl Write for Writer<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let c = &mut self.conn.common;
-        if c.record.close_sent() {
+        if c.record.close_sent() || self.conn.close_deferred {
             return Err(io::Error::new(io::ErrorKind::BrokenPipe, Error::Closed));
         }
         if let Some(e) = &c.error {
@@ -538,10 +563,11 @@ impl ClientConnection {
     }
 
     /// As [`ClientConnection::new`], sending `early` as 0-RTT early data when the stored ticket
-    /// for `server_name` allows that much (RFC 8446 §4.2.10). [`Connection::early_data_accepted`]
-    /// tells, once the handshake is done, whether the server took it; if not, the bytes are sent
-    /// again as ordinary application data. Early data can be replayed by an attacker: send only
-    /// idempotent requests this way.
+    /// for `server_name` allows that much (RFC 8446 §4.2.10). `early` is always delivered once:
+    /// as 0-RTT ([`Connection::early_data_offered`]), and if the server did not take it
+    /// ([`Connection::early_data_accepted`] false once the handshake is done), or the ticket did
+    /// not allow it, as ordinary application data after the handshake. Early data can be
+    /// replayed by an attacker: send only idempotent requests this way.
     pub fn new_with_early_data(
         config: Arc<ClientConfig>,
         server_name: &str,
@@ -549,10 +575,14 @@ impl ClientConnection {
     ) -> Result<Self, Error> {
         let mut common = Common::new(config.trace, config.key_log.clone());
         let state = ClientState::start(config, server_name, early, &mut Context::new(&mut common))?;
+        if !common.info.early_offered {
+            common.pending_plain = early.to_vec();
+        }
         Ok(Self {
             inner: Connection {
                 common,
                 state: Some(HsState::Client(state)),
+                close_deferred: false,
             },
         })
     }
@@ -575,6 +605,7 @@ impl ServerConnection {
             inner: Connection {
                 common,
                 state: Some(HsState::Server(ServerState::new(config))),
+                close_deferred: false,
             },
         })
     }

@@ -20,8 +20,8 @@ pub(crate) struct StoredTicket {
     pub(crate) psk: Secret,
     pub(crate) ticket: Vec<u8>,
     pub(crate) age_add: u32,
-    lifetime: u32,
-    received: Instant,
+    pub(crate) lifetime: u32,
+    pub(crate) received: Instant,
     /// The ticket's early_data max_early_data_size (0: no 0-RTT with it).
     pub(crate) max_early_data: u32,
     /// The ALPN protocol of the session (0-RTT must use the same, RFC 8446 §4.2.10).
@@ -46,7 +46,7 @@ impl StoredTicket {
 /// connections can resume in parallel), each used at most once (RFC 8446 §C.4).
 #[derive(Default)]
 pub struct ClientSessionStore {
-    map: Mutex<HashMap<String, VecDeque<StoredTicket>>>,
+    pub(crate) map: Mutex<HashMap<String, VecDeque<StoredTicket>>>,
 }
 
 impl std::fmt::Debug for ClientSessionStore {
@@ -85,15 +85,9 @@ impl ClientSessionStore {
         ticket: Vec<u8>,
         info: TicketInfo,
     ) {
-        if let Ok(mut m) = self.map.lock() {
-            if m.len() >= MAX_SESSIONS && !m.contains_key(name) {
-                m.clear(); // crude but bounded
-            }
-            let q = m.entry(name.to_string()).or_default();
-            if q.len() == MAX_TICKETS_PER_SERVER {
-                q.pop_front();
-            }
-            q.push_back(StoredTicket {
+        self.push(
+            name,
+            StoredTicket {
                 suite,
                 psk,
                 ticket,
@@ -102,7 +96,21 @@ impl ClientSessionStore {
                 received: Instant::now(),
                 max_early_data: info.max_early_data,
                 alpn: info.alpn,
-            });
+            },
+        );
+    }
+
+    /// Keeps `t` as the newest ticket for `name` (also `session_file.rs`).
+    pub(crate) fn push(&self, name: &str, t: StoredTicket) {
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= MAX_SESSIONS && !m.contains_key(name) {
+                m.clear(); // crude but bounded
+            }
+            let q = m.entry(name.to_string()).or_default();
+            if q.len() == MAX_TICKETS_PER_SERVER {
+                q.pop_front();
+            }
+            q.push_back(t);
         }
     }
 

@@ -1,7 +1,17 @@
 //! The tokio adapter (feature `tokio`): [`TlsConnector`], [`TlsAcceptor`] and [`TlsStream`].
 //!
 //! Writes are buffered until `poll_flush` (or 16 KiB), so a small response written in pieces leaves
-//! in one record; `poll_shutdown` sends close_notify.
+//! in one record; `poll_shutdown` completes a handshake still in progress, then sends close_notify.
+//!
+//! 0-RTT: [`TlsConnector::connect_with_early_data`] sends the caller's first bytes as early data
+//! when the stored ticket allows it (else, or if the server refuses them, right after the
+//! handshake); [`TlsAcceptor::accept_with_early_data`] hands the stream over as soon as the
+//! server's flight is out when it accepted early data, so the application can read the early
+//! bytes and answer them as 0.5-RTT data before the client's Finished arrives.
+//!
+//! Fairness: one `poll_read` that finds no plaintext processes at most [`MAX_TLS_READ_PER_POLL`]
+//! bytes from the transport (plus one read), then yields, so a peer flooding records that carry no
+//! data (KeyUpdate, empty records) cannot hold a runtime thread.
 
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
@@ -19,6 +29,9 @@ const MAX_BUFFERED_TLS: usize = 1 << 20;
 /// After a failed handshake, how much of what the peer already sent is read and dropped so that
 /// closing the socket sends FIN, not RST (a reset can destroy our alert before the peer reads it).
 const DRAIN_AFTER_ERROR: usize = 256 * 1024;
+/// Transport bytes one `poll_read` processes without finding plaintext before it yields to the
+/// runtime (it is woken again at once).
+pub const MAX_TLS_READ_PER_POLL: usize = 32 * 1024;
 
 /// Connects TLS clients over any `AsyncRead + AsyncWrite` transport.
 #[derive(Clone, Debug)]
@@ -38,13 +51,31 @@ impl TlsConnector {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let conn = ClientConnection::new(self.config.clone(), server_name)?.into_inner();
+        self.connect_with_early_data(server_name, io, &[]).await
+    }
+
+    /// As [`TlsConnector::connect`], with `early` as the first bytes to send: 0-RTT early data
+    /// when the stored ticket for `server_name` allows it, else (or if the server refuses them)
+    /// ordinary data right after the handshake; either way they are sent once. The returned
+    /// stream's [`Connection::early_data_offered`] and [`Connection::early_data_accepted`] say
+    /// which happened. Early data can be replayed by an attacker: idempotent requests only.
+    pub async fn connect_with_early_data<IO>(
+        &self,
+        server_name: &str,
+        io: IO,
+        early: &[u8],
+    ) -> io::Result<TlsStream<IO>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let conn = ClientConnection::new_with_early_data(self.config.clone(), server_name, early)?
+            .into_inner();
         let mut s = TlsStream {
             io,
             conn,
             shutdown_sent: false,
         };
-        s.handshake().await?;
+        s.complete_handshake().await?;
         Ok(s)
     }
 }
@@ -67,14 +98,33 @@ impl TlsAcceptor {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let conn = ServerConnection::new(self.config.clone())?.into_inner();
-        let mut s = TlsStream {
-            io,
-            conn,
-            shutdown_sent: false,
-        };
-        s.handshake().await?;
+        let mut s = self.start(io)?;
+        s.complete_handshake().await?;
         Ok(s)
+    }
+
+    /// As [`TlsAcceptor::accept`], but when the server accepts 0-RTT early data the stream comes
+    /// back as soon as its flight (through its Finished) is out, with the handshake still in
+    /// progress ([`TlsStream::is_handshaking`]). Reading gives the early bytes first
+    /// ([`Connection::early_data_len`] counts them) and then drives the rest of the handshake;
+    /// what is written goes out at once as 0.5-RTT data (RFC 8446 §4.4.4), before the client is
+    /// known to hold the keys: the early bytes may be a replay and the client is not yet
+    /// authenticated, so answer only idempotent requests before [`TlsStream::complete_handshake`].
+    pub async fn accept_with_early_data<IO>(&self, io: IO) -> io::Result<TlsStream<IO>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut s = self.start(io)?;
+        poll_fn(|cx| s.poll_handshake_until(cx, true)).await?;
+        Ok(s)
+    }
+
+    fn start<IO>(&self, io: IO) -> io::Result<TlsStream<IO>> {
+        Ok(TlsStream {
+            io,
+            conn: ServerConnection::new(self.config.clone())?.into_inner(),
+            shutdown_sent: false,
+        })
     }
 }
 
@@ -138,12 +188,40 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     pub fn into_inner(self) -> (IO, Connection) {
         (self.io, self.conn)
     }
+    /// True until both Finished messages are exchanged (only a stream from
+    /// [`TlsAcceptor::accept_with_early_data`] is handed over before that).
+    pub fn is_handshaking(&self) -> bool {
+        self.conn.is_handshaking()
+    }
+
+    /// Drives the handshake to its end without reading plaintext (early data stays readable).
+    pub async fn complete_handshake(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_complete_handshake(cx)).await
+    }
+
+    /// Poll form of [`TlsStream::complete_handshake`].
+    pub fn poll_complete_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_handshake_until(cx, false)
+    }
 
     fn poll_write_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         ready(self.conn.write_tls(&mut SyncIo {
             io: &mut self.io,
             cx,
         }))
+    }
+
+    /// Pushes out records already sealed, as far as the transport takes them without waiting
+    /// (full records are sealed at once; the tail waits for poll_flush so small pieces coalesce).
+    fn push_sealed(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        while self.conn.sendable_len() > 0 {
+            match self.poll_write_tls(cx) {
+                Poll::Ready(Ok(0)) | Poll::Pending => break,
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Writes every pending TLS byte.
@@ -176,11 +254,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         Poll::Ready(Ok(n))
     }
 
-    /// Runs the handshake; a TLS error closes in order (see [`TlsStream::poll_close_after_error`]).
-    async fn handshake(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_handshake(cx)).await
-    }
-
     /// After a fatal TLS error (during the handshake or after): the alert goes out, our write side closes (FIN), and what the peer
     /// already sent is read and dropped (up to [`DRAIN_AFTER_ERROR`]), so that dropping the socket
     /// does not reset the connection. Never waits: each step is tried once.
@@ -199,12 +272,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         Poll::Ready(())
     }
 
-    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Runs the handshake (a TLS error closes in order, see
+    /// [`TlsStream::poll_close_after_error`]) until it completes, or with `early_ok` until our
+    /// flight is out after accepting 0-RTT.
+    fn poll_handshake_until(
+        &mut self,
+        cx: &mut Context<'_>,
+        early_ok: bool,
+    ) -> Poll<io::Result<()>> {
         loop {
             if self.poll_flush_tls(cx)?.is_pending() {
                 return Poll::Pending;
             }
-            if !self.conn.is_handshaking() {
+            if !self.conn.is_handshaking() || (early_ok && self.conn.early_data_accepted()) {
                 return Pin::new(&mut self.io).poll_flush(cx);
             }
             match self.poll_read_tls(cx)? {
@@ -228,7 +308,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        loop {
+        let mut tls_read = 0;
+        while tls_read < MAX_TLS_READ_PER_POLL {
             match this.conn.reader().read(buf.initialize_unfilled()) {
                 Ok(n) => {
                     buf.advance(n);
@@ -241,10 +322,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
             if this.conn.wants_write() {
                 let _ = this.poll_flush_tls(cx)?;
             }
-            if this.poll_read_tls(cx)?.is_pending() {
-                return Poll::Pending;
+            match this.poll_read_tls(cx)? {
+                Poll::Pending => return Poll::Pending,
+                // EOF: the reader says how the stream ended.
+                Poll::Ready(n) => tls_read += n.max(1),
             }
         }
+        // Records kept coming without plaintext: let other tasks run, then carry on.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -259,17 +345,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
             return Poll::Pending;
         }
         let n = this.conn.writer().write(buf)?;
-        // Full records are already sealed; push them out opportunistically. The tail waits for
-        // poll_flush so small pieces coalesce into one record.
-        if this.conn.sendable_len() > 0 {
-            while this.conn.sendable_len() > 0 {
-                match this.poll_write_tls(cx) {
-                    Poll::Ready(Ok(0)) | Poll::Pending => break,
-                    Poll::Ready(Ok(_)) => {}
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                }
-            }
-        }
+        this.push_sealed(cx)?;
         Poll::Ready(Ok(n))
     }
 
@@ -287,13 +363,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
         for b in bufs {
             n += this.conn.writer().write(b)?;
         }
-        while this.conn.sendable_len() > 0 {
-            match this.poll_write_tls(cx) {
-                Poll::Ready(Ok(0)) | Poll::Pending => break,
-                Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            }
-        }
+        this.push_sealed(cx)?;
         Poll::Ready(Ok(n))
     }
 
@@ -311,6 +381,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        // Our Finished-side work first (the peer's Finished, tickets), then close_notify.
+        if this.conn.is_handshaking() && this.conn.error().is_none() {
+            if this.poll_complete_handshake(cx)?.is_pending() {
+                return Poll::Pending;
+            }
+        }
         if !this.shutdown_sent {
             this.conn.send_close_notify();
             this.shutdown_sent = true;
