@@ -1,14 +1,16 @@
 //! `https-kit get`: one HTTPS request with our TLS 1.3 client, like a small curl (headers, methods,
 //! bodies, client certificates, redirects, timings, a progress bar for `-o`).
 
+use crate::get_early::Tail;
 use crate::get_out::{Sink, Timing, WriteOut};
+use crate::get_session::Loaded;
 use crate::http::{send, Outgoing};
 use crate::output::{parse_secs, print_json, Failure};
 use crate::target::{connect_tcp, from_url, parse_url, Target};
 use crate::tls::{alert_of, load_pair, negotiated_json, trace_json};
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use https_handshake::{ClientConfig, TlsConnector};
+use https_handshake::{ClientConfig, ClientSessionStore, TlsConnector};
 use https_verify::TrustAnchors;
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
@@ -38,6 +40,21 @@ Examples:
 -w names: http_code, http_version, url_effective, remote_ip, remote_port, size_download,
 num_redirects, content_type, time_namelookup, time_connect, time_appconnect,
 time_starttransfer, time_redirect, time_total (seconds from the start, as curl counts them).
+
+Sessions and 0-RTT:
+  https-kit get https://localhost:8443/ --ca ca.crt --session s.txt               (full handshake, saves a ticket)
+  https-kit get https://localhost:8443/ --ca ca.crt --session s.txt --early-data  (resumes; request as 0-RTT)
+--session FILE resumes with the ticket saved in FILE (when it is for this host and not expired)
+and saves the newest ticket there afterwards (mode 0600, written atomically; it holds the
+session's secret). The format is versioned text: a first line `https-kit-session 1`, then
+`server_name`, `suite` (hex code point), `received` (Unix time), `lifetime`, `age_add`,
+`max_early_data`, `alpn` (hex, `-` for none), `psk` and `ticket` (hex), one `key value` line
+each, in that order. A corrupt, foreign, expired or other-host file is a one-line warning and a
+full handshake, never a failed fetch. --early-data sends a GET or HEAD (no body: early data can
+be replayed, anything else is refused) as TLS 1.3 early data when the ticket allows it, and
+offers only http/1.1 (the ticket's ALPN must match, so save it with --early-data too); if the
+server refuses the early data the request is sent again after the handshake. -v and --json say
+`resumed` and `early_data`: accepted, rejected or not_offered.
 
 Exit codes: 0 the response arrived (whatever its HTTP status), 1 TLS, certificate, connection or
 timeout failure, 2 bad usage or unreadable input. SSLKEYLOGFILE is honoured.";
@@ -107,17 +124,34 @@ pub struct GetArgs {
     /// Give up connecting (name lookup, TCP, TLS) after this many seconds
     #[arg(long, default_value_t = 10)]
     pub connect_timeout: u64,
+    /// Resume with the session ticket saved in FILE; save the newest ticket there after (0600)
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<PathBuf>,
+    /// With --session: send the GET/HEAD as TLS 1.3 0-RTT early data when the ticket allows it
+    #[arg(long, requires = "session", conflicts_with = "http2")]
+    pub early_data: bool,
 }
 
 pub fn run(args: GetArgs) -> Result<(), Failure> {
     let target = parse_url(&args.url)?;
     let outgoing = outgoing(&args)?;
-    let config = Arc::new(client_config(&args)?);
+    if args.early_data {
+        crate::get_early::check_idempotent(&outgoing).map_err(Failure::usage)?;
+    }
+    let store = Arc::new(ClientSessionStore::default());
+    if let Some(path) = &args.session {
+        let loaded = crate::get_session::load(path, &target.host, &store);
+        if args.verbose && loaded == Loaded::None {
+            eprintln!("* no saved session in {} yet", path.display());
+        }
+    }
+    let config = Arc::new(client_config(&args, store.clone())?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("starting the runtime: {e}")))?;
-    runtime.block_on(async {
+    let host = target.host.clone();
+    let done = runtime.block_on(async {
         let work = get(&args, target, outgoing, config);
         match args.max_time {
             Some(limit) => tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
@@ -128,17 +162,22 @@ pub fn run(args: GetArgs) -> Result<(), Failure> {
             }),
             None => work.await,
         }
-    })
+    });
+    if let (Some(path), Ok(())) = (&args.session, &done) {
+        crate::get_session::save(path, &host, &store);
+    }
+    done
 }
 
-fn client_config(args: &GetArgs) -> Result<ClientConfig, Failure> {
+fn client_config(args: &GetArgs, store: Arc<ClientSessionStore>) -> Result<ClientConfig, Failure> {
     let anchors = match &args.ca {
         Some(path) => TrustAnchors::from_file(path)
             .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?,
         None => TrustAnchors::system()
             .map_err(|e| Failure::usage(format!("system trust store: {e}")))?,
     };
-    let alpn: &[&[u8]] = if args.http1_1 {
+    // 0-RTT needs the ticket's ALPN; our early request is HTTP/1.1.
+    let alpn: &[&[u8]] = if args.http1_1 || args.early_data {
         &[b"http/1.1"]
     } else {
         &[b"h2", b"http/1.1"]
@@ -147,6 +186,7 @@ fn client_config(args: &GetArgs) -> Result<ClientConfig, Failure> {
         .with_root_certificates(anchors)
         .with_alpn(alpn)
         .with_trace(args.trace || args.json)
+        .with_session_store(store)
         .with_key_log(Arc::new(crate::tls::key_log_from_env()?));
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         builder = builder.with_client_cert(load_pair(cert, key)?.0);
@@ -209,6 +249,8 @@ fn data_arg(d: &str) -> Result<Vec<u8>, Failure> {
 struct Hop {
     response: Response<Incoming>,
     info: HopInfo,
+    /// With --early-data: the connection after the response (tickets may follow it).
+    tail: Option<Tail>,
 }
 
 /// What one hop's connection negotiated, and when each phase ended.
@@ -219,6 +261,8 @@ struct HopInfo {
     chain: Vec<serde_json::Value>,
     trace: serde_json::Value,
     resumed: bool,
+    /// accepted, rejected or not_offered.
+    early_data: &'static str,
 }
 
 async fn get(
@@ -231,12 +275,15 @@ async fn get(
     let connector = TlsConnector::from(config);
     let mut hops = Vec::new();
     loop {
-        let hop = one_hop(args, &target, &out, &connector, run_start).await?;
+        // 0-RTT on the first hop only: a redirect target has its own (unsaved) session.
+        let early = args.early_data && hops.is_empty();
+        let mut hop = one_hop(args, &target, &out, &connector, run_start, early).await?;
         hops.push(serde_json::json!({
             "url": target.url.as_str(),
             "address": hop.info.addr.to_string(),
             "status": hop.response.status().as_u16(),
             "resumed": hop.info.resumed,
+            "early_data": hop.info.early_data,
         }));
         if args.location {
             if let Some(next) = redirect(&hop.response, &target)? {
@@ -254,7 +301,12 @@ async fn get(
                 continue;
             }
         }
-        return deliver(args, &target, hop, hops).await;
+        let tail = hop.tail.take();
+        deliver(args, &target, hop, hops).await?;
+        if let Some(tail) = tail {
+            crate::get_early::drain(tail).await;
+        }
+        return Ok(());
     }
 }
 
@@ -265,6 +317,7 @@ async fn one_hop(
     out: &Outgoing,
     connector: &TlsConnector,
     run_start: Instant,
+    early: bool,
 ) -> Result<Hop, Failure> {
     let start = Instant::now();
     let limit = Duration::from_secs(args.connect_timeout);
@@ -273,7 +326,13 @@ async fn one_hop(
     if args.verbose {
         eprintln!("* connected to {} ({addr})", target.host);
     }
-    let tls = tokio::time::timeout(limit, connector.connect(&target.host, tcp))
+    let early_bytes = if early {
+        crate::get_early::request_bytes(out, target)
+    } else {
+        Vec::new()
+    };
+    let handshake = connector.connect_with_early_data(&target.host, tcp, &early_bytes);
+    let tls = tokio::time::timeout(limit, handshake)
         .await
         .map_err(|_| Failure::refused(format!("TLS handshake with {addr}: timed out")))?
         .map_err(|e| {
@@ -289,8 +348,16 @@ async fn one_hop(
         chain_json(conn.peer_certificates().unwrap_or(&[])),
         conn.is_resumed(),
     );
+    let early_data = match (conn.early_data_offered(), conn.early_data_accepted()) {
+        (false, _) => "not_offered",
+        (true, true) => "accepted",
+        (true, false) => "rejected",
+    };
     if args.verbose {
         print_connection(target, &negotiated, &chain, resumed);
+        if early {
+            eprintln!("* early data: {early_data}");
+        }
     }
     if args.trace && !args.json {
         eprintln!("* handshake:");
@@ -300,9 +367,15 @@ async fn one_hop(
     }
     let trace = trace_json(conn.trace());
     let h2 = conn.alpn_protocol() == Some(b"h2".as_slice());
-    let response = send(tls, target, out, h2)
-        .await
-        .map_err(|e| Failure::refused(format!("{}: {e:#}", target.url)))?;
+    let refused = |e: anyhow::Error| Failure::refused(format!("{}: {e:#}", target.url));
+    let (response, tail) = if early {
+        let (r, tail) = crate::get_early::receive(tls, target, out)
+            .await
+            .map_err(refused)?;
+        (r, Some(tail))
+    } else {
+        (send(tls, target, out, h2).await.map_err(refused)?, None)
+    };
     let timing = Timing {
         run_start,
         start,
@@ -320,7 +393,9 @@ async fn one_hop(
             chain,
             trace,
             resumed,
+            early_data,
         },
+        tail,
     })
 }
 
@@ -508,6 +583,7 @@ fn result_json(
         "headers": headers,
         "tls": hop.tls,
         "resumed": hop.resumed,
+        "early_data": hop.early_data,
         "chain": hop.chain,
         "timing": hop.timing.json(body.done),
         "redirects": &hops[..hops.len().saturating_sub(1)],

@@ -29,6 +29,8 @@
 //! | `body.rs` | the boxed response body type every `serve` handler returns |
 //! | `access_log.rs` | the per-request line (text or `--log-json`), with the SNI name and the verified client identity (`Peer`, also put in each request's extensions) |
 //! | `get.rs`, `get_out.rs`, `target.rs`, `http.rs` | `get`: flags → request (`-H -X -d`), hops for `-L` (each a new connection verified for its host; the shared `ClientConfig` session store resumes), the body streamed to stdout / `-o` (atomic, progress bar on a terminal) / `--json`, timings and `-w`; URL parsing (`url`) and `--resolve`; hyper's one-request client |
+//! | `get_session.rs`, `get_early.rs` | `get --session FILE` (a ticket kept between processes: `https_handshake::SavedSession`'s versioned text, 0600, atomic; an unusable file is one warning line and a full handshake) and `get --early-data` (our own HTTP/1.1 head for a GET/HEAD as 0-RTT via `TlsConnector::connect_with_early_data`, hyper reading the response while its copy of the head is dropped; after a 0.5-RTT answer the connection is read on briefly for the tickets that follow it) |
+//! | `serve_early.rs` | `serve --early-data`: a GET/HEAD without a body that came whole in 0-RTT data goes to hyper at once and is answered before the client's Finished (0.5-RTT); anything else, and whatever followed it in the early data, only after the handshake (`Gate`) |
 //! | `inspect_server.rs` | `inspect https://…`: the chain a server sends and the trust verdict |
 //! | `acme.rs` | `acme serve` (https-acme on a CA dir; `--db`, `--http-01-port`, `--tls-alpn-01-port`, `--resolve`, `--hostname`), `cert request --acme` (its client; `cert.rs` only routes to it) and `serve --acme` (`auto_certificate`: a resolver whose certificate a background task renews at 2/3 of its lifetime, with bounded backoff on failure) |
 //! | `trust.rs` | `trust install/uninstall`: certutil on `~/.pki/nssdb`, `/usr/local/share/ca-certificates` + update-ca-certificates |
@@ -51,13 +53,16 @@ mod fair;
 mod file_cache;
 mod files;
 mod get;
+mod get_early;
 mod get_out;
+mod get_session;
 mod http;
 mod inspect;
 mod inspect_server;
 mod key;
 mod output;
 mod serve;
+mod serve_early;
 mod site;
 mod slots;
 mod small_file;
