@@ -272,7 +272,7 @@ async fn get(
     config: Arc<ClientConfig>,
 ) -> Result<(), Failure> {
     let run_start = Instant::now();
-    let connector = TlsConnector::from(config);
+    let connector = TlsConnector::from(config.clone());
     let mut hops = Vec::new();
     loop {
         // 0-RTT on the first hop only: a redirect target has its own (unsaved) session.
@@ -304,7 +304,8 @@ async fn get(
         let tail = hop.tail.take();
         deliver(args, &target, hop, hops).await?;
         if let Some(tail) = tail {
-            crate::get_early::drain(tail).await;
+            let (store, host) = (config.session_store(), &target.host);
+            crate::get_early::drain(tail, || store.is_some_and(|s| s.has_ticket(host))).await;
         }
         return Ok(());
     }

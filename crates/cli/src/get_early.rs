@@ -20,7 +20,7 @@ use hyper::body::Incoming;
 use hyper::header::{CONNECTION, HOST, USER_AGENT};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// How long the tail of the connection is read for tickets after the body.
 const TAIL_LIMIT: Duration = Duration::from_secs(2);
@@ -142,24 +142,32 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Sent<S> {
     }
 }
 
-/// The rest of the connection after the response, handed back by hyper.
-pub type Tail = tokio::sync::oneshot::Receiver<Option<Box<dyn AsyncRead + Send + Unpin>>>;
+/// A stream hyper hands back.
+pub trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
-/// Reads what follows the response (session tickets, close_notify) for a bounded time.
-pub async fn drain(tail: Tail) {
-    let work = async {
-        if let Ok(Some(mut rest)) = tail.await {
-            let mut buf = [0u8; 4096];
-            let mut total = 0;
-            while total < TAIL_BYTES {
-                match rest.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => total += n,
-                }
+/// The rest of the connection after the response, handed back by hyper.
+pub type Tail = tokio::sync::oneshot::Receiver<Option<Box<dyn Io>>>;
+
+/// After the response: reads on until `has_ticket` (a 0.5-RTT answer comes before the
+/// server's tickets), the server closes, or a bound; then sends our close_notify (a server
+/// may forget a session whose connection ended without one, as OpenSSL does).
+pub async fn drain(tail: Tail, has_ticket: impl Fn() -> bool) {
+    let Ok(Some(mut rest)) = tail.await else {
+        return;
+    };
+    let read = async {
+        let mut buf = [0u8; 4096];
+        let mut total = 0;
+        while total < TAIL_BYTES && !has_ticket() {
+            match rest.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
             }
         }
     };
-    let _ = tokio::time::timeout(TAIL_LIMIT, work).await;
+    let _ = tokio::time::timeout(TAIL_LIMIT, read).await;
+    let _ = tokio::time::timeout(TAIL_LIMIT, rest.shutdown()).await;
 }
 
 /// hyper's HTTP/1.1 client over a stream that already carries our request (see [`Sent`]).
@@ -176,9 +184,11 @@ where
         .context("HTTP/1.1 handshake")?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        let rest = conn.without_shutdown().await.ok().map(|parts| {
-            Box::new(parts.io.into_inner().inner) as Box<dyn AsyncRead + Send + Unpin>
-        });
+        let rest = conn
+            .without_shutdown()
+            .await
+            .ok()
+            .map(|parts| Box::new(parts.io.into_inner().inner) as Box<dyn Io>);
         let _ = tx.send(rest);
     });
     // hyper's head is dropped by `Sent`; it only needs to know the method (HEAD has no body).

@@ -212,7 +212,10 @@ fn early_data_to_openssl_s_server_is_accepted() {
     let mut stdin = guard.0.stdin.take().unwrap();
     let s = f.p("s.session");
     let body = "from s_server\n";
-    let response = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     let mut runs = Vec::new();
     for _ in 0..2 {
         stdin.write_all(response.as_bytes()).unwrap();
