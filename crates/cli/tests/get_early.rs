@@ -120,12 +120,15 @@ fn early_data_a_server_refuses_is_resent_and_the_fetch_succeeds() {
     assert_eq!(r["body"], INDEX, "resent after the handshake");
 }
 
+/// Turns a good session file into a bad one.
+type Spoil = Box<dyn Fn(&str) -> String>;
+
 #[test]
 fn unusable_session_files_warn_and_the_fetch_goes_on() {
     let f = Fixture::new();
     let server = f.serve(&["--quiet"]);
     let s = f.p("s.session");
-    let cases: [(&str, Box<dyn Fn(&str) -> String>); 3] = [
+    let cases: [(&str, Spoil); 3] = [
         (
             "not an https-kit session file",
             Box::new(|_| "garbage\n".into()),
@@ -233,7 +236,7 @@ fn early_data_to_openssl_s_server_is_accepted() {
 // ---- serve --early-data on a raw socket: 0.5-RTT for a GET, nothing early for a POST
 
 fn client(f: &Fixture) -> Arc<https_handshake::ClientConfig> {
-    let anchors = https_verify::TrustAnchors::from_file(&f.path("ca/ca.crt")).unwrap();
+    let anchors = https_verify::TrustAnchors::from_file(f.path("ca/ca.crt")).unwrap();
     Arc::new(
         https_handshake::ClientConfig::builder()
             .with_root_certificates(anchors)

@@ -311,7 +311,8 @@ impl Connection {
             return;
         }
         let c = &self.common;
-        if !(c.handshake_complete || c.half_rtt) && !c.pending_plain.is_empty() {
+        let sealable = c.handshake_complete || c.half_rtt;
+        if !sealable && !c.pending_plain.is_empty() {
             self.close_deferred = true;
             return;
         }

@@ -382,10 +382,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         // Our Finished-side work first (the peer's Finished, tickets), then close_notify.
-        if this.conn.is_handshaking() && this.conn.error().is_none() {
-            if this.poll_complete_handshake(cx)?.is_pending() {
-                return Poll::Pending;
-            }
+        if this.conn.is_handshaking()
+            && this.conn.error().is_none()
+            && this.poll_complete_handshake(cx)?.is_pending()
+        {
+            return Poll::Pending;
         }
         if !this.shutdown_sent {
             this.conn.send_close_notify();
