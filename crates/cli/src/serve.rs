@@ -346,6 +346,34 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
     })
 }
 
+/// The TLS handshake; with --early-data a connection whose 0-RTT data holds a GET/HEAD is handed
+/// over before the client's Finished (`serve_early.rs`).
+async fn handshake(
+    tcp: TcpStream,
+    addr: SocketAddr,
+    shared: &Shared,
+) -> std::io::Result<Gate<Fair<TcpStream>>> {
+    if !shared.early_data {
+        return shared
+            .acceptor
+            .accept(Fair::new(tcp))
+            .await
+            .map(Gate::plain);
+    }
+    let tls = shared
+        .acceptor
+        .accept_with_early_data(Fair::new(tcp))
+        .await?;
+    if !tls.is_handshaking() {
+        return Ok(Gate::plain(tls));
+    }
+    let (gate, answered_early) = crate::serve_early::prepare(tls).await?;
+    if answered_early && shared.trace && !shared.json {
+        eprintln!("{addr} GET/HEAD in 0-RTT early data: answered before the client's Finished");
+    }
+    Ok(gate)
+}
+
 /// One connection: the handshake (bounded by the handshake timeout), then HTTP until it ends.
 /// `slot` is the connection's place under --max-connections, freed when the task ends.
 async fn connection(
@@ -355,27 +383,7 @@ async fn connection(
     mut shutdown: watch::Receiver<bool>,
     slot: SlotGuard,
 ) {
-    let handshake = tokio::time::timeout(shared.handshake_timeout, async {
-        if !shared.early_data {
-            return shared
-                .acceptor
-                .accept(Fair::new(tcp))
-                .await
-                .map(Gate::plain);
-        }
-        let tls = shared
-            .acceptor
-            .accept_with_early_data(Fair::new(tcp))
-            .await?;
-        if !tls.is_handshaking() {
-            return Ok(Gate::plain(tls));
-        }
-        let (gate, answered_early) = crate::serve_early::prepare(tls).await?;
-        if answered_early && shared.trace && !shared.json {
-            eprintln!("{addr} GET/HEAD in 0-RTT early data: answered before the client's Finished");
-        }
-        Ok(gate)
-    });
+    let handshake = tokio::time::timeout(shared.handshake_timeout, handshake(tcp, addr, &shared));
     let tls = tokio::select! {
         r = handshake => r,
         _ = shutdown.wait_for(|stop| *stop) => return,
