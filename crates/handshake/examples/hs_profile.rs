@@ -114,6 +114,7 @@ fn ours_configs(
         .with_root_certificates(anchors)
         .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .with_groups(&[group])
+        .with_resumption(tickets > 0)
         .build()
         .unwrap();
     let s = ServerConfig::builder()
