@@ -91,7 +91,7 @@ const fn hex32(s: [u8; 64]) -> [u8; 32] {
     let mut out = [0u8; 32];
     let mut i = 0;
     while i < 32 {
-        out[i] = nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]);
+        out[i] = (nibble(s[2 * i]) << 4) | nibble(s[2 * i + 1]);
         i += 1;
     }
     out
@@ -101,7 +101,7 @@ const fn hex48(s: [u8; 96]) -> [u8; 48] {
     let mut out = [0u8; 48];
     let mut i = 0;
     while i < 48 {
-        out[i] = nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]);
+        out[i] = (nibble(s[2 * i]) << 4) | nibble(s[2 * i + 1]);
         i += 1;
     }
     out
