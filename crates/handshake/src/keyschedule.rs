@@ -178,6 +178,19 @@ impl StageSecret {
     }
 }
 
+/// The Early Secret's salt, Hash.length zeros, keyed once per process (every PSK's extract uses it).
+fn zero_salt(hash: HashAlg) -> &'static hmac::Key {
+    static KEYS: [OnceLock<hmac::Key>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = match hash {
+        HashAlg::Sha256 => 0,
+        HashAlg::Sha384 => 1,
+    };
+    KEYS[slot].get_or_init(|| {
+        let zeros = [0u8; 48];
+        hmac::Key::new(hash.hmac_algorithm(), &zeros[..hash.output_len()])
+    })
+}
+
 /// The Early Secret without a PSK, `HKDF-Extract(0, 0)`, with its "derived" salt keyed: the
 /// same for every full handshake, so computed once per hash.
 fn no_psk_early(hash: HashAlg) -> StageSecret {
@@ -242,9 +255,8 @@ impl EarlySecret {
         let Some(psk) = psk else {
             return Self(no_psk_early(hash));
         };
-        let zeros = [0u8; 48];
-        let z = &zeros[..hash.output_len()];
-        Self(StageSecret::new(hash, hkdf_extract(hash, z, psk)))
+        let current = Secret::from_slice(hmac::sign(zero_salt(hash), psk).as_ref());
+        Self(StageSecret::new(hash, current))
     }
     /// The Handshake Secret from the (EC)DHE shared secret.
     pub fn into_handshake(self, shared: &[u8]) -> HandshakeSecret {
@@ -352,6 +364,20 @@ mod tests {
         for h in HASHES {
             let d = digest::digest(h.digest_algorithm(), &[]);
             assert_eq!(empty_hash(h), d.as_ref(), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn psk_early_secret_matches_the_uncached_extract() {
+        for h in HASHES {
+            let z = vec![0u8; h.output_len()];
+            let psk = [9u8; 48];
+            let psk = &psk[..h.output_len()];
+            let early = EarlySecret::new(h, Some(psk));
+            assert_eq!(
+                early.current().as_bytes(),
+                hkdf_extract(h, &z, psk).as_bytes()
+            );
         }
     }
 
