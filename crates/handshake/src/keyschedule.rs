@@ -68,7 +68,7 @@ pub fn expand_label(hash: HashAlg, secret: &[u8], label: &[u8], context: &[u8]) 
 }
 
 /// `Hash("")` for the "derived" step (constants: checked against ring in the tests below).
-fn empty_hash(hash: HashAlg) -> &'static [u8] {
+pub(crate) fn empty_hash(hash: HashAlg) -> &'static [u8] {
     const SHA256: [u8; 32] =
         hex32(*b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     const SHA384: [u8; 48] = hex48(
