@@ -131,8 +131,7 @@ impl ClientSessionStore {
 /// The PSK binder over `prefix` ‖ truncated ClientHello (RFC 8446 §4.2.11.2).
 pub(crate) fn binder(hash: HashAlg, psk: &Secret, prefix: &Transcript, truncated: &[u8]) -> Secret {
     let early = EarlySecret::new(hash, Some(psk.as_bytes()));
-    let empty = ring::digest::digest(hash.digest_algorithm(), &[]);
-    let binder_key = early.derive(label::RES_BINDER, empty.as_ref());
+    let binder_key = early.derive(label::RES_BINDER, crate::keyschedule::empty_hash(hash));
     let mut t = prefix.clone();
     t.add(truncated);
     finished_verify_data(hash, binder_key.as_bytes(), t.current_hash().as_ref())

@@ -109,6 +109,7 @@ pub use frame::{
 pub use layer::{Incoming, RecordLayer, MAX_EARLY_DATA_SKIP, MAX_EMPTY_RECORDS};
 pub use protect::{Padding, RecordOpener, RecordSealer};
 pub use suite::{
-    hkdf_expand_label, next_traffic_secret, CipherSuite, HashAlg, Tls13Suite, TrafficKeys,
+    hkdf_expand_label, hkdf_expand_label_prk, next_traffic_secret, CipherSuite, HashAlg,
+    Tls13Suite, TrafficKeys,
 };
 pub use types::{Alert, AlertDescription, AlertLevel, ContentType};

@@ -195,6 +195,13 @@ pub fn hkdf_expand_label(
     context: &[u8],
     out: &mut [u8],
 ) {
+    let prk = hkdf::Prk::new_less_safe(hash.hkdf_algorithm(), secret);
+    hkdf_expand_label_prk(&prk, label, context, out);
+}
+
+/// [`hkdf_expand_label`] from a secret already keyed as a PRK: several labels from one secret
+/// then cost one HMAC key setup, not one each (the key schedule and [`TrafficKeys::derive`]).
+pub fn hkdf_expand_label_prk(prk: &hkdf::Prk, label: &[u8], context: &[u8], out: &mut [u8]) {
     let full_label_len = 6 + label.len();
     assert!(
         full_label_len <= 255 && context.len() <= 255,
@@ -211,7 +218,6 @@ pub fn hkdf_expand_label(
         &context_len,
         context,
     ];
-    let prk = hkdf::Prk::new_less_safe(hash.hkdf_algorithm(), secret);
     // Only fails when out.len() > 255 * HashLen, a caller bug.
     let okm = prk
         .expand(&info, Len(out.len()))
@@ -248,14 +254,9 @@ impl TrafficKeys {
             key_len,
             iv: [0; 12],
         };
-        hkdf_expand_label(
-            suite.hash(),
-            traffic_secret,
-            b"key",
-            &[],
-            &mut keys.key[..key_len],
-        );
-        hkdf_expand_label(suite.hash(), traffic_secret, b"iv", &[], &mut keys.iv);
+        let prk = hkdf::Prk::new_less_safe(suite.hash().hkdf_algorithm(), traffic_secret);
+        hkdf_expand_label_prk(&prk, b"key", &[], &mut keys.key[..key_len]);
+        hkdf_expand_label_prk(&prk, b"iv", &[], &mut keys.iv);
         keys
     }
 

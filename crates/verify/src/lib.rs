@@ -121,12 +121,9 @@ use x509_parser::prelude::FromDer;
 
 /// The DER SubjectPublicKeyInfo of a certificate (e.g. the end entity's, for CertificateVerify).
 pub fn end_entity_spki(cert_der: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(cert_der).map_err(|e| {
-        VerifyError::Malformed {
-            what: format!("not a DER X.509 certificate: {e}"),
-        }
-    })?;
-    Ok(cert.tbs_certificate.subject_pki.raw.to_vec())
+    // The validator's own parser: the TLS client calls this once per handshake.
+    let tbs = tbs::parse(cert_der).map_err(|what| VerifyError::Malformed { what })?;
+    Ok(tbs.spki_raw.to_vec())
 }
 
 /// The kind of key in a DER SubjectPublicKeyInfo (to pick a signature scheme).

@@ -10,7 +10,6 @@ use crate::error::VerifyError;
 use crate::oid;
 use crate::tbs;
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
-use x509_parser::prelude::FromDer;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
 /// The hash function a signature algorithm applies to the signed data.
@@ -441,14 +440,10 @@ pub fn verify_signature(
     signature: &[u8],
 ) -> Result<(), VerifyError> {
     let algorithm = algorithm.into();
-    let (rest, spki) = SubjectPublicKeyInfo::from_der(spki_der)
-        .map_err(|e| VerifyError::malformed(format!("SubjectPublicKeyInfo: {e}")))?;
-    if !rest.is_empty() {
-        return Err(VerifyError::malformed(
-            "trailing bytes after SubjectPublicKeyInfo",
-        ));
-    }
-    let key = parse_spki(&spki)?;
+    // The certificate parser's own SPKI split (no x509-parser pass: this runs per handshake).
+    let spki = tbs::spki_parts(spki_der)
+        .ok_or_else(|| VerifyError::malformed("not a DER SubjectPublicKeyInfo"))?;
+    let key = spki_key(spki.alg, spki.unused_bits, spki.key)?;
     let (family, hash, bound) = algorithm.parts();
     let ring = bound
         .is_none_or(|k| k == key.kind)

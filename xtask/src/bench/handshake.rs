@@ -173,7 +173,7 @@ fn resumed(
 
 /// Our side: one full handshake between our client and our server, in `group`.
 fn ours_full(chain: &Chain, group: NamedGroup) -> Result<Work<'static>> {
-    let (client, server) = ours_configs_in(chain, group)?;
+    let (client, server) = ours_configs_in(chain, group, false)?;
     let mut buf = Vec::with_capacity(8192);
     let (c, _) = ours_handshake(&client, &server, &mut buf)?;
     anyhow::ensure!(
@@ -189,18 +189,20 @@ fn ours_full(chain: &Chain, group: NamedGroup) -> Result<Work<'static>> {
 
 /// Our configs with the same suite and group as the rustls rows; the client verifies the chain.
 pub fn ours_configs(chain: &Chain) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>)> {
-    ours_configs_in(chain, NamedGroup::X25519)
+    ours_configs_in(chain, NamedGroup::X25519, true)
 }
 
 fn ours_configs_in(
     chain: &Chain,
     group: NamedGroup,
+    resumption: bool,
 ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>)> {
     let anchors = TrustAnchors::from_der_list([chain.root_der.clone()])?;
     let client = ClientConfig::builder()
         .with_root_certificates(anchors)
         .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .with_groups(&[group])
+        .with_resumption(resumption) // as the rustls client (Resumption::disabled() on full rows)
         .build()?;
     let server = ServerConfig::builder()
         .with_single_cert(vec![chain.leaf_der.clone()], &chain.leaf_key_pkcs8)?

@@ -166,6 +166,10 @@ enum Private {
         kem: Box<mlkem::DecapsulationKey>,
         ecdh: ecdh::KeyPair,
     },
+    /// The classical share that reuses the hybrid share's ECDH key pair (as Chromium and rustls
+    /// do): one key generation less per ClientHello. Only one share is ever completed, so the
+    /// one-use ring key is still used once.
+    HybridComponent,
 }
 
 /// One key share a client offered, consumed by [`KeyExchange::complete`].
@@ -222,6 +226,7 @@ impl KeyExchange {
         self.group.check_share(peer, len)?;
         match self.private {
             Private::Ecdh(kp) => Ok(SharedSecret(kp.agree(peer)?)),
+            Private::HybridComponent => Err(Error::internal("hybrid component completed alone")),
             Private::Hybrid { kem, ecdh } => {
                 let (curve, kem_first) = self
                     .group
@@ -267,7 +272,9 @@ pub(crate) fn respond(
 
 /// The shares a ClientHello offers: one for the first configured group and, when that is a
 /// hybrid whose curve's classical group is also configured, one for that group too (as Chromium
-/// does: a classical-only server then needs no HelloRetryRequest).
+/// does: a classical-only server then needs no HelloRetryRequest). The classical share is the
+/// hybrid's own ECDH public value (Chromium and rustls reuse it too), so the pair costs one ECDH
+/// key generation, not two.
 #[derive(Debug)]
 pub(crate) struct ClientShares(Vec<KeyExchange>);
 
@@ -276,16 +283,21 @@ impl ClientShares {
         let first = *groups
             .first()
             .ok_or_else(|| Error::Config("no key exchange groups".into()))?;
-        let mut v = vec![KeyExchange::start(first, rng)?];
+        let hybrid = KeyExchange::start(first, rng)?;
         let fallback = match first {
             NamedGroup::X25519MlKem768 => Some(NamedGroup::X25519),
             NamedGroup::Secp256r1MlKem768 => Some(NamedGroup::Secp256r1),
             _ => None,
         };
-        if let Some(g) = fallback.filter(|g| groups.contains(g)) {
-            v.push(KeyExchange::start(g, rng)?);
-        }
-        Ok(Self(v))
+        let component = match (&hybrid.private, fallback.filter(|g| groups.contains(g))) {
+            (Private::Hybrid { ecdh, .. }, Some(group)) => Some(KeyExchange {
+                group,
+                private: Private::HybridComponent,
+                public: ecdh.public.clone(),
+            }),
+            _ => None,
+        };
+        Ok(Self(std::iter::once(hybrid).chain(component).collect()))
     }
 
     /// A single share for `group` (the answer to a HelloRetryRequest).
@@ -312,12 +324,65 @@ impl ClientShares {
         group: u16,
         peer: &[u8],
     ) -> Result<(NamedGroup, SharedSecret), Error> {
-        let kx = self
-            .0
-            .into_iter()
-            .find(|k| k.group.to_u16() == group)
+        let mut shares = self.0;
+        let at = shares
+            .iter()
+            .position(|k| k.group.to_u16() == group)
             .ok_or_else(|| Error::illegal(PeerMisbehaved::ServerShareGroupMismatch))?;
+        let mut kx = shares.swap_remove(at);
+        if let Private::HybridComponent = kx.private {
+            // The classical group was chosen: its key pair is the hybrid's ECDH half (the
+            // ML-KEM decapsulation key is dropped, and zeroized, with the rest).
+            let ecdh = shares.into_iter().find_map(|k| match k.private {
+                Private::Hybrid { ecdh, .. } => Some(ecdh),
+                _ => None,
+            });
+            kx.private = Private::Ecdh(
+                ecdh.ok_or_else(|| Error::internal("hybrid component without its hybrid"))?,
+            );
+        }
         let g = kx.group;
         Ok((g, kx.complete(peer)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ring::rand::SystemRandom;
+
+    /// The classical share is the hybrid's ECDH half, and either answer completes to the
+    /// secret the responder computed.
+    #[test]
+    fn classical_share_reuses_the_hybrid_key_pair_and_either_completes() {
+        let rng = SystemRandom::new();
+        for (hybrid, classical) in [
+            (NamedGroup::X25519MlKem768, NamedGroup::X25519),
+            (NamedGroup::Secp256r1MlKem768, NamedGroup::Secp256r1),
+        ] {
+            for chosen in [hybrid, classical] {
+                let shares = ClientShares::start(&[hybrid, classical], &rng).unwrap();
+                let entries: Vec<(u16, Vec<u8>)> =
+                    shares.entries().map(|(g, p)| (g, p.to_vec())).collect();
+                assert_eq!(entries.len(), 2);
+                let (curve, kem_first) = hybrid.hybrid().unwrap();
+                let (_, point) = split(&entries[0].1, curve, kem_first);
+                assert_eq!(entries[1], (classical.to_u16(), point.to_vec()));
+                let offered = &entries[usize::from(chosen == classical)].1;
+                let (answer, server_secret) = respond(chosen, offered, &rng).unwrap();
+                let (g, secret) = shares.complete(chosen.to_u16(), &answer).unwrap();
+                assert_eq!(g, chosen);
+                assert_eq!(secret.as_bytes(), server_secret.as_bytes(), "{chosen}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_component_share_unless_its_group_is_configured() {
+        let rng = SystemRandom::new();
+        let shares = ClientShares::start(&[NamedGroup::X25519MlKem768], &rng).unwrap();
+        assert_eq!(shares.entries().count(), 1);
+        let shares = ClientShares::start(&[NamedGroup::X25519], &rng).unwrap();
+        assert_eq!(shares.entries().count(), 1);
     }
 }
