@@ -86,8 +86,7 @@
 //!   `server_flight.rs`, `server_psk.rs`, `auth.rs`, `resumption.rs`, `client_early.rs`) → `context.rs`
 //!   → `common.rs` → `keyschedule.rs` / `kx/` / `sign.rs` / `codec/` → `error.rs` → https-record / https-verify.
 //!   `error.rs` owns every error type (also `TicketKeyError`); a peer's misbehaviour is a typed
-//!   `PeerMisbehaved` reason (free text only in `PeerMisbehaved::Other`, which
-//!   `server_psk.rs` and `tickets/` still use).
+//!   `PeerMisbehaved` variant (no free text), so callers and tests match the variant.
 //! - States talk to the connection only through `context::Context` (send a message, install keys,
 //!   derive and log secrets, record a negotiated value, trace); `conn.rs` lends one per message. The
 //!   record layer (https-record `RecordLayer`) alone owns close_notify, EOF / truncation and the

@@ -13,7 +13,7 @@ use crate::codec::{
 };
 use crate::config::ServerConfig;
 use crate::context::Context;
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
 use crate::tickets::{unix_now, TicketState, Ticketer, AGE_WINDOW_MS};
@@ -46,7 +46,10 @@ pub(crate) fn accept(
     if ch.ext(ExtensionType::PskKeyExchangeModes).is_none() {
         return Err(Error::proto(
             AlertDescription::MissingExtension,
-            "ClientHello has no psk_key_exchange_modes",
+            PeerMisbehaved::MissingExtension {
+                message: "ClientHello",
+                extension: ExtensionType::PskKeyExchangeModes,
+            },
         ));
     }
     let Some(state) = offer
@@ -73,7 +76,7 @@ pub(crate) fn accept(
     if !crate::constant_time::eq(expected.as_bytes(), offered) {
         return Err(Error::proto(
             AlertDescription::DecryptError,
-            "PSK binder does not verify",
+            PeerMisbehaved::BadBinder,
         ));
     }
     cx.check("resumption", || {
