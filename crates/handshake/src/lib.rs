@@ -243,7 +243,10 @@ pub use tickets::{
     MAX_TICKET_CERT_BYTES, MAX_TICKET_LIFETIME,
 };
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
-pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
+pub use verifier::{
+    verify_tls13_signature, ClientCertVerifier, ServerCertVerifier, SignatureVerifier,
+    WebPkiClientVerifier, WebPkiVerifier,
+};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {
