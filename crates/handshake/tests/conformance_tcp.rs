@@ -8,7 +8,13 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use common::*;
-use https_handshake::{ServerConfig, TlsAcceptor, MAX_CLIENT_HELLO};
+use https_handshake::codec::HandshakeType;
+use https_handshake::{Error, PeerMisbehaved, ServerConfig, TlsAcceptor, MAX_CLIENT_HELLO};
+
+/// The handshake error inside the adapter's `io::Error`.
+fn our_error(e: &std::io::Error) -> Option<&Error> {
+    e.get_ref()?.downcast_ref()
+}
 
 /// A ClientHello over our size limit, in 16 KiB records (sent by a plain TCP client).
 fn oversize_hello() -> Vec<u8> {
@@ -50,7 +56,16 @@ fn oversize_client_hello_gets_decode_error_then_an_orderly_close() {
         .unwrap();
     tcp.write_all(&oversize_hello()).unwrap();
     let err = rt.block_on(srv).unwrap();
-    assert!(err.to_string().contains("over our limit"), "{err}");
+    assert!(
+        matches!(
+            our_error(&err).and_then(Error::peer_misbehaved),
+            Some(PeerMisbehaved::MessageTooLarge {
+                message: HandshakeType::ClientHello,
+                ..
+            })
+        ),
+        "{err}"
+    );
     let mut got = Vec::new();
     tcp.read_to_end(&mut got)
         .expect("an orderly close (FIN), not a reset");
@@ -127,7 +142,16 @@ fn finished_padded_to_128_kib_over_tcp_gets_one_alert_and_an_orderly_close() {
         .collect();
     tcp.write_all(&wire).unwrap();
     let err = rt.block_on(srv).unwrap();
-    assert!(err.to_string().contains("Finished"), "{err}");
+    assert!(
+        matches!(
+            our_error(&err).and_then(Error::peer_misbehaved),
+            Some(PeerMisbehaved::MessageTooLarge {
+                message: HandshakeType::Finished,
+                ..
+            })
+        ),
+        "{err}"
+    );
     let mut rest = Vec::new();
     tcp.read_to_end(&mut rest)
         .expect("an orderly close (FIN), not a reset");

@@ -460,7 +460,11 @@ fn resumption_after_hello_retry_and_bad_binder() {
         Some(https_handshake::AlertDescription::DecryptError),
         "{err}"
     );
-    assert!(err.to_string().contains("binder"), "{err}");
+    assert_eq!(
+        err.peer_misbehaved(),
+        Some(&https_handshake::PeerMisbehaved::BadBinder),
+        "{err}"
+    );
 }
 
 #[test]

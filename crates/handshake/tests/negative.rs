@@ -103,7 +103,7 @@ fn client_fails_with(
     mut c: ClientConnection,
     s: &mut dyn Side,
     alert: AlertDescription,
-    peer_sees: &str,
+    peer_sees: rustls::AlertDescription,
 ) {
     let mut ours = Ours {
         conn: &mut *c,
@@ -117,10 +117,7 @@ fn client_fails_with(
         c.error()
     );
     let s_err = s_err.expect("server saw the alert");
-    assert!(
-        s_err.contains(peer_sees),
-        "server error {s_err} should contain {peer_sees}"
-    );
+    assert_eq!(s_err.rustls_got_alert(), Some(peer_sees), "{s_err}");
 }
 
 #[test]
@@ -134,7 +131,7 @@ fn wrong_name_is_bad_certificate() {
         our_client(&p.ca, "other.example"),
         &mut s,
         AlertDescription::BadCertificate,
-        "AlertReceived(BadCertificate)",
+        rustls::AlertDescription::BadCertificate,
     );
 }
 
@@ -150,7 +147,7 @@ fn untrusted_ca_is_unknown_ca() {
         our_client(&other, "localhost"),
         &mut s,
         AlertDescription::UnknownCa,
-        "AlertReceived(UnknownCA)",
+        rustls::AlertDescription::UnknownCA,
     );
 }
 
@@ -175,7 +172,7 @@ fn expired_certificate_is_certificate_expired() {
         our_client(&p.ca, "localhost"),
         &mut s,
         AlertDescription::CertificateExpired,
-        "AlertReceived(CertificateExpired)",
+        rustls::AlertDescription::CertificateExpired,
     );
 }
 
@@ -291,7 +288,11 @@ fn tampered_server_finished_is_decrypt_error() {
     // The alert (under the client handshake key) reaches rustls.
     let alert = c.out();
     let s_err = s.feed(&alert).expect_err("server sees the alert");
-    assert!(s_err.contains("AlertReceived(DecryptError)"), "{s_err}");
+    assert_eq!(
+        s_err.rustls_got_alert(),
+        Some(rustls::AlertDescription::DecryptError),
+        "{s_err}"
+    );
 }
 
 #[test]
@@ -336,7 +337,11 @@ fn tampered_client_finished_is_decrypt_error() {
     );
     let alert = s.out();
     let c_err = c.feed(&alert).expect_err("client sees the alert");
-    assert!(c_err.contains("AlertReceived(DecryptError)"), "{c_err}");
+    assert_eq!(
+        c_err.rustls_got_alert(),
+        Some(rustls::AlertDescription::DecryptError),
+        "{c_err}"
+    );
 }
 
 #[test]
@@ -469,7 +474,10 @@ fn no_common_group_or_suite_is_handshake_failure() {
             "{:?}",
             s.conn.error()
         );
-        assert!(c_err.unwrap().contains("AlertReceived(HandshakeFailure)"));
+        assert_eq!(
+            c_err.and_then(|e| e.rustls_got_alert()),
+            Some(rustls::AlertDescription::HandshakeFailure)
+        );
     }
 }
 
@@ -503,7 +511,10 @@ fn tls12_only_client_gets_protocol_version() {
         "{:?}",
         s.conn.error()
     );
-    assert!(c_err.unwrap().contains("AlertReceived(ProtocolVersion)"));
+    assert_eq!(
+        c_err.and_then(|e| e.rustls_got_alert()),
+        Some(rustls::AlertDescription::ProtocolVersion)
+    );
 }
 
 #[test]
@@ -529,7 +540,10 @@ fn alpn_mismatch_is_no_application_protocol() {
         got: vec![],
     };
     let (c_err, _) = handshake(&mut c, &mut s).expect_err("no ALPN overlap");
-    assert!(c_err.unwrap().contains("NoApplicationProtocol"));
+    assert_eq!(
+        c_err.and_then(|e| e.rustls_got_alert()),
+        Some(rustls::AlertDescription::NoApplicationProtocol)
+    );
     assert_eq!(
         s.conn.error().and_then(Error::peer_misbehaved),
         Some(&PeerMisbehaved::NothingInCommon(Negotiable::AlpnProtocol))

@@ -59,10 +59,66 @@ pub fn anchors(ca: &CertificateAuthority) -> https_verify::TrustAnchors {
     https_verify::TrustAnchors::from_der_list([ca.cert_der()]).expect("anchors")
 }
 
+/// Why one side of the pump failed, typed: tests match the variant, never the text.
+#[derive(Debug)]
+pub enum Failure {
+    /// Our connection's error.
+    Ours(https_handshake::Error),
+    /// rustls's.
+    Theirs(rustls::Error),
+    /// read_tls refused the bytes.
+    Read(std::io::ErrorKind),
+    /// 20 rounds and the handshake is not done.
+    Stalled,
+}
+
+impl Failure {
+    /// The alert rustls received from us, when that is why it failed.
+    pub fn rustls_got_alert(&self) -> Option<rustls::AlertDescription> {
+        match self {
+            Self::Theirs(rustls::Error::AlertReceived(a)) => Some(*a),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ours(e) => write!(f, "ours: {e} (sent {:?})", e.alert()),
+            Self::Theirs(e) => write!(f, "rustls: {e}"),
+            Self::Read(k) => write!(f, "read_tls: {k}"),
+            Self::Stalled => f.write_str("handshake did not finish"),
+        }
+    }
+}
+
+/// Appends all readable plaintext of `reader` to `got`.
+fn drain(mut reader: impl Read, got: &mut Vec<u8>) {
+    let mut buf = [0u8; 16384];
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Everything `write_tls` has to send, while `wants_write`.
+fn drain_tls(mut write_tls: impl FnMut(&mut Vec<u8>) -> Option<usize>) -> Vec<u8> {
+    let mut v = Vec::new();
+    while let Some(n) = write_tls(&mut v) {
+        if n == 0 {
+            break;
+        }
+    }
+    v
+}
+
 /// One side of an in-memory connection.
 pub trait Side {
     fn out(&mut self) -> Vec<u8>;
-    fn feed(&mut self, data: &[u8]) -> Result<(), String>;
+    fn feed(&mut self, data: &[u8]) -> Result<(), Failure>;
     fn handshaking(&self) -> bool;
     fn write_plain(&mut self, d: &[u8]) -> usize;
     fn take_plain(&mut self) -> Vec<u8>;
@@ -74,30 +130,41 @@ pub struct Ours<C> {
     pub got: Vec<u8>,
 }
 
+impl<C> Ours<C> {
+    pub fn new(conn: C) -> Self {
+        Self { conn, got: vec![] }
+    }
+}
+
+/// Our client for `name`, as a pump side.
+pub fn our_client_side(
+    cfg: &Arc<https_handshake::ClientConfig>,
+    name: &str,
+) -> Ours<https_handshake::ClientConnection> {
+    Ours::new(https_handshake::ClientConnection::new(cfg.clone(), name).unwrap())
+}
+
+/// Our server, as a pump side.
+pub fn our_server_side(
+    cfg: &Arc<https_handshake::ServerConfig>,
+) -> Ours<https_handshake::ServerConnection> {
+    Ours::new(https_handshake::ServerConnection::new(cfg.clone()).unwrap())
+}
+
 impl<C: std::ops::DerefMut<Target = https_handshake::Connection>> Side for Ours<C> {
     fn out(&mut self) -> Vec<u8> {
-        let mut v = Vec::new();
-        while self.conn.wants_write() {
-            if self.conn.write_tls(&mut v).unwrap() == 0 {
-                break;
-            }
-        }
-        v
+        let conn = &mut self.conn;
+        drain_tls(|v| conn.wants_write().then(|| conn.write_tls(v).unwrap()))
     }
-    fn feed(&mut self, data: &[u8]) -> Result<(), String> {
+    fn feed(&mut self, data: &[u8]) -> Result<(), Failure> {
         let mut rd = data;
         while !rd.is_empty() {
-            self.conn.read_tls(&mut rd).map_err(|e| e.to_string())?;
+            self.conn
+                .read_tls(&mut rd)
+                .map_err(|e| Failure::Read(e.kind()))?;
             let r = self.conn.process_new_packets();
-            let mut buf = [0u8; 16384];
-            while let Ok(n) = self.conn.reader().read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                self.got.extend_from_slice(&buf[..n]);
-            }
-            // The error and the alert it sent: tests match the alert, not the reason text.
-            r.map_err(|e| format!("{e:?} (sent {:?})", e.alert()))?;
+            drain(self.conn.reader(), &mut self.got);
+            r.map(drop).map_err(Failure::Ours)?;
         }
         Ok(())
     }
@@ -120,33 +187,30 @@ pub struct Theirs<C> {
     pub got: Vec<u8>,
 }
 
+impl<C> Theirs<C> {
+    pub fn new(conn: C) -> Self {
+        Self { conn, got: vec![] }
+    }
+}
+
 impl<C, D> Side for Theirs<C>
 where
     C: std::ops::DerefMut<Target = rustls::ConnectionCommon<D>>,
     D: rustls::SideData,
 {
     fn out(&mut self) -> Vec<u8> {
-        let mut v = Vec::new();
-        while self.conn.wants_write() {
-            if self.conn.write_tls(&mut v).unwrap() == 0 {
-                break;
-            }
-        }
-        v
+        let conn = &mut self.conn;
+        drain_tls(|v| conn.wants_write().then(|| conn.write_tls(v).unwrap()))
     }
-    fn feed(&mut self, data: &[u8]) -> Result<(), String> {
+    fn feed(&mut self, data: &[u8]) -> Result<(), Failure> {
         let mut rd = data;
         while !rd.is_empty() {
-            self.conn.read_tls(&mut rd).map_err(|e| e.to_string())?;
+            self.conn
+                .read_tls(&mut rd)
+                .map_err(|e| Failure::Read(e.kind()))?;
             let r = self.conn.process_new_packets();
-            let mut buf = [0u8; 16384];
-            while let Ok(n) = self.conn.reader().read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                self.got.extend_from_slice(&buf[..n]);
-            }
-            r.map_err(|e| format!("{e:?}"))?;
+            drain(self.conn.reader(), &mut self.got);
+            r.map(drop).map_err(Failure::Theirs)?;
         }
         Ok(())
     }
@@ -164,11 +228,11 @@ where
     }
 }
 
-/// Runs the handshake; on failure returns (client error, server error) as strings.
+/// Runs the handshake; on failure returns (client error, server error).
 pub fn handshake(
     c: &mut dyn Side,
     s: &mut dyn Side,
-) -> Result<(), (Option<String>, Option<String>)> {
+) -> Result<(), (Option<Failure>, Option<Failure>)> {
     for _ in 0..20 {
         let b = c.out();
         let s_err = s.feed(&b).err();
@@ -186,7 +250,7 @@ pub fn handshake(
             return Ok(());
         }
     }
-    Err((Some("handshake did not finish".into()), None))
+    Err((Some(Failure::Stalled), None))
 }
 
 /// Sends `data` from `a` to `b` through the pump and returns what `b` received.
