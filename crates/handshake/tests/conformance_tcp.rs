@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use https_handshake::codec::HandshakeType;
-use https_handshake::{Error, PeerMisbehaved, ServerConfig, TlsAcceptor, MAX_CLIENT_HELLO};
+use https_handshake::{Error, PeerMisbehaved, TlsAcceptor, MAX_CLIENT_HELLO};
 
 /// The handshake error inside the adapter's `io::Error`.
 fn our_error(e: &std::io::Error) -> Option<&Error> {
@@ -35,11 +35,7 @@ fn oversize_hello() -> Vec<u8> {
 #[test]
 fn oversize_client_hello_gets_decode_error_then_an_orderly_close() {
     let p = pki();
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
-        .build()
-        .unwrap();
+    let server = serving(&p.ecdsa).build().unwrap();
     let acceptor = TlsAcceptor::from(Arc::new(server));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
@@ -80,9 +76,7 @@ fn finished_padded_to_128_kib_over_tcp_gets_one_alert_and_an_orderly_close() {
     use wire::*;
     let p = pki();
     let log = Arc::new(Secrets::default());
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
+    let server = serving(&p.ecdsa)
         .with_cipher_suites(&[SUITE])
         .with_key_log(log.clone())
         .build()

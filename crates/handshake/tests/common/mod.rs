@@ -59,6 +59,18 @@ pub fn anchors(ca: &CertificateAuthority) -> https_verify::TrustAnchors {
     https_verify::TrustAnchors::from_der_list([ca.cert_der()]).expect("anchors")
 }
 
+/// Our client config builder, trusting `ca`.
+pub fn trusting(ca: &CertificateAuthority) -> https_handshake::ClientConfigBuilder {
+    https_handshake::ClientConfig::builder().with_root_certificates(anchors(ca))
+}
+
+/// Our server config builder serving `leaf`.
+pub fn serving(leaf: &Leaf) -> https_handshake::ServerConfigBuilder {
+    https_handshake::ServerConfig::builder()
+        .with_single_cert(leaf.chain.clone(), &leaf.key_pkcs8)
+        .expect("the leaf's key")
+}
+
 /// Why one side of the pump failed, typed: tests match the variant, never the text.
 #[derive(Debug)]
 pub enum Failure {
@@ -335,4 +347,46 @@ pub fn rustls_client_conn(cfg: Arc<rustls::ClientConfig>, name: &str) -> rustls:
         rustls_pki_types::ServerName::try_from(name.to_string()).unwrap(),
     )
     .unwrap()
+}
+
+/// A loopback TCP listener and an acceptor for `server` (tokio adapter tests).
+#[cfg(feature = "tokio")]
+pub async fn tcp_server(
+    server: https_handshake::ServerConfig,
+) -> (
+    tokio::net::TcpListener,
+    std::net::SocketAddr,
+    https_handshake::TlsAcceptor,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (
+        listener,
+        addr,
+        https_handshake::TlsAcceptor::from(Arc::new(server)),
+    )
+}
+
+/// Our client for "localhost" over `io`, the handshake done.
+#[cfg(feature = "tokio")]
+pub async fn connect<IO>(
+    client: https_handshake::ClientConfig,
+    io: IO,
+) -> https_handshake::TlsStream<IO>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    https_handshake::TlsConnector::from(Arc::new(client))
+        .connect("localhost", io)
+        .await
+        .unwrap()
+}
+
+/// Our client for "localhost" over TCP to `addr`, the handshake done.
+#[cfg(feature = "tokio")]
+pub async fn connect_tcp(
+    client: https_handshake::ClientConfig,
+    addr: std::net::SocketAddr,
+) -> https_handshake::TlsStream<tokio::net::TcpStream> {
+    connect(client, tokio::net::TcpStream::connect(addr).await.unwrap()).await
 }
