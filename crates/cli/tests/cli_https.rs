@@ -1,55 +1,13 @@
 //! `https-kit serve` and `get` against peers nobody here wrote: openssl s_client/s_server, curl,
 //! and headless Chromium trusting our CA through an NSS database. Loopback only; every wait is bounded.
 
+mod common;
+
+use common::{bin, free_port, have, wait_for_port, wait_output, Guard};
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_https-kit")
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// A child process killed on drop, so a failing test never leaves a server behind.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for_port(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server exited early: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listened on 127.0.0.1:{port} within 20 s");
-}
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 /// A CA, a certificate for `site.test`, `localhost` and 127.0.0.1, and a directory to serve.
 struct Fixture {
@@ -103,10 +61,10 @@ impl Fixture {
         self.serve_with(&[])
     }
 
-    fn serve_with(&self, extra: &[&str]) -> (Guard, u16) {
-        let port = free_port();
-        let child = Command::new(bin())
-            .arg("serve")
+    /// `https-kit serve` of www with the site certificate on `port`, and `extra`.
+    fn serve_command(&self, port: u16, extra: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("serve")
             .arg(self.path("www"))
             .arg("--cert")
             .arg(self.path("site.fullchain.crt"))
@@ -114,7 +72,14 @@ impl Fixture {
             .arg(self.path("site.key"))
             .arg("--addr")
             .arg(format!("127.0.0.1:{port}"))
-            .args(extra)
+            .args(extra);
+        c
+    }
+
+    fn serve_with(&self, extra: &[&str]) -> (Guard, u16) {
+        let port = free_port();
+        let child = self
+            .serve_command(port, extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -154,25 +119,6 @@ fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String 
         .expect("write request");
     let out = wait_output(child, Duration::from_secs(30));
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-fn wait_output(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().expect("output"),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let out = child.wait_with_output().expect("output");
-                panic!(
-                    "peer did not finish within {limit:?}: {}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-        }
-    }
 }
 
 #[test]
@@ -450,16 +396,8 @@ fn headless_chromium_loads_a_page_from_serve() {
     let f = Fixture::new();
     // `serve --trace --json`: one JSON line per connection, naming the group negotiated.
     let port = free_port();
-    let child = Command::new(bin())
-        .arg("serve")
-        .arg(f.path("www"))
-        .arg("--cert")
-        .arg(f.path("site.fullchain.crt"))
-        .arg("--key")
-        .arg(f.path("site.key"))
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--trace", "--json"])
+    let child = f
+        .serve_command(port, &["--trace", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -59,6 +59,20 @@ fn silent_tcp_and_half_a_client_hello_are_closed_by_the_handshake_timeout() {
 }
 
 /// A rustls client (an independent TLS stack) trusting the fixture CA, over plain std sockets.
+/// Reads `tls` (handing each chunk to `got`) until the peer closes it or `limit` passes; true
+/// when it was closed (EOF or an error other than a read timeout).
+fn read_until_closed(tls: &mut impl Read, limit: Duration, mut got: impl FnMut(&[u8])) -> bool {
+    let mut buf = vec![0u8; 1 << 16];
+    eventually(limit, || match tls.read(&mut buf) {
+        Ok(0) => true,
+        Ok(n) => {
+            got(&buf[..n]);
+            false
+        }
+        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    })
+}
+
 fn rustls_client(
     f: &Fixture,
     port: u16,
@@ -133,16 +147,10 @@ fn an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() {
     tls.write_all(b"GET / HTTP/1.1\r\nHost: site.test\r\n\r\n")
         .unwrap();
     tls.flush().unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     // The response arrives, and the connection then stays open only until the idle timeout.
-    let closed = eventually(Duration::from_secs(10), || match tls.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => {
-            got.extend_from_slice(&buf[..n]);
-            false
-        }
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    let mut got = Vec::new();
+    let closed = read_until_closed(&mut tls, Duration::from_secs(10), |b| {
+        got.extend_from_slice(b)
     });
     let response = String::from_utf8_lossy(&got);
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -255,15 +263,7 @@ fn a_client_that_stops_reading_a_download_is_cut_off_after_the_idle_timeout() {
     assert!(log_says, "{}", server.log_text());
     // What was already buffered arrives, then the connection ends, well short of 200 MiB.
     let mut got = 0usize;
-    let mut buf = vec![0u8; 1 << 16];
-    let ended = eventually(Duration::from_secs(20), || match tls.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => {
-            got += n;
-            false
-        }
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-    });
+    let ended = read_until_closed(&mut tls, Duration::from_secs(20), |b| got += b.len());
     assert!(ended, "connection still open after {got} bytes");
     assert!(got < 200 << 20, "the whole file arrived: {got}");
 }
@@ -335,14 +335,8 @@ fn h2_keepalive_pings_and_closes_a_connection_that_does_not_answer() {
         .unwrap();
     tls.flush().unwrap();
     let mut bytes = Vec::new();
-    let mut buf = [0u8; 4096];
-    let closed = eventually(Duration::from_secs(15), || match tls.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => {
-            bytes.extend_from_slice(&buf[..n]);
-            false
-        }
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    let closed = read_until_closed(&mut tls, Duration::from_secs(15), |b| {
+        bytes.extend_from_slice(b)
     });
     // Walk the frames: 9-byte headers (length, type, flags, stream id).
     let mut types = Vec::new();

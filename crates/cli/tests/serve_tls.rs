@@ -27,6 +27,22 @@ fn s_client(port: u16, args: &[&str], stdin: &str) -> String {
     text(&wait_output(child, Duration::from_secs(30)))
 }
 
+/// A TLS 1.3 GET for site.test that saves (`-sess_out`) or offers (`-sess_in`) the session in `sess`.
+fn resume_client(port: u16, sess_flag: &str, sess: &str) -> String {
+    s_client(
+        port,
+        &[
+            "-tls1_3",
+            "-servername",
+            "site.test",
+            "-ign_eof",
+            sess_flag,
+            sess,
+        ],
+        GET,
+    )
+}
+
 /// The subject of the first certificate in `pem_text`, by `openssl x509 -noout -subject`.
 fn subject_of(pem_text: &str) -> String {
     let mut child = Command::new("openssl")
@@ -202,32 +218,10 @@ fn openssl_resumes_a_session_from_a_serve_ticket() {
     let f = Fixture::new();
     let server = f.serve(&[]);
     let sess = f.p("session.pem");
-    let first = s_client(
-        server.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_out",
-            sess,
-        ],
-        GET,
-    );
+    let first = resume_client(server.port, "-sess_out", sess);
     assert!(first.contains("<h1>index</h1>"), "{first}");
     assert!(first.contains("New, TLSv1.3"), "{first}");
-    let second = s_client(
-        server.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_in",
-            sess,
-        ],
-        GET,
-    );
+    let second = resume_client(server.port, "-sess_in", sess);
     assert!(second.contains("Reused, TLSv1.3"), "not resumed:\n{second}");
     assert!(second.contains("<h1>index</h1>"), "{second}");
 
@@ -291,31 +285,9 @@ fn two_serve_processes_sharing_a_ticket_key_file_resume_each_others_sessions() {
     let a = f.serve(&["--ticket-key-file", keys]);
     let b = f.serve(&["--ticket-key-file", keys]);
     let sess = f.p("from-a.pem");
-    let first = s_client(
-        a.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_out",
-            sess,
-        ],
-        GET,
-    );
+    let first = resume_client(a.port, "-sess_out", sess);
     assert!(first.contains("<h1>index</h1>"), "{first}");
-    let second = s_client(
-        b.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_in",
-            sess,
-        ],
-        GET,
-    );
+    let second = resume_client(b.port, "-sess_in", sess);
     assert!(
         second.contains("Reused, TLSv1.3"),
         "B did not resume A's ticket:\n{second}"
@@ -324,18 +296,7 @@ fn two_serve_processes_sharing_a_ticket_key_file_resume_each_others_sessions() {
 
     // A server with its own (in-memory) keys cannot open A's ticket: a full handshake.
     let c = f.serve(&[]);
-    let third = s_client(
-        c.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_in",
-            sess,
-        ],
-        GET,
-    );
+    let third = resume_client(c.port, "-sess_in", sess);
     assert!(third.contains("New, TLSv1.3"), "{third}");
     assert!(third.contains("<h1>index</h1>"), "{third}");
 
