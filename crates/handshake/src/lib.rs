@@ -75,7 +75,7 @@
 //! | 1. client hello | ClientHello: versions, suites, groups, an ephemeral (EC)DHE key share, SNI, ALPN (client) | `client.rs` `ClientState::start` |
 //! | 2. server hello + (replaces "encrypt the symmetric key with the site's public key") | ServerHello with the server's key share; both sides compute the (EC)DHE or X25519MLKEM768 hybrid secret → forward secrecy. HelloRetryRequest (+cookie) when the client's share is not acceptable | `negotiate.rs` `negotiate` (pure: version, suite, group or HRR, PSK, SNI → certificate, ALPN), then `server.rs` `ExpectClientHello` emits one message per step (`server_flight.rs` `emit_*`, `HelloOut::send`), `kx/` (`kx::respond`) |
 //! | 3. server sends its certificate | Certificate (chain chosen by SNI via `ResolvesServerCert`) | `negotiate.rs` `choose_cert`, `auth.rs` `send_certificate`, `config.rs` `SniResolver` |
-//! | 4. client checks the certificate | `ServerCertVerifier` (default `WebPkiVerifier` = https-verify path validation + name); a rejection is `Error::Certificate(VerifyError)`, its alert `certificate_alert` | `verifier.rs`, `error.rs` |
+//! | 4. client checks the certificate | `ServerCertVerifier` (default `WebPkiVerifier` = https-verify path validation + name; the CertificateVerify check of both roles is their supertrait `SignatureVerifier`, default `verify_tls13_signature`); a rejection is `Error::Certificate(VerifyError)`, its alert `certificate_alert` | `verifier.rs`, `error.rs` |
 //! | 5. proof of key possession | CertificateVerify: the server signs the transcript hash (ECDSA P-256/P-384, RSA-PSS, Ed25519) | `auth.rs` (sending and checking, both roles), `sign.rs` (`SignatureScheme`, signing keys) |
 //! | 6. shared symmetric keys | HKDF key schedule: `EarlySecret` → `into_handshake` → `HandshakeSecret` → `into_master` → `MasterSecret` (types, so the order is checked by the compiler); labels in `keyschedule::label` | `keyschedule.rs`, `context.rs` `derive_*_secrets` |
 //! | 7. both confirm | Finished (HMAC over the transcript, checked with ring's constant-time HMAC verify) | `client.rs`/`server.rs` `ExpectFinished` |
@@ -108,10 +108,13 @@
 //! extensions kept verbatim so every RFC 8448 message re-encodes byte for byte; duplicates →
 //! illegal_parameter, bad lengths → decode_error), `keyschedule.rs` (HKDF-Extract via HMAC so the RFC 8448
 //! intermediate secrets are comparable; Expand-Label reused from https-record; `Transcript` buffers until
-//! the hash is known and does the HRR `message_hash` rollover), `client.rs` / `server.rs` (typed states, one
-//! per RFC 8446 Appendix A state: `ExpectServerHello`, `ExpectEncryptedExtensions`, `ExpectCertificate`,
-//! `ExpectCertificateVerify`, `ExpectFinished`, `Connected`; server `ExpectClientHello` (HRR loops back),
-//! `ExpectFinished`, `Connected`), `auth.rs` (Certificate and CertificateVerify sent and checked, the peer's Finished checked — the steps both roles share), `constant_time.rs` (the cookie and binder compare), `client_hello.rs` (the server's stateless ClientHello checks:
+//! the hash is known and does the HRR `message_hash` rollover), `client.rs` / `server.rs` (one
+//! enum variant per RFC 8446 Appendix A state: client `ExpectServerHello`, `ExpectEncryptedExtensions`,
+//! `ExpectCertificate`, `ExpectCertificateVerify`, `ExpectFinished` (the last three one `ServerFlight`
+//! value), `Connected`; server `ExpectClientHello` (HRR loops back), `ExpectCertificate` /
+//! `ExpectCertificateVerify` (one `ClientCert` value), `ExpectEndOfEarlyData`, `ExpectFinished`,
+//! `Connected`; each role's `handle` matches (state, message) and answers anything else with
+//! unexpected_message, so a state's step receives only its typed payload), `auth.rs` (Certificate and CertificateVerify sent and checked, the peer's Finished checked — the steps both roles share), `constant_time.rs` (the cookie and binder compare), `client_hello.rs` (the server's stateless ClientHello checks:
 //! versions, key shares, second hello vs first), `negotiate.rs` (the server's choices — suite, share or
 //! HRR, PSK, certificate, ALPN, record_size_limit — as a pure function, unit-tested), `server_flight.rs`
 //! (one `emit_*` per message of the server's flight), `context.rs` (the narrow interface above), `traffic.rs` (the traffic phase: application keys, KeyUpdate), `common.rs` (state both roles share: buffers and their

@@ -107,7 +107,7 @@ fn rustls_client_with_our_server_matrix() {
                     &p.ca,
                     &[b"http/1.1", b"h2"],
                 );
-                let server = serving(&leaf)
+                let server = serving(leaf)
                     .with_alpn(&[b"h2", b"http/1.1"])
                     .build()
                     .unwrap();

@@ -33,18 +33,12 @@ fn multi_name_leaf() -> &'static Leaf {
 /// Our server with the library defaults (tickets on) plus `alpn`.
 fn default_server(alpn: &[&[u8]]) -> Arc<ServerConfig> {
     let l = multi_name_leaf();
-    Arc::new(
-        serving(&l)
-            .with_alpn(alpn)
-            .with_trace(true)
-            .build()
-            .unwrap(),
-    )
+    Arc::new(serving(l).with_alpn(alpn).with_trace(true).build().unwrap())
 }
 
 fn server_with_ticketer(t: Arc<Ticketer>) -> Arc<ServerConfig> {
     let l = multi_name_leaf();
-    Arc::new(serving(&l).with_ticketer(t).build().unwrap())
+    Arc::new(serving(l).with_ticketer(t).build().unwrap())
 }
 
 fn our_client() -> Arc<ClientConfig> {
@@ -248,7 +242,7 @@ fn no_tickets_without_psk_modes_or_when_off_or_count_zero() {
     let (c, _) = connect(&no_modes, &default_server(&[]), "localhost");
     assert_eq!(nst_count(c.conn.trace()), 0, "no psk modes: no tickets");
     let build = |b: https_handshake::ServerConfigBuilder| Arc::new(b.build().unwrap());
-    let base = || serving(&l);
+    let base = || serving(l);
     for (what, server) in [
         ("off", build(base().with_session_tickets(false))),
         ("count 0", build(base().with_ticket_count(0))),
@@ -502,7 +496,7 @@ fn client_leaf() -> Leaf {
 fn client_auth_server(required: bool) -> Arc<ServerConfig> {
     let l = multi_name_leaf();
     Arc::new(
-        serving(&l)
+        serving(l)
             .with_client_ca(anchors(&pki().ca), required)
             .with_trace(true)
             .build()
@@ -565,7 +559,7 @@ fn an_anonymous_ticket_does_not_resume_where_a_client_certificate_is_required() 
     let l = multi_name_leaf();
     let with_auth = |required| {
         Arc::new(
-            serving(&l)
+            serving(l)
                 .with_client_ca(anchors(&pki().ca), required)
                 .with_ticketer(ticketer.clone())
                 .build()
@@ -604,7 +598,7 @@ fn a_ticket_whose_client_chain_no_longer_verifies_does_not_resume() {
     let l = multi_name_leaf();
     let server = |ca: &https_pki::CertificateAuthority| {
         Arc::new(
-            serving(&l)
+            serving(l)
                 .with_client_ca(anchors(ca), true)
                 .with_ticketer(ticketer.clone())
                 .with_trace(true)
