@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{bin, free_port, have, wait_for_port, wait_output, Guard};
-use std::io::Write;
+use common::{bin, free_port, have, run_ok, run_with_stdin, wait_for_port, wait_output, Guard};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -45,16 +44,7 @@ impl Fixture {
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = Command::new(bin())
-            .args(args)
-            .output()
-            .expect("run https-kit");
-        assert!(
-            out.status.success(),
-            "https-kit {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        run_ok(args)
     }
 
     fn serve(&self) -> (Guard, u16) {
@@ -92,8 +82,8 @@ impl Fixture {
 
 /// Runs `openssl s_client -tls1_3` with extra args, sends one HTTP request, returns its stdout.
 fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String {
-    let mut child = Command::new("openssl")
-        .args(["s_client", "-tls1_3", "-connect"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-tls1_3", "-connect"])
         .arg(format!("127.0.0.1:{port}"))
         .args([
             "-servername",
@@ -103,21 +93,10 @@ fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String 
             "-CAfile",
         ])
         .arg(ca)
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl s_client");
+        .args(extra);
     let request =
         format!("GET {request_path} HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(request.as_bytes())
-        .expect("write request");
-    let out = wait_output(child, Duration::from_secs(30));
+    let out = run_with_stdin(&mut cmd, request.as_bytes(), Duration::from_secs(30));
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 

@@ -10,21 +10,15 @@ use std::time::Duration;
 
 /// `openssl s_client` to `port` with `args`, sending `stdin` then closing it; stdout+stderr.
 fn s_client(port: u16, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new("openssl")
-        .args(["s_client", "-connect"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-connect"])
         .arg(format!("127.0.0.1:{port}"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl s_client");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    text(&wait_output(child, Duration::from_secs(30)))
+        .args(args);
+    text(&run_with_stdin(
+        &mut cmd,
+        stdin.as_bytes(),
+        Duration::from_secs(30),
+    ))
 }
 
 /// A TLS 1.3 GET for site.test that saves (`-sess_out`) or offers (`-sess_in`) the session in `sess`.
@@ -45,21 +39,12 @@ fn resume_client(port: u16, sess_flag: &str, sess: &str) -> String {
 
 /// The subject of the first certificate in `pem_text`, by `openssl x509 -noout -subject`.
 fn subject_of(pem_text: &str) -> String {
-    let mut child = Command::new("openssl")
-        .args(["x509", "-noout", "-subject"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl x509");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(pem_text.as_bytes());
-    String::from_utf8_lossy(&wait_output(child, Duration::from_secs(10)).stdout)
-        .trim()
-        .to_string()
+    let out = run_with_stdin(
+        Command::new("openssl").args(["x509", "-noout", "-subject"]),
+        pem_text.as_bytes(),
+        Duration::from_secs(10),
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 const GET: &str = "GET / HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n";
