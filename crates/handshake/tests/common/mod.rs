@@ -116,15 +116,45 @@ fn drain(mut reader: impl Read, got: &mut Vec<u8>) {
     }
 }
 
-/// Everything `write_tls` has to send, while `wants_write`.
-fn drain_tls(mut write_tls: impl FnMut(&mut Vec<u8>) -> Option<usize>) -> Vec<u8> {
-    let mut v = Vec::new();
-    while let Some(n) = write_tls(&mut v) {
-        if n == 0 {
-            break;
+/// The [`Side`] methods of a pump side whose `conn` is ours or rustls's: the two APIs have the
+/// same method names but no common trait, so one body serves both; `$failure` types the
+/// connection's error.
+macro_rules! side_methods {
+    ($failure:path) => {
+        fn out(&mut self) -> Vec<u8> {
+            let mut v = Vec::new();
+            while self.conn.wants_write() {
+                if self.conn.write_tls(&mut v).unwrap() == 0 {
+                    break;
+                }
+            }
+            v
         }
-    }
-    v
+        fn feed(&mut self, data: &[u8]) -> Result<(), Failure> {
+            let mut rd = data;
+            while !rd.is_empty() {
+                self.conn
+                    .read_tls(&mut rd)
+                    .map_err(|e| Failure::Read(e.kind()))?;
+                let r = self.conn.process_new_packets();
+                drain(self.conn.reader(), &mut self.got);
+                r.map(drop).map_err($failure)?;
+            }
+            Ok(())
+        }
+        fn handshaking(&self) -> bool {
+            self.conn.is_handshaking()
+        }
+        fn write_plain(&mut self, d: &[u8]) -> usize {
+            self.conn.writer().write(d).unwrap()
+        }
+        fn take_plain(&mut self) -> Vec<u8> {
+            std::mem::take(&mut self.got)
+        }
+        fn alpn(&self) -> Option<Vec<u8>> {
+            self.conn.alpn_protocol().map(|p| p.to_vec())
+        }
+    };
 }
 
 /// One side of an in-memory connection.
@@ -164,34 +194,7 @@ pub fn our_server_side(
 }
 
 impl<C: std::ops::DerefMut<Target = https_handshake::Connection>> Side for Ours<C> {
-    fn out(&mut self) -> Vec<u8> {
-        let conn = &mut self.conn;
-        drain_tls(|v| conn.wants_write().then(|| conn.write_tls(v).unwrap()))
-    }
-    fn feed(&mut self, data: &[u8]) -> Result<(), Failure> {
-        let mut rd = data;
-        while !rd.is_empty() {
-            self.conn
-                .read_tls(&mut rd)
-                .map_err(|e| Failure::Read(e.kind()))?;
-            let r = self.conn.process_new_packets();
-            drain(self.conn.reader(), &mut self.got);
-            r.map(drop).map_err(Failure::Ours)?;
-        }
-        Ok(())
-    }
-    fn handshaking(&self) -> bool {
-        self.conn.is_handshaking()
-    }
-    fn write_plain(&mut self, d: &[u8]) -> usize {
-        self.conn.writer().write(d).unwrap()
-    }
-    fn take_plain(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.got)
-    }
-    fn alpn(&self) -> Option<Vec<u8>> {
-        self.conn.alpn_protocol().map(|p| p.to_vec())
-    }
+    side_methods!(Failure::Ours);
 }
 
 pub struct Theirs<C> {
@@ -210,34 +213,7 @@ where
     C: std::ops::DerefMut<Target = rustls::ConnectionCommon<D>>,
     D: rustls::SideData,
 {
-    fn out(&mut self) -> Vec<u8> {
-        let conn = &mut self.conn;
-        drain_tls(|v| conn.wants_write().then(|| conn.write_tls(v).unwrap()))
-    }
-    fn feed(&mut self, data: &[u8]) -> Result<(), Failure> {
-        let mut rd = data;
-        while !rd.is_empty() {
-            self.conn
-                .read_tls(&mut rd)
-                .map_err(|e| Failure::Read(e.kind()))?;
-            let r = self.conn.process_new_packets();
-            drain(self.conn.reader(), &mut self.got);
-            r.map(drop).map_err(Failure::Theirs)?;
-        }
-        Ok(())
-    }
-    fn handshaking(&self) -> bool {
-        self.conn.is_handshaking()
-    }
-    fn write_plain(&mut self, d: &[u8]) -> usize {
-        self.conn.writer().write(d).unwrap()
-    }
-    fn take_plain(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.got)
-    }
-    fn alpn(&self) -> Option<Vec<u8>> {
-        self.conn.alpn_protocol().map(|p| p.to_vec())
-    }
+    side_methods!(Failure::Theirs);
 }
 
 /// Runs the handshake; on failure returns (client error, server error).
