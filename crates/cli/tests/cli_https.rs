@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{bin, free_port, have, run_ok, run_with_stdin, wait_for_port, wait_output, Guard};
+use common::{
+    bin, free_port, have, need, run_ok, run_with_stdin, wait_for_port, wait_output, Guard,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -102,8 +104,7 @@ fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String 
 
 #[test]
 fn openssl_s_client_against_serve_every_suite_and_group_and_hello_retry() {
-    if !have("openssl") {
-        eprintln!("skipped: openssl is not installed");
+    if !need(&["openssl"]) {
         return;
     }
     let f = Fixture::new();
@@ -161,8 +162,7 @@ fn openssl_s_client_against_serve_every_suite_and_group_and_hello_retry() {
 
 #[test]
 fn curl_fetches_files_exactly_over_http1_and_http2() {
-    if !have("curl") {
-        eprintln!("skipped: curl is not installed");
+    if !need(&["curl"]) {
         return;
     }
     let f = Fixture::new();
@@ -322,8 +322,7 @@ fn get_refuses_a_wrong_name_and_an_untrusted_ca_with_exit_1() {
 
 #[test]
 fn get_against_openssl_s_server() {
-    if !have("openssl") {
-        eprintln!("skipped: openssl is not installed");
+    if !need(&["openssl"]) {
         return;
     }
     let f = Fixture::new();
@@ -452,8 +451,7 @@ fn headless_chromium_loads_a_page_from_serve() {
 /// 0-RTT early data; the server accepts it and answers.
 #[test]
 fn openssl_s_client_early_data_against_serve() {
-    if !have("openssl") {
-        eprintln!("skipped: openssl is not installed");
+    if !need(&["openssl"]) {
         return;
     }
     let f = Fixture::new();

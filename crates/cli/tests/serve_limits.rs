@@ -59,6 +59,26 @@ fn silent_tcp_and_half_a_client_hello_are_closed_by_the_handshake_timeout() {
 }
 
 /// A rustls client (an independent TLS stack) trusting the fixture CA, over plain std sockets.
+/// A rustls TLS 1.3 client config trusting the fixture's CA and offering `alpn`.
+fn rustls_config(f: &Fixture, alpn: &[u8]) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for block in pem::parse_many(std::fs::read(f.path("ca/ca.crt")).unwrap()).unwrap() {
+        roots
+            .add(rustls_pki_types::CertificateDer::from(
+                block.contents().to_vec(),
+            ))
+            .unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    Arc::new(config)
+}
+
 /// Reads `tls` (handing each chunk to `got`) until the peer closes it or `limit` passes; true
 /// when it was closed (EOF or an error other than a read timeout).
 fn read_until_closed(tls: &mut impl Read, limit: Duration, mut got: impl FnMut(&[u8])) -> bool {
@@ -85,24 +105,8 @@ fn rustls_client_alpn(
     port: u16,
     alpn: &[u8],
 ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
-    let mut roots = rustls::RootCertStore::empty();
-    let ca = std::fs::read(f.path("ca/ca.crt")).unwrap();
-    for block in pem::parse_many(ca).unwrap() {
-        roots
-            .add(rustls_pki_types::CertificateDer::from(
-                block.contents().to_vec(),
-            ))
-            .unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![alpn.to_vec()];
     let name = rustls_pki_types::ServerName::try_from("site.test").unwrap();
-    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let conn = rustls::ClientConnection::new(rustls_config(f, alpn), name).unwrap();
     let sock = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     sock.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -274,21 +278,7 @@ fn a_client_that_stops_reading_a_download_is_cut_off_after_the_idle_timeout() {
 fn h2_max_streams_is_announced_to_the_client() {
     let f = Fixture::new();
     let server = f.serve(&["--h2-max-streams", "7"]);
-    let mut roots = rustls::RootCertStore::empty();
-    for block in pem::parse_many(std::fs::read(f.path("ca/ca.crt")).unwrap()).unwrap() {
-        roots
-            .add(rustls_pki_types::CertificateDer::from(
-                block.contents().to_vec(),
-            ))
-            .unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    let config = rustls_config(&f, b"h2");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -298,7 +288,7 @@ fn h2_max_streams_is_announced_to_the_client() {
             .await
             .unwrap();
         let name = rustls_pki_types::ServerName::try_from("site.test").unwrap();
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        let tls = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await
             .unwrap();
