@@ -42,6 +42,29 @@ fn keys() -> [(&'static str, &'static Leaf); 3] {
     ]
 }
 
+/// One matrix case: a message context, our and rustls's suite, our and rustls's group, the leaf.
+type Case<'a> = (
+    &'a str,
+    (Tls13Suite, rustls::SupportedCipherSuite),
+    (NamedGroup, &'static dyn rustls::crypto::SupportedKxGroup),
+    &'static Leaf,
+);
+
+/// Runs `case` for every suite x group x server key (18 cases); how many ran.
+fn for_each_case(mut case: impl FnMut(Case<'_>)) -> usize {
+    let mut passed = 0;
+    for suite in suites() {
+        for group in groups() {
+            for (kname, leaf) in keys() {
+                let ctx = format!("{} {} {kname}", suite.0.name(), group.0.name());
+                case((&ctx, suite, group, leaf));
+                passed += 1;
+            }
+        }
+    }
+    passed
+}
+
 fn payload() -> Vec<u8> {
     (0..1024 * 1024)
         .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -57,39 +80,33 @@ fn roundtrip(c: &mut dyn Side, s: &mut dyn Side) {
 #[test]
 fn our_client_with_rustls_server_matrix() {
     let p = pki();
-    let mut passed = 0;
-    for (ours_suite, their_suite) in suites() {
-        for (ours_group, their_group) in groups() {
-            for (kname, leaf) in keys() {
-                let ctx = format!("{} {} {kname}", ours_suite.name(), ours_group.name());
-                let server = rustls_server(
-                    rustls_provider(their_suite, their_group),
-                    leaf,
-                    &[b"h2", b"http/1.1"],
-                );
-                let client = trusting(&p.ca)
-                    .with_cipher_suites(&[ours_suite])
-                    .with_groups(&[ours_group])
-                    .with_alpn(&[b"http/1.1", b"h2"])
-                    .build()
-                    .unwrap();
-                let mut c =
-                    Ours::new(ClientConnection::new(Arc::new(client), "localhost").unwrap());
-                let mut s = Theirs::new(rustls::ServerConnection::new(server).unwrap());
-                handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
-                assert_eq!(c.conn.negotiated_cipher_suite(), Some(ours_suite), "{ctx}");
-                assert_eq!(c.conn.negotiated_group(), Some(ours_group), "{ctx}");
-                assert_eq!(
-                    c.alpn().as_deref(),
-                    Some(&b"h2"[..]),
-                    "{ctx}: rustls picks its first"
-                );
-                assert_eq!(c.alpn(), s.alpn(), "{ctx}");
-                roundtrip(&mut c, &mut s);
-                passed += 1;
-            }
-        }
-    }
+    let passed = for_each_case(
+        |(ctx, (ours_suite, their_suite), (ours_group, their_group), leaf)| {
+            let server = rustls_server(
+                rustls_provider(their_suite, their_group),
+                leaf,
+                &[b"h2", b"http/1.1"],
+            );
+            let client = trusting(&p.ca)
+                .with_cipher_suites(&[ours_suite])
+                .with_groups(&[ours_group])
+                .with_alpn(&[b"http/1.1", b"h2"])
+                .build()
+                .unwrap();
+            let mut c = Ours::new(ClientConnection::new(Arc::new(client), "localhost").unwrap());
+            let mut s = Theirs::new(rustls::ServerConnection::new(server).unwrap());
+            handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+            assert_eq!(c.conn.negotiated_cipher_suite(), Some(ours_suite), "{ctx}");
+            assert_eq!(c.conn.negotiated_group(), Some(ours_group), "{ctx}");
+            assert_eq!(
+                c.alpn().as_deref(),
+                Some(&b"h2"[..]),
+                "{ctx}: rustls picks its first"
+            );
+            assert_eq!(c.alpn(), s.alpn(), "{ctx}");
+            roundtrip(&mut c, &mut s);
+        },
+    );
     eprintln!("our client -> rustls server: {passed}/18 passed");
     assert_eq!(passed, 18);
 }
@@ -97,37 +114,32 @@ fn our_client_with_rustls_server_matrix() {
 #[test]
 fn rustls_client_with_our_server_matrix() {
     let p = pki();
-    let mut passed = 0;
-    for (ours_suite, their_suite) in suites() {
-        for (ours_group, their_group) in groups() {
-            for (kname, leaf) in keys() {
-                let ctx = format!("{} {} {kname}", ours_suite.name(), ours_group.name());
-                let client = rustls_client(
-                    rustls_provider(their_suite, their_group),
-                    &p.ca,
-                    &[b"http/1.1", b"h2"],
-                );
-                let server = serving(leaf)
-                    .with_alpn(&[b"h2", b"http/1.1"])
-                    .build()
-                    .unwrap();
-                let mut c = Theirs::new(rustls_client_conn(client, "localhost"));
-                let mut s = Ours::new(ServerConnection::new(Arc::new(server)).unwrap());
-                handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
-                assert_eq!(s.conn.negotiated_cipher_suite(), Some(ours_suite), "{ctx}");
-                assert_eq!(s.conn.negotiated_group(), Some(ours_group), "{ctx}");
-                assert_eq!(
-                    s.alpn().as_deref(),
-                    Some(&b"h2"[..]),
-                    "{ctx}: server preference"
-                );
-                assert_eq!(c.alpn(), s.alpn(), "{ctx}");
-                assert_eq!(s.conn.server_name(), Some("localhost"));
-                roundtrip(&mut c, &mut s);
-                passed += 1;
-            }
-        }
-    }
+    let passed = for_each_case(
+        |(ctx, (ours_suite, their_suite), (ours_group, their_group), leaf)| {
+            let client = rustls_client(
+                rustls_provider(their_suite, their_group),
+                &p.ca,
+                &[b"http/1.1", b"h2"],
+            );
+            let server = serving(leaf)
+                .with_alpn(&[b"h2", b"http/1.1"])
+                .build()
+                .unwrap();
+            let mut c = Theirs::new(rustls_client_conn(client, "localhost"));
+            let mut s = Ours::new(ServerConnection::new(Arc::new(server)).unwrap());
+            handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+            assert_eq!(s.conn.negotiated_cipher_suite(), Some(ours_suite), "{ctx}");
+            assert_eq!(s.conn.negotiated_group(), Some(ours_group), "{ctx}");
+            assert_eq!(
+                s.alpn().as_deref(),
+                Some(&b"h2"[..]),
+                "{ctx}: server preference"
+            );
+            assert_eq!(c.alpn(), s.alpn(), "{ctx}");
+            assert_eq!(s.conn.server_name(), Some("localhost"));
+            roundtrip(&mut c, &mut s);
+        },
+    );
     eprintln!("rustls client -> our server: {passed}/18 passed");
     assert_eq!(passed, 18);
 }
