@@ -634,6 +634,9 @@ impl https_handshake::ServerCertVerifier for AnyCert {
     ) -> Result<(), https_handshake::Error> {
         Ok(())
     }
+}
+
+impl https_handshake::SignatureVerifier for AnyCert {
     fn verify_signature(
         &self,
         _: &[u8],

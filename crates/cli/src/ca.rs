@@ -51,7 +51,14 @@ pub struct InitArgs {
     /// Subject common name of the CA
     #[arg(long, default_value = "https-kit local CA")]
     pub name: String,
-    /// Key type of the CA key
+    #[command(flatten)]
+    pub new: NewCaArgs,
+}
+
+/// What `ca init` and `ca intermediate` both take: the new CA's key, validity and constraints.
+#[derive(Args, Debug)]
+pub struct NewCaArgs {
+    /// Key type of the new CA's key
     #[arg(long, value_enum, default_value_t = KeyTypeArg::EcdsaP256)]
     pub key_type: KeyTypeArg,
     /// Validity in days
@@ -60,12 +67,22 @@ pub struct InitArgs {
     /// Only allow certificates for names under NAME (repeatable); IP addresses are then excluded
     #[arg(long, value_name = "NAME")]
     pub permit_dns: Vec<String>,
-    /// Replace an existing CA in DIR
+    /// Replace the CA's existing files
     #[arg(long)]
     pub force: bool,
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+impl NewCaArgs {
+    /// `base` (root or intermediate) with these days, key type and permitted names.
+    fn options(&self, base: CaOptions) -> CaOptions {
+        let mut options = base.days(self.days);
+        options.key_type = self.key_type.into();
+        options.permit_dns = self.permit_dns.clone();
+        options
+    }
 }
 
 /// `ca intermediate` options.
@@ -80,21 +97,8 @@ pub struct IntermediateArgs {
     /// Subject common name
     #[arg(long, default_value = "https-kit intermediate CA")]
     pub name: String,
-    /// Key type of the intermediate's key
-    #[arg(long, value_enum, default_value_t = KeyTypeArg::EcdsaP256)]
-    pub key_type: KeyTypeArg,
-    /// Validity in days
-    #[arg(long, default_value_t = https_pki::CA_DAYS)]
-    pub days: u32,
-    /// Only allow certificates for names under NAME (repeatable)
-    #[arg(long, value_name = "NAME")]
-    pub permit_dns: Vec<String>,
-    /// Replace existing files
-    #[arg(long)]
-    pub force: bool,
-    /// Print the result as JSON
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub new: NewCaArgs,
 }
 
 /// Leaf profile.
@@ -189,29 +193,31 @@ pub fn run(cmd: CaCommand) -> Result<(), Failure> {
 
 fn init(a: InitArgs) -> Result<(), Failure> {
     let dir = a.ca.path();
-    let mut options = CaOptions::root(&a.name).days(a.days);
-    options.key_type = a.key_type.into();
-    options.permit_dns = a.permit_dns;
+    let (options, force, json) = (
+        a.new.options(CaOptions::root(&a.name)),
+        a.new.force,
+        a.new.json,
+    );
     // The suggested next command must be one this CA accepts.
     let example = match options.permit_dns.first() {
         Some(zone) => format!("www.{zone}"),
         None => "localhost 127.0.0.1".to_string(),
     };
     // Check before the (possibly slow) key generation, and again atomically when writing.
-    refuse_existing(&[dir.join("ca.crt"), dir.join("ca.key")], a.force)?;
+    refuse_existing(&[dir.join("ca.crt"), dir.join("ca.key")], force)?;
     let key = generate_key(options.key_type)?;
     let ca = CertificateAuthority::new_root_with_key(&options, key).map_err(Failure::pki)?;
     files::ensure_dir(&dir, CA_DIR_MODE)?;
     let (crt, key) = (dir.join("ca.crt"), dir.join("ca.key"));
-    let mut set = FileSet::new(a.force);
+    let mut set = FileSet::new(force);
     set.add(&crt, ca.cert_pem(), PUBLIC_MODE).add(
         &key,
         ca.key().to_pkcs8_pem().as_bytes(),
         KEY_MODE,
     );
     set.commit()?;
-    report_ca(&ca, &dir, a.json, "root CA");
-    if !a.json {
+    report_ca(&ca, &dir, json, "root CA");
+    if !json {
         println!(
             "\nnext: https-kit cert issue {example} --dir {}",
             shell(&dir)
@@ -226,15 +232,17 @@ fn init(a: InitArgs) -> Result<(), Failure> {
 
 fn intermediate(a: IntermediateArgs) -> Result<(), Failure> {
     let parent = load_ca(&a.parent)?;
-    let mut options = CaOptions::intermediate(&a.name).days(a.days);
-    options.key_type = a.key_type.into();
-    options.permit_dns = a.permit_dns;
+    let (options, force, json) = (
+        a.new.options(CaOptions::intermediate(&a.name)),
+        a.new.force,
+        a.new.json,
+    );
     let targets = [
         a.dir.join("ca.crt"),
         a.dir.join("ca.key"),
         a.dir.join("chain.crt"),
     ];
-    refuse_existing(&targets, a.force)?;
+    refuse_existing(&targets, force)?;
     let ca = with_spinner(
         options.key_type.is_slow(),
         "generating the intermediate's key",
@@ -242,7 +250,7 @@ fn intermediate(a: IntermediateArgs) -> Result<(), Failure> {
     )
     .map_err(Failure::pki)?;
     files::ensure_dir(&a.dir, CA_DIR_MODE)?;
-    let mut set = FileSet::new(a.force);
+    let mut set = FileSet::new(force);
     set.add(&a.dir.join("ca.crt"), ca.cert_pem(), PUBLIC_MODE)
         .add(
             &a.dir.join("ca.key"),
@@ -251,8 +259,8 @@ fn intermediate(a: IntermediateArgs) -> Result<(), Failure> {
         )
         .add(&a.dir.join("chain.crt"), ca.chain_pem(), PUBLIC_MODE);
     set.commit()?;
-    report_ca(&ca, &a.dir, a.json, "intermediate CA");
-    if !a.json {
+    report_ca(&ca, &a.dir, json, "intermediate CA");
+    if !json {
         println!(
             "\nnext: https-kit cert issue localhost --dir {}",
             shell(&a.dir)

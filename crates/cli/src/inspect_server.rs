@@ -34,18 +34,10 @@ impl ServerCertVerifier for RecordingVerifier {
         }
         Ok(())
     }
-
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: https_handshake::SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), https_handshake::Error> {
-        self.inner
-            .verify_signature(message, end_entity, scheme, signature)
-    }
 }
+
+// The CertificateVerify check is the default one, as `inner`'s.
+impl https_handshake::SignatureVerifier for RecordingVerifier {}
 
 /// `inspect https://HOST[:PORT]`: the chain a server presents, each certificate described, and
 /// whether it is trusted for that name.

@@ -1,55 +1,14 @@
 //! `https-kit serve` and `get` against peers nobody here wrote: openssl s_client/s_server, curl,
 //! and headless Chromium trusting our CA through an NSS database. Loopback only; every wait is bounded.
 
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use common::{
+    bin, free_port, have, need, run_ok, run_with_stdin, wait_for_port, wait_output, Guard,
+};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_https-kit")
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// A child process killed on drop, so a failing test never leaves a server behind.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for_port(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server exited early: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listened on 127.0.0.1:{port} within 20 s");
-}
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 /// A CA, a certificate for `site.test`, `localhost` and 127.0.0.1, and a directory to serve.
 struct Fixture {
@@ -87,26 +46,17 @@ impl Fixture {
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = Command::new(bin())
-            .args(args)
-            .output()
-            .expect("run https-kit");
-        assert!(
-            out.status.success(),
-            "https-kit {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        run_ok(args)
     }
 
     fn serve(&self) -> (Guard, u16) {
         self.serve_with(&[])
     }
 
-    fn serve_with(&self, extra: &[&str]) -> (Guard, u16) {
-        let port = free_port();
-        let child = Command::new(bin())
-            .arg("serve")
+    /// `https-kit serve` of www with the site certificate on `port`, and `extra`.
+    fn serve_command(&self, port: u16, extra: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("serve")
             .arg(self.path("www"))
             .arg("--cert")
             .arg(self.path("site.fullchain.crt"))
@@ -114,7 +64,14 @@ impl Fixture {
             .arg(self.path("site.key"))
             .arg("--addr")
             .arg(format!("127.0.0.1:{port}"))
-            .args(extra)
+            .args(extra);
+        c
+    }
+
+    fn serve_with(&self, extra: &[&str]) -> (Guard, u16) {
+        let port = free_port();
+        let child = self
+            .serve_command(port, extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -127,8 +84,8 @@ impl Fixture {
 
 /// Runs `openssl s_client -tls1_3` with extra args, sends one HTTP request, returns its stdout.
 fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String {
-    let mut child = Command::new("openssl")
-        .args(["s_client", "-tls1_3", "-connect"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-tls1_3", "-connect"])
         .arg(format!("127.0.0.1:{port}"))
         .args([
             "-servername",
@@ -138,47 +95,16 @@ fn s_client(port: u16, ca: &Path, extra: &[&str], request_path: &str) -> String 
             "-CAfile",
         ])
         .arg(ca)
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl s_client");
+        .args(extra);
     let request =
         format!("GET {request_path} HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(request.as_bytes())
-        .expect("write request");
-    let out = wait_output(child, Duration::from_secs(30));
+    let out = run_with_stdin(&mut cmd, request.as_bytes(), Duration::from_secs(30));
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-fn wait_output(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().expect("output"),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let out = child.wait_with_output().expect("output");
-                panic!(
-                    "peer did not finish within {limit:?}: {}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-        }
-    }
 }
 
 #[test]
 fn openssl_s_client_against_serve_every_suite_and_group_and_hello_retry() {
-    if !have("openssl") {
-        eprintln!("skipped: openssl is not installed");
+    if !need(&["openssl"]) {
         return;
     }
     let f = Fixture::new();
@@ -236,8 +162,7 @@ fn openssl_s_client_against_serve_every_suite_and_group_and_hello_retry() {
 
 #[test]
 fn curl_fetches_files_exactly_over_http1_and_http2() {
-    if !have("curl") {
-        eprintln!("skipped: curl is not installed");
+    if !need(&["curl"]) {
         return;
     }
     let f = Fixture::new();
@@ -397,8 +322,7 @@ fn get_refuses_a_wrong_name_and_an_untrusted_ca_with_exit_1() {
 
 #[test]
 fn get_against_openssl_s_server() {
-    if !have("openssl") {
-        eprintln!("skipped: openssl is not installed");
+    if !need(&["openssl"]) {
         return;
     }
     let f = Fixture::new();
@@ -450,16 +374,8 @@ fn headless_chromium_loads_a_page_from_serve() {
     let f = Fixture::new();
     // `serve --trace --json`: one JSON line per connection, naming the group negotiated.
     let port = free_port();
-    let child = Command::new(bin())
-        .arg("serve")
-        .arg(f.path("www"))
-        .arg("--cert")
-        .arg(f.path("site.fullchain.crt"))
-        .arg("--key")
-        .arg(f.path("site.key"))
-        .arg("--addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--trace", "--json"])
+    let child = f
+        .serve_command(port, &["--trace", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -535,8 +451,7 @@ fn headless_chromium_loads_a_page_from_serve() {
 /// 0-RTT early data; the server accepts it and answers.
 #[test]
 fn openssl_s_client_early_data_against_serve() {
-    if !have("openssl") {
-        eprintln!("skipped: openssl is not installed");
+    if !need(&["openssl"]) {
         return;
     }
     let f = Fixture::new();

@@ -59,21 +59,10 @@ fn silent_tcp_and_half_a_client_hello_are_closed_by_the_handshake_timeout() {
 }
 
 /// A rustls client (an independent TLS stack) trusting the fixture CA, over plain std sockets.
-fn rustls_client(
-    f: &Fixture,
-    port: u16,
-) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
-    rustls_client_alpn(f, port, b"http/1.1")
-}
-
-fn rustls_client_alpn(
-    f: &Fixture,
-    port: u16,
-    alpn: &[u8],
-) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+/// A rustls TLS 1.3 client config trusting the fixture's CA and offering `alpn`.
+fn rustls_config(f: &Fixture, alpn: &[u8]) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
-    let ca = std::fs::read(f.path("ca/ca.crt")).unwrap();
-    for block in pem::parse_many(ca).unwrap() {
+    for block in pem::parse_many(std::fs::read(f.path("ca/ca.crt")).unwrap()).unwrap() {
         roots
             .add(rustls_pki_types::CertificateDer::from(
                 block.contents().to_vec(),
@@ -87,8 +76,37 @@ fn rustls_client_alpn(
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![alpn.to_vec()];
+    Arc::new(config)
+}
+
+/// Reads `tls` (handing each chunk to `got`) until the peer closes it or `limit` passes; true
+/// when it was closed (EOF or an error other than a read timeout).
+fn read_until_closed(tls: &mut impl Read, limit: Duration, mut got: impl FnMut(&[u8])) -> bool {
+    let mut buf = vec![0u8; 1 << 16];
+    eventually(limit, || match tls.read(&mut buf) {
+        Ok(0) => true,
+        Ok(n) => {
+            got(&buf[..n]);
+            false
+        }
+        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    })
+}
+
+fn rustls_client(
+    f: &Fixture,
+    port: u16,
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    rustls_client_alpn(f, port, b"http/1.1")
+}
+
+fn rustls_client_alpn(
+    f: &Fixture,
+    port: u16,
+    alpn: &[u8],
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
     let name = rustls_pki_types::ServerName::try_from("site.test").unwrap();
-    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let conn = rustls::ClientConnection::new(rustls_config(f, alpn), name).unwrap();
     let sock = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     sock.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -133,16 +151,10 @@ fn an_idle_keep_alive_connection_is_closed_by_the_idle_timeout() {
     tls.write_all(b"GET / HTTP/1.1\r\nHost: site.test\r\n\r\n")
         .unwrap();
     tls.flush().unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     // The response arrives, and the connection then stays open only until the idle timeout.
-    let closed = eventually(Duration::from_secs(10), || match tls.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => {
-            got.extend_from_slice(&buf[..n]);
-            false
-        }
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    let mut got = Vec::new();
+    let closed = read_until_closed(&mut tls, Duration::from_secs(10), |b| {
+        got.extend_from_slice(b)
     });
     let response = String::from_utf8_lossy(&got);
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -255,15 +267,7 @@ fn a_client_that_stops_reading_a_download_is_cut_off_after_the_idle_timeout() {
     assert!(log_says, "{}", server.log_text());
     // What was already buffered arrives, then the connection ends, well short of 200 MiB.
     let mut got = 0usize;
-    let mut buf = vec![0u8; 1 << 16];
-    let ended = eventually(Duration::from_secs(20), || match tls.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => {
-            got += n;
-            false
-        }
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-    });
+    let ended = read_until_closed(&mut tls, Duration::from_secs(20), |b| got += b.len());
     assert!(ended, "connection still open after {got} bytes");
     assert!(got < 200 << 20, "the whole file arrived: {got}");
 }
@@ -274,21 +278,7 @@ fn a_client_that_stops_reading_a_download_is_cut_off_after_the_idle_timeout() {
 fn h2_max_streams_is_announced_to_the_client() {
     let f = Fixture::new();
     let server = f.serve(&["--h2-max-streams", "7"]);
-    let mut roots = rustls::RootCertStore::empty();
-    for block in pem::parse_many(std::fs::read(f.path("ca/ca.crt")).unwrap()).unwrap() {
-        roots
-            .add(rustls_pki_types::CertificateDer::from(
-                block.contents().to_vec(),
-            ))
-            .unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    let config = rustls_config(&f, b"h2");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -298,7 +288,7 @@ fn h2_max_streams_is_announced_to_the_client() {
             .await
             .unwrap();
         let name = rustls_pki_types::ServerName::try_from("site.test").unwrap();
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        let tls = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await
             .unwrap();
@@ -335,14 +325,8 @@ fn h2_keepalive_pings_and_closes_a_connection_that_does_not_answer() {
         .unwrap();
     tls.flush().unwrap();
     let mut bytes = Vec::new();
-    let mut buf = [0u8; 4096];
-    let closed = eventually(Duration::from_secs(15), || match tls.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => {
-            bytes.extend_from_slice(&buf[..n]);
-            false
-        }
-        Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+    let closed = read_until_closed(&mut tls, Duration::from_secs(15), |b| {
+        bytes.extend_from_slice(b)
     });
     // Walk the frames: 9-byte headers (length, type, flags, stream id).
     let mut types = Vec::new();

@@ -10,40 +10,41 @@ use std::time::Duration;
 
 /// `openssl s_client` to `port` with `args`, sending `stdin` then closing it; stdout+stderr.
 fn s_client(port: u16, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new("openssl")
-        .args(["s_client", "-connect"])
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-connect"])
         .arg(format!("127.0.0.1:{port}"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl s_client");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    text(&wait_output(child, Duration::from_secs(30)))
+        .args(args);
+    text(&run_with_stdin(
+        &mut cmd,
+        stdin.as_bytes(),
+        Duration::from_secs(30),
+    ))
+}
+
+/// A TLS 1.3 GET for site.test that saves (`-sess_out`) or offers (`-sess_in`) the session in `sess`.
+fn resume_client(port: u16, sess_flag: &str, sess: &str) -> String {
+    s_client(
+        port,
+        &[
+            "-tls1_3",
+            "-servername",
+            "site.test",
+            "-ign_eof",
+            sess_flag,
+            sess,
+        ],
+        GET,
+    )
 }
 
 /// The subject of the first certificate in `pem_text`, by `openssl x509 -noout -subject`.
 fn subject_of(pem_text: &str) -> String {
-    let mut child = Command::new("openssl")
-        .args(["x509", "-noout", "-subject"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl x509");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(pem_text.as_bytes());
-    String::from_utf8_lossy(&wait_output(child, Duration::from_secs(10)).stdout)
-        .trim()
-        .to_string()
+    let out = run_with_stdin(
+        Command::new("openssl").args(["x509", "-noout", "-subject"]),
+        pem_text.as_bytes(),
+        Duration::from_secs(10),
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 const GET: &str = "GET / HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n";
@@ -202,32 +203,10 @@ fn openssl_resumes_a_session_from_a_serve_ticket() {
     let f = Fixture::new();
     let server = f.serve(&[]);
     let sess = f.p("session.pem");
-    let first = s_client(
-        server.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_out",
-            sess,
-        ],
-        GET,
-    );
+    let first = resume_client(server.port, "-sess_out", sess);
     assert!(first.contains("<h1>index</h1>"), "{first}");
     assert!(first.contains("New, TLSv1.3"), "{first}");
-    let second = s_client(
-        server.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_in",
-            sess,
-        ],
-        GET,
-    );
+    let second = resume_client(server.port, "-sess_in", sess);
     assert!(second.contains("Reused, TLSv1.3"), "not resumed:\n{second}");
     assert!(second.contains("<h1>index</h1>"), "{second}");
 
@@ -291,31 +270,9 @@ fn two_serve_processes_sharing_a_ticket_key_file_resume_each_others_sessions() {
     let a = f.serve(&["--ticket-key-file", keys]);
     let b = f.serve(&["--ticket-key-file", keys]);
     let sess = f.p("from-a.pem");
-    let first = s_client(
-        a.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_out",
-            sess,
-        ],
-        GET,
-    );
+    let first = resume_client(a.port, "-sess_out", sess);
     assert!(first.contains("<h1>index</h1>"), "{first}");
-    let second = s_client(
-        b.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_in",
-            sess,
-        ],
-        GET,
-    );
+    let second = resume_client(b.port, "-sess_in", sess);
     assert!(
         second.contains("Reused, TLSv1.3"),
         "B did not resume A's ticket:\n{second}"
@@ -324,18 +281,7 @@ fn two_serve_processes_sharing_a_ticket_key_file_resume_each_others_sessions() {
 
     // A server with its own (in-memory) keys cannot open A's ticket: a full handshake.
     let c = f.serve(&[]);
-    let third = s_client(
-        c.port,
-        &[
-            "-tls1_3",
-            "-servername",
-            "site.test",
-            "-ign_eof",
-            "-sess_in",
-            sess,
-        ],
-        GET,
-    );
+    let third = resume_client(c.port, "-sess_in", sess);
     assert!(third.contains("New, TLSv1.3"), "{third}");
     assert!(third.contains("<h1>index</h1>"), "{third}");
 

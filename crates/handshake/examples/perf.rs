@@ -179,7 +179,7 @@ fn main() {
         let sig = kp.sign(&ring::rand::SystemRandom::new(), &msg).unwrap();
         let t = Instant::now();
         for _ in 0..n {
-            https_handshake::ServerCertVerifier::verify_signature(
+            https_handshake::SignatureVerifier::verify_signature(
                 &v,
                 &msg,
                 &leaf.cert_der,

@@ -31,9 +31,10 @@ struct HsKeys {
 pub(crate) enum ClientState {
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectEncryptedExtensions(Box<ExpectEncryptedExtensions>),
-    ExpectCertificate(Box<ExpectCertificate>),
-    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
-    ExpectFinished(Box<ExpectFinished>),
+    // The server's authentication and Finished: one state type, three states.
+    ExpectCertificate(Box<ServerFlight>),
+    ExpectCertificateVerify(Box<ServerFlight>),
+    ExpectFinished(Box<ServerFlight>),
     Connected(Traffic, Option<Box<ClientResumption>>),
 }
 
@@ -144,27 +145,43 @@ impl ClientState {
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<Self, Error> {
-        match self {
-            Self::ExpectServerHello(s) => s.handle(cx, msg, raw),
-            Self::ExpectEncryptedExtensions(s) => s.handle(cx, msg, raw),
-            Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
-            Self::ExpectFinished(s) => s.handle(cx, msg, raw),
-            Self::Connected(t, Some(r))
-                if matches!(msg.0, HandshakePayload::NewSessionTicket(_)) =>
-            {
-                if let HandshakePayload::NewSessionTicket(nst) = msg.0 {
-                    r.store(cx, nst);
-                }
+        use HandshakePayload as P;
+        // Each state takes the one message it waits for; anything else is unexpected_message.
+        match (self, msg.0) {
+            (Self::ExpectServerHello(s), P::ServerHello(sh)) => s.server_hello(cx, sh, raw),
+            (Self::ExpectEncryptedExtensions(s), P::EncryptedExtensions(e)) => {
+                s.encrypted_extensions(cx, e, raw)
+            }
+            (Self::ExpectCertificate(s), P::CertificateRequest(cr)) if s.cert_request.is_none() => {
+                s.certificate_request(cx, cr, raw)
+            }
+            (Self::ExpectCertificate(s), P::Certificate(c)) => s.certificate(cx, c, raw),
+            (Self::ExpectCertificateVerify(s), P::CertificateVerify(cv)) => {
+                s.certificate_verify(cx, cv, raw)
+            }
+            (Self::ExpectFinished(s), P::Finished(vd)) => s.finished(cx, &vd, raw),
+            (Self::Connected(t, Some(r)), P::NewSessionTicket(nst)) => {
+                r.store(cx, nst);
                 Ok(Self::Connected(t, Some(r)))
             }
-            Self::Connected(t, r) => Ok(Self::Connected(t.handle(cx, msg, true)?, r)),
+            (Self::Connected(t, r), m) => {
+                Ok(Self::Connected(t.handle(cx, HandshakeMessage(m), true)?, r))
+            }
+            (state, got) => Err(Error::unexpected_message(got.name(), state.waits_for())),
         }
     }
-}
 
-fn unexpected(got: &HandshakePayload, waiting: &'static str) -> Error {
-    Error::unexpected_message(got.name(), waiting)
+    /// The message this state waits for.
+    fn waits_for(&self) -> &'static str {
+        match self {
+            Self::ExpectServerHello(_) => "ServerHello",
+            Self::ExpectEncryptedExtensions(_) => "EncryptedExtensions",
+            Self::ExpectCertificate(_) => "Certificate",
+            Self::ExpectCertificateVerify(_) => "CertificateVerify",
+            Self::ExpectFinished(_) => "Finished",
+            Self::Connected(..) => "a post-handshake message",
+        }
+    }
 }
 
 pub(crate) struct ExpectServerHello {
@@ -180,15 +197,12 @@ pub(crate) struct ExpectServerHello {
 }
 
 impl ExpectServerHello {
-    fn handle(
+    fn server_hello(
         self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        sh: ServerHello,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
-        let HandshakePayload::ServerHello(sh) = msg.0 else {
-            return Err(unexpected(&msg.0, "ServerHello"));
-        };
         let suite = self.check_header(&sh)?;
         let hrr = sh.is_hrr();
         check_server_hello_extensions(&sh, self.resume.is_some())?;
@@ -457,15 +471,12 @@ pub(crate) struct ExpectEncryptedExtensions {
 }
 
 impl ExpectEncryptedExtensions {
-    fn handle(
+    fn encrypted_extensions(
         mut self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        exts: Vec<EncryptedExtension>,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
-        let HandshakePayload::EncryptedExtensions(exts) = msg.0 else {
-            return Err(unexpected(&msg.0, "EncryptedExtensions"));
-        };
         let unsupported = |t: ExtensionType| {
             if not_for_encrypted_extensions(t) {
                 // RFC 8446 §4.2: recognised, but not an EncryptedExtensions extension.
@@ -508,123 +519,100 @@ impl ExpectEncryptedExtensions {
             }
         }
         self.keys.transcript.add(raw);
-        if self.resumed {
-            return Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
-                config: self.config,
-                server_name: self.server_name,
-                keys: self.keys,
-                cert_request: None,
-            })));
-        }
-        Ok(ClientState::ExpectCertificate(Box::new(
-            ExpectCertificate {
-                config: self.config,
-                server_name: self.server_name,
-                keys: self.keys,
-                cert_request: None,
-            },
-        )))
+        let next = Box::new(ServerFlight {
+            config: self.config,
+            server_name: self.server_name,
+            keys: self.keys,
+            cert_request: None,
+        });
+        Ok(if self.resumed {
+            ClientState::ExpectFinished(next)
+        } else {
+            ClientState::ExpectCertificate(next)
+        })
     }
 }
 
-pub(crate) struct ExpectCertificate {
+/// The rest of the server's flight: (CertificateRequest,) Certificate, CertificateVerify (full
+/// handshakes) and Finished.
+pub(crate) struct ServerFlight {
     config: Arc<ClientConfig>,
     server_name: String,
     keys: HsKeys,
     cert_request: Option<CertReq>,
 }
 
-impl ExpectCertificate {
-    fn handle(
+impl ServerFlight {
+    /// No client certificates yet: we will answer with an empty Certificate if we have none.
+    fn certificate_request(
         mut self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        cr: CertificateRequestPayload,
         raw: &[u8],
     ) -> Result<ClientState, Error> {
-        match msg.0 {
-            HandshakePayload::CertificateRequest(cr) if self.cert_request.is_none() => {
-                // No client certificates yet: we will answer with an empty Certificate.
-                self.keys.transcript.add(raw);
-                let Some(schemes) = cr.signature_algorithms()? else {
-                    return Err(Error::proto(
-                        AlertDescription::MissingExtension,
-                        PeerMisbehaved::MissingExtension {
-                            message: "CertificateRequest",
-                            extension: ExtensionType::SignatureAlgorithms,
-                        },
-                    ));
-                };
-                cx.check("CertificateRequest", || {
-                    "the server asks for a client certificate".into()
-                });
-                self.cert_request = Some(CertReq {
-                    context: cr.context,
-                    schemes,
-                });
-                Ok(ClientState::ExpectCertificate(self))
-            }
-            HandshakePayload::Certificate(c) => {
-                if !c.context.is_empty() {
-                    return Err(Error::illegal(
-                        PeerMisbehaved::UnexpectedCertificateContext("server"),
-                    ));
-                }
-                let Some((leaf, rest)) = c.entries.split_first() else {
-                    return Err(Error::decode(PeerMisbehaved::EmptyCertificateList));
-                };
-                // We request no per-certificate extensions (OCSP, SCT): any is unsolicited.
-                if let Some(x) = c.entries.iter().find_map(|e| e.extensions.first()) {
-                    return Err(Error::proto(
-                        AlertDescription::UnsupportedExtension,
-                        PeerMisbehaved::UnsolicitedExtension {
-                            message: "CertificateEntry",
-                            extension: x.typ,
-                        },
-                    ));
-                }
-                let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
-                self.config.verifier.verify_server_cert(
-                    &leaf.cert,
-                    &intermediates,
-                    &self.server_name,
-                )?;
-                let n = c.entries.len();
-                cx.check("certificate chain", || {
-                    format!("{n} certificate(s) valid for {}", self.server_name)
-                });
-                self.keys.transcript.add(raw);
-                cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
-                Ok(ClientState::ExpectCertificateVerify(Box::new(
-                    ExpectCertificateVerify {
-                        config: self.config,
-                        server_name: self.server_name,
-                        keys: self.keys,
-                        cert_request: self.cert_request,
-                    },
-                )))
-            }
-            other => Err(unexpected(&other, "Certificate")),
-        }
-    }
-}
-
-pub(crate) struct ExpectCertificateVerify {
-    config: Arc<ClientConfig>,
-    server_name: String,
-    keys: HsKeys,
-    cert_request: Option<CertReq>,
-}
-
-impl ExpectCertificateVerify {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut Context<'_>,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<ClientState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = msg.0 else {
-            return Err(unexpected(&msg.0, "CertificateVerify"));
+        self.keys.transcript.add(raw);
+        let Some(schemes) = cr.signature_algorithms()? else {
+            return Err(Error::proto(
+                AlertDescription::MissingExtension,
+                PeerMisbehaved::MissingExtension {
+                    message: "CertificateRequest",
+                    extension: ExtensionType::SignatureAlgorithms,
+                },
+            ));
         };
+        cx.check("CertificateRequest", || {
+            "the server asks for a client certificate".into()
+        });
+        self.cert_request = Some(CertReq {
+            context: cr.context,
+            schemes,
+        });
+        Ok(ClientState::ExpectCertificate(self))
+    }
+
+    fn certificate(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        c: CertificatePayload,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
+        if !c.context.is_empty() {
+            return Err(Error::illegal(
+                PeerMisbehaved::UnexpectedCertificateContext("server"),
+            ));
+        }
+        let Some((leaf, rest)) = c.entries.split_first() else {
+            return Err(Error::decode(PeerMisbehaved::EmptyCertificateList));
+        };
+        // We request no per-certificate extensions (OCSP, SCT): any is unsolicited.
+        if let Some(x) = c.entries.iter().find_map(|e| e.extensions.first()) {
+            return Err(Error::proto(
+                AlertDescription::UnsupportedExtension,
+                PeerMisbehaved::UnsolicitedExtension {
+                    message: "CertificateEntry",
+                    extension: x.typ,
+                },
+            ));
+        }
+        let intermediates: Vec<&[u8]> = rest.iter().map(|e| e.cert.as_slice()).collect();
+        self.config
+            .verifier
+            .verify_server_cert(&leaf.cert, &intermediates, &self.server_name)?;
+        let n = c.entries.len();
+        cx.check("certificate chain", || {
+            format!("{n} certificate(s) valid for {}", self.server_name)
+        });
+        self.keys.transcript.add(raw);
+        cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
+        Ok(ClientState::ExpectCertificateVerify(self))
+    }
+
+    fn certificate_verify(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        cv: CertificateVerifyPayload,
+        raw: &[u8],
+    ) -> Result<ClientState, Error> {
         let verifier = &self.config.verifier;
         crate::auth::check_certificate_verify(
             cx,
@@ -642,32 +630,15 @@ impl ExpectCertificateVerify {
             )
         });
         self.keys.transcript.add(raw);
-        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
-            config: self.config,
-            server_name: self.server_name,
-            keys: self.keys,
-            cert_request: self.cert_request,
-        })))
+        Ok(ClientState::ExpectFinished(self))
     }
-}
 
-pub(crate) struct ExpectFinished {
-    config: Arc<ClientConfig>,
-    server_name: String,
-    keys: HsKeys,
-    cert_request: Option<CertReq>,
-}
-
-impl ExpectFinished {
-    fn handle(
+    fn finished(
         self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        vd: &[u8],
         raw: &[u8],
     ) -> Result<ClientState, Error> {
-        let HandshakePayload::Finished(vd) = msg.0 else {
-            return Err(unexpected(&msg.0, "Finished"));
-        };
         let HsKeys {
             suite,
             ks,
@@ -677,7 +648,7 @@ impl ExpectFinished {
             early,
         } = self.keys;
         let hash = suite.hash();
-        crate::auth::check_finished(cx, hash, &server_hs, &transcript, &vd, "server Finished")?;
+        crate::auth::check_finished(cx, hash, &server_hs, &transcript, vd, "server Finished")?;
         transcript.add(raw);
         let th = transcript.current_hash();
         let (

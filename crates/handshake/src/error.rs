@@ -338,21 +338,6 @@ pub enum PeerMisbehaved {
     /// A PSK binder that does not verify.
     #[error("PSK binder does not verify")]
     BadBinder,
-    /// A reason not yet given its own variant (free text).
-    #[error("{0}")]
-    Other(Cow<'static, str>),
-}
-
-impl From<&'static str> for PeerMisbehaved {
-    fn from(s: &'static str) -> Self {
-        Self::Other(Cow::Borrowed(s))
-    }
-}
-
-impl From<String> for PeerMisbehaved {
-    fn from(s: String) -> Self {
-        Self::Other(Cow::Owned(s))
-    }
 }
 
 /// What two peers negotiate, as named in [`PeerMisbehaved`].

@@ -82,7 +82,7 @@
 //! | 1. client hello | ClientHello: versions, suites, groups, an ephemeral (EC)DHE key share, SNI, ALPN (client) | `client.rs` `ClientState::start` |
 //! | 2. server hello + (replaces "encrypt the symmetric key with the site's public key") | ServerHello with the server's key share; both sides compute the (EC)DHE or X25519MLKEM768 hybrid secret → forward secrecy. HelloRetryRequest (+cookie) when the client's share is not acceptable | `negotiate.rs` `negotiate` (pure: version, suite, group or HRR, PSK, SNI → certificate, ALPN), then `server.rs` `ExpectClientHello` emits one message per step (`server_flight.rs` `emit_*`, `HelloOut::send`), `kx/` (`kx::respond`) |
 //! | 3. server sends its certificate | Certificate (chain chosen by SNI via `ResolvesServerCert`) | `negotiate.rs` `choose_cert`, `auth.rs` `send_certificate`, `config.rs` `SniResolver` |
-//! | 4. client checks the certificate | `ServerCertVerifier` (default `WebPkiVerifier` = https-verify path validation + name); a rejection is `Error::Certificate(VerifyError)`, its alert `certificate_alert` | `verifier.rs`, `error.rs` |
+//! | 4. client checks the certificate | `ServerCertVerifier` (default `WebPkiVerifier` = https-verify path validation + name; the CertificateVerify check of both roles is their supertrait `SignatureVerifier`, default `verify_tls13_signature`); a rejection is `Error::Certificate(VerifyError)`, its alert `certificate_alert` | `verifier.rs`, `error.rs` |
 //! | 5. proof of key possession | CertificateVerify: the server signs the transcript hash (ECDSA P-256/P-384, RSA-PSS, Ed25519) | `auth.rs` (sending and checking, both roles), `sign.rs` (`SignatureScheme`, signing keys) |
 //! | 6. shared symmetric keys | HKDF key schedule: `EarlySecret` → `into_handshake` → `HandshakeSecret` → `into_master` → `MasterSecret` (types, so the order is checked by the compiler); labels in `keyschedule::label` | `keyschedule.rs`, `context.rs` `derive_*_secrets` |
 //! | 7. both confirm | Finished (HMAC over the transcript, checked with ring's constant-time HMAC verify) | `client.rs`/`server.rs` `ExpectFinished` |
@@ -93,8 +93,7 @@
 //!   `server_flight.rs`, `server_psk.rs`, `auth.rs`, `resumption.rs`, `client_early.rs`) → `context.rs`
 //!   → `common.rs` → `keyschedule.rs` / `kx/` / `sign.rs` / `codec/` → `error.rs` → https-record / https-verify.
 //!   `error.rs` owns every error type (also `TicketKeyError`); a peer's misbehaviour is a typed
-//!   `PeerMisbehaved` reason (free text only in `PeerMisbehaved::Other`, which
-//!   `server_psk.rs` and `tickets/` still use).
+//!   `PeerMisbehaved` variant (no free text), so callers and tests match the variant.
 //! - States talk to the connection only through `context::Context` (send a message, install keys,
 //!   derive and log secrets, record a negotiated value, trace); `conn.rs` lends one per message. The
 //!   record layer (https-record `RecordLayer`) alone owns close_notify, EOF / truncation and the
@@ -116,10 +115,13 @@
 //! extensions kept verbatim so every RFC 8448 message re-encodes byte for byte; duplicates →
 //! illegal_parameter, bad lengths → decode_error), `keyschedule.rs` (HKDF-Extract via HMAC so the RFC 8448
 //! intermediate secrets are comparable; Expand-Label reused from https-record; `Transcript` buffers until
-//! the hash is known and does the HRR `message_hash` rollover), `client.rs` / `server.rs` (typed states, one
-//! per RFC 8446 Appendix A state: `ExpectServerHello`, `ExpectEncryptedExtensions`, `ExpectCertificate`,
-//! `ExpectCertificateVerify`, `ExpectFinished`, `Connected`; server `ExpectClientHello` (HRR loops back),
-//! `ExpectFinished`, `Connected`), `auth.rs` (Certificate and CertificateVerify sent and checked, the peer's Finished checked — the steps both roles share), `constant_time.rs` (the cookie and binder compare), `client_hello.rs` (the server's stateless ClientHello checks:
+//! the hash is known and does the HRR `message_hash` rollover), `client.rs` / `server.rs` (one
+//! enum variant per RFC 8446 Appendix A state: client `ExpectServerHello`, `ExpectEncryptedExtensions`,
+//! `ExpectCertificate`, `ExpectCertificateVerify`, `ExpectFinished` (the last three one `ServerFlight`
+//! value), `Connected`; server `ExpectClientHello` (HRR loops back), `ExpectCertificate` /
+//! `ExpectCertificateVerify` (one `ClientCert` value), `ExpectEndOfEarlyData`, `ExpectFinished`,
+//! `Connected`; each role's `handle` matches (state, message) and answers anything else with
+//! unexpected_message, so a state's step receives only its typed payload), `auth.rs` (Certificate and CertificateVerify sent and checked, the peer's Finished checked — the steps both roles share), `constant_time.rs` (the cookie and binder compare), `client_hello.rs` (the server's stateless ClientHello checks:
 //! versions, key shares, second hello vs first), `negotiate.rs` (the server's choices — suite, share or
 //! HRR, PSK, certificate, ALPN, record_size_limit — as a pure function, unit-tested), `server_flight.rs`
 //! (one `emit_*` per message of the server's flight), `context.rs` (the narrow interface above), `traffic.rs` (the traffic phase: application keys, KeyUpdate), `common.rs` (state both roles share: buffers and their
@@ -260,7 +262,10 @@ pub use tickets::{
     MAX_TICKET_CERT_BYTES, MAX_TICKET_LIFETIME,
 };
 pub use trace::{render_trace, KeyLog, KeyLogFile, TraceEvent};
-pub use verifier::{ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiVerifier};
+pub use verifier::{
+    verify_tls13_signature, ClientCertVerifier, ServerCertVerifier, SignatureVerifier,
+    WebPkiClientVerifier, WebPkiVerifier,
+};
 
 /// Moves all pending TLS bytes from `from` to `to` and processes them (in-memory pairs, tests, benches).
 pub fn transfer(from: &mut Connection, to: &mut Connection) -> Result<usize, Error> {

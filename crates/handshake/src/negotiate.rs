@@ -33,9 +33,21 @@ pub(crate) enum Negotiation<'a> {
     Retry {
         suite: Tls13Suite,
         group: NamedGroup,
+        /// The hello offered early_data (its 0-RTT records are skipped).
+        early_data: bool,
     },
     /// A full ServerHello flight.
     Accept(Box<Accepted<'a>>),
+}
+
+impl Negotiation<'_> {
+    /// The ClientHello offered early_data.
+    pub(crate) fn early_data_offered(&self) -> bool {
+        match self {
+            Self::Retry { early_data, .. } => *early_data,
+            Self::Accept(a) => a.exts.early_data,
+        }
+    }
 }
 
 /// Everything a ServerHello flight says.
@@ -52,6 +64,8 @@ pub(crate) struct Accepted<'a> {
     pub(crate) alpn: Option<Vec<u8>>,
     /// The client's record_size_limit (RFC 8449), when it sent one.
     pub(crate) record_limit: Option<u16>,
+    /// The hello's extensions, decoded once (resumption and 0-RTT read them too).
+    pub(crate) exts: ClientHelloExtensions<'a>,
 }
 
 /// The extensions a TLS 1.3 hello must carry (RFC 8446 §9.2), or missing_extension.
@@ -63,12 +77,12 @@ struct Required<'a> {
 
 /// Decides the answer to `ch`. `retry` is our HelloRetryRequest when `ch` is the second hello;
 /// `psk` checks an offered ticket for the chosen suite (it needs the raw hello and transcript, so
-/// the caller supplies it; `|_| Ok(None)` disables resumption).
+/// the caller supplies it; `|_, _| Ok(None)` disables resumption).
 pub(crate) fn negotiate<'a>(
     ch: &'a ClientHello,
     config: &ServerConfig,
     retry: Option<&RetrySent<'_>>,
-    psk: impl FnOnce(Tls13Suite) -> Result<Option<TicketState>, Error>,
+    psk: impl FnOnce(&ClientHelloExtensions<'a>, Tls13Suite) -> Result<Option<TicketState>, Error>,
 ) -> Result<Negotiation<'a>, Error> {
     let exts = ch.typed_extensions();
     check_versions(ch, &exts)?;
@@ -100,9 +114,13 @@ pub(crate) fn negotiate<'a>(
             .ok_or_else(|| {
                 Error::handshake_failure(PeerMisbehaved::NothingInCommon(Negotiable::Group))
             })?;
-        return Ok(Negotiation::Retry { suite, group });
+        return Ok(Negotiation::Retry {
+            suite,
+            group,
+            early_data: exts.early_data,
+        });
     };
-    let resumed = psk(suite)?;
+    let resumed = psk(&exts, suite)?;
     let record_limit = record_size_limit(&exts)?;
     let sni = requested_sni(&exts)?;
     let cert = match resumed {
@@ -119,6 +137,7 @@ pub(crate) fn negotiate<'a>(
         cert,
         alpn,
         record_limit,
+        exts,
     })))
 }
 
@@ -314,7 +333,7 @@ mod tests {
     #[test]
     fn a_plain_hello_gets_suite_group_share_and_certificate() {
         let (config, ch) = (config(&[]), hello());
-        let a = accepted(negotiate(&ch, &config, None, |_| Ok(None)).unwrap());
+        let a = accepted(negotiate(&ch, &config, None, |_, _| Ok(None)).unwrap());
         assert_eq!(a.suite, Tls13Suite::Aes128GcmSha256);
         assert_eq!(a.group, NamedGroup::X25519);
         assert_eq!(a.peer_share, &[9; 32]);
@@ -329,8 +348,8 @@ mod tests {
         let config = config(&[]);
         let mut first = hello();
         ext(&mut first, ClientExtension::KeyShare(Vec::new()));
-        let (suite, group) = match negotiate(&first, &config, None, |_| Ok(None)).unwrap() {
-            Negotiation::Retry { suite, group } => (suite, group),
+        let (suite, group) = match negotiate(&first, &config, None, |_, _| Ok(None)).unwrap() {
+            Negotiation::Retry { suite, group, .. } => (suite, group),
             Negotiation::Accept(_) => panic!("accepted without a share"),
         };
         assert_eq!(suite, Tls13Suite::Aes128GcmSha256);
@@ -354,7 +373,8 @@ mod tests {
             );
             ch
         };
-        let reason = |ch: &ClientHello| match negotiate(ch, &config, Some(&retry), |_| Ok(None)) {
+        let reason = |ch: &ClientHello| match negotiate(ch, &config, Some(&retry), |_, _| Ok(None))
+        {
             Err(e) => e.peer_misbehaved().cloned(),
             Ok(_) => None,
         };
@@ -375,7 +395,7 @@ mod tests {
                 payload: vec![9; 32],
             }]),
         );
-        let a = accepted(negotiate(&ok, &config, Some(&retry), |_| Ok(None)).unwrap());
+        let a = accepted(negotiate(&ok, &config, Some(&retry), |_, _| Ok(None)).unwrap());
         assert_eq!(a.group, NamedGroup::X25519);
     }
 
@@ -384,13 +404,13 @@ mod tests {
         let config = config(&[b"h2"]);
         let mut ch = hello();
         ch.cipher_suites = vec![CipherSuite::Unknown(0x1306)];
-        let r = negotiate(&ch, &config, None, |_| Ok(None));
+        let r = negotiate(&ch, &config, None, |_, _| Ok(None));
         assert_eq!(alert(r), AlertDescription::HandshakeFailure);
 
         let mut ch = hello();
         ch.extensions
             .retain(|e| !matches!(e, ClientExtension::SignatureAlgorithms(_)));
-        let r = negotiate(&ch, &config, None, |_| Ok(None));
+        let r = negotiate(&ch, &config, None, |_, _| Ok(None));
         assert_eq!(alert(r), AlertDescription::MissingExtension);
 
         let mut ch = hello();
@@ -398,17 +418,17 @@ mod tests {
             &mut ch,
             ClientExtension::SupportedVersions(vec![ProtocolVersion::Tls12]),
         );
-        let r = negotiate(&ch, &config, None, |_| Ok(None));
+        let r = negotiate(&ch, &config, None, |_, _| Ok(None));
         assert_eq!(alert(r), AlertDescription::ProtocolVersion);
 
         let mut ch = hello();
         ext(&mut ch, ClientExtension::Alpn(vec![b"http/1.1".to_vec()]));
-        let r = negotiate(&ch, &config, None, |_| Ok(None));
+        let r = negotiate(&ch, &config, None, |_, _| Ok(None));
         assert_eq!(alert(r), AlertDescription::NoApplicationProtocol);
 
         let mut ch = hello();
         ext(&mut ch, ClientExtension::RecordSizeLimit(63));
-        let r = negotiate(&ch, &config, None, |_| Ok(None));
+        let r = negotiate(&ch, &config, None, |_, _| Ok(None));
         assert_eq!(alert(r), AlertDescription::IllegalParameter);
 
         let mut ch = hello();
@@ -416,7 +436,7 @@ mod tests {
             &mut ch,
             ClientExtension::SignatureAlgorithms(vec![SignatureScheme::Ed25519]),
         );
-        let r = negotiate(&ch, &config, None, |_| Ok(None));
+        let r = negotiate(&ch, &config, None, |_, _| Ok(None));
         assert_eq!(alert(r), AlertDescription::HandshakeFailure);
     }
 
@@ -436,7 +456,7 @@ mod tests {
             ClientExtension::Alpn(vec![b"http/1.1".to_vec(), b"h2".to_vec()]),
         );
         ext(&mut ch, ClientExtension::RecordSizeLimit(1024));
-        let a = accepted(negotiate(&ch, &config, None, |_| Ok(None)).unwrap());
+        let a = accepted(negotiate(&ch, &config, None, |_, _| Ok(None)).unwrap());
         assert_eq!(a.sni, Some("example.test"));
         assert_eq!(a.alpn.as_deref(), Some(&b"h2"[..]), "our preference wins");
         assert_eq!(a.record_limit, Some(1024));
@@ -448,14 +468,14 @@ mod tests {
         let ch = hello();
         let mut seen = None;
         let a = accepted(
-            negotiate(&ch, &config, None, |s| {
+            negotiate(&ch, &config, None, |_, s| {
                 seen = Some(s);
                 Ok(None)
             })
             .unwrap(),
         );
         assert_eq!(seen, Some(a.suite));
-        let r = negotiate(&ch, &config, None, |_| {
+        let r = negotiate(&ch, &config, None, |_, _| {
             Err(Error::proto(
                 AlertDescription::DecryptError,
                 PeerMisbehaved::BadBinder,

@@ -22,8 +22,9 @@ use crate::traffic::Traffic;
 
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),
-    ExpectCertificate(Box<ExpectCertificate>),
-    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    // The client's certificate and CertificateVerify: one state type, two states.
+    ExpectCertificate(Box<ClientCert>),
+    ExpectCertificateVerify(Box<ClientCert>),
     ExpectEndOfEarlyData(Box<ExpectFinished>),
     ExpectFinished(Box<ExpectFinished>),
     Connected(Traffic),
@@ -40,13 +41,32 @@ impl ServerState {
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<Self, Error> {
+        use HandshakePayload as P;
+        // Each state takes the one message it waits for; anything else is unexpected_message.
+        match (self, msg.0) {
+            (Self::ExpectClientHello(s), P::ClientHello(ch)) => s.client_hello(cx, ch, raw),
+            (Self::ExpectCertificate(s), P::Certificate(c)) => s.certificate(cx, c, raw),
+            (Self::ExpectCertificateVerify(s), P::CertificateVerify(cv)) => {
+                s.certificate_verify(cx, &cv, raw)
+            }
+            (Self::ExpectEndOfEarlyData(s), P::EndOfEarlyData) => s.end_of_early_data(cx, raw),
+            (Self::ExpectFinished(s), P::Finished(vd)) => s.finished(cx, &vd, raw),
+            (Self::Connected(t), m) => {
+                Ok(Self::Connected(t.handle(cx, HandshakeMessage(m), false)?))
+            }
+            (state, got) => Err(Error::unexpected_message(got.name(), state.waits_for())),
+        }
+    }
+
+    /// The message this state waits for.
+    fn waits_for(&self) -> &'static str {
         match self {
-            Self::ExpectClientHello(s) => s.handle(cx, msg, raw),
-            Self::ExpectCertificate(s) => s.handle(cx, msg, raw),
-            Self::ExpectCertificateVerify(s) => s.handle(cx, msg, raw),
-            Self::ExpectEndOfEarlyData(s) => s.end_of_early_data(cx, msg, raw),
-            Self::ExpectFinished(s) => s.handle(cx, msg, raw),
-            Self::Connected(t) => Ok(Self::Connected(t.handle(cx, msg, false)?)),
+            Self::ExpectClientHello(_) => "ClientHello",
+            Self::ExpectCertificate(_) => "the client Certificate",
+            Self::ExpectCertificateVerify(_) => "CertificateVerify",
+            Self::ExpectEndOfEarlyData(_) => "EndOfEarlyData",
+            Self::ExpectFinished(_) => "Finished",
+            Self::Connected(_) => "a post-handshake message",
         }
     }
 }
@@ -67,15 +87,12 @@ pub(crate) struct ExpectClientHello {
 }
 
 impl ExpectClientHello {
-    fn handle(
+    fn client_hello(
         self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        ch: ClientHello,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
-        let HandshakePayload::ClientHello(ch) = msg.0 else {
-            return Err(Error::unexpected_message(msg.0.name(), "ClientHello"));
-        };
         let config = &self.config;
         let retry = self.hrr.as_ref().map(|h| RetrySent {
             suite: h.suite,
@@ -84,12 +101,12 @@ impl ExpectClientHello {
             first: &h.first,
         });
         let prefix = self.hrr.as_ref().map(|h| &h.transcript);
-        let n = negotiate(&ch, config, retry.as_ref(), |suite| {
-            crate::server_psk::accept(cx, config, &ch, raw, prefix, suite)
+        let n = negotiate(&ch, config, retry.as_ref(), |exts, suite| {
+            crate::server_psk::accept(cx, config, exts, raw, prefix, suite)
         })?;
-        self.note_hello(cx, &ch);
+        self.note_hello(cx, &ch, n.early_data_offered());
         match n {
-            Negotiation::Retry { suite, group } => self.send_hrr(cx, ch, raw, suite, group),
+            Negotiation::Retry { suite, group, .. } => self.send_hrr(cx, ch, raw, suite, group),
             Negotiation::Accept(a) => self.accept(cx, &ch, raw, *a),
         }
     }
@@ -120,7 +137,7 @@ impl ExpectClientHello {
             .hrr
             .map_or_else(|| Transcript::new_hash(suite.hash()), |h| h.transcript);
         t.add(raw);
-        let early = crate::server_psk::accept_early(cx, config, ch, &a, after_hrr, &t);
+        let early = crate::server_psk::accept_early(cx, config, &a, after_hrr, &t);
         let hello = HelloOut {
             suite,
             group: a.group,
@@ -149,7 +166,7 @@ impl ExpectClientHello {
             None => None,
         };
         let (ks, ap, exporter) = emit_finished(cx, &mut t, ks, suite, &server_hs)?;
-        let tickets = crate::server_psk::pending(config, ch, ks);
+        let tickets = crate::server_psk::pending(config, &a.exts, ks);
         let fin = ExpectFinished {
             suite,
             client_hs,
@@ -160,9 +177,7 @@ impl ExpectClientHello {
             tickets,
         };
         Ok(match (client_auth, early) {
-            (Some(auth), _) => {
-                ServerState::ExpectCertificate(Box::new(ExpectCertificate { auth, fin }))
-            }
+            (Some(auth), _) => ServerState::ExpectCertificate(Box::new(ClientCert { auth, fin })),
             (None, Some(_)) => ServerState::ExpectEndOfEarlyData(Box::new(fin)),
             (None, None) => ServerState::ExpectFinished(Box::new(fin)),
         })
@@ -197,38 +212,33 @@ impl ExpectClientHello {
 
     /// The early-data skip for a client offering 0-RTT (which we never accept; RFC 8446
     /// §4.2.10), and the client random for the key log.
-    fn note_hello(&self, cx: &mut Context<'_>, ch: &ClientHello) {
+    fn note_hello(&self, cx: &mut Context<'_>, ch: &ClientHello, early_data: bool) {
         if self.hrr.is_some() {
             // The client's rejected 0-RTT records all came before this hello.
             cx.skip_early_data(false);
             return;
         }
         cx.set_client_random(ch.random);
-        if ch.typed_extensions().early_data {
+        if early_data {
             cx.skip_early_data(true);
             cx.check("early data", || "offered; rejected, will be skipped".into());
         }
     }
 }
 
-pub(crate) struct ExpectCertificate {
+/// A client authenticating: its Certificate, then (unless empty) CertificateVerify.
+pub(crate) struct ClientCert {
     auth: ClientAuth,
     fin: ExpectFinished,
 }
 
-impl ExpectCertificate {
-    fn handle(
+impl ClientCert {
+    fn certificate(
         mut self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        c: CertificatePayload,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
-        let HandshakePayload::Certificate(c) = msg.0 else {
-            return Err(Error::unexpected_message(
-                msg.0.name(),
-                "the client Certificate",
-            ));
-        };
         if !c.context.is_empty() {
             return Err(Error::illegal(
                 PeerMisbehaved::UnexpectedCertificateContext("client"),
@@ -256,35 +266,20 @@ impl ExpectCertificate {
             )
         });
         cx.info_mut().peer_certs = c.entries.into_iter().map(|e| e.cert).collect();
-        Ok(ServerState::ExpectCertificateVerify(Box::new(
-            ExpectCertificateVerify {
-                auth: self.auth,
-                fin: self.fin,
-            },
-        )))
+        Ok(ServerState::ExpectCertificateVerify(self))
     }
-}
 
-pub(crate) struct ExpectCertificateVerify {
-    auth: ClientAuth,
-    fin: ExpectFinished,
-}
-
-impl ExpectCertificateVerify {
-    fn handle(
+    fn certificate_verify(
         mut self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        cv: &CertificateVerifyPayload,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
-        let HandshakePayload::CertificateVerify(cv) = msg.0 else {
-            return Err(Error::unexpected_message(msg.0.name(), "CertificateVerify"));
-        };
         let verifier = &self.auth.verifier;
         crate::auth::check_certificate_verify(
             cx,
             &self.fin.transcript,
-            &cv,
+            cv,
             verifier.supported_schemes(),
             false,
             |m, leaf, scheme, sig| verifier.verify_signature(m, leaf, scheme, sig),
@@ -313,12 +308,8 @@ impl ExpectFinished {
     fn end_of_early_data(
         mut self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<ServerState, Error> {
-        let HandshakePayload::EndOfEarlyData = msg.0 else {
-            return Err(Error::unexpected_message(msg.0.name(), "EndOfEarlyData"));
-        };
         self.transcript.add(raw);
         cx.set_early_budget(None);
         cx.set_read_key(self.suite, &self.client_hs);
@@ -328,22 +319,19 @@ impl ExpectFinished {
         Ok(ServerState::ExpectFinished(self))
     }
 
-    fn handle(
+    fn finished(
         self: Box<Self>,
         cx: &mut Context<'_>,
-        msg: HandshakeMessage,
+        vd: &[u8],
         raw: &[u8],
     ) -> Result<ServerState, Error> {
-        let HandshakePayload::Finished(vd) = msg.0 else {
-            return Err(Error::unexpected_message(msg.0.name(), "Finished"));
-        };
         let hash = self.suite.hash();
         crate::auth::check_finished(
             cx,
             hash,
             &self.client_hs,
             &self.transcript,
-            &vd,
+            vd,
             "client Finished",
         )?;
         cx.set_read_key(self.suite, &self.client_ap);

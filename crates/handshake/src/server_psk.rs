@@ -8,12 +8,12 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::RawExtension;
 use crate::codec::{
-    ClientExtension, ClientHello, ExtensionType, HandshakeMessage, HandshakePayload,
+    ClientHelloExtensions, ExtensionType, HandshakeMessage, HandshakePayload,
     NewSessionTicketPayload,
 };
 use crate::config::ServerConfig;
 use crate::context::Context;
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{expand_label, label, MasterSecret, Transcript};
 use crate::resumption::binder;
 use crate::tickets::{unix_now, TicketState, Ticketer, AGE_WINDOW_MS};
@@ -22,9 +22,8 @@ use crate::tickets::{unix_now, TicketState, Ticketer, AGE_WINDOW_MS};
 const PSK_DHE_KE: u8 = 1;
 
 /// True when the client listed psk_dhe_ke: only then are tickets sent (RFC 8446 §4.2.9).
-pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
-    matches!(ch.ext(ExtensionType::PskKeyExchangeModes),
-        Some(ClientExtension::PskKeyExchangeModes(m)) if m.contains(&PSK_DHE_KE))
+pub(crate) fn offers_psk_dhe(exts: &ClientHelloExtensions<'_>) -> bool {
+    exts.psk_modes.is_some_and(|m| m.contains(&PSK_DHE_KE))
 }
 
 /// The session to resume, if the client offered one of our tickets that is still valid for this
@@ -33,20 +32,21 @@ pub(crate) fn offers_psk_dhe(ch: &ClientHello) -> bool {
 pub(crate) fn accept(
     cx: &mut Context<'_>,
     config: &ServerConfig,
-    ch: &ClientHello,
+    exts: &ClientHelloExtensions<'_>,
     raw: &[u8],
     prefix: Option<&Transcript>,
     suite: Tls13Suite,
 ) -> Result<Option<TicketState>, Error> {
-    let (Some(ticketer), Some(ClientExtension::PreSharedKey(offer))) =
-        (&config.ticketer, ch.ext(ExtensionType::PreSharedKey))
-    else {
+    let (Some(ticketer), Some(offer)) = (&config.ticketer, exts.pre_shared_key) else {
         return Ok(None);
     };
-    if ch.ext(ExtensionType::PskKeyExchangeModes).is_none() {
+    if exts.psk_modes.is_none() {
         return Err(Error::proto(
             AlertDescription::MissingExtension,
-            "ClientHello has no psk_key_exchange_modes",
+            PeerMisbehaved::MissingExtension {
+                message: "ClientHello",
+                extension: ExtensionType::PskKeyExchangeModes,
+            },
         ));
     }
     let Some(state) = offer
@@ -56,8 +56,8 @@ pub(crate) fn accept(
     else {
         return Ok(None);
     };
-    let (sni, alpn) = (requested_sni(ch), chosen_alpn(config, ch));
-    if let Err(why) = bound_to(&state, config, suite, offers_psk_dhe(ch), sni, alpn) {
+    let (sni, alpn) = (requested_sni(exts), chosen_alpn(config, exts));
+    if let Err(why) = bound_to(&state, config, suite, offers_psk_dhe(exts), sni, alpn) {
         cx.check("resumption", || {
             format!("ticket ignored: {why}; full handshake")
         });
@@ -73,7 +73,7 @@ pub(crate) fn accept(
     if !crate::constant_time::eq(expected.as_bytes(), offered) {
         return Err(Error::proto(
             AlertDescription::DecryptError,
-            "PSK binder does not verify",
+            PeerMisbehaved::BadBinder,
         ));
     }
     cx.check("resumption", || {
@@ -83,20 +83,14 @@ pub(crate) fn accept(
 }
 
 /// The host name the client asked for, lower-cased (garbage is refused later by the handshake).
-fn requested_sni(ch: &ClientHello) -> Option<String> {
-    let Some(ClientExtension::ServerName(list)) = ch.ext(ExtensionType::ServerName) else {
-        return None;
-    };
-    let entry = list.iter().find(|e| e.name_type == 0)?;
-    Some(String::from_utf8_lossy(&entry.name).to_ascii_lowercase())
+fn requested_sni(exts: &ClientHelloExtensions<'_>) -> Option<String> {
+    Some(String::from_utf8_lossy(exts.host_name()?).to_ascii_lowercase())
 }
 
 /// The ALPN protocol this handshake will select (the same rule as the handshake: our preference
 /// order, the first the client also offers); `None` when there is none to select.
-fn chosen_alpn<'a>(config: &'a ServerConfig, ch: &ClientHello) -> Option<&'a [u8]> {
-    let Some(ClientExtension::Alpn(offered)) = ch.ext(ExtensionType::Alpn) else {
-        return None;
-    };
+fn chosen_alpn<'a>(config: &'a ServerConfig, exts: &ClientHelloExtensions<'_>) -> Option<&'a [u8]> {
+    let offered = exts.alpn?;
     config
         .alpn
         .iter()
@@ -154,11 +148,11 @@ pub(crate) struct PendingTickets {
 /// Tickets are owed when they are on, the count is not 0 and the client offered psk_dhe_ke.
 pub(crate) fn pending(
     config: &ServerConfig,
-    ch: &ClientHello,
+    exts: &ClientHelloExtensions<'_>,
     ks: MasterSecret,
 ) -> Option<PendingTickets> {
     let ticketer = config.ticketer.clone()?;
-    (config.ticket_count > 0 && offers_psk_dhe(ch)).then_some(PendingTickets {
+    (config.ticket_count > 0 && offers_psk_dhe(exts)).then_some(PendingTickets {
         ticketer,
         count: config.ticket_count,
         lifetime: config.ticket_lifetime,
@@ -233,7 +227,7 @@ pub(crate) fn issue(
 /// within [`AGE_WINDOW_MS`] of ours, and the PSK binder not seen before (the strike register).
 pub(crate) fn early_data_budget(
     config: &ServerConfig,
-    ch: &ClientHello,
+    exts: &ClientHelloExtensions<'_>,
     state: &TicketState,
     after_hrr: bool,
 ) -> Result<usize, &'static str> {
@@ -246,7 +240,7 @@ pub(crate) fn early_data_budget(
     if after_hrr {
         return Err("after a HelloRetryRequest");
     }
-    let Some(ClientExtension::PreSharedKey(offer)) = ch.ext(ExtensionType::PreSharedKey) else {
+    let Some(offer) = exts.pre_shared_key else {
         return Err("no pre_shared_key");
     };
     let (Some(id), Some(binder)) = (offer.identities.first(), offer.binders.first()) else {
@@ -272,16 +266,15 @@ pub(crate) fn early_data_budget(
 pub(crate) fn accept_early(
     cx: &mut Context<'_>,
     config: &ServerConfig,
-    ch: &ClientHello,
     a: &crate::negotiate::Accepted<'_>,
     after_hrr: bool,
     t: &Transcript,
 ) -> Option<(usize, crate::keyschedule::Secret)> {
     let state = a.resumed.as_ref()?;
-    if !ch.typed_extensions().early_data {
+    if !a.exts.early_data {
         return None;
     }
-    match early_data_budget(config, ch, state, after_hrr) {
+    match early_data_budget(config, &a.exts, state, after_hrr) {
         Ok(budget) => {
             let early =
                 crate::keyschedule::EarlySecret::new(a.suite.hash(), Some(state.psk.as_bytes()));

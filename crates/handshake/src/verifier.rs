@@ -1,4 +1,6 @@
-//! Server certificate verification behind a trait; the default uses https-verify.
+//! Certificate verification behind traits, the defaults using https-verify: the peer's
+//! CertificateVerify signature ([`SignatureVerifier`], shared by both roles) and its chain
+//! ([`ServerCertVerifier`] for clients, [`ClientCertVerifier`] for servers).
 
 use std::fmt::Debug;
 
@@ -7,9 +9,47 @@ use https_verify::{Purpose, Request, ServerName, TrustAnchors};
 use crate::error::{Error, PeerMisbehaved};
 use crate::sign::{SignatureScheme, VERIFY_SCHEMES};
 
-/// Checks the server's certificate chain and its CertificateVerify signature. Implement it to plug in
-/// your own policy (pinning, a different validator...).
-pub trait ServerCertVerifier: Send + Sync + Debug {
+/// Checks a peer's CertificateVerify signature; the defaults are what TLS 1.3 asks (the end
+/// entity's key, the schemes https-verify implements), so most verifiers implement nothing here.
+pub trait SignatureVerifier: Send + Sync + Debug {
+    /// Verifies a CertificateVerify signature over `message` with the end entity's key.
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        end_entity: &[u8],
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        verify_tls13_signature(message, end_entity, scheme, signature)
+    }
+
+    /// The signature schemes offered in signature_algorithms (a client) or CertificateRequest
+    /// (a server).
+    fn supported_schemes(&self) -> &[SignatureScheme] {
+        VERIFY_SCHEMES
+    }
+}
+
+/// The default [`SignatureVerifier::verify_signature`]: `signature` by the key of `end_entity`
+/// (DER) under `scheme`. An unreadable key is [`Error::Certificate`]; a bad signature
+/// [`Error::CertificateSignature`].
+pub fn verify_tls13_signature(
+    message: &[u8],
+    end_entity: &[u8],
+    scheme: SignatureScheme,
+    signature: &[u8],
+) -> Result<(), Error> {
+    let spki = https_verify::end_entity_spki(end_entity).map_err(Error::Certificate)?;
+    let algorithm = scheme
+        .algorithm()
+        .ok_or_else(|| Error::illegal(PeerMisbehaved::UnsupportedSignatureScheme(scheme)))?;
+    https_verify::verify_signature(&spki, algorithm, message, signature)
+        .map_err(Error::CertificateSignature)
+}
+
+/// Checks the server's certificate chain (its CertificateVerify through [`SignatureVerifier`]).
+/// Implement it to plug in your own policy (pinning, a different validator...).
+pub trait ServerCertVerifier: SignatureVerifier {
     /// Validates `end_entity` (DER) for `server_name` using `intermediates` (DER, as sent).
     /// On failure return [`Error::Certificate`] (an https-verify verdict) or
     /// [`Error::CertificateRejected`] with the alert to send.
@@ -19,20 +59,6 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
         intermediates: &[&[u8]],
         server_name: &str,
     ) -> Result<(), Error>;
-
-    /// Verifies a CertificateVerify signature over `message` with the end entity's key.
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), Error>;
-
-    /// The signature schemes offered in signature_algorithms.
-    fn supported_schemes(&self) -> &[SignatureScheme] {
-        VERIFY_SCHEMES
-    }
 }
 
 /// Runs https-verify's path validation; a rejection becomes the certificate alert it names.
@@ -81,39 +107,15 @@ impl ServerCertVerifier for WebPkiVerifier {
             .purpose(Purpose::Server);
         verify_path(&req)
     }
-
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        let spki = https_verify::end_entity_spki(end_entity).map_err(Error::Certificate)?;
-        let algorithm = scheme
-            .algorithm()
-            .ok_or_else(|| Error::illegal(PeerMisbehaved::UnsupportedSignatureScheme(scheme)))?;
-        https_verify::verify_signature(&spki, algorithm, message, signature)
-            .map_err(Error::CertificateSignature)
-    }
 }
 
-/// Checks a client's certificate chain and CertificateVerify (servers that request client certificates).
-pub trait ClientCertVerifier: Send + Sync + Debug {
+impl SignatureVerifier for WebPkiVerifier {}
+
+/// Checks a client's certificate chain (servers that request client certificates; its
+/// CertificateVerify through [`SignatureVerifier`]).
+pub trait ClientCertVerifier: SignatureVerifier {
     /// Validates the client's `end_entity` (DER) with `intermediates` for client authentication.
     fn verify_client_cert(&self, end_entity: &[u8], intermediates: &[&[u8]]) -> Result<(), Error>;
-    /// Verifies the client's CertificateVerify signature over `message`.
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), Error>;
-    /// The schemes offered in CertificateRequest's signature_algorithms.
-    fn supported_schemes(&self) -> &[SignatureScheme] {
-        VERIFY_SCHEMES
-    }
 }
 
 /// The default client verifier: https-verify path validation for the clientAuth purpose.
@@ -139,16 +141,9 @@ impl ClientCertVerifier for WebPkiClientVerifier {
             .purpose(Purpose::Client);
         verify_path(&req)
     }
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: SignatureScheme,
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        ServerCertVerifier::verify_signature(&self.inner, message, end_entity, scheme, signature)
-    }
 }
+
+impl SignatureVerifier for WebPkiClientVerifier {}
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use common::*;
 use https_handshake::{
     AlertDescription, CertifiedKey, ClientConfig, ClientConnection, Error, PeerMisbehaved,
-    ServerConfig, ServerConnection, SigningKey,
+    ServerConnection, SigningKey,
 };
 use https_pki::{KeyType, Profile};
 use https_verify::VerifyError;
@@ -30,9 +30,7 @@ fn our_client_with_cert(l: &Leaf) -> ClientConnection {
 
 fn our_server(required: bool) -> ServerConnection {
     let p = pki();
-    let cfg = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
+    let cfg = serving(&p.ecdsa)
         .with_client_ca(anchors(&p.ca), required)
         .build()
         .unwrap();
@@ -63,14 +61,8 @@ fn our_client_cert_accepted_by_rustls_server() {
             .with_client_cert_verifier(verifier)
             .with_single_cert(chain, key)
             .unwrap();
-        let mut c = Ours {
-            conn: our_client_with_cert(&l),
-            got: vec![],
-        };
-        let mut s = Theirs {
-            conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(),
-            got: vec![],
-        };
+        let mut c = Ours::new(our_client_with_cert(&l));
+        let mut s = Theirs::new(rustls::ServerConnection::new(Arc::new(server)).unwrap());
         handshake(&mut c, &mut s).unwrap_or_else(|e| panic!("{kt:?}: {e:?}"));
         let peer = s
             .conn
@@ -98,14 +90,8 @@ fn rustls_client_cert_accepted_by_our_server() {
         .with_root_certificates(rustls_roots(&p.ca))
         .with_client_auth_cert(chain, key)
         .unwrap();
-    let mut c = Theirs {
-        conn: rustls_client_conn(Arc::new(cfg), "localhost"),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: our_server(true),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(Arc::new(cfg), "localhost"));
+    let mut s = Ours::new(our_server(true));
     handshake(&mut c, &mut s).unwrap();
     assert_eq!(s.conn.peer_certificates().unwrap()[0], l.chain[0]);
     assert_eq!(send(&mut c, &mut s, b"hello"), b"hello");
@@ -120,14 +106,8 @@ fn missing_client_cert_required_vs_optional() {
         &[],
     );
     // Required: certificate_required.
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg.clone(), "localhost"),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: our_server(true),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(cfg.clone(), "localhost"));
+    let mut s = Ours::new(our_server(true));
     let (c_err, _) = handshake(&mut c, &mut s).expect_err("certificate required");
     assert!(
         matches!(
@@ -140,32 +120,21 @@ fn missing_client_cert_required_vs_optional() {
         "{:?}",
         s.conn.error()
     );
-    assert!(c_err
-        .unwrap()
-        .contains("AlertReceived(CertificateRequired)"));
+    assert_eq!(
+        c_err.and_then(|e| e.rustls_got_alert()),
+        Some(rustls::AlertDescription::CertificateRequired)
+    );
     // Optional: proceeds without a peer certificate.
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg, "localhost"),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: our_server(false),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(cfg, "localhost"));
+    let mut s = Ours::new(our_server(false));
     handshake(&mut c, &mut s).unwrap();
     assert!(s.conn.peer_certificates().is_none());
     // A client certificate from an untrusted CA: unknown_ca.
     let other =
         https_pki::CertificateAuthority::new_root(&https_pki::CaOptions::root("other")).unwrap();
     let l = leaf(&other, &["client.test"], &Profile::client());
-    let mut c = Ours {
-        conn: our_client_with_cert(&l),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: our_server(true),
-        got: vec![],
-    };
+    let mut c = Ours::new(our_client_with_cert(&l));
+    let mut s = Ours::new(our_server(true));
     handshake(&mut c, &mut s).expect_err("untrusted client cert");
     match s.conn.error() {
         Some(e @ Error::Certificate(VerifyError::UnknownIssuer { .. })) => {

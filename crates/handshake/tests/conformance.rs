@@ -357,14 +357,8 @@ fn rustls_client_with_0rtt_ticket(
     let mut client_cfg = Arc::try_unwrap(rustls_client(provider, &p.ca, &[])).unwrap();
     client_cfg.enable_early_data = true;
     let client_cfg = Arc::new(client_cfg);
-    let mut c = Theirs {
-        conn: rustls_client_conn(client_cfg.clone(), "localhost"),
-        got: vec![],
-    };
-    let mut s = Theirs {
-        conn: rustls::ServerConnection::new(Arc::new(server_cfg)).unwrap(),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(client_cfg.clone(), "localhost"));
+    let mut s = Theirs::new(rustls::ServerConnection::new(Arc::new(server_cfg)).unwrap());
     handshake(&mut c, &mut s).unwrap();
     let tickets = s.out(); // NewSessionTickets
     c.feed(&tickets).unwrap();
@@ -375,14 +369,8 @@ fn rustls_client_with_0rtt_ticket(
 }
 
 fn run_with_rustls(c: rustls::ClientConnection, s: https_handshake::ServerConnection) {
-    let mut c = Theirs {
-        conn: c,
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: s,
-        got: vec![],
-    };
+    let mut c = Theirs::new(c);
+    let mut s = Ours::new(s);
     handshake(&mut c, &mut s).expect("the handshake completes without 0-RTT");
     assert!(!c.conn.is_early_data_accepted());
     let got = send(&mut c, &mut s, b"after the handshake");

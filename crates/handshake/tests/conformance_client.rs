@@ -10,8 +10,7 @@ use std::sync::Arc;
 use common::*;
 use https_handshake::codec::*;
 use https_handshake::{
-    AlertDescription, ClientConfig, ClientConnection, NamedGroup, ServerConfig, ServerConnection,
-    Tls13Suite,
+    AlertDescription, ClientConnection, NamedGroup, ServerConnection, Tls13Suite,
 };
 use https_record::ContentType;
 use wire::*;
@@ -92,17 +91,14 @@ fn hello_retry_request_with_a_60000_byte_cookie_is_echoed_exactly() {
 fn client_with_ticket(suites: &[Tls13Suite]) -> (ClientConnection, ClientHello) {
     let p = pki();
     let server = Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-            .unwrap()
+        serving(&p.ecdsa)
             .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
             .with_session_tickets(true)
             .build()
             .unwrap(),
     );
     let cfg = Arc::new(
-        ClientConfig::builder()
-            .with_root_certificates(anchors(&p.ca))
+        trusting(&p.ca)
             .with_groups(&[NamedGroup::X25519, NamedGroup::Secp256r1])
             .with_cipher_suites(suites)
             .with_resumption(true)

@@ -4,27 +4,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
-use https_handshake::{ClientConfig, ServerConfig, TlsAcceptor, TlsConnector};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn response_after_the_clients_close_notify_is_delivered() {
     let p = pki();
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
-        .build()
-        .unwrap();
-    let client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
-        .build()
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(server));
+    let server = serving(&p.ecdsa).build().unwrap();
+    let client = trusting(&p.ca).build().unwrap();
+    let (listener, addr, acceptor) = tcp_server(server).await;
     let srv = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
         let mut tls = acceptor.accept(tcp).await.unwrap();
@@ -37,11 +25,7 @@ async fn response_after_the_clients_close_notify_is_delivered() {
         tls.flush().await.unwrap();
         tls.shutdown().await.unwrap();
     });
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut tls = TlsConnector::from(Arc::new(client))
-        .connect("localhost", tcp)
-        .await
-        .unwrap();
+    let mut tls = connect_tcp(client, addr).await;
     tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
     tls.shutdown().await.unwrap(); // close_notify (and the TCP write side)
     let mut got = Vec::new();

@@ -274,15 +274,9 @@ fn rustls_client_closing_first_still_gets_the_whole_response() {
         &p.ca,
         &[],
     );
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg, "localhost"),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(cfg, "localhost"));
     let (s, _) = server();
-    let mut s = Ours {
-        conn: s,
-        got: vec![],
-    };
+    let mut s = Ours::new(s);
     handshake(&mut c, &mut s).unwrap();
     c.conn
         .writer()

@@ -5,9 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use https_handshake::{
-    ClientConfig, ClientConnection, KeyLogFile, ServerConfig, ServerConnection, TraceEvent,
-};
+use https_handshake::{ClientConnection, KeyLogFile, ServerConnection, TraceEvent};
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
 #[derive(Debug, Default)]
@@ -34,19 +32,11 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     std::env::set_var("SSLKEYLOGFILE", &path);
     let key_log = KeyLogFile::from_env().unwrap();
     // Configs built while the variable is set but given no key log must log nothing.
-    let unlogged_client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
-        .build()
-        .unwrap();
-    let unlogged_server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
-        .build()
-        .unwrap();
+    let unlogged_client = trusting(&p.ca).build().unwrap();
+    let unlogged_server = serving(&p.ecdsa).build().unwrap();
     std::env::remove_var("SSLKEYLOGFILE");
     assert!(key_log.is_enabled());
-    let client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
+    let client = trusting(&p.ca)
         .with_key_log(Arc::new(key_log))
         .build()
         .unwrap();
@@ -59,14 +49,8 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     );
     let mut server = Arc::try_unwrap(server).unwrap();
     server.key_log = log.clone();
-    let mut c = Ours {
-        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
-        got: vec![],
-    };
-    let mut s = Theirs {
-        conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(),
-        got: vec![],
-    };
+    let mut c = Ours::new(ClientConnection::new(Arc::new(client), "localhost").unwrap());
+    let mut s = Theirs::new(rustls::ServerConnection::new(Arc::new(server)).unwrap());
     handshake(&mut c, &mut s).unwrap();
 
     let text = std::fs::read_to_string(&path).unwrap();
@@ -92,14 +76,8 @@ fn sslkeylogfile_matches_the_peers_secrets() {
     let random = hex::encode(&theirs[0].1);
     assert_eq!(text.lines().filter(|l| l.contains(&random)).count(), 5);
 
-    let mut c = Ours {
-        conn: ClientConnection::new(Arc::new(unlogged_client), "localhost").unwrap(),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(Arc::new(unlogged_server)).unwrap(),
-        got: vec![],
-    };
+    let mut c = Ours::new(ClientConnection::new(Arc::new(unlogged_client), "localhost").unwrap());
+    let mut s = Ours::new(ServerConnection::new(Arc::new(unlogged_server)).unwrap());
     handshake(&mut c, &mut s).unwrap();
     let after = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
@@ -112,26 +90,14 @@ fn sslkeylogfile_matches_the_peers_secrets() {
 fn trace_names_every_step_and_no_secret_values() {
     let p = pki();
     let secrets = Arc::new(Collect::default());
-    let client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
+    let client = trusting(&p.ca)
         .with_trace(true)
         .with_key_log(secrets.clone())
         .build()
         .unwrap();
-    let server = ServerConfig::builder()
-        .with_single_cert(p.rsa.chain.clone(), &p.rsa.key_pkcs8)
-        .unwrap()
-        .with_trace(true)
-        .build()
-        .unwrap();
-    let mut c = Ours {
-        conn: ClientConnection::new(Arc::new(client), "localhost").unwrap(),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(Arc::new(server)).unwrap(),
-        got: vec![],
-    };
+    let server = serving(&p.rsa).with_trace(true).build().unwrap();
+    let mut c = Ours::new(ClientConnection::new(Arc::new(client), "localhost").unwrap());
+    let mut s = Ours::new(ServerConnection::new(Arc::new(server)).unwrap());
     handshake(&mut c, &mut s).unwrap();
 
     let lines: Vec<String> = c.conn.trace().iter().map(|e| e.to_string()).collect();

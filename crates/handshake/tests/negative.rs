@@ -7,9 +7,8 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use https_handshake::codec::*;
 use https_handshake::{
-    AlertDescription, CertifiedKey, ClientConfig, ClientConnection, Error, KeyLog, NamedGroup,
-    Negotiable, PeerMisbehaved, ServerConfig, ServerConnection, SigningKey, SniResolver,
-    Tls13Suite,
+    AlertDescription, CertifiedKey, ClientConnection, Error, KeyLog, NamedGroup, Negotiable,
+    PeerMisbehaved, ServerConfig, ServerConnection, SigningKey, SniResolver, Tls13Suite,
 };
 use https_pki::{time, CaOptions, CertificateAuthority, Profile, Validity};
 use https_record::{ContentType, RecordOpener, RecordSealer};
@@ -17,9 +16,7 @@ use rustls::crypto::ring::{cipher_suite, kx_group};
 
 fn our_server() -> ServerConnection {
     let p = pki();
-    let cfg = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
+    let cfg = serving(&p.ecdsa)
         .with_groups(&[NamedGroup::X25519, NamedGroup::Secp256r1])
         .with_cipher_suites(&[Tls13Suite::Aes128GcmSha256])
         .build()
@@ -28,10 +25,7 @@ fn our_server() -> ServerConnection {
 }
 
 fn our_client(anchors_of: &CertificateAuthority, name: &str) -> ClientConnection {
-    let cfg = ClientConfig::builder()
-        .with_root_certificates(anchors(anchors_of))
-        .build()
-        .unwrap();
+    let cfg = trusting(anchors_of).build().unwrap();
     ClientConnection::new(Arc::new(cfg), name).unwrap()
 }
 
@@ -103,12 +97,9 @@ fn client_fails_with(
     mut c: ClientConnection,
     s: &mut dyn Side,
     alert: AlertDescription,
-    peer_sees: &str,
+    peer_sees: rustls::AlertDescription,
 ) {
-    let mut ours = Ours {
-        conn: &mut *c,
-        got: vec![],
-    };
+    let mut ours = Ours::new(&mut *c);
     let (_, s_err) = handshake(&mut ours, s).expect_err("must fail");
     assert_eq!(
         c.error().and_then(Error::alert),
@@ -117,24 +108,18 @@ fn client_fails_with(
         c.error()
     );
     let s_err = s_err.expect("server saw the alert");
-    assert!(
-        s_err.contains(peer_sees),
-        "server error {s_err} should contain {peer_sees}"
-    );
+    assert_eq!(s_err.rustls_got_alert(), Some(peer_sees), "{s_err}");
 }
 
 #[test]
 fn wrong_name_is_bad_certificate() {
     let p = pki();
-    let mut s = Theirs {
-        conn: default_rustls_server(&p.ecdsa),
-        got: vec![],
-    };
+    let mut s = Theirs::new(default_rustls_server(&p.ecdsa));
     client_fails_with(
         our_client(&p.ca, "other.example"),
         &mut s,
         AlertDescription::BadCertificate,
-        "AlertReceived(BadCertificate)",
+        rustls::AlertDescription::BadCertificate,
     );
 }
 
@@ -142,15 +127,12 @@ fn wrong_name_is_bad_certificate() {
 fn untrusted_ca_is_unknown_ca() {
     let p = pki();
     let other = CertificateAuthority::new_root(&CaOptions::root("someone else")).unwrap();
-    let mut s = Theirs {
-        conn: default_rustls_server(&p.ecdsa),
-        got: vec![],
-    };
+    let mut s = Theirs::new(default_rustls_server(&p.ecdsa));
     client_fails_with(
         our_client(&other, "localhost"),
         &mut s,
         AlertDescription::UnknownCa,
-        "AlertReceived(UnknownCA)",
+        rustls::AlertDescription::UnknownCA,
     );
 }
 
@@ -167,15 +149,12 @@ fn expired_certificate_is_certificate_expired() {
         &["localhost"],
         &Profile::server().validity(validity).without_policy(),
     );
-    let mut s = Theirs {
-        conn: default_rustls_server(&expired),
-        got: vec![],
-    };
+    let mut s = Theirs::new(default_rustls_server(&expired));
     client_fails_with(
         our_client(&p.ca, "localhost"),
         &mut s,
         AlertDescription::CertificateExpired,
-        "AlertReceived(CertificateExpired)",
+        rustls::AlertDescription::CertificateExpired,
     );
 }
 
@@ -265,14 +244,8 @@ fn tampered_server_finished_is_decrypt_error() {
     );
     let mut server = Arc::try_unwrap(server).unwrap();
     server.key_log = log.clone();
-    let mut s = Theirs {
-        conn: rustls::ServerConnection::new(Arc::new(server)).unwrap(),
-        got: vec![],
-    };
-    let mut c = Ours {
-        conn: our_client(&p.ca, "localhost"),
-        got: vec![],
-    };
+    let mut s = Theirs::new(rustls::ServerConnection::new(Arc::new(server)).unwrap());
+    let mut c = Ours::new(our_client(&p.ca, "localhost"));
     let ch = c.out();
     s.feed(&ch).unwrap();
     let flight = tamper_finished(&s.out(), &log.get("SERVER_HANDSHAKE_TRAFFIC_SECRET"));
@@ -291,32 +264,25 @@ fn tampered_server_finished_is_decrypt_error() {
     // The alert (under the client handshake key) reaches rustls.
     let alert = c.out();
     let s_err = s.feed(&alert).expect_err("server sees the alert");
-    assert!(s_err.contains("AlertReceived(DecryptError)"), "{s_err}");
+    assert_eq!(
+        s_err.rustls_got_alert(),
+        Some(rustls::AlertDescription::DecryptError),
+        "{s_err}"
+    );
 }
 
 #[test]
 fn tampered_client_finished_is_decrypt_error() {
     let p = pki();
     let log = Arc::new(Secrets::default());
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
-        .with_key_log(log.clone())
-        .build()
-        .unwrap();
-    let mut s = Ours {
-        conn: ServerConnection::new(Arc::new(server)).unwrap(),
-        got: vec![],
-    };
+    let server = serving(&p.ecdsa).with_key_log(log.clone()).build().unwrap();
+    let mut s = Ours::new(ServerConnection::new(Arc::new(server)).unwrap());
     let cfg = rustls_client(
         rustls_provider(cipher_suite::TLS13_AES_128_GCM_SHA256, kx_group::X25519),
         &p.ca,
         &[],
     );
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg, "localhost"),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(cfg, "localhost"));
     let ch = c.out();
     s.feed(&ch).unwrap();
     let flight = s.out();
@@ -336,7 +302,11 @@ fn tampered_client_finished_is_decrypt_error() {
     );
     let alert = s.out();
     let c_err = c.feed(&alert).expect_err("client sees the alert");
-    assert!(c_err.contains("AlertReceived(DecryptError)"), "{c_err}");
+    assert_eq!(
+        c_err.rustls_got_alert(),
+        Some(rustls::AlertDescription::DecryptError),
+        "{c_err}"
+    );
 }
 
 #[test]
@@ -447,14 +417,8 @@ fn no_common_group_or_suite_is_handshake_failure() {
         (cipher_suite::TLS13_AES_256_GCM_SHA384, kx_group::X25519),
     ] {
         let cfg = rustls_client(rustls_provider(suite, group), &p.ca, &[]);
-        let mut c = Theirs {
-            conn: rustls_client_conn(cfg, "localhost"),
-            got: vec![],
-        };
-        let mut s = Ours {
-            conn: our_server(),
-            got: vec![],
-        };
+        let mut c = Theirs::new(rustls_client_conn(cfg, "localhost"));
+        let mut s = Ours::new(our_server());
         let (c_err, _) = handshake(&mut c, &mut s).expect_err("no overlap");
         assert!(
             matches!(
@@ -469,7 +433,10 @@ fn no_common_group_or_suite_is_handshake_failure() {
             "{:?}",
             s.conn.error()
         );
-        assert!(c_err.unwrap().contains("AlertReceived(HandshakeFailure)"));
+        assert_eq!(
+            c_err.and_then(|e| e.rustls_got_alert()),
+            Some(rustls::AlertDescription::HandshakeFailure)
+        );
     }
 }
 
@@ -483,14 +450,8 @@ fn tls12_only_client_gets_protocol_version() {
         .unwrap()
         .with_root_certificates(rustls_roots(&p.ca))
         .with_no_client_auth();
-    let mut c = Theirs {
-        conn: rustls_client_conn(Arc::new(cfg), "localhost"),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: our_server(),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(Arc::new(cfg), "localhost"));
+    let mut s = Ours::new(our_server());
     let (c_err, _) = handshake(&mut c, &mut s).expect_err("TLS 1.2 only");
     assert!(
         matches!(
@@ -503,7 +464,10 @@ fn tls12_only_client_gets_protocol_version() {
         "{:?}",
         s.conn.error()
     );
-    assert!(c_err.unwrap().contains("AlertReceived(ProtocolVersion)"));
+    assert_eq!(
+        c_err.and_then(|e| e.rustls_got_alert()),
+        Some(rustls::AlertDescription::ProtocolVersion)
+    );
 }
 
 #[test]
@@ -514,22 +478,17 @@ fn alpn_mismatch_is_no_application_protocol() {
         &p.ca,
         &[b"spdy/1"],
     );
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg, "localhost"),
-        got: vec![],
-    };
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
+    let mut c = Theirs::new(rustls_client_conn(cfg, "localhost"));
+    let server = serving(&p.ecdsa)
         .with_alpn(&[b"h2", b"http/1.1"])
         .build()
         .unwrap();
-    let mut s = Ours {
-        conn: ServerConnection::new(Arc::new(server)).unwrap(),
-        got: vec![],
-    };
+    let mut s = Ours::new(ServerConnection::new(Arc::new(server)).unwrap());
     let (c_err, _) = handshake(&mut c, &mut s).expect_err("no ALPN overlap");
-    assert!(c_err.unwrap().contains("NoApplicationProtocol"));
+    assert_eq!(
+        c_err.and_then(|e| e.rustls_got_alert()),
+        Some(rustls::AlertDescription::NoApplicationProtocol)
+    );
     assert_eq!(
         s.conn.error().and_then(Error::peer_misbehaved),
         Some(&PeerMisbehaved::NothingInCommon(Negotiable::AlpnProtocol))
@@ -566,26 +525,14 @@ fn sni_selects_the_certificate() {
             .unwrap(),
     );
     for (name, ca) in [("a.test", &a), ("b.test", &p.ca)] {
-        let mut c = Ours {
-            conn: our_client(ca, name),
-            got: vec![],
-        };
-        let mut s = Ours {
-            conn: ServerConnection::new(server.clone()).unwrap(),
-            got: vec![],
-        };
+        let mut c = Ours::new(our_client(ca, name));
+        let mut s = Ours::new(ServerConnection::new(server.clone()).unwrap());
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(s.conn.server_name(), Some(name));
     }
     // Unknown name and no default: unrecognized_name.
-    let mut c = Ours {
-        conn: our_client(&p.ca, "c.test"),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(server).unwrap(),
-        got: vec![],
-    };
+    let mut c = Ours::new(our_client(&p.ca, "c.test"));
+    let mut s = Ours::new(ServerConnection::new(server).unwrap());
     handshake(&mut c, &mut s).expect_err("unknown name");
     assert!(
         matches!(

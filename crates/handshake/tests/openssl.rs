@@ -7,18 +7,23 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use https_handshake::{ClientConfig, ServerConfig, TlsAcceptor, TlsConnector};
+use https_handshake::{ClientConfig, ServerConfig, ServerConfigBuilder, TlsAcceptor, TlsConnector};
 use https_pki::{CaOptions, CertificateAuthority, KeyType, Profile};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn have_openssl() -> bool {
-    match Command::new("openssl").arg("version").output() {
+/// True when `tool arg` runs; otherwise prints why the test is skipped.
+fn have(tool: &str, arg: &str) -> bool {
+    match Command::new(tool).arg(arg).output() {
         Ok(o) if o.status.success() => true,
         _ => {
-            eprintln!("skipping: openssl is not installed");
+            eprintln!("skipping: {tool} is not installed");
             false
         }
     }
+}
+
+fn have_openssl() -> bool {
+    have("openssl", "version")
 }
 
 struct Files {
@@ -29,6 +34,27 @@ struct Files {
     fullchain: String,
     key_pem: String,
     ca_der: Vec<u8>,
+}
+
+impl Files {
+    /// Our server with this leaf (`tune` adds ALPN, tickets...), listening on loopback: the
+    /// acceptor, the listener and its port.
+    async fn listen(
+        &self,
+        tune: impl FnOnce(ServerConfigBuilder) -> ServerConfigBuilder,
+    ) -> (TlsAcceptor, tokio::net::TcpListener, u16) {
+        let ck = https_handshake::CertifiedKey::from_pem(
+            self.fullchain.as_bytes(),
+            self.key_pem.as_bytes(),
+        )
+        .unwrap();
+        let server = tune(ServerConfig::builder().with_certified_key(ck))
+            .build()
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        (TlsAcceptor::from(Arc::new(server)), listener, port)
+    }
 }
 
 fn files() -> Files {
@@ -65,16 +91,7 @@ async fn openssl_s_client_against_our_server() {
         return;
     }
     let f = files();
-    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes())
-        .unwrap();
-    let server = ServerConfig::builder()
-        .with_certified_key(ck)
-        .with_alpn(&[b"http/1.1"])
-        .build()
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(server));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (acceptor, listener, port) = f.listen(|b| b.with_alpn(&[b"http/1.1"])).await;
     let cases: [(&str, &str, bool); 6] = [
         ("TLS_AES_128_GCM_SHA256", "X25519", false),
         ("TLS_AES_256_GCM_SHA384", "X25519", false),
@@ -254,26 +271,11 @@ async fn our_client_against_openssl_s_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_fetches_from_our_server() {
-    if Command::new("curl")
-        .arg("--version")
-        .output()
-        .map(|o| !o.status.success())
-        .unwrap_or(true)
-    {
-        eprintln!("skipping: curl is not installed");
+    if !have("curl", "--version") {
         return;
     }
     let f = files();
-    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes())
-        .unwrap();
-    let server = ServerConfig::builder()
-        .with_certified_key(ck)
-        .with_alpn(&[b"http/1.1"])
-        .build()
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(server));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (acceptor, listener, port) = f.listen(|b| b.with_alpn(&[b"http/1.1"])).await;
     let body = "x".repeat(100_000);
     let expected = body.clone();
     let srv = tokio::spawn(async move {
@@ -330,16 +332,7 @@ async fn openssl_resumes_with_our_ticket() {
         return;
     }
     let f = files();
-    let ck = https_handshake::CertifiedKey::from_pem(f.fullchain.as_bytes(), f.key_pem.as_bytes())
-        .unwrap();
-    let server = ServerConfig::builder()
-        .with_certified_key(ck)
-        .with_session_tickets(true)
-        .build()
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(server));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (acceptor, listener, port) = f.listen(|b| b.with_session_tickets(true)).await;
     let srv = tokio::spawn(async move {
         let mut resumed = Vec::new();
         for _ in 0..2 {

@@ -356,14 +356,8 @@ fn defaults_offer_the_hybrid_and_x25519_shares_and_negotiate_the_hybrid() {
             true,
         ),
     ] {
-        let mut c = Ours {
-            conn: our_client(&NamedGroup::ALL),
-            got: vec![],
-        };
-        let mut s = Ours {
-            conn: our_server(server_groups),
-            got: vec![],
-        };
+        let mut c = Ours::new(our_client(&NamedGroup::ALL));
+        let mut s = Ours::new(our_server(server_groups));
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(c.conn.negotiated_group(), Some(want));
         assert_eq!(s.conn.negotiated_group(), Some(want));
@@ -402,17 +396,11 @@ fn rustls_aws_lc_rs_negotiates_the_hybrids_with_us_both_ways() {
     ];
     for (groups, want) in cases {
         // rustls client -> our server (defaults, plus the P-256 hybrid).
-        let mut c = Theirs {
-            conn: rustls_client_conn(
-                rustls_client(aws_provider(groups.clone()), &p.ca, &[]),
-                "localhost",
-            ),
-            got: vec![],
-        };
-        let mut s = Ours {
-            conn: our_server(&NamedGroup::ALL),
-            got: vec![],
-        };
+        let mut c = Theirs::new(rustls_client_conn(
+            rustls_client(aws_provider(groups.clone()), &p.ca, &[]),
+            "localhost",
+        ));
+        let mut s = Ours::new(our_server(&NamedGroup::ALL));
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(s.conn.negotiated_group(), Some(want), "rustls -> us");
         assert!(!s.conn.had_hello_retry(), "rustls -> us {want}");
@@ -432,15 +420,11 @@ fn rustls_aws_lc_rs_negotiates_the_hybrids_with_us_both_ways() {
         } else {
             NamedGroup::DEFAULT.to_vec()
         };
-        let mut c = Ours {
-            conn: our_client(&client_groups),
-            got: vec![],
-        };
-        let mut s = Theirs {
-            conn: rustls::ServerConnection::new(rustls_server(aws_provider(groups), &p.ecdsa, &[]))
+        let mut c = Ours::new(our_client(&client_groups));
+        let mut s = Theirs::new(
+            rustls::ServerConnection::new(rustls_server(aws_provider(groups), &p.ecdsa, &[]))
                 .unwrap(),
-            got: vec![],
-        };
+        );
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(c.conn.negotiated_group(), Some(want), "us -> rustls");
         assert!(!c.conn.had_hello_retry(), "us -> rustls {want}");

@@ -33,27 +33,12 @@ fn multi_name_leaf() -> &'static Leaf {
 /// Our server with the library defaults (tickets on) plus `alpn`.
 fn default_server(alpn: &[&[u8]]) -> Arc<ServerConfig> {
     let l = multi_name_leaf();
-    Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(l.chain.clone(), &l.key_pkcs8)
-            .unwrap()
-            .with_alpn(alpn)
-            .with_trace(true)
-            .build()
-            .unwrap(),
-    )
+    Arc::new(serving(l).with_alpn(alpn).with_trace(true).build().unwrap())
 }
 
 fn server_with_ticketer(t: Arc<Ticketer>) -> Arc<ServerConfig> {
     let l = multi_name_leaf();
-    Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(l.chain.clone(), &l.key_pkcs8)
-            .unwrap()
-            .with_ticketer(t)
-            .build()
-            .unwrap(),
-    )
+    Arc::new(serving(l).with_ticketer(t).build().unwrap())
 }
 
 fn our_client() -> Arc<ClientConfig> {
@@ -70,14 +55,8 @@ type Pair = (Ours<ClientConnection>, Ours<ServerConnection>);
 
 /// Handshake, then deliver what the server still owes (its tickets) and one byte of data.
 fn connect(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, name: &str) -> Pair {
-    let mut c = Ours {
-        conn: ClientConnection::new(client.clone(), name).unwrap(),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(server.clone()).unwrap(),
-        got: vec![],
-    };
+    let mut c = Ours::new(ClientConnection::new(client.clone(), name).unwrap());
+    let mut s = Ours::new(ServerConnection::new(server.clone()).unwrap());
     handshake(&mut c, &mut s).unwrap();
     assert_eq!(send(&mut s, &mut c, b"x"), b"x");
     (c, s)
@@ -180,14 +159,8 @@ fn rustls_connect(
     server: &Arc<ServerConfig>,
     name: &str,
 ) -> (rustls::HandshakeKind, Ours<ServerConnection>) {
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg.clone(), name),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(server.clone()).unwrap(),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(cfg.clone(), name));
+    let mut s = Ours::new(ServerConnection::new(server.clone()).unwrap());
     handshake(&mut c, &mut s).unwrap();
     assert_eq!(send(&mut s, &mut c, b"x"), b"x");
     (c.conn.handshake_kind().unwrap(), s)
@@ -222,14 +195,8 @@ fn two_tickets_arrive_before_the_first_application_data_byte() {
     let server = default_server(&[]);
     let store = Store::new(false);
     let cfg = rustls_with_store(store.clone(), &[]);
-    let mut c = Theirs {
-        conn: rustls_client_conn(cfg, "localhost"),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(server).unwrap(),
-        got: vec![],
-    };
+    let mut c = Theirs::new(rustls_client_conn(cfg, "localhost"));
+    let mut s = Ours::new(ServerConnection::new(server).unwrap());
     // ClientHello -> server flight -> client Finished; then the server writes at once.
     let ch = c.out();
     s.feed(&ch).unwrap();
@@ -275,11 +242,7 @@ fn no_tickets_without_psk_modes_or_when_off_or_count_zero() {
     let (c, _) = connect(&no_modes, &default_server(&[]), "localhost");
     assert_eq!(nst_count(c.conn.trace()), 0, "no psk modes: no tickets");
     let build = |b: https_handshake::ServerConfigBuilder| Arc::new(b.build().unwrap());
-    let base = || {
-        ServerConfig::builder()
-            .with_single_cert(l.chain.clone(), &l.key_pkcs8)
-            .unwrap()
-    };
+    let base = || serving(l);
     for (what, server) in [
         ("off", build(base().with_session_tickets(false))),
         ("count 0", build(base().with_ticket_count(0))),
@@ -533,9 +496,7 @@ fn client_leaf() -> Leaf {
 fn client_auth_server(required: bool) -> Arc<ServerConfig> {
     let l = multi_name_leaf();
     Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(l.chain.clone(), &l.key_pkcs8)
-            .unwrap()
+        serving(l)
             .with_client_ca(anchors(&pki().ca), required)
             .with_trace(true)
             .build()
@@ -598,9 +559,7 @@ fn an_anonymous_ticket_does_not_resume_where_a_client_certificate_is_required() 
     let l = multi_name_leaf();
     let with_auth = |required| {
         Arc::new(
-            ServerConfig::builder()
-                .with_single_cert(l.chain.clone(), &l.key_pkcs8)
-                .unwrap()
+            serving(l)
                 .with_client_ca(anchors(&pki().ca), required)
                 .with_ticketer(ticketer.clone())
                 .build()
@@ -610,14 +569,8 @@ fn an_anonymous_ticket_does_not_resume_where_a_client_certificate_is_required() 
     let client = our_client();
     let (_, s) = connect(&client, &with_auth(false), "localhost");
     assert_eq!(s.conn.peer_certificates(), None);
-    let mut c = Ours {
-        conn: ClientConnection::new(client, "localhost").unwrap(),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(with_auth(true)).unwrap(),
-        got: vec![],
-    };
+    let mut c = Ours::new(ClientConnection::new(client, "localhost").unwrap());
+    let mut s = Ours::new(ServerConnection::new(with_auth(true)).unwrap());
     // No resumption: a full handshake that asks for the certificate the client does not have.
     handshake(&mut c, &mut s).expect_err("certificate required");
     assert!(
@@ -645,9 +598,7 @@ fn a_ticket_whose_client_chain_no_longer_verifies_does_not_resume() {
     let l = multi_name_leaf();
     let server = |ca: &https_pki::CertificateAuthority| {
         Arc::new(
-            ServerConfig::builder()
-                .with_single_cert(l.chain.clone(), &l.key_pkcs8)
-                .unwrap()
+            serving(l)
                 .with_client_ca(anchors(ca), true)
                 .with_ticketer(ticketer.clone())
                 .with_trace(true)
@@ -669,14 +620,8 @@ fn a_ticket_whose_client_chain_no_longer_verifies_does_not_resume() {
             .unwrap(),
     );
     connect(&client, &server(&pki().ca), "localhost");
-    let mut c = Ours {
-        conn: ClientConnection::new(client, "localhost").unwrap(),
-        got: vec![],
-    };
-    let mut s = Ours {
-        conn: ServerConnection::new(server(&other_ca)).unwrap(),
-        got: vec![],
-    };
+    let mut c = Ours::new(ClientConnection::new(client, "localhost").unwrap());
+    let mut s = Ours::new(ServerConnection::new(server(&other_ca)).unwrap());
     let (_, s_err) = handshake(&mut c, &mut s).expect_err("unknown client CA");
     assert!(!s.conn.is_resumed());
     assert!(

@@ -7,26 +7,18 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use https_handshake::{ClientConfig, ServerConfig, TlsAcceptor, TlsConnector};
+use https_handshake::TlsAcceptor;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn connector_and_acceptor_over_tcp() {
     let p = pki();
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
-        .with_alpn(&[b"http/1.1"])
-        .build()
-        .unwrap();
-    let client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
+    let server = serving(&p.ecdsa).with_alpn(&[b"http/1.1"]).build().unwrap();
+    let client = trusting(&p.ca)
         .with_alpn(&[b"h2", b"http/1.1"])
         .build()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(server));
+    let (listener, addr, acceptor) = tcp_server(server).await;
     let srv = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
         let mut tls = acceptor.accept(tcp).await.unwrap();
@@ -44,11 +36,7 @@ async fn connector_and_acceptor_over_tcp() {
         tls.read_to_end(&mut rest).await.unwrap();
         assert!(rest.is_empty());
     });
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut tls = TlsConnector::from(Arc::new(client))
-        .connect("localhost", tcp)
-        .await
-        .unwrap();
+    let mut tls = connect_tcp(client, addr).await;
     assert_eq!(tls.connection().alpn_protocol(), Some(&b"http/1.1"[..]));
     assert!(tls.connection().peer_certificates().is_some());
     tls.write_all(b"ping").await.unwrap();
@@ -64,16 +52,11 @@ async fn connector_and_acceptor_over_tcp() {
 #[tokio::test]
 async fn small_writes_coalesce_into_one_record() {
     let p = pki();
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ed25519.chain.clone(), &p.ed25519.key_pkcs8)
-        .unwrap()
+    let server = serving(&p.ed25519)
         .with_session_tickets(false) // the raw read below expects the response record first
         .build()
         .unwrap();
-    let client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
-        .build()
-        .unwrap();
+    let client = trusting(&p.ca).build().unwrap();
     let (a, b) = tokio::io::duplex(1 << 20);
     let acceptor = TlsAcceptor::from(Arc::new(server));
     let srv = tokio::spawn(async move {
@@ -86,10 +69,7 @@ async fn small_writes_coalesce_into_one_record() {
         tls.flush().await.unwrap();
         tls
     });
-    let mut tls = TlsConnector::from(Arc::new(client))
-        .connect("localhost", a)
-        .await
-        .unwrap();
+    let mut tls = connect(client, a).await;
     let _server_stream = srv.await.unwrap();
     // Read raw bytes under the TLS stream: exactly one application_data record.
     let (io, _) = tls.get_mut();
@@ -103,15 +83,8 @@ async fn small_writes_coalesce_into_one_record() {
 #[tokio::test]
 async fn vectored_writes_coalesce_too() {
     let p = pki();
-    let server = ServerConfig::builder()
-        .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-        .unwrap()
-        .build()
-        .unwrap();
-    let client = ClientConfig::builder()
-        .with_root_certificates(anchors(&p.ca))
-        .build()
-        .unwrap();
+    let server = serving(&p.ecdsa).build().unwrap();
+    let client = trusting(&p.ca).build().unwrap();
     let (a, b) = tokio::io::duplex(1 << 20);
     let acceptor = TlsAcceptor::from(Arc::new(server));
     let srv = tokio::spawn(async move {
@@ -126,10 +99,7 @@ async fn vectored_writes_coalesce_too() {
         tls.shutdown().await.unwrap();
         tls
     });
-    let mut tls = TlsConnector::from(Arc::new(client))
-        .connect("localhost", a)
-        .await
-        .unwrap();
+    let mut tls = connect(client, a).await;
     let mut got = Vec::new();
     tls.read_to_end(&mut got).await.unwrap();
     assert_eq!(got, b"head body");

@@ -91,6 +91,44 @@ impl DirectionKey {
     }
 }
 
+/// What sealer and opener share around their [`DirectionKey`] (field `k`) and their `try_new`:
+/// `Debug` (no key material), `new`, `from_secret`, `suite` and `sequence`.
+macro_rules! keyed_direction {
+    ($ty:ident) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.k.debug(f, stringify!($ty))
+            }
+        }
+
+        impl $ty {
+            /// Built for `keys`. Panics if they were derived for a suite with another key length
+            /// (a caller bug; `try_new` returns an error instead).
+            pub fn new(suite: Tls13Suite, keys: &TrafficKeys) -> Self {
+                match Self::try_new(suite, keys) {
+                    Ok(s) => s,
+                    Err(e) => panic!("{}::new: {e}", stringify!($ty)),
+                }
+            }
+
+            /// Derives the keys from a traffic secret and builds it.
+            pub fn from_secret(suite: Tls13Suite, traffic_secret: &[u8]) -> Self {
+                Self::new(suite, &TrafficKeys::derive(suite, traffic_secret))
+            }
+
+            /// The suite of its key.
+            pub fn suite(&self) -> Tls13Suite {
+                self.k.suite
+            }
+
+            /// The sequence number the next record uses.
+            pub fn sequence(&self) -> u64 {
+                self.k.seq
+            }
+        }
+    };
+}
+
 impl Drop for DirectionKey {
     fn drop(&mut self) {
         // ring's key schedule is opaque and not zeroized by ring; the IV is ours to wipe.
@@ -106,22 +144,10 @@ pub struct RecordSealer {
     max_inner: usize,
 }
 
-impl std::fmt::Debug for RecordSealer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.k.debug(f, "RecordSealer")
-    }
-}
+keyed_direction!(RecordSealer);
 
 impl RecordSealer {
-    /// A sealer for `keys`. Panics if `keys` were derived for a suite with another key length (a caller
-    /// bug; [`RecordSealer::try_new`] returns an error instead).
-    pub fn new(suite: Tls13Suite, keys: &TrafficKeys) -> Self {
-        match Self::try_new(suite, keys) {
-            Ok(s) => s,
-            Err(e) => panic!("RecordSealer::new: {e}"),
-        }
-    }
-
+    /// A sealer for `keys`; an error if they were derived for a suite with another key length.
     pub fn try_new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
             k: DirectionKey::new(suite, keys)?,
@@ -129,20 +155,6 @@ impl RecordSealer {
             padding: Padding::None,
             max_inner: MAX_INNER_PLAINTEXT_LEN,
         })
-    }
-
-    /// Derives the keys from a traffic secret and builds the sealer.
-    pub fn from_secret(suite: Tls13Suite, traffic_secret: &[u8]) -> Self {
-        Self::new(suite, &TrafficKeys::derive(suite, traffic_secret))
-    }
-
-    pub fn suite(&self) -> Tls13Suite {
-        self.k.suite
-    }
-
-    /// The sequence number the next record will use.
-    pub fn sequence(&self) -> u64 {
-        self.k.seq
     }
 
     pub fn set_padding(&mut self, padding: Padding) {
@@ -301,39 +313,15 @@ pub struct RecordOpener {
     max_inner: usize,
 }
 
-impl std::fmt::Debug for RecordOpener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.k.debug(f, "RecordOpener")
-    }
-}
+keyed_direction!(RecordOpener);
 
 impl RecordOpener {
-    /// An opener for `keys`. Panics on a key-length/suite mismatch (a caller bug; see `try_new`).
-    pub fn new(suite: Tls13Suite, keys: &TrafficKeys) -> Self {
-        match Self::try_new(suite, keys) {
-            Ok(s) => s,
-            Err(e) => panic!("RecordOpener::new: {e}"),
-        }
-    }
-
+    /// An opener for `keys`; an error if they were derived for a suite with another key length.
     pub fn try_new(suite: Tls13Suite, keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
             k: DirectionKey::new(suite, keys)?,
             max_inner: MAX_INNER_PLAINTEXT_LEN,
         })
-    }
-
-    pub fn from_secret(suite: Tls13Suite, traffic_secret: &[u8]) -> Self {
-        Self::new(suite, &TrafficKeys::derive(suite, traffic_secret))
-    }
-
-    pub fn suite(&self) -> Tls13Suite {
-        self.k.suite
-    }
-
-    /// The sequence number the next record must carry.
-    pub fn sequence(&self) -> u64 {
-        self.k.seq
     }
 
     /// Enforces the record_size_limit we advertised (RFC 8449): a larger inner plaintext is

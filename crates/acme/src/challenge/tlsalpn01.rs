@@ -6,7 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use https_handshake::{
-    AlertDescription, ClientConfig, Error as TlsError, ServerCertVerifier, TlsConnector,
+    AlertDescription, ClientConfig, Error as TlsError, ServerCertVerifier, SignatureVerifier,
+    TlsConnector,
 };
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
@@ -116,26 +117,10 @@ impl ServerCertVerifier for ChallengeVerifier {
             }
         })
     }
-
-    fn verify_signature(
-        &self,
-        message: &[u8],
-        end_entity: &[u8],
-        scheme: https_handshake::SignatureScheme,
-        sig: &[u8],
-    ) -> Result<(), TlsError> {
-        let fail = |reason: String| TlsError::CertificateRejected {
-            alert: AlertDescription::DecryptError,
-            reason,
-        };
-        let spki = https_verify::end_entity_spki(end_entity).map_err(|e| fail(e.to_string()))?;
-        let algorithm = scheme
-            .algorithm()
-            .ok_or_else(|| fail(format!("unsupported signature scheme {scheme}")))?;
-        https_verify::verify_signature(&spki, algorithm, message, sig)
-            .map_err(|e| fail(e.to_string()))
-    }
 }
+
+// The responder must prove its key: the default TLS 1.3 CertificateVerify check.
+impl SignatureVerifier for ChallengeVerifier {}
 
 pub(super) async fn validate(
     ident: &Identifier,

@@ -62,6 +62,34 @@ pub fn wait_for_port(port: u16, child: &mut Child) {
     panic!("nothing listened on 127.0.0.1:{port} within 20 s");
 }
 
+/// Runs `https-kit args`, failing the test (with its stderr) unless it succeeds.
+pub fn run_ok(args: &[&str]) -> Output {
+    let out = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run https-kit");
+    assert!(
+        out.status.success(),
+        "https-kit {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `cmd` with `stdin` written to it then closed, waiting at most `limit`.
+pub fn run_with_stdin(cmd: &mut Command, stdin: &[u8], limit: Duration) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The peer may exit before reading everything: that is its answer, not a test failure.
+    let _ = child.stdin.take().expect("stdin").write_all(stdin);
+    wait_output(child, limit)
+}
+
 /// Waits for `child` at most `limit`, killing it (and failing) past that.
 pub fn wait_output(mut child: Child, limit: Duration) -> Output {
     let deadline = Instant::now() + limit;
@@ -151,16 +179,7 @@ impl Fixture {
     }
 
     pub fn ok(&self, args: &[&str]) -> Output {
-        let out = Command::new(bin())
-            .args(args)
-            .output()
-            .expect("run https-kit");
-        assert!(
-            out.status.success(),
-            "https-kit {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        run_ok(args)
     }
 
     /// `serve www --cert site --key site` plus `extra` flags.

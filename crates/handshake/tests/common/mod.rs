@@ -59,10 +59,108 @@ pub fn anchors(ca: &CertificateAuthority) -> https_verify::TrustAnchors {
     https_verify::TrustAnchors::from_der_list([ca.cert_der()]).expect("anchors")
 }
 
+/// Our client config builder, trusting `ca`.
+pub fn trusting(ca: &CertificateAuthority) -> https_handshake::ClientConfigBuilder {
+    https_handshake::ClientConfig::builder().with_root_certificates(anchors(ca))
+}
+
+/// Our server config builder serving `leaf`.
+pub fn serving(leaf: &Leaf) -> https_handshake::ServerConfigBuilder {
+    https_handshake::ServerConfig::builder()
+        .with_single_cert(leaf.chain.clone(), &leaf.key_pkcs8)
+        .expect("the leaf's key")
+}
+
+/// Why one side of the pump failed, typed: tests match the variant, never the text.
+#[derive(Debug)]
+pub enum Failure {
+    /// Our connection's error.
+    Ours(https_handshake::Error),
+    /// rustls's.
+    Theirs(rustls::Error),
+    /// read_tls refused the bytes.
+    Read(std::io::ErrorKind),
+    /// 20 rounds and the handshake is not done.
+    Stalled,
+}
+
+impl Failure {
+    /// The alert rustls received from us, when that is why it failed.
+    pub fn rustls_got_alert(&self) -> Option<rustls::AlertDescription> {
+        match self {
+            Self::Theirs(rustls::Error::AlertReceived(a)) => Some(*a),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ours(e) => write!(f, "ours: {e} (sent {:?})", e.alert()),
+            Self::Theirs(e) => write!(f, "rustls: {e}"),
+            Self::Read(k) => write!(f, "read_tls: {k}"),
+            Self::Stalled => f.write_str("handshake did not finish"),
+        }
+    }
+}
+
+/// Appends all readable plaintext of `reader` to `got`.
+fn drain(mut reader: impl Read, got: &mut Vec<u8>) {
+    let mut buf = [0u8; 16384];
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The [`Side`] methods of a pump side whose `conn` is ours or rustls's: the two APIs have the
+/// same method names but no common trait, so one body serves both; `$failure` types the
+/// connection's error.
+macro_rules! side_methods {
+    ($failure:path) => {
+        fn out(&mut self) -> Vec<u8> {
+            let mut v = Vec::new();
+            while self.conn.wants_write() {
+                if self.conn.write_tls(&mut v).unwrap() == 0 {
+                    break;
+                }
+            }
+            v
+        }
+        fn feed(&mut self, data: &[u8]) -> Result<(), Failure> {
+            let mut rd = data;
+            while !rd.is_empty() {
+                self.conn
+                    .read_tls(&mut rd)
+                    .map_err(|e| Failure::Read(e.kind()))?;
+                let r = self.conn.process_new_packets();
+                drain(self.conn.reader(), &mut self.got);
+                r.map(drop).map_err($failure)?;
+            }
+            Ok(())
+        }
+        fn handshaking(&self) -> bool {
+            self.conn.is_handshaking()
+        }
+        fn write_plain(&mut self, d: &[u8]) -> usize {
+            self.conn.writer().write(d).unwrap()
+        }
+        fn take_plain(&mut self) -> Vec<u8> {
+            std::mem::take(&mut self.got)
+        }
+        fn alpn(&self) -> Option<Vec<u8>> {
+            self.conn.alpn_protocol().map(|p| p.to_vec())
+        }
+    };
+}
+
 /// One side of an in-memory connection.
 pub trait Side {
     fn out(&mut self) -> Vec<u8>;
-    fn feed(&mut self, data: &[u8]) -> Result<(), String>;
+    fn feed(&mut self, data: &[u8]) -> Result<(), Failure>;
     fn handshaking(&self) -> bool;
     fn write_plain(&mut self, d: &[u8]) -> usize;
     fn take_plain(&mut self) -> Vec<u8>;
@@ -74,45 +172,29 @@ pub struct Ours<C> {
     pub got: Vec<u8>,
 }
 
+impl<C> Ours<C> {
+    pub fn new(conn: C) -> Self {
+        Self { conn, got: vec![] }
+    }
+}
+
+/// Our client for `name`, as a pump side.
+pub fn our_client_side(
+    cfg: &Arc<https_handshake::ClientConfig>,
+    name: &str,
+) -> Ours<https_handshake::ClientConnection> {
+    Ours::new(https_handshake::ClientConnection::new(cfg.clone(), name).unwrap())
+}
+
+/// Our server, as a pump side.
+pub fn our_server_side(
+    cfg: &Arc<https_handshake::ServerConfig>,
+) -> Ours<https_handshake::ServerConnection> {
+    Ours::new(https_handshake::ServerConnection::new(cfg.clone()).unwrap())
+}
+
 impl<C: std::ops::DerefMut<Target = https_handshake::Connection>> Side for Ours<C> {
-    fn out(&mut self) -> Vec<u8> {
-        let mut v = Vec::new();
-        while self.conn.wants_write() {
-            if self.conn.write_tls(&mut v).unwrap() == 0 {
-                break;
-            }
-        }
-        v
-    }
-    fn feed(&mut self, data: &[u8]) -> Result<(), String> {
-        let mut rd = data;
-        while !rd.is_empty() {
-            self.conn.read_tls(&mut rd).map_err(|e| e.to_string())?;
-            let r = self.conn.process_new_packets();
-            let mut buf = [0u8; 16384];
-            while let Ok(n) = self.conn.reader().read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                self.got.extend_from_slice(&buf[..n]);
-            }
-            // The error and the alert it sent: tests match the alert, not the reason text.
-            r.map_err(|e| format!("{e:?} (sent {:?})", e.alert()))?;
-        }
-        Ok(())
-    }
-    fn handshaking(&self) -> bool {
-        self.conn.is_handshaking()
-    }
-    fn write_plain(&mut self, d: &[u8]) -> usize {
-        self.conn.writer().write(d).unwrap()
-    }
-    fn take_plain(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.got)
-    }
-    fn alpn(&self) -> Option<Vec<u8>> {
-        self.conn.alpn_protocol().map(|p| p.to_vec())
-    }
+    side_methods!(Failure::Ours);
 }
 
 pub struct Theirs<C> {
@@ -120,55 +202,26 @@ pub struct Theirs<C> {
     pub got: Vec<u8>,
 }
 
+impl<C> Theirs<C> {
+    pub fn new(conn: C) -> Self {
+        Self { conn, got: vec![] }
+    }
+}
+
 impl<C, D> Side for Theirs<C>
 where
     C: std::ops::DerefMut<Target = rustls::ConnectionCommon<D>>,
     D: rustls::SideData,
 {
-    fn out(&mut self) -> Vec<u8> {
-        let mut v = Vec::new();
-        while self.conn.wants_write() {
-            if self.conn.write_tls(&mut v).unwrap() == 0 {
-                break;
-            }
-        }
-        v
-    }
-    fn feed(&mut self, data: &[u8]) -> Result<(), String> {
-        let mut rd = data;
-        while !rd.is_empty() {
-            self.conn.read_tls(&mut rd).map_err(|e| e.to_string())?;
-            let r = self.conn.process_new_packets();
-            let mut buf = [0u8; 16384];
-            while let Ok(n) = self.conn.reader().read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                self.got.extend_from_slice(&buf[..n]);
-            }
-            r.map_err(|e| format!("{e:?}"))?;
-        }
-        Ok(())
-    }
-    fn handshaking(&self) -> bool {
-        self.conn.is_handshaking()
-    }
-    fn write_plain(&mut self, d: &[u8]) -> usize {
-        self.conn.writer().write(d).unwrap()
-    }
-    fn take_plain(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.got)
-    }
-    fn alpn(&self) -> Option<Vec<u8>> {
-        self.conn.alpn_protocol().map(|p| p.to_vec())
-    }
+    side_methods!(Failure::Theirs);
 }
 
-/// Runs the handshake; on failure returns (client error, server error) as strings.
+/// Runs the handshake; on failure returns (client error, server error).
+#[allow(clippy::result_large_err)] // a test's verdict, inspected once, never propagated
 pub fn handshake(
     c: &mut dyn Side,
     s: &mut dyn Side,
-) -> Result<(), (Option<String>, Option<String>)> {
+) -> Result<(), (Option<Failure>, Option<Failure>)> {
     for _ in 0..20 {
         let b = c.out();
         let s_err = s.feed(&b).err();
@@ -186,7 +239,7 @@ pub fn handshake(
             return Ok(());
         }
     }
-    Err((Some("handshake did not finish".into()), None))
+    Err((Some(Failure::Stalled), None))
 }
 
 /// Sends `data` from `a` to `b` through the pump and returns what `b` received.
@@ -271,4 +324,46 @@ pub fn rustls_client_conn(cfg: Arc<rustls::ClientConfig>, name: &str) -> rustls:
         rustls_pki_types::ServerName::try_from(name.to_string()).unwrap(),
     )
     .unwrap()
+}
+
+/// A loopback TCP listener and an acceptor for `server` (tokio adapter tests).
+#[cfg(feature = "tokio")]
+pub async fn tcp_server(
+    server: https_handshake::ServerConfig,
+) -> (
+    tokio::net::TcpListener,
+    std::net::SocketAddr,
+    https_handshake::TlsAcceptor,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (
+        listener,
+        addr,
+        https_handshake::TlsAcceptor::from(Arc::new(server)),
+    )
+}
+
+/// Our client for "localhost" over `io`, the handshake done.
+#[cfg(feature = "tokio")]
+pub async fn connect<IO>(
+    client: https_handshake::ClientConfig,
+    io: IO,
+) -> https_handshake::TlsStream<IO>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    https_handshake::TlsConnector::from(Arc::new(client))
+        .connect("localhost", io)
+        .await
+        .unwrap()
+}
+
+/// Our client for "localhost" over TCP to `addr`, the handshake done.
+#[cfg(feature = "tokio")]
+pub async fn connect_tcp(
+    client: https_handshake::ClientConfig,
+    addr: std::net::SocketAddr,
+) -> https_handshake::TlsStream<tokio::net::TcpStream> {
+    connect(client, tokio::net::TcpStream::connect(addr).await.unwrap()).await
 }
