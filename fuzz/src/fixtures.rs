@@ -108,6 +108,9 @@ impl ServerCertVerifier for AcceptAll {
     fn verify_server_cert(&self, _: &[u8], _: &[&[u8]], _: &str) -> Result<(), Error> {
         Ok(())
     }
+}
+
+impl https_handshake::SignatureVerifier for AcceptAll {
     fn verify_signature(
         &self,
         _: &[u8],
