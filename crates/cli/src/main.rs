@@ -52,6 +52,7 @@ mod csr;
 mod fair;
 mod file_cache;
 mod files;
+mod forward;
 mod get;
 mod get_early;
 mod get_out;

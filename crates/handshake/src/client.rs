@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use crate::codec::*;
 use crate::common::{random32, TrafficSecrets};
 use crate::config::ClientConfig;
-use crate::context::Context;
+use crate::context::{Context, HandshakeState};
 use crate::error::{Error, Negotiable, PeerMisbehaved};
 use crate::keyschedule::{
     finished_verify_data, label, EarlySecret, HandshakeSecret, Secret, Transcript,
@@ -138,16 +138,13 @@ impl ClientState {
             early,
         })))
     }
+}
 
-    pub(crate) fn handle(
-        self,
-        cx: &mut Context<'_>,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<Self, Error> {
+impl HandshakeState for ClientState {
+    fn handle(self, cx: &mut Context<'_>, m: HandshakePayload, raw: &[u8]) -> Result<Self, Error> {
         use HandshakePayload as P;
         // Each state takes the one message it waits for; anything else is unexpected_message.
-        match (self, msg.0) {
+        match (self, m) {
             (Self::ExpectServerHello(s), P::ServerHello(sh)) => s.server_hello(cx, sh, raw),
             (Self::ExpectEncryptedExtensions(s), P::EncryptedExtensions(e)) => {
                 s.encrypted_extensions(cx, e, raw)
@@ -167,11 +164,10 @@ impl ClientState {
             (Self::Connected(t, r), m) => {
                 Ok(Self::Connected(t.handle(cx, HandshakeMessage(m), true)?, r))
             }
-            (state, got) => Err(Error::unexpected_message(got.name(), state.waits_for())),
+            (state, got) => Err(state.unexpected(&got)),
         }
     }
 
-    /// The message this state waits for.
     fn waits_for(&self) -> &'static str {
         match self {
             Self::ExpectServerHello(_) => "ServerHello",

@@ -15,7 +15,7 @@ use crate::common::{
     max_message_len, Common, MAX_HANDSHAKE_FLIGHT, MAX_RECEIVED_PLAINTEXT, MAX_UNSENT_TLS,
 };
 use crate::config::{ClientConfig, ServerConfig};
-use crate::context::Context;
+use crate::context::{Context, HandshakeState};
 use crate::error::{Error, PeerMisbehaved};
 use crate::kx::NamedGroup;
 use crate::server::ServerState;
@@ -263,13 +263,10 @@ impl Connection {
                 });
                 self.common.read_key_changed = false;
                 let state = self.state.take().ok_or(Error::Closed)?;
+                let cx = &mut Context::new(&mut self.common);
                 self.state = Some(match state {
-                    HsState::Client(s) => {
-                        HsState::Client(s.handle(&mut Context::new(&mut self.common), msg, raw)?)
-                    }
-                    HsState::Server(s) => {
-                        HsState::Server(s.handle(&mut Context::new(&mut self.common), msg, raw)?)
-                    }
+                    HsState::Client(s) => HsState::Client(s.handle(cx, msg.0, raw)?),
+                    HsState::Server(s) => HsState::Server(s.handle(cx, msg.0, raw)?),
                 });
                 at += 4 + len;
                 if self.common.read_key_changed && at < buf.len() {

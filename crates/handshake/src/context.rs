@@ -2,10 +2,12 @@
 //! install keys (and derive the secrets they come from, which logs and traces them), record a
 //! negotiated value, trace. The state machines (`client.rs`, `server.rs`, `traffic.rs` and their
 //! steps) never see the connection's buffers or record layer, only this.
+//! The other way, the connection drives both roles through one trait, `HandshakeState`: a
+//! state takes the message it waits for; anything else is unexpected_message, built in one place.
 
 use https_record::Tls13Suite;
 
-use crate::codec::HandshakeMessage;
+use crate::codec::{HandshakeMessage, HandshakePayload};
 use crate::common::{Common, Negotiated, TrafficSecrets};
 use crate::error::Error;
 use crate::keyschedule::{label, EarlySecret, HandshakeSecret, MasterSecret, Secret, Transcript};
@@ -206,5 +208,20 @@ impl<'a> Context<'a> {
     /// A value negotiated (trace).
     pub(crate) fn negotiated(&mut self, what: &'static str, value: impl FnOnce() -> String) {
         self.c.negotiated(what, value)
+    }
+}
+
+/// One role's state machine (`client.rs`, `server.rs`) as the connection drives it.
+pub(crate) trait HandshakeState: Sized {
+    /// The next state after `m` (`raw`: its bytes, for the transcript) when it is the message
+    /// this state waits for; anything else is [`HandshakeState::unexpected`].
+    fn handle(self, cx: &mut Context<'_>, m: HandshakePayload, raw: &[u8]) -> Result<Self, Error>;
+
+    /// The message this state waits for, as unexpected_message names it.
+    fn waits_for(&self) -> &'static str;
+
+    /// unexpected_message for `got`, naming the message this state waits for.
+    fn unexpected(&self, got: &HandshakePayload) -> Error {
+        Error::unexpected_message(got.name(), self.waits_for())
     }
 }

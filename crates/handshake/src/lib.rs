@@ -124,7 +124,7 @@
 //! unexpected_message, so a state's step receives only its typed payload), `auth.rs` (Certificate and CertificateVerify sent and checked, the peer's Finished checked — the steps both roles share), `constant_time.rs` (the cookie and binder compare), `client_hello.rs` (the server's stateless ClientHello checks:
 //! versions, key shares, second hello vs first), `negotiate.rs` (the server's choices — suite, share or
 //! HRR, PSK, certificate, ALPN, record_size_limit — as a pure function, unit-tested), `server_flight.rs`
-//! (one `emit_*` per message of the server's flight), `context.rs` (the narrow interface above), `traffic.rs` (the traffic phase: application keys, KeyUpdate), `common.rs` (state both roles share: buffers and their
+//! (one `emit_*` per message of the server's flight), `context.rs` (the narrow interface above, and the `HandshakeState` trait the connection drives both roles through), `traffic.rs` (the traffic phase: application keys, KeyUpdate), `common.rs` (state both roles share: buffers and their
 //! limits, the record layer, key log and trace), `conn.rs` (record layer glue: handshake
 //! reassembly across records, the no-spanning-a-key-change and no-interleaving rules, flight
 //! coalescing, alert-on-error, sticky errors, reader/writer), `trace.rs` (`TraceEvent` with

@@ -9,7 +9,7 @@ use ring::rand::SystemRandom;
 use crate::codec::*;
 use crate::common::random32;
 use crate::config::{ClientAuth, ServerConfig};
-use crate::context::Context;
+use crate::context::{Context, HandshakeState};
 use crate::error::{Error, PeerMisbehaved};
 use crate::keyschedule::{Secret, Transcript};
 use crate::kx::NamedGroup;
@@ -34,16 +34,13 @@ impl ServerState {
     pub(crate) fn new(config: Arc<ServerConfig>) -> Self {
         Self::ExpectClientHello(Box::new(ExpectClientHello { config, hrr: None }))
     }
+}
 
-    pub(crate) fn handle(
-        self,
-        cx: &mut Context<'_>,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<Self, Error> {
+impl HandshakeState for ServerState {
+    fn handle(self, cx: &mut Context<'_>, m: HandshakePayload, raw: &[u8]) -> Result<Self, Error> {
         use HandshakePayload as P;
         // Each state takes the one message it waits for; anything else is unexpected_message.
-        match (self, msg.0) {
+        match (self, m) {
             (Self::ExpectClientHello(s), P::ClientHello(ch)) => s.client_hello(cx, ch, raw),
             (Self::ExpectCertificate(s), P::Certificate(c)) => s.certificate(cx, c, raw),
             (Self::ExpectCertificateVerify(s), P::CertificateVerify(cv)) => {
@@ -54,11 +51,10 @@ impl ServerState {
             (Self::Connected(t), m) => {
                 Ok(Self::Connected(t.handle(cx, HandshakeMessage(m), false)?))
             }
-            (state, got) => Err(Error::unexpected_message(got.name(), state.waits_for())),
+            (state, got) => Err(state.unexpected(&got)),
         }
     }
 
-    /// The message this state waits for.
     fn waits_for(&self) -> &'static str {
         match self {
             Self::ExpectClientHello(_) => "ClientHello",
