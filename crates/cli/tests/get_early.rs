@@ -398,7 +398,10 @@ fn s_server(f: &Fixture, extra: &[&str]) -> (Guard, std::process::ChildStdin, Li
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if tx.send(line).is_err() {
                 break;
             }
@@ -425,20 +428,20 @@ fn request_read(lines: &Lines) {
     panic!("no request head from s_server");
 }
 
-/// `get --session` (no 0-RTT) three times against s_server: the later runs must resume.
-fn resumes_against_s_server(extra: &[&str], get_args: &[&str]) {
-    let f = Fixture::new();
-    // Stateful tickets (-no_ticket): OpenSSL drops the session from its cache when the
-    // connection ends without the client's close_notify (its fatal unexpected-EOF alert).
+/// `get --json --session S` (no 0-RTT, plus `get_args`) three times against s_server with
+/// stateful tickets (-no_ticket), which OpenSSL drops from its cache when a connection ends
+/// without the client's close_notify (its fatal unexpected-EOF alert); s_server answers each
+/// with `response`. The three documents.
+fn s_server_runs(
+    f: &Fixture,
+    extra: &[&str],
+    get_args: &[&str],
+    response: &str,
+) -> Vec<serde_json::Value> {
     let mut args = vec!["-no_ticket"];
     args.extend(extra);
-    let (_server, mut stdin, lines, port) = s_server(&f, &args);
+    let (_server, mut stdin, lines, port) = s_server(f, &args);
     let s = f.p("s.session");
-    let body = "from s_server\n";
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
     let mut runs = Vec::new();
     for _ in 0..3 {
         let fetch = Command::new(bin())
@@ -458,13 +461,16 @@ fn resumes_against_s_server(extra: &[&str], get_args: &[&str]) {
         stdin.flush().unwrap();
         runs.push(json(&wait_output(fetch, Duration::from_secs(30))));
     }
-    assert_eq!(runs[0]["resumed"], false);
-    for r in &runs {
-        assert_eq!(r["status"], 200, "{r}");
-        assert_eq!(r["body"], body, "{r}");
-    }
-    assert_eq!(runs[1]["resumed"], true, "{}", runs[1]);
-    assert_eq!(runs[2]["resumed"], true, "{}", runs[2]);
+    runs
+}
+
+const S_SERVER_BODY: &str = "from s_server\n";
+
+fn s_server_ok() -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{S_SERVER_BODY}",
+        S_SERVER_BODY.len()
+    )
 }
 
 #[test]
@@ -473,6 +479,37 @@ fn a_saved_session_resumes_against_openssl_s_server() {
         return;
     }
     // No ALPN from s_server: get's default offer (h2, http/1.1) ends in HTTP/1.1.
-    resumes_against_s_server(&[], &[]);
-    resumes_against_s_server(&["-alpn", "http/1.1"], &["--http1.1"]);
+    for (extra, get_args) in [(&[][..], &[][..]), (&["-alpn", "http/1.1"], &["--http1.1"])] {
+        let f = Fixture::new();
+        let runs = s_server_runs(&f, extra, get_args, &s_server_ok());
+        assert_eq!(runs[0]["resumed"], false);
+        for r in &runs {
+            assert_eq!(r["status"], 200, "{r}");
+            assert_eq!(r["body"], S_SERVER_BODY, "{r}");
+        }
+        assert_eq!(runs[1]["resumed"], true, "{}", runs[1]);
+        assert_eq!(runs[2]["resumed"], true, "{}", runs[2]);
+    }
+}
+
+#[test]
+fn the_first_hop_of_a_redirect_resumes_against_openssl_s_server() {
+    if !need(&["openssl"]) {
+        return;
+    }
+    let f = Fixture::new();
+    let serve = f.serve(&["--quiet"]);
+    // Another name than the first hop's: the saved ticket is site.test's.
+    let moved = format!(
+        "HTTP/1.1 302 Found\r\nLocation: https://localhost:{}/\r\nContent-Length: 0\r\n\r\n",
+        serve.port
+    );
+    let follow = ["-L", "--resolve", "localhost:127.0.0.1"];
+    let runs = s_server_runs(&f, &[], &follow, &moved);
+    for (i, r) in runs.iter().enumerate() {
+        assert_eq!(r["status"], 200, "{r}");
+        assert_eq!(r["body"], INDEX, "{r}");
+        assert_eq!(r["redirects"][0]["status"], 302, "{r}");
+        assert_eq!(r["redirects"][0]["resumed"], i > 0, "{r}");
+    }
 }
