@@ -55,6 +55,12 @@ be replayed, anything else is refused) as TLS 1.3 early data when the ticket all
 offers only http/1.1 (the ticket's ALPN must match, so save it with --early-data too); if the
 server refuses the early data the request is sent again after the handshake. -v and --json say
 `resumed` and `early_data`: accepted, rejected or not_offered.
+With --session every connection ends with our close_notify before get exits (a server such as
+OpenSSL forgets a session whose connection ended without one). The ticket saved is the one for
+the first URL's host (with -L, later hosts' tickets are not kept; tickets are kept by host name,
+so a redirect to the same name on another port replaces it). A server answering early data at
+once (0.5-RTT) sends its tickets after the answer: get reads on for them until they arrive, the
+server closes, or 2 s have passed (the most a server that sends none costs).
 
 Exit codes: 0 the response arrived (whatever its HTTP status), 1 TLS, certificate, connection or
 timeout failure, 2 bad usage or unreadable input. SSLKEYLOGFILE is honoured.";
@@ -249,7 +255,8 @@ fn data_arg(d: &str) -> Result<Vec<u8>, Failure> {
 struct Hop {
     response: Response<Incoming>,
     info: HopInfo,
-    /// With --early-data: the connection after the response (tickets may follow it).
+    /// With --session: the connection after the response (with --early-data tickets may
+    /// follow it), to end it with our close_notify before exiting.
     tail: Option<Tail>,
 }
 
@@ -298,14 +305,24 @@ async fn get(
                 }
                 follow(&mut out, hop.response.status(), &target, &next);
                 target = next;
+                // The first hop's ticket is the one saved: end its connection cleanly too.
+                let Hop { response, tail, .. } = hop;
+                drop(response);
+                if let Some(tail) = tail {
+                    crate::get_session::close(tail).await;
+                }
                 continue;
             }
         }
         let tail = hop.tail.take();
         deliver(args, &target, hop, hops).await?;
-        if let Some(tail) = tail {
-            let (store, host) = (config.session_store(), &target.host);
-            crate::get_early::drain(tail, || store.is_some_and(|s| s.has_ticket(host))).await;
+        match tail {
+            Some(tail) if early => {
+                let (store, host) = (config.session_store(), &target.host);
+                crate::get_early::drain(tail, || store.is_some_and(|s| s.has_ticket(host))).await;
+            }
+            Some(tail) => crate::get_session::close(tail).await,
+            None => {}
         }
         return Ok(());
     }
@@ -373,6 +390,11 @@ async fn one_hop(
         let (r, tail) = crate::get_early::receive(tls, target, out)
             .await
             .map_err(refused)?;
+        (r, Some(tail))
+    } else if args.session.is_some() {
+        // Kept, to end the connection with our close_notify before exiting (see Returned).
+        let (stream, tail) = crate::get_session::Returned::new(Box::new(tls));
+        let r = send(stream, target, out, h2).await.map_err(refused)?;
         (r, Some(tail))
     } else {
         (send(tls, target, out, h2).await.map_err(refused)?, None)

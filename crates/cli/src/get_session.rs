@@ -5,8 +5,18 @@
 //!
 //! A missing file is a first run. An unreadable, corrupt, foreign, expired or other-server file
 //! is one warning line on stderr and a full handshake: the fetch itself never fails for it.
+//!
+//! With a session file the connection always ends with our close_notify before exit ([`close`]).
 
+use std::io;
 use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+
+use crate::get_early::{Io, Tail};
 
 use https_handshake::{ClientSessionStore, SavedSession};
 
@@ -75,3 +85,79 @@ pub fn save(path: &Path, host: &str, store: &ClientSessionStore) {
         );
     }
 }
+
+/// The stream under hyper when a session file is in use: handed back on the channel when hyper
+/// drops it (its connection task ended), so [`close`] can make sure our close_notify went out
+/// before the process exits. A server may forget a session whose connection ended without one
+/// (OpenSSL drops it from its cache on the unexpected EOF), and the saved ticket would not resume.
+pub struct Returned {
+    inner: Option<Box<dyn Io>>,
+    back: Option<tokio::sync::oneshot::Sender<Option<Box<dyn Io>>>>,
+}
+
+impl Returned {
+    /// The wrapped stream, and where it comes back.
+    pub fn new(inner: Box<dyn Io>) -> (Self, Tail) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let me = Self {
+            inner: Some(inner),
+            back: Some(tx),
+        };
+        (me, rx)
+    }
+    fn io(&mut self) -> io::Result<Pin<&mut Box<dyn Io>>> {
+        match self.inner.as_mut() {
+            Some(s) => Ok(Pin::new(s)),
+            None => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "stream handed back",
+            )),
+        }
+    }
+}
+
+impl Drop for Returned {
+    fn drop(&mut self) {
+        if let Some(back) = self.back.take() {
+            let _ = back.send(self.inner.take());
+        }
+    }
+}
+
+impl AsyncRead for Returned {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.io()?.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Returned {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io()?.poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io()?.poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io()?.poll_shutdown(cx)
+    }
+}
+
+/// After the body: waits (bounded) for hyper to let go of the stream, then sends our
+/// close_notify (again, harmlessly, if hyper already shut the stream down).
+pub async fn close(tail: Tail) {
+    let Ok(Ok(Some(mut rest))) = tokio::time::timeout(CLOSE_LIMIT, tail).await else {
+        return;
+    };
+    let _ = tokio::time::timeout(CLOSE_LIMIT, rest.shutdown()).await;
+}
+
+/// How long [`close`] waits for hyper's connection to end, and then for close_notify to go.
+const CLOSE_LIMIT: Duration = Duration::from_secs(2);

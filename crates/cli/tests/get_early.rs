@@ -374,3 +374,142 @@ fn serve_answers_an_early_post_only_after_the_handshake() {
     let got = String::from_utf8_lossy(&got);
     assert!(got.starts_with("HTTP/1.1 405"), "{got}");
 }
+
+/// `openssl s_server` on a free port with the fixture's site certificate (TLS 1.3 only), in its
+/// echo mode: it sends what is written to its stdin, keeping the connection open until the
+/// client closes it (so it sees whether the client's close_notify came). Its stdout (what it
+/// read) comes line by line on the receiver.
+fn s_server(f: &Fixture, extra: &[&str]) -> (Guard, std::process::ChildStdin, Lines, u16) {
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args(["s_server", "-tls1_3", "-accept"])
+        .arg(port.to_string())
+        .args(["-cert", f.p("site.fullchain.crt"), "-key", f.p("site.key")])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let mut guard = Guard(child);
+    wait_for_port(port, &mut guard.0);
+    let stdin = guard.0.stdin.take().unwrap();
+    let stdout = guard.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (guard, stdin, rx, port)
+}
+
+type Lines = std::sync::mpsc::Receiver<String>;
+
+/// Waits (bounded) until s_server has printed a whole request head.
+fn request_read(lines: &Lines) {
+    let mut in_request = false;
+    for _ in 0..1000 {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("s_server printed the request");
+        let line = line.trim_end();
+        in_request |= line.starts_with("GET / HTTP/1.1");
+        if in_request && line.is_empty() {
+            return;
+        }
+    }
+    panic!("no request head from s_server");
+}
+
+/// `get --json --session S` (no 0-RTT, plus `get_args`) three times against s_server with
+/// stateful tickets (-no_ticket), which OpenSSL drops from its cache when a connection ends
+/// without the client's close_notify (its fatal unexpected-EOF alert); s_server answers each
+/// with `response`. The three documents.
+fn s_server_runs(
+    f: &Fixture,
+    extra: &[&str],
+    get_args: &[&str],
+    response: &str,
+) -> Vec<serde_json::Value> {
+    let mut args = vec!["-no_ticket"];
+    args.extend(extra);
+    let (_server, mut stdin, lines, port) = s_server(f, &args);
+    let s = f.p("s.session");
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let fetch = Command::new(bin())
+            .arg("get")
+            .arg(format!("https://site.test:{port}/"))
+            .args(["--resolve", "site.test:127.0.0.1", "--ca", f.p("ca/ca.crt")])
+            .args(["--json", "--session", s])
+            .args(get_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("https-kit get");
+        // The answer goes once s_server has the request: stdin read earlier could go to
+        // wait_for_port's probe connection instead.
+        request_read(&lines);
+        stdin.write_all(response.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        runs.push(json(&wait_output(fetch, Duration::from_secs(30))));
+    }
+    runs
+}
+
+const S_SERVER_BODY: &str = "from s_server\n";
+
+fn s_server_ok() -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{S_SERVER_BODY}",
+        S_SERVER_BODY.len()
+    )
+}
+
+#[test]
+fn a_saved_session_resumes_against_openssl_s_server() {
+    if !need(&["openssl"]) {
+        return;
+    }
+    // No ALPN from s_server: get's default offer (h2, http/1.1) ends in HTTP/1.1.
+    for (extra, get_args) in [(&[][..], &[][..]), (&["-alpn", "http/1.1"], &["--http1.1"])] {
+        let f = Fixture::new();
+        let runs = s_server_runs(&f, extra, get_args, &s_server_ok());
+        assert_eq!(runs[0]["resumed"], false);
+        for r in &runs {
+            assert_eq!(r["status"], 200, "{r}");
+            assert_eq!(r["body"], S_SERVER_BODY, "{r}");
+        }
+        assert_eq!(runs[1]["resumed"], true, "{}", runs[1]);
+        assert_eq!(runs[2]["resumed"], true, "{}", runs[2]);
+    }
+}
+
+#[test]
+fn the_first_hop_of_a_redirect_resumes_against_openssl_s_server() {
+    if !need(&["openssl"]) {
+        return;
+    }
+    let f = Fixture::new();
+    let serve = f.serve(&["--quiet"]);
+    // Another name than the first hop's: the saved ticket is site.test's.
+    let moved = format!(
+        "HTTP/1.1 302 Found\r\nLocation: https://localhost:{}/\r\nContent-Length: 0\r\n\r\n",
+        serve.port
+    );
+    let follow = ["-L", "--resolve", "localhost:127.0.0.1"];
+    let runs = s_server_runs(&f, &[], &follow, &moved);
+    for (i, r) in runs.iter().enumerate() {
+        assert_eq!(r["status"], 200, "{r}");
+        assert_eq!(r["body"], INDEX, "{r}");
+        assert_eq!(r["redirects"][0]["status"], 302, "{r}");
+        assert_eq!(r["redirects"][0]["resumed"], i > 0, "{r}");
+    }
+}
