@@ -108,7 +108,8 @@ pub(crate) struct Common {
     pub(crate) pending_plain: Vec<u8>,
     pub(crate) handshake_complete: bool,
     pub(crate) read_key_changed: bool,
-    pub(crate) error: Option<Error>,
+    /// Boxed: errors are rare and every idle connection would otherwise carry 88 bytes for one.
+    pub(crate) error: Option<Box<Error>>,
     pub(crate) hs_bytes_received: usize,
     pub(crate) trace: Option<Vec<TraceEvent>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,

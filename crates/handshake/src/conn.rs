@@ -70,7 +70,7 @@ impl Connection {
     /// [`MAX_UNSENT_TLS`] sealed bytes wait for `write_tls` (back-pressure: a peer that never reads
     /// cannot make us queue output), or while [`Connection::reader`] holds 256 KiB unread.
     pub fn read_tls(&mut self, rd: &mut dyn Read) -> io::Result<usize> {
-        if let Some(e) = &self.common.error {
+        if let Some(e) = self.common.error.as_deref() {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
         if self.common.sendable.len() > MAX_UNSENT_TLS {
@@ -130,7 +130,7 @@ impl Connection {
     /// violation it queues the alert (send it with `write_tls`) and returns the error; the error is
     /// sticky.
     pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
-        if let Some(e) = &self.common.error {
+        if let Some(e) = self.common.error.as_deref() {
             return Err(e.clone());
         }
         if let Err(e) = self
@@ -166,7 +166,7 @@ impl Connection {
                 .record
                 .write_alert(Alert::fatal(alert), &mut self.common.sendable);
         }
-        self.common.error = Some(e);
+        self.common.error = Some(Box::new(e));
         self.state = None;
     }
 
@@ -483,7 +483,7 @@ impl Connection {
     }
     /// The error that closed the connection, if any.
     pub fn error(&self) -> Option<&Error> {
-        self.common.error.as_ref()
+        self.common.error.as_deref()
     }
 }
 
@@ -512,7 +512,7 @@ impl Read for Reader<'_> {
         if n > 0 || buf.is_empty() || self.common.record.peer_closed() {
             return Ok(n);
         }
-        if let Some(e) = &self.common.error {
+        if let Some(e) = self.common.error.as_deref() {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
         if self.common.record.transport_ended() {
@@ -536,7 +536,7 @@ impl Write for Writer<'_> {
         if c.record.close_sent() || self.conn.close_deferred {
             return Err(io::Error::new(io::ErrorKind::BrokenPipe, Error::Closed));
         }
-        if let Some(e) = &c.error {
+        if let Some(e) = c.error.as_deref() {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
         c.pending_plain.extend_from_slice(buf);

@@ -17,28 +17,30 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Secret {
     buf: [u8; 48],
-    len: usize,
+    // A u8 (≤ 48): every live connection holds several secrets.
+    len: u8,
 }
 
 impl Secret {
     pub(crate) fn zero(hash: HashAlg) -> Self {
         Self {
             buf: [0; 48],
-            len: hash.output_len(),
+            len: hash.output_len().min(48) as u8,
         }
     }
     /// Copies `bytes` (at most 48) into a secret.
     pub fn from_slice(bytes: &[u8]) -> Self {
+        let len = bytes.len().min(48);
         let mut s = Self {
             buf: [0; 48],
-            len: bytes.len().min(48),
+            len: len as u8,
         };
-        s.buf[..s.len].copy_from_slice(&bytes[..s.len]);
+        s.buf[..len].copy_from_slice(&bytes[..len]);
         s
     }
     /// The secret's bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.buf[..usize::from(self.len)]
     }
 }
 
