@@ -58,34 +58,11 @@ fn rustls_configs(root: &[u8], leaf: &[u8], key: &[u8], pq: bool, tickets: usize
     (Arc::new(c), Arc::new(s))
 }
 
+#[path = "support/rustls_pair.rs"]
+mod support;
+
 fn rustls_pair((c, s): &Rustls) -> rustls::ClientConnection {
-    let mut cc = rustls::ClientConnection::new(c.clone(), "localhost".try_into().unwrap()).unwrap();
-    let mut sc = rustls::ServerConnection::new(s.clone()).unwrap();
-    let mut buf = Vec::with_capacity(16384);
-    for _ in 0..10 {
-        buf.clear();
-        while cc.wants_write() {
-            cc.write_tls(&mut buf).unwrap();
-        }
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            sc.read_tls(&mut rd).unwrap();
-            sc.process_new_packets().unwrap();
-        }
-        buf.clear();
-        while sc.wants_write() {
-            sc.write_tls(&mut buf).unwrap();
-        }
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            cc.read_tls(&mut rd).unwrap();
-            cc.process_new_packets().unwrap();
-        }
-        if !cc.is_handshaking() && !sc.is_handshaking() && !cc.wants_write() && !sc.wants_write() {
-            break;
-        }
-    }
-    cc
+    support::rustls_pair(c, s).0
 }
 
 fn ours_pair(c: &Arc<ClientConfig>, s: &Arc<ServerConfig>) -> ClientConnection {

@@ -35,35 +35,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
-fn rustls_pair(
-    c: &Arc<rustls::ClientConfig>,
-    s: &Arc<rustls::ServerConfig>,
-) -> (rustls::ClientConnection, rustls::ServerConnection) {
-    let mut cc = rustls::ClientConnection::new(c.clone(), "localhost".try_into().unwrap()).unwrap();
-    let mut sc = rustls::ServerConnection::new(s.clone()).unwrap();
-    let mut buf = Vec::new();
-    while cc.is_handshaking() || sc.is_handshaking() || cc.wants_write() || sc.wants_write() {
-        buf.clear();
-        while cc.wants_write() {
-            cc.write_tls(&mut buf).unwrap();
-        }
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            sc.read_tls(&mut rd).unwrap();
-            sc.process_new_packets().unwrap();
-        }
-        buf.clear();
-        while sc.wants_write() {
-            sc.write_tls(&mut buf).unwrap();
-        }
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            cc.read_tls(&mut rd).unwrap();
-            cc.process_new_packets().unwrap();
-        }
-    }
-    (cc, sc)
-}
+#[path = "support/rustls_pair.rs"]
+mod support;
+use support::rustls_pair;
 
 /// Delivers the server's NewSessionTicket to the client.
 fn drain_ticket_ours((mut c, mut s): (ClientConnection, ServerConnection)) {

@@ -255,30 +255,11 @@ fn hybrid_share_with_a_bad_mlkem_key_or_point_is_illegal_parameter() {
     server_refuses_share(0x11eb, p, "P-256 point off the curve");
 }
 
-fn our_client(groups: &[NamedGroup]) -> ClientConnection {
-    let cfg = https_handshake::ClientConfig::builder()
-        .with_root_certificates(anchors(&pki().ca))
-        .with_groups(groups)
-        .build()
-        .unwrap();
-    ClientConnection::new(Arc::new(cfg), "localhost").unwrap()
-}
-
-fn our_server(groups: &[NamedGroup]) -> ServerConnection {
-    let cfg = https_handshake::ServerConfig::builder()
-        .with_single_cert(pki().ecdsa.chain.clone(), &pki().ecdsa.key_pkcs8)
-        .unwrap()
-        .with_groups(groups)
-        .build()
-        .unwrap();
-    ServerConnection::new(Arc::new(cfg)).unwrap()
-}
-
 /// Our default client against our server whose ServerHello key share `f` rewrites: the client
 /// answers with a plaintext illegal_parameter alert.
 fn client_refuses_server_share(f: impl Fn(&mut KeyShareEntry), why: &str) {
-    let mut c = our_client(&NamedGroup::DEFAULT);
-    let mut s = our_server(&NamedGroup::DEFAULT);
+    let mut c = client_with_groups(&NamedGroup::DEFAULT);
+    let mut s = server_with_groups(&NamedGroup::DEFAULT);
     feed(&mut s, &drain(&mut c)).unwrap();
     let recs = split_records(&drain(&mut s));
     let HandshakePayload::ServerHello(mut sh) =
@@ -318,7 +299,7 @@ fn hybrid_server_share_of_a_wrong_length_or_group_is_illegal_parameter() {
 
 #[test]
 fn defaults_offer_the_hybrid_and_x25519_shares_and_negotiate_the_hybrid() {
-    let mut c = our_client(&NamedGroup::DEFAULT);
+    let mut c = client_with_groups(&NamedGroup::DEFAULT);
     let ch_rec = drain(&mut c);
     let HandshakePayload::ClientHello(ch) = HandshakeMessage::read_bytes(&ch_rec[5..]).unwrap().0
     else {
@@ -356,8 +337,8 @@ fn defaults_offer_the_hybrid_and_x25519_shares_and_negotiate_the_hybrid() {
             true,
         ),
     ] {
-        let mut c = Ours::new(our_client(&NamedGroup::ALL));
-        let mut s = Ours::new(our_server(server_groups));
+        let mut c = Ours::new(client_with_groups(&NamedGroup::ALL));
+        let mut s = Ours::new(server_with_groups(server_groups));
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(c.conn.negotiated_group(), Some(want));
         assert_eq!(s.conn.negotiated_group(), Some(want));
@@ -400,7 +381,7 @@ fn rustls_aws_lc_rs_negotiates_the_hybrids_with_us_both_ways() {
             rustls_client(aws_provider(groups.clone()), &p.ca, &[]),
             "localhost",
         ));
-        let mut s = Ours::new(our_server(&NamedGroup::ALL));
+        let mut s = Ours::new(server_with_groups(&NamedGroup::ALL));
         handshake(&mut c, &mut s).unwrap();
         assert_eq!(s.conn.negotiated_group(), Some(want), "rustls -> us");
         assert!(!s.conn.had_hello_retry(), "rustls -> us {want}");
@@ -420,7 +401,7 @@ fn rustls_aws_lc_rs_negotiates_the_hybrids_with_us_both_ways() {
         } else {
             NamedGroup::DEFAULT.to_vec()
         };
-        let mut c = Ours::new(our_client(&client_groups));
+        let mut c = Ours::new(client_with_groups(&client_groups));
         let mut s = Theirs::new(
             rustls::ServerConnection::new(rustls_server(aws_provider(groups), &p.ecdsa, &[]))
                 .unwrap(),

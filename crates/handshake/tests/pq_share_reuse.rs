@@ -9,27 +9,8 @@ use std::sync::Arc;
 
 use common::*;
 use https_handshake::codec::*;
-use https_handshake::{ClientConnection, NamedGroup, ServerConnection};
+use https_handshake::{ClientConnection, NamedGroup};
 use wire::*;
-
-fn client(groups: &[NamedGroup]) -> ClientConnection {
-    let cfg = https_handshake::ClientConfig::builder()
-        .with_root_certificates(anchors(&pki().ca))
-        .with_groups(groups)
-        .build()
-        .unwrap();
-    ClientConnection::new(Arc::new(cfg), "localhost").unwrap()
-}
-
-fn server(groups: &[NamedGroup]) -> ServerConnection {
-    let cfg = https_handshake::ServerConfig::builder()
-        .with_single_cert(pki().ecdsa.chain.clone(), &pki().ecdsa.key_pkcs8)
-        .unwrap()
-        .with_groups(groups)
-        .build()
-        .unwrap();
-    ServerConnection::new(Arc::new(cfg)).unwrap()
-}
 
 /// (group, key_exchange) of each key share in the client's first flight.
 fn offered_shares(c: &mut ClientConnection) -> Vec<(u16, Vec<u8>)> {
@@ -46,7 +27,7 @@ fn offered_shares(c: &mut ClientConnection) -> Vec<(u16, Vec<u8>)> {
 
 #[test]
 fn the_x25519_share_is_the_hybrid_shares_x25519_half() {
-    let shares = offered_shares(&mut client(&NamedGroup::DEFAULT));
+    let shares = offered_shares(&mut client_with_groups(&NamedGroup::DEFAULT));
     assert_eq!(shares.len(), 2);
     let (hybrid, x25519) = (&shares[0], &shares[1]);
     assert_eq!((hybrid.0, hybrid.1.len()), (0x11ec, 1184 + 32));
@@ -54,14 +35,14 @@ fn the_x25519_share_is_the_hybrid_shares_x25519_half() {
     // X25519MLKEM768: ML-KEM encapsulation key first, then the X25519 share.
     assert_eq!(hybrid.1[1184..], x25519.1[..]);
     // A fresh key pair per ClientHello, all the same.
-    let again = offered_shares(&mut client(&NamedGroup::DEFAULT));
+    let again = offered_shares(&mut client_with_groups(&NamedGroup::DEFAULT));
     assert_ne!(again[1].1, x25519.1);
 }
 
 #[test]
 fn the_p256_share_is_the_p256_hybrid_shares_point() {
     let groups = [NamedGroup::Secp256r1MlKem768, NamedGroup::Secp256r1];
-    let shares = offered_shares(&mut client(&groups));
+    let shares = offered_shares(&mut client_with_groups(&groups));
     assert_eq!(shares.len(), 2);
     let (hybrid, p256) = (&shares[0], &shares[1]);
     assert_eq!((hybrid.0, hybrid.1.len()), (0x11eb, 65 + 1184));
@@ -78,11 +59,11 @@ fn completes_with_ours(
     want: NamedGroup,
 ) {
     let mut c = Ours {
-        conn: client(client_groups),
+        conn: client_with_groups(client_groups),
         got: vec![],
     };
     let mut s = Ours {
-        conn: server(server_groups),
+        conn: server_with_groups(server_groups),
         got: vec![],
     };
     handshake(&mut c, &mut s).unwrap();
@@ -119,7 +100,7 @@ fn classical_and_hybrid_rustls_servers_both_complete() {
             got: vec![],
         };
         let mut c = Ours {
-            conn: client(&NamedGroup::DEFAULT),
+            conn: client_with_groups(&NamedGroup::DEFAULT),
             got: vec![],
         };
         handshake(&mut c, &mut s).unwrap();

@@ -71,6 +71,22 @@ pub fn serving(leaf: &Leaf) -> https_handshake::ServerConfigBuilder {
         .expect("the leaf's key")
 }
 
+/// Our client for "localhost" trusting the shared CA, offering `groups` (first ones get shares).
+pub fn client_with_groups(
+    groups: &[https_handshake::NamedGroup],
+) -> https_handshake::ClientConnection {
+    let cfg = trusting(&pki().ca).with_groups(groups).build().unwrap();
+    https_handshake::ClientConnection::new(Arc::new(cfg), "localhost").unwrap()
+}
+
+/// Our server with the shared ECDSA leaf, accepting `groups` in that preference.
+pub fn server_with_groups(
+    groups: &[https_handshake::NamedGroup],
+) -> https_handshake::ServerConnection {
+    let cfg = serving(&pki().ecdsa).with_groups(groups).build().unwrap();
+    https_handshake::ServerConnection::new(Arc::new(cfg)).unwrap()
+}
+
 /// Why one side of the pump failed, typed: tests match the variant, never the text.
 #[derive(Debug)]
 pub enum Failure {
