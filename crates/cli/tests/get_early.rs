@@ -197,22 +197,10 @@ fn early_data_to_openssl_s_server_is_accepted() {
         return;
     }
     let f = Fixture::new();
-    let port = free_port();
-    // s_server refuses -early_data with -www: it sends what it reads on stdin instead, so each
-    // connection's response is written there before the fetch.
-    let child = Command::new("openssl")
-        .args(["s_server", "-tls1_3", "-early_data", "-accept"])
-        .arg(port.to_string())
-        .args(["-cert", f.p("site.fullchain.crt"), "-key", f.p("site.key")])
-        .args(["-alpn", "http/1.1", "-num_tickets", "2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("openssl s_server");
-    let mut guard = Guard(child);
-    wait_for_port(port, &mut guard.0);
-    let mut stdin = guard.0.stdin.take().unwrap();
+    // s_server refuses -early_data with -www: it sends what it reads on stdin instead, written
+    // once it has printed the request (earlier, wait_for_port's probe could take it).
+    let args = ["-early_data", "-alpn", "http/1.1", "-num_tickets", "2"];
+    let (_server, mut stdin, lines, port) = s_server(&f, &args);
     let s = f.p("s.session");
     let body = "from s_server\n";
     let response = format!(
@@ -221,9 +209,19 @@ fn early_data_to_openssl_s_server_is_accepted() {
     );
     let mut runs = Vec::new();
     for _ in 0..2 {
+        let fetch = Command::new(bin())
+            .arg("get")
+            .arg(format!("https://site.test:{port}/"))
+            .args(["--resolve", "site.test:127.0.0.1", "--ca", f.p("ca/ca.crt")])
+            .args(["--json", "--session", s, "--early-data"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("https-kit get");
+        request_read(&lines);
         stdin.write_all(response.as_bytes()).unwrap();
         stdin.flush().unwrap();
-        runs.push(early(&f, port, s));
+        runs.push(json(&wait_output(fetch, Duration::from_secs(30))));
     }
     assert_eq!(runs[0]["status"], 200);
     assert_eq!(runs[0]["body"], body);
