@@ -197,38 +197,15 @@ fn early_data_to_openssl_s_server_is_accepted() {
         return;
     }
     let f = Fixture::new();
-    // s_server refuses -early_data with -www: it sends what it reads on stdin instead, written
-    // once it has printed the request (earlier, wait_for_port's probe could take it).
+    // s_server refuses -early_data with -www: it sends what it reads on stdin instead.
     let args = ["-early_data", "-alpn", "http/1.1", "-num_tickets", "2"];
-    let (_server, mut stdin, lines, port) = s_server(&f, &args);
-    let s = f.p("s.session");
-    let body = "from s_server\n";
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut runs = Vec::new();
-    for _ in 0..2 {
-        let fetch = Command::new(bin())
-            .arg("get")
-            .arg(format!("https://site.test:{port}/"))
-            .args(["--resolve", "site.test:127.0.0.1", "--ca", f.p("ca/ca.crt")])
-            .args(["--json", "--session", s, "--early-data"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("https-kit get");
-        request_read(&lines);
-        stdin.write_all(response.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        runs.push(json(&wait_output(fetch, Duration::from_secs(30))));
-    }
+    let runs = s_server_runs(&f, &args, &["--early-data"], &s_server_ok(), 2);
     assert_eq!(runs[0]["status"], 200);
-    assert_eq!(runs[0]["body"], body);
+    assert_eq!(runs[0]["body"], S_SERVER_BODY);
     assert_eq!(runs[1]["resumed"], true);
     assert_eq!(runs[1]["early_data"], "accepted", "{}", runs[1]);
     assert_eq!(runs[1]["status"], 200);
-    assert_eq!(runs[1]["body"], body);
+    assert_eq!(runs[1]["body"], S_SERVER_BODY);
 }
 
 // ---- serve --early-data on a raw socket: 0.5-RTT for a GET, nothing early for a POST
@@ -426,22 +403,20 @@ fn request_read(lines: &Lines) {
     panic!("no request head from s_server");
 }
 
-/// `get --json --session S` (no 0-RTT, plus `get_args`) three times against s_server with
-/// stateful tickets (-no_ticket), which OpenSSL drops from its cache when a connection ends
-/// without the client's close_notify (its fatal unexpected-EOF alert); s_server answers each
-/// with `response`. The three documents.
+/// `get --json --session S` (plus `get_args`) `count` times against one s_server started with
+/// `s_server_args`, which answers each with `response`, written once it has printed the request
+/// (stdin read earlier could go to wait_for_port's probe connection instead). The documents.
 fn s_server_runs(
     f: &Fixture,
-    extra: &[&str],
+    s_server_args: &[&str],
     get_args: &[&str],
     response: &str,
+    count: usize,
 ) -> Vec<serde_json::Value> {
-    let mut args = vec!["-no_ticket"];
-    args.extend(extra);
-    let (_server, mut stdin, lines, port) = s_server(f, &args);
+    let (_server, mut stdin, lines, port) = s_server(f, s_server_args);
     let s = f.p("s.session");
     let mut runs = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..count {
         let fetch = Command::new(bin())
             .arg("get")
             .arg(format!("https://site.test:{port}/"))
@@ -452,8 +427,6 @@ fn s_server_runs(
             .stderr(Stdio::piped())
             .spawn()
             .expect("https-kit get");
-        // The answer goes once s_server has the request: stdin read earlier could go to
-        // wait_for_port's probe connection instead.
         request_read(&lines);
         stdin.write_all(response.as_bytes()).unwrap();
         stdin.flush().unwrap();
@@ -476,10 +449,16 @@ fn a_saved_session_resumes_against_openssl_s_server() {
     if !need(&["openssl"]) {
         return;
     }
-    // No ALPN from s_server: get's default offer (h2, http/1.1) ends in HTTP/1.1.
-    for (extra, get_args) in [(&[][..], &[][..]), (&["-alpn", "http/1.1"], &["--http1.1"])] {
+    // Stateful tickets (-no_ticket): OpenSSL drops a session from its cache when the connection
+    // ends without the client's close_notify (its fatal unexpected-EOF alert). No ALPN from
+    // s_server: get's default offer (h2, http/1.1) ends in HTTP/1.1.
+    let cases: [(&[&str], &[&str]); 2] = [
+        (&["-no_ticket"], &[]),
+        (&["-no_ticket", "-alpn", "http/1.1"], &["--http1.1"]),
+    ];
+    for (s_server_args, get_args) in cases {
         let f = Fixture::new();
-        let runs = s_server_runs(&f, extra, get_args, &s_server_ok());
+        let runs = s_server_runs(&f, s_server_args, get_args, &s_server_ok(), 3);
         assert_eq!(runs[0]["resumed"], false);
         for r in &runs {
             assert_eq!(r["status"], 200, "{r}");
@@ -503,7 +482,7 @@ fn the_first_hop_of_a_redirect_resumes_against_openssl_s_server() {
         serve.port
     );
     let follow = ["-L", "--resolve", "localhost:127.0.0.1"];
-    let runs = s_server_runs(&f, &[], &follow, &moved);
+    let runs = s_server_runs(&f, &["-no_ticket"], &follow, &moved, 3);
     for (i, r) in runs.iter().enumerate() {
         assert_eq!(r["status"], 200, "{r}");
         assert_eq!(r["body"], INDEX, "{r}");
