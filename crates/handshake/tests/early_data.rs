@@ -13,16 +13,14 @@ use https_record::ContentType;
 use rustls::crypto::ring::{cipher_suite, kx_group};
 
 fn server(max_early: u32) -> Arc<ServerConfig> {
-    let p = pki();
-    Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-            .unwrap()
-            .with_max_early_data_size(max_early)
-            .with_trace(true)
-            .build()
-            .unwrap(),
-    )
+    let b = serving(&pki().ecdsa).with_max_early_data_size(max_early);
+    Arc::new(b.with_trace(true).build().unwrap())
+}
+
+/// A server with 0-RTT off that still resumes `on`'s tickets (it shares their keys).
+fn off_with_the_same_ticket_keys(on: &Arc<ServerConfig>) -> Arc<ServerConfig> {
+    let b = serving(&pki().ecdsa).with_ticketer(on.ticketer().unwrap().clone());
+    Arc::new(b.build().unwrap())
 }
 
 fn rustls_0rtt_client() -> Arc<rustls::ClientConfig> {
@@ -134,15 +132,7 @@ fn early_data_is_off_by_default_and_needs_a_ticket_that_allowed_it() {
         conn: resumed_with_early_data(&client),
         got: vec![],
     };
-    let p = pki();
-    let off_same_keys = Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-            .unwrap()
-            .with_ticketer(on.ticketer().unwrap().clone())
-            .build()
-            .unwrap(),
-    );
+    let off_same_keys = off_with_the_same_ticket_keys(&on);
     let mut s = ours(&off_same_keys);
     handshake(&mut c, &mut s).unwrap();
     assert!(s.conn.is_resumed(), "the ticket still resumes");
@@ -154,17 +144,9 @@ fn early_data_is_off_by_default_and_needs_a_ticket_that_allowed_it() {
 /// Our server (0-RTT up to `max` bytes, logging its secrets) after a rustls client's flight with
 /// 16 bytes of early data; returns the server and a writer continuing the client's early key.
 fn accepted_16(max: u32) -> (ServerConnection, wire::RecordWriter) {
-    let p = pki();
     let log = Arc::new(wire::Secrets::default());
-    let cfg = Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-            .unwrap()
-            .with_max_early_data_size(max)
-            .with_key_log(log.clone())
-            .build()
-            .unwrap(),
-    );
+    let b = serving(&pki().ecdsa).with_max_early_data_size(max);
+    let cfg = Arc::new(b.with_key_log(log.clone()).build().unwrap());
     let client = rustls_0rtt_client();
     prime(&client, &cfg);
     let mut c = rustls_client_conn(client.clone(), "localhost");
@@ -270,15 +252,7 @@ fn our_client_resends_early_data_the_server_rejected() {
     let on = server(16384);
     let client = our_client();
     prime_ours(&client, ours(&on));
-    let p = pki();
-    let off_same_keys = Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-            .unwrap()
-            .with_ticketer(on.ticketer().unwrap().clone())
-            .build()
-            .unwrap(),
-    );
+    let off_same_keys = off_with_the_same_ticket_keys(&on);
     let mut c = early_client(&client);
     let mut s = ours(&off_same_keys);
     handshake(&mut c, &mut s).unwrap();

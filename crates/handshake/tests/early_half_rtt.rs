@@ -16,15 +16,8 @@ const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
 
 fn server(max_early: u32) -> Arc<ServerConfig> {
-    let p = pki();
-    Arc::new(
-        ServerConfig::builder()
-            .with_single_cert(p.ecdsa.chain.clone(), &p.ecdsa.key_pkcs8)
-            .unwrap()
-            .with_max_early_data_size(max_early)
-            .build()
-            .unwrap(),
-    )
+    let b = serving(&pki().ecdsa).with_max_early_data_size(max_early);
+    Arc::new(b.build().unwrap())
 }
 
 fn client() -> Arc<ClientConfig> {
