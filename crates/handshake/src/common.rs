@@ -272,9 +272,15 @@ impl Common {
         });
     }
 
+    /// Application data may be sealed: the handshake is complete, or a server that accepted
+    /// 0-RTT has sent its Finished (0.5-RTT data).
+    pub(crate) fn can_seal(&self) -> bool {
+        self.handshake_complete || self.half_rtt
+    }
+
     /// Moves buffered application data into records (full records first; the tail too if `all`).
     pub(crate) fn seal_pending(&mut self, all: bool) -> Result<(), Error> {
-        if !(self.handshake_complete || self.half_rtt)
+        if !self.can_seal()
             || self.pending_plain.is_empty()
             || self.record.close_sent()
             || self.error.is_some()

@@ -307,9 +307,7 @@ impl Connection {
         if self.common.record.close_sent() || self.common.error.is_some() {
             return;
         }
-        let c = &self.common;
-        let sealable = c.handshake_complete || c.half_rtt;
-        if !sealable && !c.pending_plain.is_empty() {
+        if !self.common.can_seal() && !self.common.pending_plain.is_empty() {
             self.close_deferred = true;
             return;
         }
@@ -410,7 +408,7 @@ impl Connection {
     pub fn wants_write(&self) -> bool {
         let c = &self.common;
         !c.sendable.is_empty()
-            || ((c.handshake_complete || c.half_rtt)
+            || (c.can_seal()
                 && !c.record.close_sent()
                 && c.error.is_none()
                 && (!c.pending_plain.is_empty() || c.key_update_owed))
